@@ -1,0 +1,15 @@
+# Shared environment for the project's scripts (sourced, not run).
+# On Debian machines without rustup's wasm32 target we use Debian's rustc-web, linked into
+# rustup as the "web" toolchain; elsewhere the default rustup toolchain.
+if [ -z "${ORGDESK_TOOLCHAIN:-}" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ -f /etc/debian_version ]; then
+    ORGDESK_TOOLCHAIN=web
+  else
+    ORGDESK_TOOLCHAIN=stable
+  fi
+fi
+export ORGDESK_TOOLCHAIN
+export RUSTUP_TOOLCHAIN="$ORGDESK_TOOLCHAIN"
+# A target dir outside the work tree survives a fresh checkout on the same machine.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orgdesk/target}"
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"

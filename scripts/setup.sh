@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Idempotent set-up for building and testing Orgdesk on a fresh machine.
+# Installs: a Rust toolchain with the wasm32 target, cargo-leptos, wasm-bindgen-cli
+# (matching Cargo.lock), Chromium, PostgreSQL and the Node packages of end2end/.
+# A second run only checks and takes seconds.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+CARGO_LEPTOS_VERSION=0.3.11
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+have_apt() { command -v apt-get >/dev/null 2>&1; }
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  sudo_if_needed apt-get -o DPkg::Lock::Timeout=300 update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null
+}
+
+wasm_std_present() {
+  local sysroot
+  sysroot=$(rustc +"$ORGDESK_TOOLCHAIN" --print sysroot 2>/dev/null) || return 1
+  ls "$sysroot"/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1
+}
+
+# --- 1. Rust toolchain with wasm32 ----------------------------------------------------------
+if [ "$ORGDESK_TOOLCHAIN" = web ]; then
+  # Debian route (see docs/toolchain.md): rustup's dist server is unreachable here, Debian's
+  # rustc-web ships the std sources we need to build the wasm32 standard library ourselves.
+  apt_install rustc-web cargo-web rust-web-src lld-19
+  rustup toolchain list | grep -q '^web' || rustup toolchain link web /usr
+  if ! wasm_std_present; then
+    log "building the wasm32 standard library from Debian's sources (~30 s)"
+    tmp=$(mktemp -d)
+    mkdir -p "$tmp/src"
+    printf '[package]\nname = "wasmstd"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\n' >"$tmp/Cargo.toml"
+    echo '' >"$tmp/src/lib.rs"
+    (cd "$tmp" && CARGO_TARGET_DIR="$tmp/target" RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+      cargo +web build -q --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
+    sudo_if_needed mkdir -p /usr/lib/rustlib/wasm32-unknown-unknown/lib
+    for f in "$tmp"/target/wasm32-unknown-unknown/release/deps/lib*.rlib; do
+      case "$(basename "$f")" in libwasmstd*) ;; *) sudo_if_needed cp "$f" /usr/lib/rustlib/wasm32-unknown-unknown/lib/ ;; esac
+    done
+    sudo_if_needed ln -sf /usr/lib/llvm-19/bin/lld /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld
+    rm -rf "$tmp"
+  fi
+else
+  wasm_std_present || rustup target add --toolchain "$ORGDESK_TOOLCHAIN" wasm32-unknown-unknown
+fi
+
+# Fast builds of the tools themselves (their release profile is LTO + 1 codegen unit).
+tool_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo +"$ORGDESK_TOOLCHAIN" install -q --locked "$@"
+}
+
+# --- 2. cargo-leptos -----------------------------------------------------------------------
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
+  tool_install cargo-leptos --version "$CARGO_LEPTOS_VERSION"
+fi
+
+# --- 3. wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------------------
+if [ -f Cargo.lock ]; then
+  wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+  if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+    log "installing wasm-bindgen-cli $wb"
+    tool_install wasm-bindgen-cli --version "$wb"
+  fi
+fi
+
+# --- 4. Browser, database, SMTP helpers -----------------------------------------------------
+if have_apt; then
+  apt_install chromium postgresql
+fi
+
+# --- 5. Node packages: Playwright and a current wasm-opt (binaryen) -------------------------
+if [ -f end2end/package-lock.json ]; then
+  if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.installed ]; then
+    log "npm ci in end2end/"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+  fi
+fi
+
+log "ready"

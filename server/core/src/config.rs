@@ -1,0 +1,52 @@
+//! Tunables, with the seed's defaults.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    pub max: u32,
+    pub per: Duration,
+}
+
+/// argon2id cost; the default is OWASP's recommendation (m = 19 MiB, t = 2, p = 1).
+#[derive(Debug, Clone, Copy)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Where links in emails point, e.g. `http://127.0.0.1:3000`.
+    pub public_base_url: String,
+    /// Default lifetime of an admin-reset link for new organizations (the seed's 15 minutes).
+    pub admin_link_ttl: Duration,
+    pub forgot_link_ttl: Duration,
+    pub session_ttl: Duration,
+    pub sign_in_limit: RateLimit,
+    pub forgot_limit: RateLimit,
+    pub resend_limit: RateLimit,
+    pub hash_cost: HashCost,
+    /// At most this many argon2 computations run at once (each on the blocking pool).
+    pub max_concurrent_hashes: usize,
+    /// After this many failed delivery attempts an email is marked failed.
+    pub outbox_max_attempts: u32,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            public_base_url: "http://127.0.0.1:3000".into(),
+            admin_link_ttl: Duration::from_secs(15 * 60),
+            forgot_link_ttl: Duration::from_secs(30 * 60),
+            session_ttl: Duration::from_secs(12 * 60 * 60),
+            sign_in_limit: RateLimit { max: 10, per: Duration::from_secs(15 * 60) },
+            forgot_limit: RateLimit { max: 5, per: Duration::from_secs(15 * 60) },
+            resend_limit: RateLimit { max: 5, per: Duration::from_secs(15 * 60) },
+            hash_cost: HashCost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            max_concurrent_hashes: 4,
+            outbox_max_attempts: 8,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Orgdesk's domain. Server functions authenticate the caller and call one function here;
+//! each function here owns its transaction. No web types: this crate knows nothing of HTTP.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod clock;
+pub mod config;
+pub mod error;
+
+pub use clock::{Clock, SystemClock, TestClock};
+pub use config::CoreConfig;
+pub use error::CoreError;
+pub use orgdesk_types as types;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::*;
+use sea_orm::DatabaseConnection;
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Everything a service call needs: the database pool, the clock and the configuration.
+/// Cheap to clone; one per process.
+#[derive(Clone)]
+pub struct Core {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    config: Arc<CoreConfig>,
+}
+
+/// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SignInOutcome {
+    SignedIn { session: NewSession, actor: Actor },
+    /// The password given is the one an admin reset invalidated: the user is told an email
+    /// with a link was sent and offered Resend Email. Given only to someone who knew the old
+    /// password, so strangers learn nothing about which emails have accounts.
+    ResetRequired { email: String },
+}
+
+/// An email claimed from the outbox by a delivery worker.
+#[derive(Debug, Clone)]
+pub struct OutboundEmail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// The demo organization's sign-in, printed by the run command.
+#[derive(Debug, Clone)]
+pub struct DemoOrg {
+    pub org_name: String,
+    pub admin_email: String,
+    pub admin_password: String,
+    pub created: bool,
+}
+
+impl Core {
+    /// Connects to `database_url` (sqlite://… or postgres://…) and runs every pending migration.
+    pub async fn connect(database_url: &str, config: CoreConfig, clock: Arc<dyn Clock>) -> CoreResult<Core> {
+        let _ = (database_url, config, clock);
+        todo!()
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    // --- sign-in and sessions -------------------------------------------------------------
+
+    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<&str>) -> CoreResult<SignInOutcome> {
+        let _ = (email, password, ip);
+        todo!()
+    }
+    /// The signed-in person behind a session cookie; `None` when unknown, expired or revoked.
+    pub async fn session_actor(&self, token: &str) -> CoreResult<Option<Actor>> {
+        let _ = token;
+        todo!()
+    }
+    pub async fn sign_out(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (token, ip);
+        todo!()
+    }
+
+    // --- admin resets ---------------------------------------------------------------------
+
+    /// Resets every target the actor may reset, in one transaction; the rest are skipped with
+    /// a reason. Unknown and other-organization ids are skipped as `NotFound`.
+    pub async fn admin_reset_passwords(&self, actor: &Actor, targets: &[UserId], ip: Option<&str>) -> CoreResult<ResetReport> {
+        let _ = (actor, targets, ip);
+        todo!()
+    }
+    /// "Select all N matching": the server re-evaluates the filter.
+    pub async fn admin_reset_matching(&self, actor: &Actor, filter: &UserFilter, ip: Option<&str>) -> CoreResult<ResetReport> {
+        let _ = (actor, filter, ip);
+        todo!()
+    }
+    /// Resend Email from the row menu or the sidebar: a new link, the old one dead.
+    pub async fn admin_resend_reset_email(&self, actor: &Actor, user: UserId, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (actor, user, ip);
+        todo!()
+    }
+
+    // --- the user's way back in -------------------------------------------------------------
+
+    /// Resend Email from the sign-in prompt. Always `Ok` (unless rate-limited), whether or not
+    /// the email has an account or a pending reset.
+    pub async fn resend_reset_email(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (email, ip);
+        todo!()
+    }
+    /// Resend Email from an expired link's page: a new link of the same purpose.
+    pub async fn resend_from_link(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (token, ip);
+        todo!()
+    }
+    /// Forgot your password?: the current password keeps working. Always `Ok` (unless
+    /// rate-limited), whether or not the email exists.
+    pub async fn request_forgot_password(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (email, ip);
+        todo!()
+    }
+    pub async fn inspect_link(&self, token: &str) -> CoreResult<LinkState> {
+        let _ = token;
+        todo!()
+    }
+    pub async fn complete_reset(&self, token: &str, new_password: &str, ip: Option<&str>) -> CoreResult<()> {
+        let _ = (token, new_password, ip);
+        todo!()
+    }
+
+    // --- the console's reads ------------------------------------------------------------------
+
+    pub async fn list_users(&self, actor: &Actor, query: &UserQuery) -> CoreResult<UserPage> {
+        let _ = (actor, query);
+        todo!()
+    }
+    pub async fn user_details(&self, actor: &Actor, user: UserId) -> CoreResult<UserDetails> {
+        let _ = (actor, user);
+        todo!()
+    }
+    /// Newest first.
+    pub async fn user_activity(&self, actor: &Actor, user: UserId, limit: u64) -> CoreResult<Vec<ActivityView>> {
+        let _ = (actor, user, limit);
+        todo!()
+    }
+    pub async fn org_activity(&self, actor: &Actor, filter: &ActivityFilter, page: u64, per_page: u64) -> CoreResult<ActivityPage> {
+        let _ = (actor, filter, page, per_page);
+        todo!()
+    }
+    pub async fn org_settings(&self, actor: &Actor) -> CoreResult<OrgSettings> {
+        let _ = actor;
+        todo!()
+    }
+    pub async fn update_link_lifetimes(&self, actor: &Actor, admin_minutes: u32, forgot_minutes: u32, ip: Option<&str>) -> CoreResult<OrgSettings> {
+        let _ = (actor, admin_minutes, forgot_minutes, ip);
+        todo!()
+    }
+
+    // --- the email outbox (used by orgdesk-mail's OutboxWorker) -----------------------------
+
+    /// Claims up to `limit` due messages for `lease`; safe with several workers (row locks,
+    /// `SKIP LOCKED` on PostgreSQL).
+    pub async fn claim_outbox(&self, worker: &str, limit: u64, lease: std::time::Duration) -> CoreResult<Vec<OutboundEmail>> {
+        let _ = (worker, limit, lease);
+        todo!()
+    }
+    pub async fn outbox_delivered(&self, id: i64) -> CoreResult<()> {
+        let _ = id;
+        todo!()
+    }
+    /// Records a failed attempt: a transient one is retried later with backoff, a permanent
+    /// one (or the last allowed attempt) is marked failed with the reason.
+    pub async fn outbox_attempt_failed(&self, id: i64, reason: &str, permanent: bool) -> CoreResult<()> {
+        let _ = (id, reason, permanent);
+        todo!()
+    }
+
+    // --- demo data ------------------------------------------------------------------------
+
+    /// Creates the demo organization once (owner, admin, a few dozen members with assets and
+    /// some activity); later calls change nothing.
+    pub async fn seed_demo(&self) -> CoreResult<DemoOrg> {
+        todo!()
+    }
+}

@@ -1,0 +1,1 @@
+//! Email delivery (see the crate description).

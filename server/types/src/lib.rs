@@ -1,0 +1,8 @@
+//! What the browser and the server share. Pure Rust, no I/O: it compiles for wasm32 (the
+//! Leptos front end) and for the server (`orgdesk-core`), so both speak the same types and the
+//! live password checklist runs the server's own rules.
+
+pub mod model;
+pub mod password_policy;
+
+pub use model::*;

@@ -1,0 +1,343 @@
+//! The shapes that cross the wire between server functions and the UI.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub type UserId = i64;
+pub type OrgId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::Member => "Member",
+        }
+    }
+    /// Owners and admins may use the Admin Console.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserStatus {
+    Active,
+    ResetPending,
+    Suspended,
+}
+
+impl UserStatus {
+    pub const ALL: [UserStatus; 3] = [UserStatus::Active, UserStatus::ResetPending, UserStatus::Suspended];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::ResetPending => "reset_pending",
+            UserStatus::Suspended => "suspended",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UserStatus> {
+        UserStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Active => "Active",
+            UserStatus::ResetPending => "Reset pending",
+            UserStatus::Suspended => "Suspended",
+        }
+    }
+}
+
+/// The signed-in person, as resolved from their session on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// One row of the Users Table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum UserSort {
+    #[default]
+    Name,
+    Email,
+    Role,
+    Status,
+    LastSignIn,
+}
+
+impl UserSort {
+    pub const ALL: [UserSort; 5] =
+        [UserSort::Name, UserSort::Email, UserSort::Role, UserSort::Status, UserSort::LastSignIn];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::Name => "name",
+            UserSort::Email => "email",
+            UserSort::Role => "role",
+            UserSort::Status => "status",
+            UserSort::LastSignIn => "last_sign_in",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UserSort> {
+        UserSort::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Which users: the filter part of a Users Table query (also what "Select all N matching"
+/// sends to the bulk reset, so the server re-evaluates it rather than trusting ids).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserFilter {
+    /// Matches name or email, case-insensitive, substring.
+    pub search: Option<String>,
+    pub status: Option<UserStatus>,
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserQuery {
+    pub filter: UserFilter,
+    pub sort: UserSort,
+    pub descending: bool,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        UserQuery { filter: UserFilter::default(), sort: UserSort::Name, descending: false, page: 1, per_page: 25 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<UserSummary>,
+    /// How many users match the filter, over all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetView {
+    pub id: i64,
+    /// e.g. "Laptop", "Phone", "License".
+    pub kind: String,
+    pub name: String,
+    /// Serial number, licence key suffix, …
+    pub identifier: String,
+    pub assigned_at: DateTime<Utc>,
+}
+
+/// What the profile sidebar shows on its Details and Assets tabs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetails {
+    pub user: UserSummary,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    /// When the pending reset link (if any) expires.
+    pub reset_link_expires_at: Option<DateTime<Utc>>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub assets: Vec<AssetView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ActivityKind {
+    SignedIn,
+    SignInFailed,
+    SignInBlockedResetPending,
+    SignedOut,
+    AdminResetPassword,
+    ResetEmailResent,
+    ForgotPasswordRequested,
+    PasswordChanged,
+    EmailQueued,
+    EmailSent,
+    EmailFailed,
+    SettingsChanged,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 12] = [
+        ActivityKind::SignedIn,
+        ActivityKind::SignInFailed,
+        ActivityKind::SignInBlockedResetPending,
+        ActivityKind::SignedOut,
+        ActivityKind::AdminResetPassword,
+        ActivityKind::ResetEmailResent,
+        ActivityKind::ForgotPasswordRequested,
+        ActivityKind::PasswordChanged,
+        ActivityKind::EmailQueued,
+        ActivityKind::EmailSent,
+        ActivityKind::EmailFailed,
+        ActivityKind::SettingsChanged,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::SignedIn => "signed_in",
+            ActivityKind::SignInFailed => "sign_in_failed",
+            ActivityKind::SignInBlockedResetPending => "sign_in_blocked_reset_pending",
+            ActivityKind::SignedOut => "signed_out",
+            ActivityKind::AdminResetPassword => "admin_reset_password",
+            ActivityKind::ResetEmailResent => "reset_email_resent",
+            ActivityKind::ForgotPasswordRequested => "forgot_password_requested",
+            ActivityKind::PasswordChanged => "password_changed",
+            ActivityKind::EmailQueued => "email_queued",
+            ActivityKind::EmailSent => "email_sent",
+            ActivityKind::EmailFailed => "email_failed",
+            ActivityKind::SettingsChanged => "settings_changed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::SignedIn => "Signed in",
+            ActivityKind::SignInFailed => "Failed sign-in",
+            ActivityKind::SignInBlockedResetPending => "Sign-in blocked: password reset pending",
+            ActivityKind::SignedOut => "Signed out",
+            ActivityKind::AdminResetPassword => "Password reset by admin",
+            ActivityKind::ResetEmailResent => "Reset email resent",
+            ActivityKind::ForgotPasswordRequested => "Forgot-password link requested",
+            ActivityKind::PasswordChanged => "Password changed",
+            ActivityKind::EmailQueued => "Email queued",
+            ActivityKind::EmailSent => "Email sent",
+            ActivityKind::EmailFailed => "Email failed",
+            ActivityKind::SettingsChanged => "Settings changed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: ActivityKind,
+    pub actor_name: Option<String>,
+    pub subject_id: Option<UserId>,
+    pub subject_name: Option<String>,
+    /// A sentence for people, e.g. "Reset email to jane@… sent (attempt 2)".
+    pub details: String,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ActivityFilter {
+    pub kind: Option<ActivityKind>,
+    pub subject: Option<UserId>,
+    /// Matches the actor's or subject's name or email.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub events: Vec<ActivityView>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Why a bulk reset left a user alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SkipReason {
+    /// The admin path never resets the admin's own password.
+    Yourself,
+    /// Admins can't reset owners; only another owner can.
+    NoPermission,
+    AlreadySuspended,
+    /// Not a user of this organization (or no such user at all).
+    NotFound,
+}
+
+impl SkipReason {
+    pub fn explain(self) -> &'static str {
+        match self {
+            SkipReason::Yourself => "You can't reset your own password here; use Forgot your password? instead.",
+            SkipReason::NoPermission => "Only an owner can reset an owner's password.",
+            SkipReason::AlreadySuspended => "The account is suspended.",
+            SkipReason::NotFound => "No such user in this organization.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedUser {
+    pub user_id: UserId,
+    /// Empty when the user was not found.
+    pub name: String,
+    pub reason: SkipReason,
+}
+
+/// The outcome of one admin reset call, for one or many users.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ResetReport {
+    pub reset: Vec<UserId>,
+    pub skipped: Vec<SkippedUser>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkPurpose {
+    AdminReset,
+    ForgotPassword,
+}
+
+/// What the Reset Password page learns when it opens a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    Valid {
+        org_name: String,
+        name: String,
+        email: String,
+        purpose: LinkPurpose,
+        expires_at: DateTime<Utc>,
+    },
+    Expired,
+    Used,
+    /// A newer link replaced it, or the password was changed another way.
+    Revoked,
+    /// Garbage, or never issued.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub org_name: String,
+    /// How long an admin-reset link stays valid (the seed's 15 minutes by default).
+    pub admin_link_ttl_minutes: u32,
+    /// How long a forgot-password link stays valid.
+    pub forgot_link_ttl_minutes: u32,
+}
