@@ -41,10 +41,23 @@ impl Default for CoreConfig {
             admin_link_ttl: Duration::from_secs(15 * 60),
             forgot_link_ttl: Duration::from_secs(30 * 60),
             session_ttl: Duration::from_secs(12 * 60 * 60),
-            sign_in_limit: RateLimit { max: 10, per: Duration::from_secs(15 * 60) },
-            forgot_limit: RateLimit { max: 5, per: Duration::from_secs(15 * 60) },
-            resend_limit: RateLimit { max: 5, per: Duration::from_secs(15 * 60) },
-            hash_cost: HashCost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            sign_in_limit: RateLimit {
+                max: 10,
+                per: Duration::from_secs(15 * 60),
+            },
+            forgot_limit: RateLimit {
+                max: 5,
+                per: Duration::from_secs(15 * 60),
+            },
+            resend_limit: RateLimit {
+                max: 5,
+                per: Duration::from_secs(15 * 60),
+            },
+            hash_cost: HashCost {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
             max_concurrent_hashes: 4,
             outbox_max_attempts: 8,
         }

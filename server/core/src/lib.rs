@@ -4,18 +4,39 @@
 
 pub mod clock;
 pub mod config;
+pub mod emails;
+pub mod entities;
 pub mod error;
+pub mod resets;
+pub mod seed;
+pub mod settings;
+
+mod activity;
+mod auth;
+mod authz;
+mod db;
+mod links;
+mod outbox;
+mod passwords;
+mod rate_limit;
+mod tokens;
+mod users;
 
 pub use clock::{Clock, SystemClock, TestClock};
 pub use config::CoreConfig;
 pub use error::CoreError;
+pub use orgdesk_migration::Migrator;
 pub use orgdesk_types as types;
+pub use seed::NewUser;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use orgdesk_migration::MigratorTrait;
 use orgdesk_types::*;
 use sea_orm::DatabaseConnection;
+
+use crate::passwords::Passwords;
 
 pub type CoreResult<T> = Result<T, CoreError>;
 
@@ -26,6 +47,7 @@ pub struct Core {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     config: Arc<CoreConfig>,
+    passwords: Arc<Passwords>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -37,11 +59,16 @@ pub struct NewSession {
 
 #[derive(Debug, Clone)]
 pub enum SignInOutcome {
-    SignedIn { session: NewSession, actor: Actor },
+    SignedIn {
+        session: NewSession,
+        actor: Actor,
+    },
     /// The password given is the one an admin reset invalidated: the user is told an email
     /// with a link was sent and offered Resend Email. Given only to someone who knew the old
     /// password, so strangers learn nothing about which emails have accounts.
-    ResetRequired { email: String },
+    ResetRequired {
+        email: String,
+    },
 }
 
 /// An email claimed from the outbox by a delivery worker.
@@ -67,9 +94,13 @@ pub struct DemoOrg {
 
 impl Core {
     /// Connects to `database_url` (sqlite://… or postgres://…) and runs every pending migration.
-    pub async fn connect(database_url: &str, config: CoreConfig, clock: Arc<dyn Clock>) -> CoreResult<Core> {
-        let _ = (database_url, config, clock);
-        todo!()
+    pub async fn connect(
+        database_url: &str,
+        config: CoreConfig,
+        clock: Arc<dyn Clock>,
+    ) -> CoreResult<Core> {
+        let db = db::open(database_url).await?;
+        Core::with_connection(db, config, clock).await
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -82,39 +113,81 @@ impl Core {
         &self.config
     }
 
+    /// Like `connect`, for a pool opened elsewhere; runs every pending migration too.
+    pub async fn with_connection(
+        db: DatabaseConnection,
+        config: CoreConfig,
+        clock: Arc<dyn Clock>,
+    ) -> CoreResult<Core> {
+        Migrator::up(&db, None).await?;
+        let passwords = Arc::new(Passwords::new(
+            config.hash_cost,
+            config.max_concurrent_hashes,
+        )?);
+        Ok(Core {
+            db,
+            clock,
+            config: Arc::new(config),
+            passwords,
+        })
+    }
+
+    /// The current time by the Core's clock, to the millisecond (as stored).
+    pub fn now(&self) -> DateTime<Utc> {
+        clock::truncate(self.clock.now())
+    }
+
+    pub(crate) fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
     // --- sign-in and sessions -------------------------------------------------------------
 
-    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<&str>) -> CoreResult<SignInOutcome> {
-        let _ = (email, password, ip);
-        todo!()
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<SignInOutcome> {
+        self.sign_in_impl(email, password, ip).await
     }
     /// The signed-in person behind a session cookie; `None` when unknown, expired or revoked.
     pub async fn session_actor(&self, token: &str) -> CoreResult<Option<Actor>> {
-        let _ = token;
-        todo!()
+        self.session_actor_impl(token).await
     }
     pub async fn sign_out(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (token, ip);
-        todo!()
+        self.sign_out_impl(token, ip).await
     }
 
     // --- admin resets ---------------------------------------------------------------------
 
     /// Resets every target the actor may reset, in one transaction; the rest are skipped with
     /// a reason. Unknown and other-organization ids are skipped as `NotFound`.
-    pub async fn admin_reset_passwords(&self, actor: &Actor, targets: &[UserId], ip: Option<&str>) -> CoreResult<ResetReport> {
-        let _ = (actor, targets, ip);
-        todo!()
+    pub async fn admin_reset_passwords(
+        &self,
+        actor: &Actor,
+        targets: &[UserId],
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
+        self.admin_reset_passwords_impl(actor, targets, ip).await
     }
     /// "Select all N matching": the server re-evaluates the filter.
-    pub async fn admin_reset_matching(&self, actor: &Actor, filter: &UserFilter, ip: Option<&str>) -> CoreResult<ResetReport> {
-        let _ = (actor, filter, ip);
-        todo!()
+    pub async fn admin_reset_matching(
+        &self,
+        actor: &Actor,
+        filter: &UserFilter,
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
+        self.admin_reset_matching_impl(actor, filter, ip).await
     }
     /// Resend Email from the row menu or the sidebar: a new link, the old one dead.
-    pub async fn admin_resend_reset_email(&self, actor: &Actor, user: UserId, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (actor, user, ip);
-        todo!()
+    pub async fn admin_resend_reset_email(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.admin_resend_reset_email_impl(actor, user, ip).await
     }
 
     // --- the user's way back in -------------------------------------------------------------
@@ -122,74 +195,93 @@ impl Core {
     /// Resend Email from the sign-in prompt. Always `Ok` (unless rate-limited), whether or not
     /// the email has an account or a pending reset.
     pub async fn resend_reset_email(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (email, ip);
-        todo!()
+        self.resend_reset_email_impl(email, ip).await
     }
     /// Resend Email from an expired link's page: a new link of the same purpose.
     pub async fn resend_from_link(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (token, ip);
-        todo!()
+        self.resend_from_link_impl(token, ip).await
     }
     /// Forgot your password?: the current password keeps working. Always `Ok` (unless
     /// rate-limited), whether or not the email exists.
     pub async fn request_forgot_password(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (email, ip);
-        todo!()
+        self.request_forgot_password_impl(email, ip).await
     }
     pub async fn inspect_link(&self, token: &str) -> CoreResult<LinkState> {
-        let _ = token;
-        todo!()
+        self.inspect_link_impl(token).await
     }
-    pub async fn complete_reset(&self, token: &str, new_password: &str, ip: Option<&str>) -> CoreResult<()> {
-        let _ = (token, new_password, ip);
-        todo!()
+    pub async fn complete_reset(
+        &self,
+        token: &str,
+        new_password: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.complete_reset_impl(token, new_password, ip).await
     }
 
     // --- the console's reads ------------------------------------------------------------------
 
     pub async fn list_users(&self, actor: &Actor, query: &UserQuery) -> CoreResult<UserPage> {
-        let _ = (actor, query);
-        todo!()
+        self.list_users_impl(actor, query).await
     }
     pub async fn user_details(&self, actor: &Actor, user: UserId) -> CoreResult<UserDetails> {
-        let _ = (actor, user);
-        todo!()
+        self.user_details_impl(actor, user).await
     }
     /// Newest first.
-    pub async fn user_activity(&self, actor: &Actor, user: UserId, limit: u64) -> CoreResult<Vec<ActivityView>> {
-        let _ = (actor, user, limit);
-        todo!()
+    pub async fn user_activity(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        limit: u64,
+    ) -> CoreResult<Vec<ActivityView>> {
+        self.user_activity_impl(actor, user, limit).await
     }
-    pub async fn org_activity(&self, actor: &Actor, filter: &ActivityFilter, page: u64, per_page: u64) -> CoreResult<ActivityPage> {
-        let _ = (actor, filter, page, per_page);
-        todo!()
+    pub async fn org_activity(
+        &self,
+        actor: &Actor,
+        filter: &ActivityFilter,
+        page: u64,
+        per_page: u64,
+    ) -> CoreResult<ActivityPage> {
+        self.org_activity_impl(actor, filter, page, per_page).await
     }
     pub async fn org_settings(&self, actor: &Actor) -> CoreResult<OrgSettings> {
-        let _ = actor;
-        todo!()
+        self.org_settings_impl(actor).await
     }
-    pub async fn update_link_lifetimes(&self, actor: &Actor, admin_minutes: u32, forgot_minutes: u32, ip: Option<&str>) -> CoreResult<OrgSettings> {
-        let _ = (actor, admin_minutes, forgot_minutes, ip);
-        todo!()
+    pub async fn update_link_lifetimes(
+        &self,
+        actor: &Actor,
+        admin_minutes: u32,
+        forgot_minutes: u32,
+        ip: Option<&str>,
+    ) -> CoreResult<OrgSettings> {
+        self.update_link_lifetimes_impl(actor, admin_minutes, forgot_minutes, ip)
+            .await
     }
 
     // --- the email outbox (used by orgdesk-mail's OutboxWorker) -----------------------------
 
     /// Claims up to `limit` due messages for `lease`; safe with several workers (row locks,
     /// `SKIP LOCKED` on PostgreSQL).
-    pub async fn claim_outbox(&self, worker: &str, limit: u64, lease: std::time::Duration) -> CoreResult<Vec<OutboundEmail>> {
-        let _ = (worker, limit, lease);
-        todo!()
+    pub async fn claim_outbox(
+        &self,
+        worker: &str,
+        limit: u64,
+        lease: std::time::Duration,
+    ) -> CoreResult<Vec<OutboundEmail>> {
+        self.claim_outbox_impl(worker, limit, lease).await
     }
     pub async fn outbox_delivered(&self, id: i64) -> CoreResult<()> {
-        let _ = id;
-        todo!()
+        self.outbox_delivered_impl(id).await
     }
     /// Records a failed attempt: a transient one is retried later with backoff, a permanent
     /// one (or the last allowed attempt) is marked failed with the reason.
-    pub async fn outbox_attempt_failed(&self, id: i64, reason: &str, permanent: bool) -> CoreResult<()> {
-        let _ = (id, reason, permanent);
-        todo!()
+    pub async fn outbox_attempt_failed(
+        &self,
+        id: i64,
+        reason: &str,
+        permanent: bool,
+    ) -> CoreResult<()> {
+        self.outbox_attempt_failed_impl(id, reason, permanent).await
     }
 
     // --- demo data ------------------------------------------------------------------------
@@ -197,6 +289,6 @@ impl Core {
     /// Creates the demo organization once (owner, admin, a few dozen members with assets and
     /// some activity); later calls change nothing.
     pub async fn seed_demo(&self) -> CoreResult<DemoOrg> {
-        todo!()
+        self.seed_demo_impl().await
     }
 }

@@ -1,1 +1,52 @@
+//! Orgdesk's schema, as an ordered list of migrations. `orgdesk_core::Core::connect` runs
+//! `Migrator::up` on start; the same files build SQLite and PostgreSQL databases.
+
 pub use sea_orm_migration::prelude::*;
+
+mod m20250601_000001_create_organizations_and_users;
+mod m20250601_000002_create_sessions_and_reset_links;
+mod m20250601_000003_create_email_outbox_and_activity;
+mod m20250601_000004_create_assets_and_rate_limits;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250601_000001_create_organizations_and_users::Migration),
+            Box::new(m20250601_000002_create_sessions_and_reset_links::Migration),
+            Box::new(m20250601_000003_create_email_outbox_and_activity::Migration),
+            Box::new(m20250601_000004_create_assets_and_rate_limits::Migration),
+        ]
+    }
+}
+
+/// Identifiers shared by several migrations.
+#[derive(DeriveIden)]
+pub(crate) enum Organizations {
+    Table,
+    Id,
+    Name,
+    AdminLinkTtlMinutes,
+    ForgotLinkTtlMinutes,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    OrgId,
+    Name,
+    Email,
+    Title,
+    Department,
+    Role,
+    Status,
+    PasswordHash,
+    PreviousPasswordHash,
+    PasswordChangedAt,
+    LastSignInAt,
+    CreatedAt,
+}

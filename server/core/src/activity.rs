@@ -1,0 +1,188 @@
+//! The activity log: recorded in the same transaction as what it describes, read newest
+//! first by the sidebar's Activity tab and the console's Activity page.
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
+
+use crate::db::{like_pattern, Sql, BATCH};
+use crate::entities::activity;
+use crate::{authz, Core, CoreError, CoreResult};
+
+/// Longest IP address text kept (the column is 64 characters).
+const MAX_IP_LEN: usize = 64;
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub(crate) struct NewActivity {
+    pub org_id: i64,
+    pub actor_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub kind: ActivityKind,
+    pub details: String,
+    pub ip: Option<String>,
+}
+
+pub(crate) fn clean_ip(ip: Option<&str>) -> Option<String> {
+    ip.map(str::trim)
+        .filter(|ip| !ip.is_empty())
+        .map(|ip| ip.chars().take(MAX_IP_LEN).collect())
+}
+
+/// Records `events` with multi-row inserts.
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    events: Vec<NewActivity>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let rows: Vec<activity::ActiveModel> = events
+            .by_ref()
+            .take(BATCH)
+            .map(|e| activity::ActiveModel {
+                org_id: Set(e.org_id),
+                actor_id: Set(e.actor_id),
+                subject_id: Set(e.subject_id),
+                kind: Set(e.kind.as_str().to_owned()),
+                details: Set(e.details),
+                ip: Set(e.ip),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        activity::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn record_one(
+    db: &impl ConnectionTrait,
+    event: NewActivity,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    record(db, vec![event], now).await
+}
+
+const SELECT_VIEW: &str = "SELECT a.id, a.created_at, a.kind, a.details, a.ip, a.subject_id, \
+     actor.name AS actor_name, subject.name AS subject_name \
+     FROM activity a \
+     LEFT JOIN users actor ON actor.id = a.actor_id \
+     LEFT JOIN users subject ON subject.id = a.subject_id ";
+
+fn view(row: &QueryResult) -> Result<Option<ActivityView>, DbErr> {
+    let kind: String = row.try_get("", "kind")?;
+    // A kind this version doesn't know (written by a newer one) is left out, not an error.
+    let Some(kind) = ActivityKind::parse(&kind) else {
+        return Ok(None);
+    };
+    Ok(Some(ActivityView {
+        id: row.try_get("", "id")?,
+        at: row.try_get("", "created_at")?,
+        kind,
+        actor_name: row.try_get("", "actor_name")?,
+        subject_id: row.try_get("", "subject_id")?,
+        subject_name: row.try_get("", "subject_name")?,
+        details: row.try_get("", "details")?,
+        ip: row.try_get("", "ip")?,
+    }))
+}
+
+impl Core {
+    pub(crate) async fn user_activity_impl(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        limit: u64,
+    ) -> CoreResult<Vec<ActivityView>> {
+        let admin = authz::console_admin(self.db(), actor).await?;
+        authz::user_in_org(self.db(), admin.org_id, user).await?;
+        let limit = limit.clamp(1, 200);
+        let mut sql = Sql::new(SELECT_VIEW);
+        sql.push("WHERE a.org_id = ").bind(admin.org_id);
+        sql.push(" AND a.subject_id = ").bind(user);
+        sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+            .bind(limit as i64);
+        let rows = sql.query_all(self.db()).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(view(row)?);
+        }
+        Ok(events)
+    }
+
+    pub(crate) async fn org_activity_impl(
+        &self,
+        actor: &Actor,
+        filter: &ActivityFilter,
+        page: u64,
+        per_page: u64,
+    ) -> CoreResult<ActivityPage> {
+        let admin = authz::console_admin(self.db(), actor).await?;
+        let per_page = per_page.clamp(1, 100);
+        let page = page.max(1);
+        let search = match filter.search.as_deref().map(str::trim) {
+            Some(s) if s.chars().count() > 200 => {
+                return Err(CoreError::InvalidInput(
+                    "The search text is too long (at most 200 characters).".into(),
+                ))
+            }
+            Some(s) if !s.is_empty() => Some(like_pattern(s)),
+            _ => None,
+        };
+        let where_clause = |sql: &mut Sql| {
+            sql.push("WHERE a.org_id = ").bind(admin.org_id);
+            if let Some(kind) = filter.kind {
+                sql.push(" AND a.kind = ").bind(kind.as_str());
+            }
+            if let Some(subject) = filter.subject {
+                sql.push(" AND a.subject_id = ").bind(subject);
+            }
+            if let Some(pattern) = &search {
+                sql.push(" AND (LOWER(actor.name) LIKE ")
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
+                sql.push(" OR actor.email LIKE ")
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
+                sql.push(" OR LOWER(subject.name) LIKE ")
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
+                sql.push(" OR subject.email LIKE ")
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\')");
+            }
+        };
+
+        let mut count = Sql::new(
+            "SELECT COUNT(*) AS n FROM activity a \
+             LEFT JOIN users actor ON actor.id = a.actor_id \
+             LEFT JOIN users subject ON subject.id = a.subject_id ",
+        );
+        where_clause(&mut count);
+        let total: i64 = match count.query_one(self.db()).await? {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+
+        let mut sql = Sql::new(SELECT_VIEW);
+        where_clause(&mut sql);
+        sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+            .bind(per_page as i64);
+        sql.push(" OFFSET ")
+            .bind(((page - 1).saturating_mul(per_page)).min(i64::MAX as u64) as i64);
+        let rows = sql.query_all(self.db()).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(view(row)?);
+        }
+        Ok(ActivityPage {
+            events,
+            total: total.max(0) as u64,
+            page,
+            per_page,
+        })
+    }
+}

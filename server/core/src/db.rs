@@ -1,0 +1,140 @@
+//! The database plumbing every service shares: opening the pool, write transactions that
+//! behave the same on SQLite and PostgreSQL, and a small builder for set-based SQL.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+};
+
+/// How many ids go into one `IN (…)` list or one multi-row `INSERT`: few round trips for a
+/// bulk reset, and far below the bind-parameter limits of both databases (SQLite 32,766,
+/// PostgreSQL 65,535) even for the widest row.
+pub(crate) const BATCH: usize = 500;
+
+/// How long a SQLite writer waits for another one before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(database_url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30));
+    if database_url.starts_with("sqlite:") {
+        // An in-memory database exists per connection, so it gets exactly one.
+        let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        options
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1);
+        // WAL lets readers carry on while one writer writes; writers queue on the busy
+        // timeout instead of failing with SQLITE_BUSY.
+        options.map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`), so two writers queue one after the other instead of both reading
+/// and then one failing to upgrade its lock; PostgreSQL serializes on row locks instead.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// SQL text with `$n` placeholders (both sqlx drivers accept them) and its values, built
+/// piece by piece so `IN (…)` lists and multi-row inserts stay readable.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_owned(),
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends one placeholder bound to `value`.
+    pub(crate) fn bind(&mut self, value: impl Into<Value>) -> &mut Sql {
+        self.values.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.values.len().to_string());
+        self
+    }
+
+    /// Appends `$a, $b, …` bound to `values`.
+    pub(crate) fn bind_list<V: Into<Value>>(
+        &mut self,
+        values: impl IntoIterator<Item = V>,
+    ) -> &mut Sql {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value);
+        }
+        self
+    }
+
+    pub(crate) fn statement(&self, backend: DbBackend) -> Statement {
+        Statement::from_sql_and_values(backend, self.text.clone(), self.values.clone())
+    }
+
+    pub(crate) async fn execute(&self, db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        Ok(db
+            .execute_raw(self.statement(db.get_database_backend()))
+            .await?
+            .rows_affected())
+    }
+
+    pub(crate) async fn query_all(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        db.query_all_raw(self.statement(db.get_database_backend()))
+            .await
+    }
+
+    pub(crate) async fn query_one(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        db.query_one_raw(self.statement(db.get_database_backend()))
+            .await
+    }
+}
+
+/// `%text%` for `LIKE … ESCAPE '\'`, lower-cased, with `%`, `_` and `\` taken literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -1,0 +1,297 @@
+//! The emails Orgdesk sends, as plain text and HTML. Every interpolated value is
+//! HTML-escaped in the HTML part. Subjects say what happened and for which organization.
+
+use chrono::{DateTime, Utc};
+
+/// What kind of email a row of the outbox holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    AdminReset,
+    ForgotPassword,
+    PasswordChanged,
+}
+
+impl EmailKind {
+    pub const ALL: [EmailKind; 3] = [
+        EmailKind::AdminReset,
+        EmailKind::ForgotPassword,
+        EmailKind::PasswordChanged,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::AdminReset => "admin_reset",
+            EmailKind::ForgotPassword => "forgot_password",
+            EmailKind::PasswordChanged => "password_changed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<EmailKind> {
+        EmailKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// How the activity log names it, e.g. "Password reset email".
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailKind::AdminReset => "Password reset email",
+            EmailKind::ForgotPassword => "Forgot-password email",
+            EmailKind::PasswordChanged => "Password-changed email",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// "in 15 minutes (at 21:43 UTC)".
+pub fn expiry_in_words(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> String {
+    let minutes = ((expires_at - now).num_seconds() + 59) / 60;
+    let span = match minutes {
+        m if m <= 1 => "in 1 minute".to_owned(),
+        m if m < 120 => format!("in {m} minutes"),
+        m if m % 60 == 0 => format!("in {} hours", m / 60),
+        m => format!("in {} hours {} minutes", m / 60, m % 60),
+    };
+    format!("{span} (at {} UTC)", expires_at.format("%H:%M"))
+}
+
+/// Who asked for the reset link in an admin-reset email.
+#[derive(Debug, Clone, Copy)]
+pub enum RequestedBy<'a> {
+    /// An admin, named.
+    Admin(&'a str),
+    /// The user asked for a new link from the sign-in page or an expired link; the reset
+    /// itself was an admin's (named when known).
+    UserResend { admin: Option<&'a str> },
+}
+
+pub struct AdminResetEmail<'a> {
+    pub org_name: &'a str,
+    pub user_name: &'a str,
+    pub requested_by: RequestedBy<'a>,
+    pub link: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn admin_reset(e: &AdminResetEmail<'_>) -> RenderedEmail {
+    let expiry = expiry_in_words(e.now, e.expires_at);
+    let who = match e.requested_by {
+        RequestedBy::Admin(admin) => format!("{admin}, an administrator of {},", e.org_name),
+        RequestedBy::UserResend { admin: Some(admin) } => {
+            format!("{admin}, an administrator of {},", e.org_name)
+        }
+        RequestedBy::UserResend { admin: None } => format!("An administrator of {}", e.org_name),
+    };
+    let resent = matches!(e.requested_by, RequestedBy::UserResend { .. });
+    let subject = format!("Reset your {} password", e.org_name);
+    let intro = format!("{who} reset the password of your {} account.", e.org_name);
+    let resent_line = "You asked for a new link; any earlier link no longer works.";
+    let mut text = format!(
+        "Hello {},\n\n{intro} Your old password no longer works.\n\n",
+        e.user_name
+    );
+    if resent {
+        text.push_str(resent_line);
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "Choose a new password here:\n{}\n\nThis link can be used once and expires {expiry}. If it has expired, \
+         open it anyway and choose Resend Email, or use Resend Email on the sign-in page.\n\n\
+         Didn't expect this? Contact your {} administrator before using the link.\n",
+        e.link, e.org_name
+    ));
+
+    let h = escape_html;
+    let mut body = format!(
+        "<p>Hello {},</p>\n<p>{} Your old password no longer works.</p>\n",
+        h(e.user_name),
+        h(&intro)
+    );
+    if resent {
+        body.push_str(&format!("<p>{}</p>\n", h(resent_line)));
+    }
+    body.push_str(&format!(
+        "<p><a href=\"{link}\" style=\"{BUTTON}\">Reset password</a></p>\n\
+         <p>Or paste this link into your browser:<br><a href=\"{link}\">{link}</a></p>\n\
+         <p>This link can be used once and expires <strong>{}</strong>. If it has expired, open it anyway and \
+         choose Resend Email.</p>\n\
+         <p style=\"color:#555\">Didn't expect this? Contact your {} administrator before using the link.</p>\n",
+        h(&expiry),
+        h(e.org_name),
+        link = h(e.link),
+    ));
+    RenderedEmail {
+        subject,
+        text,
+        html: page(&h(e.org_name), &body),
+    }
+}
+
+pub struct ForgotPasswordEmail<'a> {
+    pub org_name: &'a str,
+    pub user_name: &'a str,
+    pub link: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn forgot_password(e: &ForgotPasswordEmail<'_>) -> RenderedEmail {
+    let expiry = expiry_in_words(e.now, e.expires_at);
+    let subject = format!("Your {} password reset link", e.org_name);
+    let text = format!(
+        "Hello {},\n\nSomeone (hopefully you) asked to reset the password of your {} account.\n\n\
+         Choose a new password here:\n{}\n\nThis link can be used once and expires {expiry}. \
+         Your current password keeps working until you set a new one.\n\n\
+         Didn't ask for this? Ignore this email; nothing changes.\n",
+        e.user_name, e.org_name, e.link
+    );
+    let h = escape_html;
+    let body = format!(
+        "<p>Hello {},</p>\n<p>Someone (hopefully you) asked to reset the password of your {} account.</p>\n\
+         <p><a href=\"{link}\" style=\"{BUTTON}\">Choose a new password</a></p>\n\
+         <p>Or paste this link into your browser:<br><a href=\"{link}\">{link}</a></p>\n\
+         <p>This link can be used once and expires <strong>{}</strong>. Your current password keeps working \
+         until you set a new one.</p>\n\
+         <p style=\"color:#555\">Didn't ask for this? Ignore this email; nothing changes.</p>\n",
+        h(e.user_name),
+        h(e.org_name),
+        h(&expiry),
+        link = h(e.link),
+    );
+    RenderedEmail {
+        subject,
+        text,
+        html: page(&h(e.org_name), &body),
+    }
+}
+
+pub struct PasswordChangedEmail<'a> {
+    pub org_name: &'a str,
+    pub user_name: &'a str,
+    pub changed_at: DateTime<Utc>,
+    pub sign_in_url: &'a str,
+}
+
+pub fn password_changed(e: &PasswordChangedEmail<'_>) -> RenderedEmail {
+    let when = e.changed_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let subject = format!("Your {} password was changed", e.org_name);
+    let text = format!(
+        "Hello {},\n\nThe password of your {} account was changed on {when}. You were signed out everywhere; \
+         sign in with the new password at {}.\n\n\
+         Didn't change it? Contact your {} administrator right away.\n",
+        e.user_name, e.org_name, e.sign_in_url, e.org_name
+    );
+    let h = escape_html;
+    let body = format!(
+        "<p>Hello {},</p>\n<p>The password of your {} account was changed on <strong>{}</strong>. You were \
+         signed out everywhere; <a href=\"{}\">sign in</a> with the new password.</p>\n\
+         <p style=\"color:#555\">Didn't change it? Contact your {} administrator right away.</p>\n",
+        h(e.user_name),
+        h(e.org_name),
+        h(&when),
+        h(e.sign_in_url),
+        h(e.org_name),
+    );
+    RenderedEmail {
+        subject,
+        text,
+        html: page(&h(e.org_name), &body),
+    }
+}
+
+const BUTTON: &str = "display:inline-block;padding:10px 18px;background:#2454d6;color:#fff;\
+                      text-decoration:none;border-radius:6px;font-weight:600";
+
+/// Wraps an already-escaped body in a minimal, mail-client-friendly page.
+fn page(org_name_html: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html><body style=\"font-family:system-ui,-apple-system,Segoe UI,sans-serif;\
+         font-size:15px;line-height:1.5;color:#1b1b1f;max-width:560px;margin:0 auto;padding:24px\">\n\
+         <p style=\"font-weight:700;font-size:17px\">{org_name_html}</p>\n{body}</body></html>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 6, 1, h, m, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_admin_reset_email_names_the_org_the_admin_the_link_and_the_expiry() {
+        let email = admin_reset(&AdminResetEmail {
+            org_name: "Acme <Corp>",
+            user_name: "Jane \"JD\" Doe",
+            requested_by: RequestedBy::Admin("Ada Admin"),
+            link: "https://x.test/reset-password/abc?x=1&y=2",
+            now: at(21, 28),
+            expires_at: at(21, 43),
+        });
+        assert_eq!(email.subject, "Reset your Acme <Corp> password");
+        assert!(email
+            .text
+            .contains("Ada Admin, an administrator of Acme <Corp>,"));
+        assert!(email.text.contains("in 15 minutes (at 21:43 UTC)"));
+        assert!(email
+            .text
+            .contains("https://x.test/reset-password/abc?x=1&y=2"));
+        assert!(email.html.contains("Acme &lt;Corp&gt;"));
+        assert!(email.html.contains("Jane &quot;JD&quot; Doe"));
+        assert!(email
+            .html
+            .contains("href=\"https://x.test/reset-password/abc?x=1&amp;y=2\""));
+        assert!(!email.html.contains("<Corp>"));
+        assert!(email
+            .html
+            .contains("Contact your Acme &lt;Corp&gt; administrator"));
+    }
+
+    #[test]
+    fn the_forgot_password_email_says_the_current_password_keeps_working() {
+        let email = forgot_password(&ForgotPasswordEmail {
+            org_name: "Acme Corp",
+            user_name: "Jane",
+            link: "http://l",
+            now: at(10, 0),
+            expires_at: at(10, 30),
+        });
+        assert!(email.text.contains("current password keeps working"));
+        assert!(email.text.contains("Ignore this email"));
+        assert!(email.text.contains("in 30 minutes (at 10:30 UTC)"));
+    }
+
+    #[test]
+    fn expiry_reads_in_hours_for_long_links() {
+        assert_eq!(
+            expiry_in_words(at(10, 0), at(12, 0)),
+            "in 2 hours (at 12:00 UTC)"
+        );
+        assert_eq!(
+            expiry_in_words(at(10, 0), at(10, 1)),
+            "in 1 minute (at 10:01 UTC)"
+        );
+    }
+}

@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "email_outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: i64,
+    pub user_id: Option<i64>,
+    /// `EmailKind::as_str`.
+    pub kind: String,
+    pub to_addr: String,
+    pub subject: String,
+    /// Cleared once sent (they hold the reset link).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_text: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_html: Option<String>,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,11 @@
+//! SeaORM entities, one per table created by `orgdesk-migration`. Role, status, purpose and
+//! kinds are stored as the strings of their `as_str()` so both databases read them alike.
+
+pub mod activity;
+pub mod asset;
+pub mod email_outbox;
+pub mod organization;
+pub mod rate_limit;
+pub mod reset_link;
+pub mod session;
+pub mod user;

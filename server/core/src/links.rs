@@ -1,0 +1,169 @@
+//! Reset links: the emailed URL carries a 256-bit token, the database only its SHA-256.
+//! A link is single use, lives for the organization's configured minutes, and a new link
+//! for a user revokes every older one, so each user has at most one live link.
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::{LinkPurpose, LinkState};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::db::{Sql, BATCH};
+use crate::entities::{organization, reset_link, user};
+use crate::tokens::{self, Token};
+use crate::{Core, CoreResult};
+
+pub(crate) fn purpose_str(purpose: LinkPurpose) -> &'static str {
+    match purpose {
+        LinkPurpose::AdminReset => "admin_reset",
+        LinkPurpose::ForgotPassword => "forgot_password",
+    }
+}
+
+pub(crate) fn parse_purpose(s: &str) -> Option<LinkPurpose> {
+    match s {
+        "admin_reset" => Some(LinkPurpose::AdminReset),
+        "forgot_password" => Some(LinkPurpose::ForgotPassword),
+        _ => None,
+    }
+}
+
+/// The URL that goes into the email.
+pub(crate) fn url(base: &str, token: &str) -> String {
+    format!("{}/reset-password/{token}", base.trim_end_matches('/'))
+}
+
+/// Revokes every unused, unrevoked link of `user_ids` (one statement per batch).
+pub(crate) async fn revoke_open(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in user_ids.chunks(BATCH) {
+        let mut sql = Sql::new("UPDATE reset_links SET revoked_at = ");
+        sql.bind(now)
+            .push(" WHERE used_at IS NULL AND revoked_at IS NULL AND user_id IN (");
+        sql.bind_list(chunk.iter().copied()).push(")");
+        sql.execute(db).await?;
+    }
+    Ok(())
+}
+
+/// A link just issued; `token` is only ever put in the email.
+pub(crate) struct IssuedLink {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Inserts one new link per user (multi-row inserts). Callers revoke older links first.
+pub(crate) async fn issue(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    purpose: LinkPurpose,
+    created_by: Option<i64>,
+    user_ids: &[i64],
+    ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<IssuedLink>> {
+    let expires_at = now + ttl;
+    let mut issued = Vec::with_capacity(user_ids.len());
+    for chunk in user_ids.chunks(BATCH) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for &user_id in chunk {
+            let Token { plain, hash } = tokens::new_token()?;
+            rows.push(reset_link::ActiveModel {
+                token_hash: Set(hash),
+                user_id: Set(user_id),
+                org_id: Set(org_id),
+                purpose: Set(purpose_str(purpose).to_owned()),
+                created_by: Set(created_by),
+                created_at: Set(now),
+                expires_at: Set(expires_at),
+                used_at: Set(None),
+                revoked_at: Set(None),
+                ..Default::default()
+            });
+            issued.push(IssuedLink {
+                token: plain,
+                expires_at,
+            });
+        }
+        reset_link::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(issued)
+}
+
+/// A link found by its token, and what state it is in at `now`.
+pub(crate) struct FoundLink {
+    pub link: reset_link::Model,
+    pub state: RawState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RawState {
+    Live,
+    Expired,
+    Used,
+    Revoked,
+}
+
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<FoundLink>> {
+    if !tokens::is_well_formed(token) {
+        return Ok(None);
+    }
+    let Some(link) = reset_link::Entity::find()
+        .filter(reset_link::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Used wins over revoked (a completed reset revokes the others, not this one), and
+    // both win over expired: the page explains the most useful fact.
+    let state = if link.used_at.is_some() {
+        RawState::Used
+    } else if link.revoked_at.is_some() {
+        RawState::Revoked
+    } else if now >= link.expires_at {
+        RawState::Expired
+    } else {
+        RawState::Live
+    };
+    Ok(Some(FoundLink { link, state }))
+}
+
+impl Core {
+    pub(crate) async fn inspect_link_impl(&self, token: &str) -> CoreResult<LinkState> {
+        let now = self.now();
+        let Some(found) = find(self.db(), token, now).await? else {
+            return Ok(LinkState::Unknown);
+        };
+        Ok(match found.state {
+            RawState::Used => LinkState::Used,
+            RawState::Revoked => LinkState::Revoked,
+            RawState::Expired => LinkState::Expired,
+            RawState::Live => {
+                let user = user::Entity::find_by_id(found.link.user_id)
+                    .one(self.db())
+                    .await?;
+                let org = organization::Entity::find_by_id(found.link.org_id)
+                    .one(self.db())
+                    .await?;
+                match (user, org, parse_purpose(&found.link.purpose)) {
+                    (Some(user), Some(org), Some(purpose)) => LinkState::Valid {
+                        org_name: org.name,
+                        name: user.name,
+                        email: user.email,
+                        purpose,
+                        expires_at: found.link.expires_at,
+                    },
+                    _ => LinkState::Unknown,
+                }
+            }
+        })
+    }
+}

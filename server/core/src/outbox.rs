@@ -1,0 +1,273 @@
+//! The email outbox. Emails are queued in the same transaction as the change that causes
+//! them, so a crash or an SMTP outage loses nothing; delivery workers (orgdesk-mail's
+//! `OutboxWorker`, one per server instance) claim due messages with a lease, and report
+//! back delivered or failed. Failures are retried with exponential backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::ActivityKind;
+use rand::Rng;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
+
+use crate::activity::{self, NewActivity};
+use crate::db::{self, Sql, BATCH};
+use crate::emails::{EmailKind, RenderedEmail};
+use crate::entities::email_outbox;
+use crate::{Core, CoreError, CoreResult, OutboundEmail};
+
+pub(crate) const QUEUED: &str = "queued";
+pub(crate) const SENT: &str = "sent";
+pub(crate) const FAILED: &str = "failed";
+
+/// The longest wait between two attempts.
+const MAX_BACKOFF_SECS: f64 = 600.0;
+/// How much of a failure's text is kept (SMTP replies can be long).
+const MAX_ERROR_LEN: usize = 500;
+
+/// An email to queue, with whom it concerns (for the activity log).
+pub(crate) struct NewEmail {
+    pub org_id: i64,
+    pub user_id: Option<i64>,
+    /// Who caused it, for the `EmailQueued` activity.
+    pub actor_id: Option<i64>,
+    pub kind: EmailKind,
+    pub to: String,
+    pub email: RenderedEmail,
+    pub ip: Option<String>,
+}
+
+/// Queues `emails` (multi-row inserts) and records one `EmailQueued` activity each.
+pub(crate) async fn enqueue(
+    db: &impl ConnectionTrait,
+    emails: Vec<NewEmail>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut events = Vec::with_capacity(emails.len());
+    let mut emails = emails.into_iter().peekable();
+    while emails.peek().is_some() {
+        let mut rows = Vec::with_capacity(BATCH);
+        for e in emails.by_ref().take(BATCH) {
+            events.push(NewActivity {
+                org_id: e.org_id,
+                actor_id: e.actor_id,
+                subject_id: e.user_id,
+                kind: ActivityKind::EmailQueued,
+                details: format!("{} to {} queued", e.kind.label(), e.to),
+                ip: e.ip,
+            });
+            rows.push(email_outbox::ActiveModel {
+                org_id: Set(e.org_id),
+                user_id: Set(e.user_id),
+                kind: Set(e.kind.as_str().to_owned()),
+                to_addr: Set(e.to),
+                subject: Set(e.email.subject),
+                body_text: Set(Some(e.email.text)),
+                body_html: Set(Some(e.email.html)),
+                status: Set(QUEUED.to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                locked_by: Set(None),
+                locked_until: Set(None),
+                last_error: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+                ..Default::default()
+            });
+        }
+        email_outbox::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    activity::record(db, events, now).await
+}
+
+/// Exponential backoff after `attempts` failed attempts: about 2^attempts seconds, capped at
+/// ten minutes, with ±20% jitter so many failed messages don't retry in lockstep.
+pub(crate) fn backoff(attempts: u32) -> Duration {
+    let base = 2f64.powi(attempts.min(30) as i32).min(MAX_BACKOFF_SECS);
+    let jitter = rand::rng().random_range(0.8..=1.2);
+    Duration::from_secs_f64((base * jitter).min(MAX_BACKOFF_SECS))
+}
+
+fn email_description(row: &email_outbox::Model) -> &'static str {
+    EmailKind::parse(&row.kind)
+        .map(EmailKind::label)
+        .unwrap_or("Email")
+}
+
+impl Core {
+    pub(crate) async fn claim_outbox_impl(
+        &self,
+        worker: &str,
+        limit: u64,
+        lease: Duration,
+    ) -> CoreResult<Vec<OutboundEmail>> {
+        let limit = limit.clamp(1, 1000) as i64;
+        let now = self.now();
+        let lease = chrono::Duration::from_std(lease)
+            .map_err(|_| CoreError::InvalidInput("The lease is too long.".into()))?;
+        let worker: String = worker.chars().take(200).collect();
+        let tx = db::begin_write(self.db()).await?;
+        // Due: queued and its time has come, or claimed by a worker whose lease ran out
+        // (it crashed or hung mid-send).
+        let mut sql = Sql::new("UPDATE email_outbox SET status = 'sending', locked_by = ");
+        sql.bind(worker).push(", locked_until = ").bind(now + lease);
+        sql.push(
+            " WHERE id IN (SELECT id FROM email_outbox \
+             WHERE (status = 'queued' AND next_attempt_at <= ",
+        )
+        .bind(now)
+        .push(") OR (status = 'sending' AND locked_until <= ")
+        .bind(now)
+        .push(") ORDER BY next_attempt_at, id LIMIT ")
+        .bind(limit);
+        if tx.get_database_backend() == DbBackend::Postgres {
+            // Rows another worker is claiming right now are skipped, not waited for, and
+            // never claimed twice.
+            sql.push(" FOR UPDATE SKIP LOCKED");
+        }
+        sql.push(") RETURNING id, to_addr, subject, body_text, body_html, attempts");
+        let rows = sql.query_all(&tx).await?;
+        tx.commit().await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let attempts: i32 = row.try_get("", "attempts")?;
+            claimed.push(OutboundEmail {
+                id: row.try_get("", "id")?,
+                to: row.try_get("", "to_addr")?,
+                subject: row.try_get("", "subject")?,
+                text: row
+                    .try_get::<Option<String>>("", "body_text")?
+                    .unwrap_or_default(),
+                html: row
+                    .try_get::<Option<String>>("", "body_html")?
+                    .unwrap_or_default(),
+                attempts: attempts.max(0) as u32,
+            });
+        }
+        claimed.sort_by_key(|e| e.id);
+        Ok(claimed)
+    }
+
+    pub(crate) async fn outbox_delivered_impl(&self, id: i64) -> CoreResult<()> {
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let row = email_outbox::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
+        if row.status == SENT {
+            return Ok(());
+        }
+        // The bodies carry a live reset link: once the message has left, the copy in the
+        // database is only a liability (backups, replicas, support access), so it goes.
+        let mut sql = Sql::new("UPDATE email_outbox SET status = 'sent', sent_at = ");
+        sql.bind(now)
+            .push(", body_text = NULL, body_html = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
+            .push(", attempts = attempts + 1 WHERE id = ")
+            .bind(id);
+        sql.execute(&tx).await?;
+        let attempt = row.attempts + 1;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: row.org_id,
+                actor_id: None,
+                subject_id: row.user_id,
+                kind: ActivityKind::EmailSent,
+                details: format!(
+                    "{} to {} sent (attempt {attempt})",
+                    email_description(&row),
+                    row.to_addr
+                ),
+                ip: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn outbox_attempt_failed_impl(
+        &self,
+        id: i64,
+        reason: &str,
+        permanent: bool,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
+        let tx = db::begin_write(self.db()).await?;
+        let row = email_outbox::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
+        if row.status == SENT || row.status == FAILED {
+            return Ok(());
+        }
+        let attempts = row.attempts.saturating_add(1);
+        let gives_up = permanent || attempts.max(0) as u32 >= self.config().outbox_max_attempts;
+        if gives_up {
+            // Nothing will send it any more: drop the bodies (they hold the link) as on success.
+            let mut sql = Sql::new("UPDATE email_outbox SET status = 'failed', attempts = ");
+            sql.bind(attempts)
+                .push(", last_error = ")
+                .bind(reason.clone())
+                .push(", body_text = NULL, body_html = NULL, locked_by = NULL, locked_until = NULL WHERE id = ")
+                .bind(id);
+            sql.execute(&tx).await?;
+            activity::record_one(
+                &tx,
+                NewActivity {
+                    org_id: row.org_id,
+                    actor_id: None,
+                    subject_id: row.user_id,
+                    kind: ActivityKind::EmailFailed,
+                    details: format!(
+                        "{} to {} failed after {attempts} attempt{}: {reason}",
+                        email_description(&row),
+                        row.to_addr,
+                        if attempts == 1 { "" } else { "s" }
+                    ),
+                    ip: None,
+                },
+                now,
+            )
+            .await?;
+        } else {
+            let retry_at = now
+                + chrono::Duration::from_std(backoff(attempts.max(0) as u32))
+                    .map_err(|e| CoreError::Internal(e.to_string()))?;
+            let mut sql = Sql::new("UPDATE email_outbox SET status = 'queued', attempts = ");
+            sql.bind(attempts)
+                .push(", last_error = ")
+                .bind(reason)
+                .push(", next_attempt_at = ")
+                .bind(crate::clock::truncate(retry_at))
+                .push(", locked_by = NULL, locked_until = NULL WHERE id = ")
+                .bind(id);
+            sql.execute(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stops_at_ten_minutes() {
+        for _ in 0..100 {
+            let first = backoff(1).as_secs_f64();
+            assert!((1.6..=2.4).contains(&first), "{first}");
+            let fifth = backoff(5).as_secs_f64();
+            assert!((25.6..=38.4).contains(&fifth), "{fifth}");
+            assert!(backoff(9).as_secs_f64() <= 600.0);
+            assert!(backoff(40).as_secs_f64() <= 600.0);
+            assert!(backoff(40).as_secs_f64() >= 480.0);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Fixed-window rate limits kept in the database, so every server instance counts against
+//! the same limit. Keys are hashed: the table never holds emails or addresses in clear.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sha2::{Digest, Sha256};
+
+use crate::config::RateLimit;
+use crate::db::Sql;
+use crate::{CoreError, CoreResult};
+
+/// What is being limited, and by what.
+pub(crate) fn key(action: &str, by: &str, value: &str) -> String {
+    let digest = Sha256::digest(format!("{action}\u{1f}{by}\u{1f}{value}").as_bytes());
+    format!("{action}:{by}:{}", hex::encode(digest))
+}
+
+/// Counts one attempt against `key`; `RateLimited` once more than `limit.max` happened in
+/// the current window. One atomic upsert, so concurrent attempts all count.
+pub(crate) async fn hit(
+    db: &impl ConnectionTrait,
+    key: &str,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
+    let window_expired_before = now
+        .checked_sub_signed(per)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let mut sql = Sql::new("INSERT INTO rate_limits (\"key\", window_start, count) VALUES (");
+    sql.bind(key.to_owned())
+        .push(", ")
+        .bind(now)
+        .push(", 1) ON CONFLICT (\"key\") DO UPDATE SET ");
+    sql.push("count = CASE WHEN rate_limits.window_start <= ")
+        .bind(window_expired_before)
+        .push(" THEN 1 ELSE rate_limits.count + 1 END, ");
+    sql.push("window_start = CASE WHEN rate_limits.window_start <= ")
+        .bind(window_expired_before)
+        .push(" THEN excluded.window_start ELSE rate_limits.window_start END ");
+    sql.push("RETURNING window_start, count");
+    let row = sql
+        .query_one(db)
+        .await?
+        .ok_or_else(|| CoreError::Internal("rate limit upsert returned nothing".into()))?;
+    let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
+    let count: i32 = row.try_get("", "count")?;
+    if count.max(0) as u32 > limit.max {
+        let retry_after = (window_start + per - now).num_seconds().max(1) as u64;
+        return Err(CoreError::RateLimited {
+            retry_after_secs: retry_after,
+        });
+    }
+    Ok(())
+}

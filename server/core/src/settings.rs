@@ -1,0 +1,78 @@
+//! The organization's settings: how long reset links stay valid.
+
+use orgdesk_types::{ActivityKind, Actor, OrgSettings};
+
+use crate::activity::{self, clean_ip, NewActivity};
+use crate::db::{self, Sql};
+use crate::entities::organization;
+use crate::{authz, Core, CoreError, CoreResult};
+
+/// Allowed link lifetimes, in minutes: at least 5 minutes, at most a day.
+pub const LINK_TTL_MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
+
+fn settings(org: &organization::Model) -> OrgSettings {
+    OrgSettings {
+        org_name: org.name.clone(),
+        admin_link_ttl_minutes: org.admin_link_ttl_minutes.max(0) as u32,
+        forgot_link_ttl_minutes: org.forgot_link_ttl_minutes.max(0) as u32,
+    }
+}
+
+impl Core {
+    pub(crate) async fn org_settings_impl(&self, actor: &Actor) -> CoreResult<OrgSettings> {
+        let admin = authz::console_admin(self.db(), actor).await?;
+        Ok(settings(&self.organization(self.db(), admin.org_id).await?))
+    }
+
+    pub(crate) async fn update_link_lifetimes_impl(
+        &self,
+        actor: &Actor,
+        admin_minutes: u32,
+        forgot_minutes: u32,
+        ip: Option<&str>,
+    ) -> CoreResult<OrgSettings> {
+        for (what, minutes) in [
+            ("An admin reset link", admin_minutes),
+            ("A forgot-password link", forgot_minutes),
+        ] {
+            if !LINK_TTL_MINUTES.contains(&minutes) {
+                return Err(CoreError::InvalidInput(format!(
+                    "{what} must stay valid between {} and {} minutes.",
+                    LINK_TTL_MINUTES.start(),
+                    LINK_TTL_MINUTES.end()
+                )));
+            }
+        }
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let admin = authz::console_admin(&tx, actor).await?;
+        let before = self.organization(&tx, admin.org_id).await?;
+        let mut update = Sql::new("UPDATE organizations SET admin_link_ttl_minutes = ");
+        update
+            .bind(admin_minutes as i32)
+            .push(", forgot_link_ttl_minutes = ")
+            .bind(forgot_minutes as i32)
+            .push(" WHERE id = ")
+            .bind(admin.org_id);
+        update.execute(&tx).await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: admin.org_id,
+                actor_id: Some(admin.id),
+                subject_id: None,
+                kind: ActivityKind::SettingsChanged,
+                details: format!(
+                    "Link lifetimes changed: admin reset {} → {admin_minutes} minutes, forgot password {} → {forgot_minutes} minutes",
+                    before.admin_link_ttl_minutes, before.forgot_link_ttl_minutes
+                ),
+                ip: clean_ip(ip),
+            },
+            now,
+        )
+        .await?;
+        let after = self.organization(&tx, admin.org_id).await?;
+        tx.commit().await?;
+        Ok(settings(&after))
+    }
+}

@@ -1,0 +1,174 @@
+//! The Users Table and the profile sidebar's Details and Assets tabs. Every query is scoped
+//! to the admin's organization and served by the `(org_id, …, id)` indexes, so pages stay
+//! fast at 100,000 users.
+
+use orgdesk_types::{
+    Actor, AssetView, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
+    UserStatus, UserSummary,
+};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::db::like_pattern;
+use crate::entities::{asset, reset_link, user};
+use crate::{authz, Core, CoreError, CoreResult};
+
+/// The longest search text accepted.
+pub(crate) const MAX_SEARCH_LEN: usize = 200;
+
+/// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
+pub(crate) fn filter_condition(org_id: i64, filter: &UserFilter) -> CoreResult<Condition> {
+    let mut condition = Condition::all().add(user::Column::OrgId.eq(org_id));
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if search.chars().count() > MAX_SEARCH_LEN {
+            return Err(CoreError::InvalidInput(format!(
+                "The search text is too long (at most {MAX_SEARCH_LEN} characters)."
+            )));
+        }
+        condition = condition.add(search_condition(&like_pattern(search)));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(user::Column::Status.eq(status.as_str()));
+    }
+    if let Some(role) = filter.role {
+        condition = condition.add(user::Column::Role.eq(role.as_str()));
+    }
+    Ok(condition)
+}
+
+/// Name or email matches `pattern` (emails are stored lower-cased; names are compared so).
+fn search_condition(pattern: &str) -> Condition {
+    // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
+    use sea_orm::sea_query::ExprTrait;
+    Condition::any()
+        .add(
+            Expr::expr(Func::lower(Expr::col(user::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        )
+        .add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern).escape('\\')))
+}
+
+pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
+    Ok(UserSummary {
+        id: u.id,
+        name: u.name.clone(),
+        email: u.email.clone(),
+        role: Role::parse(&u.role)
+            .ok_or_else(|| CoreError::Internal(format!("user {} has an unknown role", u.id)))?,
+        status: UserStatus::parse(&u.status)
+            .ok_or_else(|| CoreError::Internal(format!("user {} has an unknown status", u.id)))?,
+        last_sign_in_at: u.last_sign_in_at,
+        created_at: u.created_at,
+    })
+}
+
+impl Core {
+    pub(crate) async fn list_users_impl(
+        &self,
+        actor: &Actor,
+        query: &UserQuery,
+    ) -> CoreResult<UserPage> {
+        let admin = authz::console_admin(self.db(), actor).await?;
+        let per_page = query.per_page.clamp(1, 100);
+        let page = query.page.max(1);
+        let condition = filter_condition(admin.org_id, &query.filter)?;
+        let total = user::Entity::find()
+            .filter(condition.clone())
+            .count(self.db())
+            .await?;
+
+        let order = if query.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let mut select = user::Entity::find().filter(condition);
+        select = match query.sort {
+            UserSort::Name => select.order_by(user::Column::Name, order.clone()),
+            // Unique within the organization: no tie to break.
+            UserSort::Email => select.order_by(user::Column::Email, order.clone()),
+            UserSort::Role => select.order_by(user::Column::Role, order.clone()),
+            UserSort::Status => select.order_by(user::Column::Status, order.clone()),
+            // Never signed in counts as longest ago, on both databases.
+            UserSort::LastSignIn => select.order_by_with_nulls(
+                user::Column::LastSignInAt,
+                order.clone(),
+                if query.descending {
+                    NullOrdering::Last
+                } else {
+                    NullOrdering::First
+                },
+            ),
+        };
+        let offset = (page - 1).saturating_mul(per_page);
+        let rows = select
+            .order_by(user::Column::Id, order)
+            .offset(offset)
+            .limit(per_page)
+            .all(self.db())
+            .await?;
+        let users = rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?;
+        Ok(UserPage {
+            users,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    pub(crate) async fn user_details_impl(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+    ) -> CoreResult<UserDetails> {
+        let admin = authz::console_admin(self.db(), actor).await?;
+        let u = authz::user_in_org(self.db(), admin.org_id, user_id).await?;
+        let assets = asset::Entity::find()
+            .filter(asset::Column::OwnerId.eq(u.id))
+            .filter(asset::Column::OrgId.eq(admin.org_id))
+            .order_by_asc(asset::Column::AssignedAt)
+            .order_by_asc(asset::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|a| AssetView {
+                id: a.id,
+                kind: a.kind,
+                name: a.name,
+                identifier: a.identifier,
+                assigned_at: a.assigned_at,
+            })
+            .collect();
+        // While a reset is pending: when its newest link expires (possibly already past, so
+        // the sidebar can say "expired — Resend Email").
+        let reset_link_expires_at = if u.status == UserStatus::ResetPending.as_str() {
+            reset_link::Entity::find()
+                .filter(reset_link::Column::UserId.eq(u.id))
+                .filter(reset_link::Column::UsedAt.is_null())
+                .filter(reset_link::Column::RevokedAt.is_null())
+                .order_by_desc(reset_link::Column::CreatedAt)
+                .order_by_desc(reset_link::Column::Id)
+                .one(self.db())
+                .await?
+                .map(|l| l.expires_at)
+        } else {
+            None
+        };
+        Ok(UserDetails {
+            user: summary(&u)?,
+            title: u.title,
+            department: u.department,
+            reset_link_expires_at,
+            password_changed_at: u.password_changed_at,
+            assets,
+        })
+    }
+}

@@ -1,0 +1,516 @@
+//! The seed's three paths (row menu, profile sidebar, bulk) all end in `admin_reset_passwords`
+//! or `admin_reset_matching`.
+
+use orgdesk_core::entities::{activity, email_outbox, reset_link};
+use orgdesk_core::types::{LinkState, SkipReason, UserFilter, UserStatus};
+use orgdesk_core::{CoreError, NewUser, SignInOutcome};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::common::{Harness, MEMBER_PASSWORD};
+use crate::on_both_databases;
+
+on_both_databases!(
+    admin_resets_a_user_from_the_row_menu,
+    admin_resets_users_selected_from_a_list,
+    a_bulk_reset_mixing_permitted_and_forbidden_targets,
+    owners_may_reset_admins_but_admins_may_not_reset_owners,
+    another_organizations_user_ids_are_not_found,
+    two_admins_resetting_the_same_user_at_once_leave_one_live_link,
+    a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back,
+    select_all_matching_resets_what_the_filter_matches,
+    resend_email_replaces_the_link_of_a_pending_reset,
+    members_cannot_reset_anyone,
+);
+
+async fn admin_resets_a_user_from_the_row_menu(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    // Jane is signed in somewhere.
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in(&jane.email, MEMBER_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!("Jane should sign in")
+    };
+    assert!(h
+        .core
+        .session_actor(&session.token)
+        .await
+        .unwrap()
+        .is_some());
+
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.admin, &[jane.id], Some("192.0.2.7"))
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![jane.id]);
+    assert!(report.skipped.is_empty());
+
+    let after = h.user(jane.id).await;
+    assert_eq!(after.status, "reset_pending");
+    assert!(
+        after.password_hash.is_none(),
+        "the current password stops working now"
+    );
+    assert_eq!(after.previous_password_hash, jane.password_hash);
+    assert!(
+        h.core
+            .session_actor(&session.token)
+            .await
+            .unwrap()
+            .is_none(),
+        "signed out everywhere"
+    );
+    assert_eq!(h.live_sessions(jane.id).await, 0);
+
+    // One live link, valid 15 minutes, and its email queued in the outbox.
+    let links = h.live_links(jane.id).await;
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].purpose, "admin_reset");
+    assert_eq!(links[0].created_by, Some(demo.admin.user_id));
+    assert_eq!(
+        links[0].expires_at - links[0].created_at,
+        chrono::Duration::minutes(15)
+    );
+    let token = h.emailed_token(jane.id).await;
+    assert_eq!(token.len(), 43);
+    assert_ne!(links[0].token_hash, token, "only the hash is stored");
+    let email = email_outbox::Entity::find()
+        .filter(email_outbox::Column::UserId.eq(jane.id))
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(email.subject, "Reset your Acme Corp password");
+    assert_eq!(email.status, "queued");
+    let text = email.body_text.unwrap();
+    assert!(text.contains("Ada Admin"));
+    assert!(text.contains(&format!("http://orgdesk.test/reset-password/{token}")));
+    assert!(text.contains("in 15 minutes"));
+    assert!(email.body_html.unwrap().contains("Reset password"));
+    assert!(matches!(
+        h.core.inspect_link(&token).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+
+    let kinds = h.activity_kinds(jane.id).await;
+    assert!(kinds.contains(&"admin_reset_password".to_owned()));
+    assert!(kinds.contains(&"email_queued".to_owned()));
+    let reset_event = activity::Entity::find()
+        .filter(activity::Column::SubjectId.eq(jane.id))
+        .filter(activity::Column::Kind.eq("admin_reset_password"))
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reset_event.actor_id, Some(demo.admin.user_id));
+    assert_eq!(reset_event.ip.as_deref(), Some("192.0.2.7"));
+    assert!(
+        !reset_event.details.contains(&token),
+        "tokens never go into the activity log"
+    );
+}
+
+async fn admin_resets_users_selected_from_a_list(h: Harness) {
+    let demo = h.demo().await;
+    let ids: Vec<i64> = demo.members.iter().take(12).map(|m| m.id).collect();
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.admin, &ids, None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset.len(), 12);
+    assert!(report.skipped.is_empty());
+    for id in &ids {
+        assert_eq!(h.user(*id).await.status, "reset_pending");
+        assert_eq!(h.live_links(*id).await.len(), 1);
+    }
+    let queued = email_outbox::Entity::find()
+        .filter(email_outbox::Column::UserId.is_in(ids.clone()))
+        .count(h.db())
+        .await
+        .unwrap();
+    assert_eq!(queued, 12);
+    // Each user got their own token.
+    let mut tokens = Vec::new();
+    for id in &ids {
+        tokens.push(h.emailed_token(*id).await);
+    }
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 12);
+    // Everyone else is untouched.
+    let untouched = &demo.members[12];
+    assert_eq!(h.user(untouched.id).await.status, "active");
+}
+
+async fn a_bulk_reset_mixing_permitted_and_forbidden_targets(h: Harness) {
+    let demo = h.demo().await;
+    let member = demo.members[0].id;
+    let other = demo.members[1].id;
+    let suspended = demo.suspended[0].id;
+    let targets = [
+        member,
+        demo.admin.user_id, // yourself
+        demo.owner.user_id, // an admin can't reset an owner
+        suspended,
+        other,
+        member,    // duplicate
+        9_999_999, // unknown
+    ];
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.admin, &targets, None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![member, other]);
+    let reasons: Vec<(i64, SkipReason)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.user_id, s.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (demo.admin.user_id, SkipReason::Yourself),
+            (demo.owner.user_id, SkipReason::NoPermission),
+            (suspended, SkipReason::AlreadySuspended),
+            (9_999_999, SkipReason::NotFound),
+        ]
+    );
+    assert_eq!(report.skipped[1].name, "Olivia Owens");
+    assert_eq!(report.skipped[3].name, "", "unknown ids reveal nothing");
+    assert_eq!(h.user(demo.owner.user_id).await.status, "active");
+    assert_eq!(h.user(demo.admin.user_id).await.status, "active");
+    assert_eq!(h.user(suspended).await.status, "suspended");
+    assert_eq!(
+        h.live_links(member).await.len(),
+        1,
+        "the duplicate id made no second link"
+    );
+}
+
+async fn owners_may_reset_admins_but_admins_may_not_reset_owners(h: Harness) {
+    let demo = h.demo().await;
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.owner, &[demo.admin.user_id, demo.owner.user_id], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![demo.admin.user_id]);
+    assert_eq!(report.skipped[0].reason, SkipReason::Yourself);
+    // A second owner can be reset by the first.
+    let second_owner = h
+        .core
+        .create_user(
+            demo.owner.org_id,
+            NewUser::member("Otto Owner", "otto@acme.test", MEMBER_PASSWORD)
+                .with_role(orgdesk_core::types::Role::Owner),
+        )
+        .await
+        .unwrap();
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.owner, &[second_owner], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![second_owner]);
+}
+
+async fn another_organizations_user_ids_are_not_found(h: Harness) {
+    let demo = h.demo().await;
+    let globex = h.core.create_organization("Globex").await.unwrap();
+    let hank = h
+        .core
+        .create_user(
+            globex,
+            NewUser::member("Hank Scorpio", "hank@globex.test", MEMBER_PASSWORD),
+        )
+        .await
+        .unwrap();
+
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.admin, &[hank], None)
+        .await
+        .unwrap();
+    assert!(report.reset.is_empty());
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].reason, SkipReason::NotFound);
+    assert_eq!(
+        report.skipped[0].name, "",
+        "the other organization's user stays anonymous"
+    );
+    let hank_after = h.user(hank).await;
+    assert_eq!(hank_after.status, "active");
+    assert!(hank_after.password_hash.is_some());
+    assert!(h.live_links(hank).await.is_empty());
+
+    assert!(matches!(
+        h.core.user_details(&demo.admin, hank).await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        h.core.user_activity(&demo.admin, hank, 10).await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        h.core
+            .admin_resend_reset_email(&demo.admin, hank, None)
+            .await,
+        Err(CoreError::NotFound(_))
+    ));
+    // Filters never reach across organizations either.
+    let report = h
+        .core
+        .admin_reset_matching(
+            &demo.admin,
+            &UserFilter {
+                search: Some("hank".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(report, Err(CoreError::InvalidInput(_))),
+        "{report:?}"
+    );
+    assert_eq!(h.user(hank).await.status, "active");
+}
+
+async fn two_admins_resetting_the_same_user_at_once_leave_one_live_link(h: Harness) {
+    let demo = h.demo().await;
+    for member in demo.members.iter().take(4) {
+        let (a, b) = (h.core.clone(), h.core.clone());
+        let (owner, admin) = (demo.owner.clone(), demo.admin.clone());
+        let id = member.id;
+        let first = tokio::spawn(async move { a.admin_reset_passwords(&owner, &[id], None).await });
+        let second =
+            tokio::spawn(async move { b.admin_reset_passwords(&admin, &[id], None).await });
+        let (first, second) = (
+            first.await.unwrap().unwrap(),
+            second.await.unwrap().unwrap(),
+        );
+        assert_eq!(first.reset, vec![id]);
+        assert_eq!(second.reset, vec![id]);
+        assert_eq!(
+            h.live_links(id).await.len(),
+            1,
+            "exactly one live link for {}",
+            member.name
+        );
+        let total = reset_link::Entity::find()
+            .filter(reset_link::Column::UserId.eq(id))
+            .count(h.db())
+            .await
+            .unwrap();
+        assert_eq!(total, 2);
+        // The previous password is still the one from before both resets.
+        assert_eq!(
+            h.user(id).await.previous_password_hash,
+            member.password_hash
+        );
+    }
+}
+
+async fn a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back(h: Harness) {
+    let demo = h.demo().await;
+    h.core
+        .seed_bulk_users(demo.admin.org_id, 1_200)
+        .await
+        .unwrap();
+    // Everyone has a session that must survive the failed reset.
+    for m in demo.members.iter().take(3) {
+        h.core
+            .sign_in(&m.email, MEMBER_PASSWORD, None)
+            .await
+            .unwrap();
+    }
+    // The database refuses the 700th email: the third batch of the reset fails.
+    if h.is_postgres() {
+        h.exec(
+            "CREATE FUNCTION refuse_700th_email() RETURNS trigger AS $$ BEGIN \
+               IF (SELECT COUNT(*) FROM email_outbox) >= 700 THEN RAISE EXCEPTION 'injected failure'; END IF; \
+               RETURN NEW; END $$ LANGUAGE plpgsql",
+        )
+        .await;
+        h.exec("CREATE TRIGGER refuse_700th_email BEFORE INSERT ON email_outbox FOR EACH ROW EXECUTE FUNCTION refuse_700th_email()").await;
+    } else {
+        h.exec(
+            "CREATE TRIGGER refuse_700th_email BEFORE INSERT ON email_outbox \
+             WHEN (SELECT COUNT(*) FROM email_outbox) >= 700 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        )
+        .await;
+    }
+    let before = snapshot(&h).await;
+    let result = h
+        .core
+        .admin_reset_matching(
+            &demo.admin,
+            &UserFilter {
+                status: Some(UserStatus::Active),
+                ..Default::default()
+            },
+            None,
+        )
+        .await;
+    assert!(matches!(result, Err(CoreError::Database(_))), "{result:?}");
+    assert_eq!(snapshot(&h).await, before, "nothing changed");
+    for m in demo.members.iter().take(3) {
+        assert_eq!(h.live_sessions(m.id).await, 1);
+    }
+}
+
+/// Counts that any part of a reset would change.
+pub async fn snapshot(h: &Harness) -> Vec<i64> {
+    vec![
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
+            .await,
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE password_hash IS NULL")
+            .await,
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE previous_password_hash IS NOT NULL")
+            .await,
+        h.scalar("SELECT COUNT(*) AS n FROM reset_links").await,
+        h.scalar("SELECT COUNT(*) AS n FROM reset_links WHERE revoked_at IS NOT NULL")
+            .await,
+        h.scalar("SELECT COUNT(*) AS n FROM email_outbox").await,
+        h.scalar("SELECT COUNT(*) AS n FROM activity").await,
+        h.scalar("SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NOT NULL")
+            .await,
+        h.scalar("SELECT COUNT(*) AS n FROM sessions").await,
+        h.scalar("SELECT COUNT(*) AS n FROM organizations").await,
+    ]
+}
+
+async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
+    let demo = h.demo().await;
+    let filter = UserFilter {
+        search: Some("ENGINEER".into()),
+        ..Default::default()
+    };
+    // Titles aren't searched: "engineer" matches no name or email, so nothing happens.
+    assert!(matches!(
+        h.core
+            .admin_reset_matching(&demo.admin, &filter, None)
+            .await,
+        Err(CoreError::InvalidInput(_))
+    ));
+
+    let filter = UserFilter {
+        search: Some("acme.test".into()),
+        status: None,
+        role: None,
+    };
+    let report = h
+        .core
+        .admin_reset_matching(&demo.admin, &filter, None)
+        .await
+        .unwrap();
+    // Everyone but the admin (yourself), the owner (no permission) and the suspended.
+    assert_eq!(report.reset.len(), demo.members.len());
+    let mut reasons: Vec<SkipReason> = report.skipped.iter().map(|s| s.reason).collect();
+    reasons.sort_by_key(|r| format!("{r:?}"));
+    assert_eq!(
+        reasons,
+        vec![
+            SkipReason::AlreadySuspended,
+            SkipReason::AlreadySuspended,
+            SkipReason::AlreadySuspended,
+            SkipReason::NoPermission,
+            SkipReason::Yourself
+        ]
+    );
+    let pending = h
+        .scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
+        .await;
+    assert_eq!(pending as usize, demo.members.len());
+}
+
+async fn resend_email_replaces_the_link_of_a_pending_reset(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    let not_pending = &demo.members[1];
+    let err = h
+        .core
+        .admin_resend_reset_email(&demo.admin, not_pending.id, None)
+        .await
+        .unwrap_err();
+    match err {
+        CoreError::InvalidInput(message) => {
+            assert!(message.contains("has no pending reset"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane.id], None)
+        .await
+        .unwrap();
+    let first = h.emailed_token(jane.id).await;
+    h.core
+        .admin_resend_reset_email(&demo.admin, jane.id, None)
+        .await
+        .unwrap();
+    let second = h.emailed_token(jane.id).await;
+    assert_ne!(first, second);
+    assert_eq!(
+        h.core.inspect_link(&first).await.unwrap(),
+        LinkState::Revoked,
+        "the previous link stops working"
+    );
+    assert!(matches!(
+        h.core.inspect_link(&second).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+    assert_eq!(h.live_links(jane.id).await.len(), 1);
+    assert!(h
+        .activity_kinds(jane.id)
+        .await
+        .contains(&"reset_email_resent".to_owned()));
+    // Admins can't resend to an owner either.
+    assert!(matches!(
+        h.core
+            .admin_resend_reset_email(&demo.admin, demo.owner.user_id, None)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+}
+
+async fn members_cannot_reset_anyone(h: Harness) {
+    let demo = h.demo().await;
+    let member = h.actor(&demo.members[0].email).await;
+    let target = demo.members[1].id;
+    assert!(matches!(
+        h.core.admin_reset_passwords(&member, &[target], None).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core
+            .admin_reset_matching(&member, &UserFilter::default(), None)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core.admin_resend_reset_email(&member, target, None).await,
+        Err(CoreError::Forbidden)
+    ));
+    // An Actor claiming a role it doesn't have gets nowhere: the database decides.
+    let mut forged = member.clone();
+    forged.role = orgdesk_core::types::Role::Owner;
+    assert!(matches!(
+        h.core.admin_reset_passwords(&forged, &[target], None).await,
+        Err(CoreError::Forbidden)
+    ));
+    // So does an admin of another organization pretending to be in this one.
+    let mut wrong_org = demo.admin.clone();
+    wrong_org.org_id += 1;
+    assert!(matches!(
+        h.core.list_users(&wrong_org, &Default::default()).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert_eq!(h.user(target).await.status, "active");
+}

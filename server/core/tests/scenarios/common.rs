@@ -1,0 +1,351 @@
+//! The per-test fixture: a fresh database (a temporary SQLite file, or a PostgreSQL
+//! database created for the test and dropped after it), migrated by the real migrations,
+//! and a `Core` on a `TestClock` with a cheap argon2 cost.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use orgdesk_core::config::HashCost;
+use orgdesk_core::entities::{activity, email_outbox, reset_link, session, user};
+use orgdesk_core::types::{Actor, Role, UserId};
+use orgdesk_core::{Core, CoreConfig, TestClock};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Statement,
+};
+
+pub const PG_DEFAULT_URL: &str = "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres";
+pub const MEMBER_PASSWORD: &str = "orgdesk-member";
+pub const ADMIN_PASSWORD: &str = "orgdesk-admin";
+
+/// Runs one scenario on SQLite and on PostgreSQL: `scenario::sqlite` and `scenario::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$scenario($crate::common::Harness::sqlite().await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$scenario($crate::common::Harness::postgres().await).await
+                }
+            }
+        )*
+    };
+}
+
+pub fn test_config() -> CoreConfig {
+    CoreConfig {
+        public_base_url: "http://orgdesk.test".into(),
+        hash_cost: HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..CoreConfig::default()
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PostgresDatabase { server_url: String, name: String },
+}
+
+pub struct Harness {
+    pub core: Core,
+    pub clock: Arc<TestClock>,
+    pub backend: DbBackend,
+    cleanup: Cleanup,
+}
+
+impl Harness {
+    pub async fn sqlite() -> Harness {
+        Harness::sqlite_with(test_config()).await
+    }
+
+    pub async fn sqlite_with(config: CoreConfig) -> Harness {
+        let path = std::env::temp_dir().join(format!("{}.db", unique_name("orgdesk_core_test")));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let clock = Arc::new(TestClock::new());
+        let core = Core::connect(&url, config, clock.clone())
+            .await
+            .unwrap_or_else(|e| panic!("SQLite at {url}: {e:?}"));
+        Harness {
+            core,
+            clock,
+            backend: DbBackend::Sqlite,
+            cleanup: Cleanup::SqliteFile(path),
+        }
+    }
+
+    pub async fn postgres() -> Harness {
+        Harness::postgres_with(test_config()).await
+    }
+
+    pub async fn postgres_with(config: CoreConfig) -> Harness {
+        let server_url =
+            std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| PG_DEFAULT_URL.to_owned());
+        let name = unique_name("orgdesk_test");
+        let admin = Database::connect(&server_url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {server_url} ({e}). The PostgreSQL half of this suite needs it: \
+                 start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point \
+                 ORGDESK_TEST_PG_URL at a server where the user may CREATE DATABASE."
+            )
+        });
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name} on {server_url}: {e}"));
+        admin.close().await.ok();
+        let url = database_url(&server_url, &name);
+        let clock = Arc::new(TestClock::new());
+        let core = Core::connect(&url, config, clock.clone())
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
+        Harness {
+            core,
+            clock,
+            backend: DbBackend::Postgres,
+            cleanup: Cleanup::PostgresDatabase { server_url, name },
+        }
+    }
+
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.core.db()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    /// Seeds the demo organization and returns its people.
+    pub async fn demo(&self) -> Demo {
+        self.core.seed_demo().await.expect("seed_demo");
+        let admin = self.actor("admin@acme.test").await;
+        let owner = self.actor("owner@acme.test").await;
+        let members = user::Entity::find()
+            .filter(user::Column::OrgId.eq(admin.org_id))
+            .filter(user::Column::Role.eq("member"))
+            .filter(user::Column::Status.eq("active"))
+            .order_by_asc(user::Column::Id)
+            .all(self.db())
+            .await
+            .expect("members");
+        let suspended = user::Entity::find()
+            .filter(user::Column::OrgId.eq(admin.org_id))
+            .filter(user::Column::Status.eq("suspended"))
+            .order_by_asc(user::Column::Id)
+            .all(self.db())
+            .await
+            .expect("suspended");
+        Demo {
+            admin,
+            owner,
+            members,
+            suspended,
+        }
+    }
+
+    /// The Actor a session of `email` would resolve to.
+    pub async fn actor(&self, email: &str) -> Actor {
+        let u = self.user_by_email(email).await;
+        let org = orgdesk_core::entities::organization::Entity::find_by_id(u.org_id)
+            .one(self.db())
+            .await
+            .expect("org")
+            .expect("org exists");
+        Actor {
+            user_id: u.id,
+            org_id: u.org_id,
+            org_name: org.name,
+            name: u.name,
+            email: u.email,
+            role: Role::parse(&u.role).expect("role"),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> user::Model {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(self.db())
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    pub async fn user(&self, id: UserId) -> user::Model {
+        user::Entity::find_by_id(id)
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("user exists")
+    }
+
+    /// The token of the newest link emailed to `user` (read from the queued email's body).
+    pub async fn emailed_token(&self, user_id: UserId) -> String {
+        let email = email_outbox::Entity::find()
+            .filter(email_outbox::Column::UserId.eq(user_id))
+            .filter(email_outbox::Column::Kind.is_in(["admin_reset", "forgot_password"]))
+            .order_by_desc(email_outbox::Column::Id)
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("an email with a link was queued");
+        let text = email.body_text.expect("body still there");
+        token_in(&text).expect("a /reset-password/ link in the email")
+    }
+
+    pub async fn live_links(&self, user_id: UserId) -> Vec<reset_link::Model> {
+        let now = self.core.now();
+        reset_link::Entity::find()
+            .filter(reset_link::Column::UserId.eq(user_id))
+            .filter(reset_link::Column::UsedAt.is_null())
+            .filter(reset_link::Column::RevokedAt.is_null())
+            .filter(reset_link::Column::ExpiresAt.gt(now))
+            .all(self.db())
+            .await
+            .expect("query")
+    }
+
+    pub async fn activity_kinds(&self, subject: UserId) -> Vec<String> {
+        activity::Entity::find()
+            .filter(activity::Column::SubjectId.eq(subject))
+            .order_by_asc(activity::Column::Id)
+            .all(self.db())
+            .await
+            .expect("query")
+            .into_iter()
+            .map(|a| a.kind)
+            .collect()
+    }
+
+    pub async fn live_sessions(&self, user_id: UserId) -> u64 {
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .count(self.db())
+            .await
+            .expect("query")
+    }
+
+    /// A number from SQL, e.g. `SELECT COUNT(*) AS n FROM …`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let row = self
+            .db()
+            .query_one_raw(Statement::from_string(self.backend, sql.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .expect("one row");
+        row.try_get_by_index::<i64>(0).expect("a number")
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        self.db()
+            .execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    std::fs::remove_file(p).ok();
+                }
+            }
+            Cleanup::PostgresDatabase { server_url, name } => {
+                // Drop runs outside the test's runtime (even after a panic): use a thread of
+                // our own with its own runtime.
+                let (server_url, db_name) = (server_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    rt.block_on(async {
+                        let admin = Database::connect(&server_url).await.ok()?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
+                            ))
+                            .await
+                            .ok()?;
+                        admin.close().await.ok()
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Some(()))) {
+                    eprintln!("warning: could not drop test database {name}");
+                }
+            }
+        }
+    }
+}
+
+/// The server URL with its database name replaced.
+pub fn database_url(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn token_in(text: &str) -> Option<String> {
+    let start = text.find("/reset-password/")? + "/reset-password/".len();
+    Some(
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
+}
+
+pub struct Demo {
+    pub admin: Actor,
+    pub owner: Actor,
+    /// Active members, by id.
+    pub members: Vec<user::Model>,
+    pub suspended: Vec<user::Model>,
+}
+
+/// Lets a spawned task share the harness's Core.
+pub fn shared(core: &Core) -> Core {
+    core.clone()
+}
+
+pub const LEASE: Duration = Duration::from_secs(60);

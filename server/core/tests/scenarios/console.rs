@@ -1,0 +1,394 @@
+//! The console's reads: the Users Table, the profile sidebar, the Activity page, Settings.
+
+use orgdesk_core::types::{
+    ActivityFilter, ActivityKind, Role, UserFilter, UserQuery, UserSort, UserStatus,
+};
+use orgdesk_core::CoreError;
+
+use crate::common::Harness;
+use crate::on_both_databases;
+
+on_both_databases!(
+    the_users_table_searches_filters_sorts_and_pages,
+    the_sidebar_shows_details_assets_and_activity,
+    the_activity_page_filters_and_pages,
+    link_lifetimes_are_settings,
+    members_cannot_open_the_console,
+);
+
+async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
+    let demo = h.demo().await;
+    let page = h
+        .core
+        .list_users(&demo.admin, &UserQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 42);
+    assert_eq!(page.users.len(), 25);
+    let names: Vec<&str> = page.users.iter().map(|u| u.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+
+    let last = h
+        .core
+        .list_users(
+            &demo.admin,
+            &UserQuery {
+                page: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.users.len(), 17);
+    let beyond = h
+        .core
+        .list_users(
+            &demo.admin,
+            &UserQuery {
+                page: 99,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(beyond.users.is_empty());
+    assert_eq!(beyond.total, 42);
+
+    // Case-insensitive substring of name or email; LIKE wildcards are literal.
+    let q = |search: &str| UserQuery {
+        filter: UserFilter {
+            search: Some(search.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let ada = h.core.list_users(&demo.admin, &q("ADA")).await.unwrap();
+    assert!(ada.users.iter().any(|u| u.email == "admin@acme.test"));
+    let by_email = h.core.list_users(&demo.admin, &q("owner@")).await.unwrap();
+    assert_eq!(by_email.total, 1);
+    assert_eq!(
+        h.core.list_users(&demo.admin, &q("%")).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        h.core.list_users(&demo.admin, &q("_")).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        h.core
+            .list_users(&demo.admin, &q("o'brien"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    let suspended = UserQuery {
+        filter: UserFilter {
+            status: Some(UserStatus::Suspended),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        h.core
+            .list_users(&demo.admin, &suspended)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let owners = UserQuery {
+        filter: UserFilter {
+            role: Some(Role::Owner),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        h.core.list_users(&demo.admin, &owners).await.unwrap().users[0].name,
+        "Olivia Owens"
+    );
+
+    // Every sort, both directions, pages stitched together = every user exactly once.
+    for sort in UserSort::ALL {
+        for descending in [false, true] {
+            let mut ids = Vec::new();
+            for page in 1..=5 {
+                let q = UserQuery {
+                    sort,
+                    descending,
+                    page,
+                    per_page: 10,
+                    ..Default::default()
+                };
+                ids.extend(
+                    h.core
+                        .list_users(&demo.admin, &q)
+                        .await
+                        .unwrap()
+                        .users
+                        .into_iter()
+                        .map(|u| u.id),
+                );
+            }
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), 42, "{sort:?} desc={descending}");
+            assert_eq!(ids.len(), 42);
+        }
+    }
+    // Newest sign-ins first, never-signed-in last.
+    let recent = h
+        .core
+        .list_users(
+            &demo.admin,
+            &UserQuery {
+                sort: UserSort::LastSignIn,
+                descending: true,
+                per_page: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let times: Vec<_> = recent.users.iter().map(|u| u.last_sign_in_at).collect();
+    let first_none = times
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(times.len());
+    assert!(times[first_none..].iter().all(Option::is_none));
+    assert!(times[..first_none].windows(2).all(|w| w[0] >= w[1]));
+
+    // per_page is clamped.
+    let big = h
+        .core
+        .list_users(
+            &demo.admin,
+            &UserQuery {
+                per_page: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(big.per_page, 100);
+    let zero = h
+        .core
+        .list_users(
+            &demo.admin,
+            &UserQuery {
+                per_page: 0,
+                page: 0,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((zero.per_page, zero.page, zero.users.len()), (1, 1, 1));
+}
+
+async fn the_sidebar_shows_details_assets_and_activity(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    let details = h.core.user_details(&demo.admin, jane.id).await.unwrap();
+    assert_eq!(details.user.email, jane.email);
+    assert!(details.title.is_some() && details.department.is_some());
+    assert!(!details.assets.is_empty());
+    assert!(details.assets.iter().any(|a| a.kind == "Laptop"));
+    assert_eq!(details.reset_link_expires_at, None);
+
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane.id], None)
+        .await
+        .unwrap();
+    let details = h.core.user_details(&demo.admin, jane.id).await.unwrap();
+    assert_eq!(details.user.status, UserStatus::ResetPending);
+    let expires = details.reset_link_expires_at.expect("pending link shown");
+    assert_eq!(expires, h.live_links(jane.id).await[0].expires_at);
+
+    let events = h
+        .core
+        .user_activity(&demo.admin, jane.id, 50)
+        .await
+        .unwrap();
+    assert!(events.len() >= 2);
+    assert!(
+        events
+            .windows(2)
+            .all(|w| (w[0].at, w[0].id) >= (w[1].at, w[1].id)),
+        "newest first"
+    );
+    let reset = events
+        .iter()
+        .find(|e| e.kind == ActivityKind::AdminResetPassword)
+        .expect("reset shown");
+    assert_eq!(reset.actor_name.as_deref(), Some("Ada Admin"));
+    assert_eq!(reset.subject_name.as_deref(), Some(jane.name.as_str()));
+    assert!(events.iter().any(|e| e.kind == ActivityKind::EmailQueued));
+    assert_eq!(
+        h.core
+            .user_activity(&demo.admin, jane.id, 0)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "limit clamps to 1"
+    );
+}
+
+async fn the_activity_page_filters_and_pages(h: Harness) {
+    let demo = h.demo().await;
+    let ids: Vec<i64> = demo.members.iter().take(3).map(|m| m.id).collect();
+    h.core
+        .admin_reset_passwords(&demo.admin, &ids, None)
+        .await
+        .unwrap();
+    let all = h
+        .core
+        .org_activity(&demo.admin, &ActivityFilter::default(), 1, 20)
+        .await
+        .unwrap();
+    assert!(all.total > 20);
+    assert_eq!(all.events.len(), 20);
+    assert!(all
+        .events
+        .windows(2)
+        .all(|w| (w[0].at, w[0].id) >= (w[1].at, w[1].id)));
+
+    let resets = ActivityFilter {
+        kind: Some(ActivityKind::AdminResetPassword),
+        ..Default::default()
+    };
+    let page = h
+        .core
+        .org_activity(&demo.admin, &resets, 1, 50)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 3);
+    let by_subject = ActivityFilter {
+        subject: Some(ids[0]),
+        ..Default::default()
+    };
+    assert!(h
+        .core
+        .org_activity(&demo.admin, &by_subject, 1, 50)
+        .await
+        .unwrap()
+        .events
+        .iter()
+        .all(|e| e.subject_id == Some(ids[0])));
+    let search = ActivityFilter {
+        search: Some("ada ADMIN".into()),
+        kind: Some(ActivityKind::AdminResetPassword),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.core
+            .org_activity(&demo.admin, &search, 1, 50)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let nobody = ActivityFilter {
+        search: Some("zzz-nobody".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.core
+            .org_activity(&demo.admin, &nobody, 1, 50)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+async fn link_lifetimes_are_settings(h: Harness) {
+    let demo = h.demo().await;
+    let settings = h.core.org_settings(&demo.admin).await.unwrap();
+    assert_eq!(
+        (
+            settings.admin_link_ttl_minutes,
+            settings.forgot_link_ttl_minutes
+        ),
+        (15, 30)
+    );
+    for (a, f) in [(4, 30), (15, 1441), (0, 0)] {
+        assert!(matches!(
+            h.core.update_link_lifetimes(&demo.admin, a, f, None).await,
+            Err(CoreError::InvalidInput(_))
+        ));
+    }
+    let updated = h
+        .core
+        .update_link_lifetimes(&demo.admin, 60, 120, Some("192.0.2.1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            updated.admin_link_ttl_minutes,
+            updated.forgot_link_ttl_minutes
+        ),
+        (60, 120)
+    );
+    let changed = ActivityFilter {
+        kind: Some(ActivityKind::SettingsChanged),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.core
+            .org_activity(&demo.admin, &changed, 1, 10)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    let jane = &demo.members[0];
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane.id], None)
+        .await
+        .unwrap();
+    let link = &h.live_links(jane.id).await[0];
+    assert_eq!(
+        link.expires_at - link.created_at,
+        chrono::Duration::minutes(60)
+    );
+    let member = h.actor(&demo.members[1].email).await;
+    assert!(matches!(
+        h.core.update_link_lifetimes(&member, 30, 30, None).await,
+        Err(CoreError::Forbidden)
+    ));
+}
+
+async fn members_cannot_open_the_console(h: Harness) {
+    let demo = h.demo().await;
+    let member = h.actor(&demo.members[0].email).await;
+    assert!(matches!(
+        h.core.list_users(&member, &UserQuery::default()).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core.user_details(&member, demo.members[1].id).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core.user_activity(&member, demo.members[1].id, 10).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core
+            .org_activity(&member, &ActivityFilter::default(), 1, 10)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core.org_settings(&member).await,
+        Err(CoreError::Forbidden)
+    ));
+}

@@ -1,0 +1,231 @@
+//! The email outbox: claimed with a lease, delivered or retried with backoff, failed for good
+//! after too many attempts; safe with several workers.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use orgdesk_core::entities::email_outbox;
+use orgdesk_core::CoreError;
+use sea_orm::EntityTrait;
+
+use crate::common::{Harness, LEASE};
+use crate::on_both_databases;
+
+on_both_databases!(
+    a_queued_email_is_claimed_delivered_and_its_body_cleared,
+    a_failed_attempt_is_retried_with_backoff,
+    an_email_fails_for_good_after_the_last_attempt_or_a_permanent_error,
+    a_crashed_workers_lease_runs_out,
+    two_concurrent_claimers_never_get_the_same_message,
+);
+
+async fn reset_some(h: &Harness, n: usize) -> Vec<i64> {
+    let demo = h.demo().await;
+    let ids: Vec<i64> = demo.members.iter().take(n).map(|m| m.id).collect();
+    h.core
+        .admin_reset_passwords(&demo.admin, &ids, None)
+        .await
+        .unwrap();
+    ids
+}
+
+async fn row(h: &Harness, id: i64) -> email_outbox::Model {
+    email_outbox::Entity::find_by_id(id)
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
+    let ids = reset_some(&h, 1).await;
+    let claimed = h.core.claim_outbox("worker-a", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let email = &claimed[0];
+    assert_eq!(email.attempts, 0);
+    assert!(email.text.contains("/reset-password/"));
+    assert!(email.html.contains("/reset-password/"));
+    assert_eq!(email.subject, "Reset your Acme Corp password");
+    let claimed_row = row(&h, email.id).await;
+    assert_eq!(claimed_row.status, "sending");
+    assert_eq!(claimed_row.locked_by.as_deref(), Some("worker-a"));
+    // Leased: nobody else gets it.
+    assert!(h
+        .core
+        .claim_outbox("worker-b", 10, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+
+    h.core.outbox_delivered(email.id).await.unwrap();
+    let sent = row(&h, email.id).await;
+    assert_eq!(sent.status, "sent");
+    assert!(sent.sent_at.is_some());
+    assert!(
+        sent.body_text.is_none() && sent.body_html.is_none(),
+        "the link doesn't outlive delivery"
+    );
+    assert!(h
+        .activity_kinds(ids[0])
+        .await
+        .contains(&"email_sent".to_owned()));
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM activity WHERE kind = 'email_sent' AND details LIKE '%attempt 1%' AND subject_id = {}",
+        ids[0]
+    );
+    assert_eq!(h.scalar(&sql).await, 1);
+    // Delivered twice (a retry after a lost acknowledgement) is harmless.
+    h.core.outbox_delivered(email.id).await.unwrap();
+    assert!(matches!(
+        h.core.outbox_delivered(987_654).await,
+        Err(CoreError::NotFound(_))
+    ));
+}
+
+async fn a_failed_attempt_is_retried_with_backoff(h: Harness) {
+    reset_some(&h, 1).await;
+    let email = h.core.claim_outbox("w", 1, LEASE).await.unwrap().remove(0);
+    h.core
+        .outbox_attempt_failed(email.id, "421 try again later", false)
+        .await
+        .unwrap();
+    let retry = row(&h, email.id).await;
+    assert_eq!(retry.status, "queued");
+    assert_eq!(retry.attempts, 1);
+    assert_eq!(retry.last_error.as_deref(), Some("421 try again later"));
+    let wait = retry.next_attempt_at - h.core.now();
+    assert!(
+        wait > Duration::zero() && wait <= Duration::seconds(3),
+        "about 2 s: {wait}"
+    );
+    assert!(
+        h.core.claim_outbox("w", 1, LEASE).await.unwrap().is_empty(),
+        "not due yet"
+    );
+    h.clock.advance(Duration::seconds(3));
+    let again = h.core.claim_outbox("w", 1, LEASE).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    assert!(
+        again[0].text.contains("/reset-password/"),
+        "the body survives a failed attempt"
+    );
+    // About 2^attempts seconds (±20%) (the ten-minute cap is a unit test in outbox.rs).
+    for attempts in 2..=7 {
+        h.core
+            .outbox_attempt_failed(email.id, "421", false)
+            .await
+            .unwrap();
+        let r = row(&h, email.id).await;
+        assert_eq!(r.attempts, attempts);
+        let wait = (r.next_attempt_at - h.core.now()).num_milliseconds() as f64 / 1000.0;
+        let expected = 2f64.powi(attempts).min(600.0);
+        assert!(
+            wait >= expected * 0.8 - 0.1 && wait <= (expected * 1.2).min(600.0) + 0.1,
+            "attempt {attempts}: {wait} s"
+        );
+        h.clock.advance(Duration::minutes(11));
+        assert_eq!(h.core.claim_outbox("w", 1, LEASE).await.unwrap().len(), 1);
+    }
+}
+
+async fn an_email_fails_for_good_after_the_last_attempt_or_a_permanent_error(h: Harness) {
+    let ids = reset_some(&h, 2).await;
+    let claimed = h.core.claim_outbox("w", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    h.core
+        .outbox_attempt_failed(claimed[0].id, "550 mailbox unavailable", true)
+        .await
+        .unwrap();
+    let failed = row(&h, claimed[0].id).await;
+    assert_eq!(failed.status, "failed");
+    assert!(failed.body_text.is_none());
+    let reason = h
+        .scalar("SELECT COUNT(*) AS n FROM activity WHERE kind = 'email_failed' AND details LIKE '%550 mailbox unavailable%'")
+        .await;
+    assert_eq!(reason, 1);
+    assert!(
+        h.activity_kinds(ids[0])
+            .await
+            .contains(&"email_failed".to_owned())
+            || h.activity_kinds(ids[1])
+                .await
+                .contains(&"email_failed".to_owned())
+    );
+
+    // The other one fails transiently until the 8th attempt.
+    let id = claimed[1].id;
+    for attempt in 1..=8 {
+        h.core
+            .outbox_attempt_failed(id, "connection refused", false)
+            .await
+            .unwrap();
+        let r = row(&h, id).await;
+        if attempt < 8 {
+            assert_eq!(r.status, "queued", "attempt {attempt}");
+            h.clock.advance(Duration::minutes(11));
+            assert_eq!(h.core.claim_outbox("w", 10, LEASE).await.unwrap().len(), 1);
+        } else {
+            assert_eq!(r.status, "failed");
+            assert_eq!(r.attempts, 8);
+        }
+    }
+    h.clock.advance(Duration::hours(1));
+    assert!(h
+        .core
+        .claim_outbox("w", 10, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn a_crashed_workers_lease_runs_out(h: Harness) {
+    reset_some(&h, 1).await;
+    let first = h.core.claim_outbox("crashes", 1, LEASE).await.unwrap();
+    assert_eq!(first.len(), 1);
+    h.clock.advance(Duration::seconds(59));
+    assert!(h
+        .core
+        .claim_outbox("rescuer", 1, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+    h.clock.advance(Duration::seconds(1));
+    let rescued = h.core.claim_outbox("rescuer", 1, LEASE).await.unwrap();
+    assert_eq!(rescued.len(), 1);
+    assert_eq!(rescued[0].id, first[0].id);
+    assert_eq!(
+        row(&h, first[0].id).await.locked_by.as_deref(),
+        Some("rescuer")
+    );
+}
+
+async fn two_concurrent_claimers_never_get_the_same_message(h: Harness) {
+    reset_some(&h, 30).await;
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let core = h.core.clone();
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = core
+                    .claim_outbox(&format!("worker-{w}"), 3, LEASE)
+                    .await
+                    .unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|e| e.id));
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for worker in workers {
+        for id in worker.await.unwrap() {
+            total += 1;
+            assert!(seen.insert(id), "message {id} claimed twice");
+        }
+    }
+    assert_eq!(total, 30);
+}

@@ -1,0 +1,273 @@
+//! Sign-in, sessions and the prompt after an admin reset ("the user's next login attempt will
+//! prompt them to update their password").
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use orgdesk_core::types::Role;
+use orgdesk_core::{CoreError, SignInOutcome};
+
+use crate::common::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
+use crate::on_both_databases;
+
+on_both_databases!(
+    the_admin_signs_in_and_out,
+    sign_in_prompts_for_a_new_password_after_a_reset_only_with_the_old_password,
+    wrong_passwords_and_unknown_emails_get_the_same_answer,
+    suspended_users_cannot_sign_in,
+    sessions_expire,
+    sign_in_is_rate_limited_per_email_and_address,
+    forgot_and_resend_are_rate_limited,
+    the_demo_seed_is_idempotent,
+);
+
+async fn the_admin_signs_in_and_out(h: Harness) {
+    h.demo().await;
+    let SignInOutcome::SignedIn { session, actor } = h
+        .core
+        .sign_in("  Admin@Acme.test ", ADMIN_PASSWORD, Some("192.0.2.1"))
+        .await
+        .unwrap()
+    else {
+        panic!("admin signs in")
+    };
+    assert_eq!(actor.role, Role::Admin);
+    assert_eq!(actor.org_name, "Acme Corp");
+    assert_eq!(actor.name, "Ada Admin");
+    assert_eq!(session.token.len(), 43);
+    assert_eq!(
+        h.core.session_actor(&session.token).await.unwrap(),
+        Some(actor.clone())
+    );
+    assert!(h.user(actor.user_id).await.last_sign_in_at.is_some());
+    assert!(h
+        .activity_kinds(actor.user_id)
+        .await
+        .contains(&"signed_in".to_owned()));
+    let stored = h
+        .scalar("SELECT COUNT(*) AS n FROM sessions WHERE token_hash = 'x'")
+        .await;
+    assert_eq!(stored, 0);
+
+    h.core.sign_out(&session.token, None).await.unwrap();
+    assert_eq!(h.core.session_actor(&session.token).await.unwrap(), None);
+    assert!(h
+        .activity_kinds(actor.user_id)
+        .await
+        .contains(&"signed_out".to_owned()));
+    // Members sign in too (the console turns them away by role).
+    let SignInOutcome::SignedIn { actor, .. } = h
+        .core
+        .sign_in("owner@acme.test", MEMBER_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(actor.role, Role::Owner);
+}
+
+async fn sign_in_prompts_for_a_new_password_after_a_reset_only_with_the_old_password(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane.id], None)
+        .await
+        .unwrap();
+
+    match h
+        .core
+        .sign_in(&jane.email, MEMBER_PASSWORD, Some("192.0.2.1"))
+        .await
+        .unwrap()
+    {
+        SignInOutcome::ResetRequired { email } => assert_eq!(email, jane.email),
+        other => panic!("{other:?}"),
+    }
+    assert!(h
+        .activity_kinds(jane.id)
+        .await
+        .contains(&"sign_in_blocked_reset_pending".to_owned()));
+    // Anyone else, with any other password, learns nothing.
+    assert!(matches!(
+        h.core
+            .sign_in(&jane.email, "Not-Her-Password-1", None)
+            .await,
+        Err(CoreError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        h.core
+            .sign_in("nobody@acme.test", MEMBER_PASSWORD, None)
+            .await,
+        Err(CoreError::InvalidCredentials)
+    ));
+    assert!(h
+        .activity_kinds(jane.id)
+        .await
+        .contains(&"sign_in_failed".to_owned()));
+}
+
+async fn wrong_passwords_and_unknown_emails_get_the_same_answer(h: Harness) {
+    h.demo().await;
+    let wrong = h
+        .core
+        .sign_in("admin@acme.test", "wrong-password-1", None)
+        .await
+        .unwrap_err();
+    let unknown = h
+        .core
+        .sign_in("nobody@example.test", "wrong-password-1", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, CoreError::InvalidCredentials));
+    assert!(matches!(unknown, CoreError::InvalidCredentials));
+    assert_eq!(wrong.to_string(), unknown.to_string());
+}
+
+async fn suspended_users_cannot_sign_in(h: Harness) {
+    let demo = h.demo().await;
+    let suspended = &demo.suspended[0];
+    assert!(matches!(
+        h.core
+            .sign_in(&suspended.email, MEMBER_PASSWORD, None)
+            .await,
+        Err(CoreError::InvalidCredentials)
+    ));
+}
+
+async fn sessions_expire(h: Harness) {
+    h.demo().await;
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    h.clock.advance(Duration::hours(12) - Duration::seconds(1));
+    assert!(h
+        .core
+        .session_actor(&session.token)
+        .await
+        .unwrap()
+        .is_some());
+    h.clock.advance(Duration::seconds(1));
+    assert!(h
+        .core
+        .session_actor(&session.token)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(h.core.session_actor("garbage").await.unwrap().is_none());
+}
+
+async fn sign_in_is_rate_limited_per_email_and_address(h: Harness) {
+    h.demo().await;
+    for _ in 0..10 {
+        assert!(matches!(
+            h.core
+                .sign_in("admin@acme.test", "wrong", Some("192.0.2.1"))
+                .await,
+            Err(CoreError::InvalidCredentials)
+        ));
+    }
+    // The 11th attempt within 15 minutes is refused, even with the right password.
+    match h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("192.0.2.1"))
+        .await
+    {
+        Err(CoreError::RateLimited { retry_after_secs }) => {
+            assert!(retry_after_secs > 0 && retry_after_secs <= 900)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Another address isn't blocked by this one.
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("192.0.2.2"))
+        .await
+        .is_ok());
+    // After the window, the first address may try again.
+    h.clock.advance(Duration::minutes(15));
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("192.0.2.1"))
+        .await
+        .is_ok());
+}
+
+async fn forgot_and_resend_are_rate_limited(h: Harness) {
+    h.demo().await;
+    for _ in 0..5 {
+        h.core
+            .request_forgot_password("nobody@acme.test", Some("192.0.2.1"))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        h.core
+            .request_forgot_password("nobody@acme.test", Some("192.0.2.99"))
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    // Per address too: many emails from one address.
+    for i in 0..5 {
+        h.core
+            .resend_reset_email(&format!("user{i}@acme.test"), Some("192.0.2.50"))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        h.core
+            .resend_reset_email("user99@acme.test", Some("192.0.2.50"))
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    h.clock.advance(Duration::minutes(16));
+    h.core
+        .resend_reset_email("user99@acme.test", Some("192.0.2.50"))
+        .await
+        .unwrap();
+}
+
+async fn the_demo_seed_is_idempotent(h: Harness) {
+    let started = std::time::Instant::now();
+    let first = h.core.seed_demo().await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.admin_email, "admin@acme.test");
+    assert_eq!(first.admin_password, "orgdesk-admin");
+    let second = h.core.seed_demo().await.unwrap();
+    assert!(!second.created);
+    assert!(started.elapsed() < StdDuration::from_secs(2));
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM organizations").await, 1);
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM users").await, 42);
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'suspended'")
+            .await,
+        3
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
+            .await,
+        0
+    );
+    assert!(h.scalar("SELECT COUNT(*) AS n FROM assets").await > 40);
+    assert!(
+        h.scalar("SELECT COUNT(*) AS n FROM activity WHERE kind = 'signed_in'")
+            .await
+            > 20
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) AS n FROM activity WHERE kind = 'sign_in_failed'")
+            .await,
+        1
+    );
+    // Two distinct hashes: the admin's and everyone else's.
+    assert_eq!(
+        h.scalar("SELECT COUNT(DISTINCT password_hash) AS n FROM users")
+            .await,
+        2
+    );
+}
