@@ -25,6 +25,9 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
     if database_url.starts_with("sqlite:") {
         // An in-memory database exists per connection, so it gets exactly one.
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        if !in_memory {
+            create_parent_dir(database_url);
+        }
         options
             .max_connections(if in_memory { 1 } else { 8 })
             .min_connections(1);
@@ -41,6 +44,21 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
         options.max_connections(16).min_connections(1);
     }
     Database::connect(options).await
+}
+
+/// `sqlite://data/orgdesk.db?mode=rwc` → creates `data/` if missing, so a fresh checkout
+/// starts without set-up. Failures surface when the pool opens the file.
+fn create_parent_dir(database_url: &str) {
+    let rest = database_url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).ok();
+    }
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -16,6 +16,7 @@ mod auth;
 mod authz;
 mod db;
 mod links;
+mod maintenance;
 mod outbox;
 mod passwords;
 mod rate_limit;
@@ -282,6 +283,14 @@ impl Core {
         permanent: bool,
     ) -> CoreResult<()> {
         self.outbox_attempt_failed_impl(id, reason, permanent).await
+    }
+
+    // --- housekeeping ----------------------------------------------------------------------
+
+    /// Deletes rate-limit windows that ended and sessions dead for 30 days; returns how many
+    /// rows went. Safe to run from every instance, any time.
+    pub async fn purge_expired(&self) -> CoreResult<u64> {
+        self.purge_expired_impl().await
     }
 
     // --- demo data ------------------------------------------------------------------------

@@ -208,6 +208,8 @@ impl Core {
         }
         let attempts = row.attempts.saturating_add(1);
         let gives_up = permanent || attempts.max(0) as u32 >= self.config().outbox_max_attempts;
+        // The reason only: never the body, which holds the link.
+        tracing::warn!(email = id, kind = %row.kind, attempts, permanent, gives_up, reason = %reason, "email delivery failed");
         if gives_up {
             // Nothing will send it any more: drop the bodies (they hold the link) as on success.
             let mut sql = Sql::new("UPDATE email_outbox SET status = 'failed', attempts = ");

@@ -139,6 +139,13 @@ impl Core {
             .await?;
         tx.commit().await?;
         report.reset = permitted.iter().map(|u| u.id).collect();
+        tracing::info!(
+            admin = admin.id,
+            org = admin.org_id,
+            reset = report.reset.len(),
+            skipped = report.skipped.len(),
+            "admin reset passwords"
+        );
         Ok(report)
     }
 
@@ -185,6 +192,13 @@ impl Core {
             .await?;
         tx.commit().await?;
         report.reset = permitted.iter().map(|u| u.id).collect();
+        tracing::info!(
+            admin = admin.id,
+            org = admin.org_id,
+            reset = report.reset.len(),
+            skipped = report.skipped.len(),
+            "admin reset passwords"
+        );
         Ok(report)
     }
 
@@ -490,6 +504,12 @@ impl Core {
         };
         if target.status == UserStatus::Suspended.as_str() {
             return Ok(());
+        }
+        if target.status == UserStatus::ResetPending.as_str() {
+            // An admin already reset this password: "your current password keeps working"
+            // would be false. Send a fresh admin-reset link instead.
+            tx.rollback().await?;
+            return self.user_resend(org_id, user_id, from, ip, now).await;
         }
         let org = self.organization(&tx, org_id).await?;
         self.issue_and_mail(

@@ -23,6 +23,7 @@ on_both_databases!(
     resend_email_from_the_sign_in_prompt,
     forgot_password_keeps_the_current_password_working,
     forgot_password_never_reveals_whether_an_email_exists,
+    forgot_password_after_an_admin_reset_resends_the_admin_link,
 );
 
 async fn a_link_expires_at_exactly_15_minutes(h: Harness) {
@@ -458,4 +459,40 @@ async fn forgot_password_never_reveals_whether_an_email_exists(h: Harness) {
         before,
         "no email for unknown or suspended"
     );
+}
+
+async fn forgot_password_after_an_admin_reset_resends_the_admin_link(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane.id], None)
+        .await
+        .unwrap();
+    let first = h.emailed_token(jane.id).await;
+    h.core
+        .request_forgot_password(&jane.email, None)
+        .await
+        .unwrap();
+    let second = h.emailed_token(jane.id).await;
+    assert_ne!(first, second);
+    assert_eq!(
+        h.core.inspect_link(&first).await.unwrap(),
+        LinkState::Revoked
+    );
+    let LinkState::Valid { purpose, .. } = h.core.inspect_link(&second).await.unwrap() else {
+        panic!()
+    };
+    // Her password was invalidated: the email must not say it still works.
+    assert_eq!(purpose, LinkPurpose::AdminReset);
+    let body = email_outbox::Entity::find()
+        .filter(email_outbox::Column::UserId.eq(jane.id))
+        .order_by_desc(email_outbox::Column::Id)
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .body_text
+        .unwrap();
+    assert!(!body.contains("keeps working"));
+    assert!(body.contains("Ada Admin"));
 }

@@ -19,6 +19,7 @@ on_both_databases!(
     sign_in_is_rate_limited_per_email_and_address,
     forgot_and_resend_are_rate_limited,
     the_demo_seed_is_idempotent,
+    housekeeping_purges_old_rate_limits_and_dead_sessions,
 );
 
 async fn the_admin_signs_in_and_out(h: Harness) {
@@ -270,4 +271,23 @@ async fn the_demo_seed_is_idempotent(h: Harness) {
             .await,
         2
     );
+}
+
+async fn housekeeping_purges_old_rate_limits_and_dead_sessions(h: Harness) {
+    h.demo().await;
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    h.core.sign_out(&session.token, None).await.unwrap();
+    assert_eq!(h.core.purge_expired().await.unwrap(), 0, "nothing old yet");
+    h.clock.advance(Duration::days(31));
+    // The sign-in's rate-limit window and the signed-out session.
+    assert_eq!(h.core.purge_expired().await.unwrap(), 2);
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM sessions").await, 0);
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM rate_limits").await, 0);
 }
