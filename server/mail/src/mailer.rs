@@ -1,0 +1,45 @@
+//! The active delivery, chosen once from [`MailConfig`].
+
+use orgdesk_core::OutboundEmail;
+
+use crate::config::{Delivery, MailConfig};
+use crate::dev_mailbox::DevMailbox;
+use crate::error::{MailError, SendFailure};
+use crate::smtp::SmtpMailer;
+
+/// Sends one message the configured way.
+#[derive(Debug, Clone)]
+pub enum Mailer {
+    Smtp(SmtpMailer),
+    DevMailbox(DevMailbox),
+}
+
+impl Mailer {
+    pub fn from_config(config: &MailConfig) -> Result<Mailer, MailError> {
+        Ok(match &config.delivery {
+            Delivery::Smtp(settings) => {
+                Mailer::Smtp(SmtpMailer::new(settings.clone(), config.from.clone(), config.worker.concurrency)?)
+            }
+            Delivery::DevMailbox(dir) => Mailer::DevMailbox(DevMailbox::new(dir.clone())),
+        })
+    }
+
+    pub async fn send(&self, email: &OutboundEmail) -> Result<(), SendFailure> {
+        match self {
+            Mailer::Smtp(smtp) => smtp.send(email).await,
+            Mailer::DevMailbox(mailbox) => {
+                // Same rule as SMTP, so the dev mailbox never accepts what a server would refuse.
+                if let Err(failure) = email.to.parse::<lettre::message::Mailbox>() {
+                    return Err(SendFailure::permanent(format!("invalid recipient address: {failure}")));
+                }
+                mailbox.deliver(email).await.map(|_| ())
+            }
+        }
+    }
+
+    pub async fn shutdown(&self) {
+        if let Mailer::Smtp(smtp) = self {
+            smtp.shutdown().await;
+        }
+    }
+}

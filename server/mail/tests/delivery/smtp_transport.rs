@@ -1,0 +1,147 @@
+//! The SMTP transport on its own: what a server's answers become, and the hints an operator
+//! gets when the TLS setting doesn't match the server.
+
+use std::time::Duration;
+
+use orgdesk_core::OutboundEmail;
+use orgdesk_mail::{MailConfig, Mailer, SmtpSettings, TlsMode};
+
+use crate::support::mime;
+use crate::support::smtp_sink::SmtpSink;
+
+fn email(id: i64, to: &str) -> OutboundEmail {
+    OutboundEmail {
+        id,
+        to: to.into(),
+        subject: "Reset your Acme Inc. password".into(),
+        text: "Grace Admin reset your password.\nOpen https://orgdesk.test/reset?token=abc to choose a new one.\nThe link expires in 15 minutes.".into(),
+        html: "<p>Grace Admin reset your password.</p><p><a href=\"https://orgdesk.test/reset?token=abc\">Choose a new password</a></p><p>The link expires in 15 minutes – café.</p>".into(),
+        attempts: 0,
+    }
+}
+
+fn mailer(settings: SmtpSettings) -> Mailer {
+    Mailer::from_config(&MailConfig::smtp(settings)).unwrap()
+}
+
+fn quick(mut settings: SmtpSettings) -> SmtpSettings {
+    settings.timeout = Duration::from_secs(2);
+    settings
+}
+
+#[tokio::test]
+async fn a_message_arrives_as_text_and_html_alternatives_from_the_configured_sender() {
+    let sink = SmtpSink::start().await;
+    let mailer = mailer(SmtpSettings::plaintext("127.0.0.1", sink.port()));
+
+    mailer.send(&email(1, "jane@acme.test")).await.unwrap();
+
+    let received = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received[0].mail_from, "no-reply@orgdesk.local");
+    assert_eq!(received[0].rcpt_to, vec!["jane@acme.test".to_owned()]);
+    let message = mime::parse(&received[0].data);
+    assert_eq!(message.header("Subject"), Some("Reset your Acme Inc. password"));
+    assert!(message.header("Content-Type").unwrap().starts_with("multipart/alternative"));
+    assert!(message.part("text/plain").contains("Open https://orgdesk.test/reset?token=abc to choose"));
+    assert!(message.part("text/html").contains("expires in 15 minutes – café"));
+}
+
+#[tokio::test]
+async fn pooled_connections_are_reused_between_messages() {
+    let sink = SmtpSink::start().await;
+    let mailer = mailer(SmtpSettings::plaintext("127.0.0.1", sink.port()));
+    for id in 0..5 {
+        mailer.send(&email(id, "jane@acme.test")).await.unwrap();
+    }
+    assert_eq!(sink.count(), 5);
+    assert_eq!(sink.connections(), 1, "one pooled connection carries every sequential message");
+}
+
+#[tokio::test]
+async fn a_recipient_the_server_rejects_is_a_permanent_failure_with_the_servers_reason() {
+    let sink = SmtpSink::start().await;
+    sink.reject_recipient("gone@acme.test");
+    let mailer = mailer(SmtpSettings::plaintext("127.0.0.1", sink.port()));
+
+    let failure = mailer.send(&email(1, "gone@acme.test")).await.unwrap_err();
+
+    assert!(failure.permanent, "{failure}");
+    assert!(failure.reason.contains("550"), "{failure}");
+    assert!(failure.reason.contains("mailbox unavailable"), "{failure}");
+    // The connection stays usable for the next message.
+    mailer.send(&email(2, "jane@acme.test")).await.unwrap();
+    assert_eq!(sink.count(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_recipient_address_is_a_permanent_failure_without_contacting_the_server() {
+    let sink = SmtpSink::start().await;
+    let mailer = mailer(SmtpSettings::plaintext("127.0.0.1", sink.port()));
+
+    let failure = mailer.send(&email(1, "jane at acme")).await.unwrap_err();
+
+    assert!(failure.permanent);
+    assert!(failure.reason.contains("invalid recipient address"), "{failure}");
+    assert_eq!(sink.connections(), 0);
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_is_a_transient_failure() {
+    let sink = SmtpSink::start().await;
+    sink.go_down().await;
+    let mailer = mailer(quick(SmtpSettings::plaintext("127.0.0.1", sink.port())));
+
+    let failure = mailer.send(&email(1, "jane@acme.test")).await.unwrap_err();
+
+    assert!(!failure.permanent, "{failure}");
+    assert!(failure.reason.contains(&format!("127.0.0.1:{}", sink.port())), "{failure}");
+}
+
+#[tokio::test]
+async fn implicit_tls_against_a_plaintext_server_hints_at_the_tls_setting() {
+    let sink = SmtpSink::start().await;
+    let settings = SmtpSettings { tls: TlsMode::Tls, ..quick(SmtpSettings::plaintext("127.0.0.1", sink.port())) };
+
+    let failure = mailer(settings).send(&email(1, "jane@acme.test")).await.unwrap_err();
+
+    assert!(!failure.permanent, "{failure}");
+    let hint = format!(
+        "the server at 127.0.0.1:{} does not seem to speak TLS; try ORGDESK_SMTP_TLS=starttls or none",
+        sink.port()
+    );
+    assert!(failure.reason.contains(&hint), "{failure}");
+    assert_eq!(sink.count(), 0);
+}
+
+#[tokio::test]
+async fn starttls_against_a_server_that_does_not_offer_it_hints_at_the_tls_setting() {
+    let sink = SmtpSink::start().await;
+    let settings = SmtpSettings { tls: TlsMode::StartTls, ..quick(SmtpSettings::plaintext("127.0.0.1", sink.port())) };
+
+    let failure = mailer(settings).send(&email(1, "jane@acme.test")).await.unwrap_err();
+
+    assert!(failure.reason.contains("does not offer STARTTLS; try ORGDESK_SMTP_TLS=none"), "{failure}");
+    assert_eq!(sink.count(), 0, "nothing is sent in the clear when STARTTLS was asked for");
+}
+
+#[tokio::test]
+async fn plain_smtp_against_a_server_that_waits_for_a_tls_handshake_hints_at_implicit_tls() {
+    // An implicit-TLS server says nothing until the client starts TLS.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            held.push(stream);
+        }
+    });
+    let mut settings = SmtpSettings::plaintext("127.0.0.1", port);
+    settings.timeout = Duration::from_millis(500);
+
+    let failure = mailer(settings).send(&email(1, "jane@acme.test")).await.unwrap_err();
+
+    assert!(!failure.permanent, "{failure}");
+    assert!(failure.reason.contains("try ORGDESK_SMTP_TLS=tls"), "{failure}");
+    silent.abort();
+}
