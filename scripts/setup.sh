@@ -75,7 +75,11 @@ if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
     log "installing wasm-bindgen-cli $wb"
-    tool_install wasm-bindgen-cli --version "$wb"
+    # Its own lock file pins a webpki-roots release crates.io no longer serves: resolve anew.
+    tool_install wasm-bindgen-cli --version "$wb" || {
+      CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
+    }
   fi
 fi
 

@@ -1,0 +1,40 @@
+//! The admin's three ways to reset (row menu, profile sidebar, bulk toolbar) and Resend Email.
+
+use leptos::prelude::*;
+use orgdesk_types::{ResetReport, UserFilter, UserId};
+
+use crate::error::ApiError;
+
+/// Upper bound on ids in one call; the bulk toolbar sends larger selections in chunks.
+pub const MAX_IDS_PER_CALL: usize = 1000;
+
+/// Resets the passwords of `users` (one from the row menu or sidebar, many from the bulk
+/// toolbar). Users the admin may not reset come back as skipped, with the reason.
+#[server(prefix = "/api", endpoint = "admin_reset_passwords")]
+pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, ApiError> {
+    if users.is_empty() {
+        return Err(ApiError::Invalid("Select at least one user.".into()));
+    }
+    if users.len() > MAX_IDS_PER_CALL {
+        return Err(ApiError::Invalid(format!("Send at most {MAX_IDS_PER_CALL} users at a time.")));
+    }
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core.admin_reset_passwords(&actor, &users, ip.as_deref()).await?)
+}
+
+/// "Select all N matching": the server re-evaluates the filter instead of trusting ids.
+#[server(prefix = "/api", endpoint = "admin_reset_matching")]
+pub async fn admin_reset_matching(filter: UserFilter) -> Result<ResetReport, ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core.admin_reset_matching(&actor, &filter, ip.as_deref()).await?)
+}
+
+/// Resend Email for a user whose reset is pending: a new link; the previous one stops working.
+#[server(prefix = "/api", endpoint = "admin_resend_reset_email")]
+pub async fn admin_resend_reset_email(user: UserId) -> Result<(), ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core.admin_resend_reset_email(&actor, user, ip.as_deref()).await?)
+}

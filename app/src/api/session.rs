@@ -1,0 +1,69 @@
+//! Sign-in, sign-out and who is signed in.
+
+use leptos::prelude::*;
+use orgdesk_types::Actor;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInResult {
+    SignedIn { console: bool },
+    /// An admin reset this account's password: the user is told a link was emailed.
+    ResetRequired { email: String },
+}
+
+/// Signs in with email and password. On success the session cookie is set and the browser
+/// is sent on (a redirect for a plain form post, a client-side navigation once hydrated).
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<SignInResult, ApiError> {
+    use orgdesk_core::SignInOutcome;
+
+    let core = super::ssr::core()?;
+    let ip = super::ssr::client_ip().await;
+    if email.len() > 320 || password.len() > 1024 {
+        return Err(ApiError::InvalidCredentials);
+    }
+    match core.sign_in(&email, &password, ip.as_deref()).await? {
+        SignInOutcome::SignedIn { session, actor } => {
+            let max_age = (session.expires_at - core.clock().now()).num_seconds().max(0);
+            super::ssr::set_session_cookie(&session.token, max_age);
+            let console = actor.role.is_admin();
+            leptos_axum::redirect(if console { "/users" } else { "/account" });
+            Ok(SignInResult::SignedIn { console })
+        }
+        SignInOutcome::ResetRequired { email } => {
+            // The prompt lives in the URL so it also shows after a plain form post.
+            leptos_axum::redirect(&format!("/sign-in?prompt=reset&email={}", urlencode(&email)));
+            Ok(SignInResult::ResetRequired { email })
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ApiError> {
+    let core = super::ssr::core()?;
+    if let Some(token) = super::ssr::session_token().await {
+        let ip = super::ssr::client_ip().await;
+        core.sign_out(&token, ip.as_deref()).await?;
+    }
+    super::ssr::clear_session_cookie();
+    leptos_axum::redirect("/sign-in?signed_out=1");
+    Ok(())
+}
+
+/// Who is signed in (None for visitors).
+#[server(prefix = "/api", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Actor>, ApiError> {
+    super::ssr::current_actor().await
+}
+
+#[cfg(feature = "ssr")]
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,269 @@
+//! The profile sidebar on the right: avatar, name, email, status, its Three Dots in the
+//! upper right, and the tabs Details / Assets / Activity. Escape or ✕ closes it and returns
+//! focus to the name that opened it.
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use orgdesk_types::{ActivityView, UserDetails, UserId};
+
+use super::focus;
+use super::icons::{Icon, Svg};
+use super::menu::KebabMenu;
+use super::time::{exact, now, RelativeTime};
+use super::users_table::{row_menu_items, StatusBadge};
+use crate::api::users::{fetch_user_details, user_activity};
+use crate::pages::console::initials;
+use crate::pages::console::users::UsersPageState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SidebarTab {
+    #[default]
+    Details,
+    Assets,
+    Activity,
+}
+
+impl SidebarTab {
+    pub const ALL: [SidebarTab; 3] = [SidebarTab::Details, SidebarTab::Assets, SidebarTab::Activity];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SidebarTab::Details => "details",
+            SidebarTab::Assets => "assets",
+            SidebarTab::Activity => "activity",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SidebarTab::Details => "Details",
+            SidebarTab::Assets => "Assets",
+            SidebarTab::Activity => "Activity",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SidebarTab> {
+        SidebarTab::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[component]
+pub fn UserSidebar(user: UserId) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let navigate = use_navigate();
+    let details = Resource::new(move || state.version.get(), move |_| fetch_user_details(user));
+    let activity = Resource::new(
+        move || (state.version.get(), state.tab.get() == SidebarTab::Activity),
+        move |(_, wanted)| async move { if wanted { user_activity(user).await.map(Some) } else { Ok(None) } },
+    );
+
+    let close = {
+        let navigate = navigate.clone();
+        move || {
+            navigate(&state.href(None, None), NavigateOptions { scroll: false, ..Default::default() });
+            // Back to the name that opened the sidebar.
+            let selector = format!("[data-open-user='{user}']");
+            request_animation_frame(move || focus::focus_selector(&selector));
+        }
+    };
+    let close = StoredValue::new(close);
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() && state.confirm.get_untracked().is_none() {
+            ev.prevent_default();
+            close.with_value(|c| c());
+        }
+    };
+
+    // Move focus into the panel when it opens (or switches user).
+    let panel = NodeRef::<leptos::html::Aside>::new();
+    Effect::new(move || {
+        if let Some(p) = panel.get() {
+            let _ = p.focus();
+        }
+    });
+
+    view! {
+        <div class="drawer-backdrop" on:click=move |_| close.with_value(|c| c())></div>
+        <aside
+            class="drawer"
+            role="dialog"
+            aria-modal="false"
+            aria-labelledby="drawer-title"
+            tabindex="-1"
+            node_ref=panel
+            on:keydown=on_keydown
+        >
+            <Transition fallback=|| view! { <div class="drawer__body"><span class="skeleton" style="width:60%"></span></div> }>
+                {move || Suspend::new(async move {
+                    match details.await {
+                        Ok(d) => view! { <SidebarContent details=d activity=activity on_close=Callback::new(move |_| close.with_value(|c| c()))/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="drawer__header">
+                                <h2 class="drawer__title" id="drawer-title">"User"</h2>
+                                <div class="drawer__actions">
+                                    <button class="icon-btn" aria-label="Close" on:click=move |_| close.with_value(|c| c())><Svg icon=Icon::Close/></button>
+                                </div>
+                            </div>
+                            <div class="drawer__body"><div class="error-state" role="alert"><p>{e.to_string()}</p></div></div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </aside>
+    }
+}
+
+#[component]
+fn SidebarContent(
+    details: UserDetails,
+    activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let navigate = use_navigate();
+    let user = details.user.clone();
+    let items = {
+        let user = user.clone();
+        let navigate = navigate.clone();
+        Signal::derive(move || {
+            // "View profile" is where we are: leave it out here.
+            row_menu_items(&user, state, navigate.clone()).into_iter().filter(|i| i.label != "View profile").collect()
+        })
+    };
+    let id = user.id;
+    let now = now();
+    view! {
+        <div class="drawer__header">
+            <span class="avatar avatar--lg" aria-hidden="true">{initials(&user.name)}</span>
+            <div class="drawer__heading">
+                <h2 class="drawer__title" id="drawer-title">{user.name.clone()}</h2>
+                <div class="drawer__subtitle">{user.email.clone()}</div>
+                <StatusBadge status=user.status/>
+            </div>
+            <div class="drawer__actions">
+                <KebabMenu label=format!("More actions for {}", user.name) items=items button_id="sidebar-actions"/>
+                <button class="icon-btn" aria-label="Close profile" on:click=move |_| on_close.run(())>
+                    <Svg icon=Icon::Close/>
+                </button>
+            </div>
+        </div>
+        {details.reset_link_expires_at.map(|at| view! {
+            <div class="callout" role="note">
+                <Svg icon=Icon::Mail/>
+                <span>
+                    {if at > now { "Reset pending — the emailed link expires " } else { "Reset pending — the emailed link expired " }}
+                    <RelativeTime at=at now=now/>
+                    {if at > now { ". " } else { ". Use Resend Email to send a new one." }}
+                </span>
+            </div>
+        })}
+        <nav class="tabs" role="tablist" aria-label="Profile sections">
+            {SidebarTab::ALL.into_iter().map(|t| {
+                let selected = move || state.tab.get() == t;
+                view! {
+                    <a
+                        class="tab"
+                        role="tab"
+                        id=format!("tab-{}", t.as_str())
+                        aria-controls="drawer-panel"
+                        aria-selected=move || selected().to_string()
+                        href=move || state.href(Some(id), Some(t))
+                    >
+                        {t.label()}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <div class="drawer__body" id="drawer-panel" role="tabpanel" aria-labelledby=move || format!("tab-{}", state.tab.get().as_str())>
+            {move || match state.tab.get() {
+                SidebarTab::Details => view! { <DetailsTab details=details.clone()/> }.into_any(),
+                SidebarTab::Assets => view! { <AssetsTab details=details.clone()/> }.into_any(),
+                SidebarTab::Activity => view! { <ActivityTab activity=activity/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn DetailsTab(details: UserDetails) -> impl IntoView {
+    let u = details.user;
+    let now = now();
+    let or_dash = |s: Option<String>| s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
+    view! {
+        <dl class="details">
+            <dt>"Email"</dt><dd>{u.email}</dd>
+            <dt>"Role"</dt><dd>{u.role.label()}</dd>
+            <dt>"Status"</dt><dd><StatusBadge status=u.status/></dd>
+            <dt>"Title"</dt><dd>{or_dash(details.title)}</dd>
+            <dt>"Department"</dt><dd>{or_dash(details.department)}</dd>
+            <dt>"Last sign-in"</dt>
+            <dd>{match u.last_sign_in_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
+            <dt>"Password changed"</dt>
+            <dd>{match details.password_changed_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
+            <dt>"Member since"</dt><dd><time datetime=u.created_at.to_rfc3339() title=exact(u.created_at)>{u.created_at.format("%b %-d, %Y").to_string()}</time></dd>
+        </dl>
+    }
+}
+
+#[component]
+fn AssetsTab(details: UserDetails) -> impl IntoView {
+    if details.assets.is_empty() {
+        return view! {
+            <div class="empty-state"><Svg icon=Icon::Laptop/><p class="empty-state__title">"No assets"</p><p class="muted">"Nothing in the organization is assigned to this user."</p></div>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="asset-list">
+            {details.assets.into_iter().map(|a| view! {
+                <li class="asset">
+                    <span class="asset__kind"><Svg icon=Icon::Laptop/>{a.kind}</span>
+                    <span class="asset__name">{a.name}</span>
+                    <span class="asset__id">{a.identifier}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn ActivityTab(activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
+            {move || Suspend::new(async move {
+                match activity.await {
+                    Ok(Some(events)) if events.is_empty() => view! {
+                        <div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"No activity yet"</p></div>
+                    }.into_any(),
+                    Ok(Some(events)) => view! { <Timeline events=events/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Newest first: sign-ins, failed sign-ins, resets, emails queued / sent / failed, …
+#[component]
+pub fn Timeline(events: Vec<ActivityView>) -> impl IntoView {
+    let now = now();
+    view! {
+        <ol class="timeline" aria-label="Recent activity">
+            {events.into_iter().map(|e| view! {
+                <li class="timeline__item" data-kind=e.kind.as_str()>
+                    <span class="timeline__dot" aria-hidden="true"></span>
+                    <div>
+                        <div class="timeline__title">{e.kind.label()}</div>
+                        <div class="timeline__details">{e.details}</div>
+                        <div class="timeline__meta">
+                            <RelativeTime at=e.at now=now/>
+                            {e.actor_name.map(|a| format!(" · by {a}"))}
+                            {e.ip.map(|ip| format!(" · {ip}"))}
+                        </div>
+                    </div>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}

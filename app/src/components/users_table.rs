@@ -1,0 +1,348 @@
+//! The Users Table: checkbox, name (opens the profile sidebar), email, role, status, last
+//! sign-in, and the Three Dots row menu at the right of each row. Server-side sorting,
+//! filtering and pagination: the browser only ever holds one page.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use orgdesk_types::{Role, UserPage, UserSort, UserStatus, UserSummary};
+
+use super::icons::{Icon, Svg};
+use super::menu::{KebabMenu, MenuItem};
+use super::time::{now, RelativeTime};
+use crate::error::ApiError;
+use crate::pages::console::users::{group_thousands, users_href, UsersPageState, PER_PAGE_CHOICES};
+
+type UsersResource = Resource<Result<UserPage, ApiError>>;
+
+/// Search and filters. A plain GET form, so it works before the wasm arrives; once hydrated
+/// it updates the URL as you type.
+#[component]
+pub fn UsersToolbar() -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let navigate = use_navigate();
+    let apply = move |f: &dyn Fn(&mut orgdesk_types::UserQuery)| {
+        let mut q = state.query.get_untracked();
+        f(&mut q);
+        q.page = 1;
+        navigate(&users_href(&q, None, None), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    };
+    let apply = StoredValue::new(apply);
+    let typed = RwSignal::new(0u64);
+
+    let on_search = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        let generation = typed.get_untracked() + 1;
+        typed.set(generation);
+        // Debounce: only the last keystroke within 250 ms navigates.
+        set_timeout(
+            move || {
+                if typed.get_untracked() == generation {
+                    apply.with_value(|apply| apply(&|q| q.filter.search = Some(value.trim().to_string()).filter(|s| !s.is_empty())));
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+    };
+    let on_status = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        apply.with_value(|apply| apply(&|q| q.filter.status = UserStatus::parse(&v)));
+    };
+    let on_role = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        apply.with_value(|apply| apply(&|q| q.filter.role = Role::parse(&v)));
+    };
+    let on_submit = move |ev: SubmitEvent| ev.prevent_default();
+
+    let q = move || state.query.get();
+    view! {
+        <form class="toolbar" method="get" action="/users" role="search" on:submit=on_submit>
+            <div class="search">
+                <Svg icon=Icon::Search class="search__icon"/>
+                <input
+                    class="input"
+                    type="search"
+                    name="q"
+                    placeholder="Search by name or email"
+                    aria-label="Search users by name or email"
+                    value=move || q().filter.search.unwrap_or_default()
+                    on:input=on_search
+                />
+            </div>
+            <select class="select" name="status" aria-label="Filter by status" on:change=on_status>
+                <option value="" selected=move || q().filter.status.is_none()>"All statuses"</option>
+                {UserStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=move || q().filter.status == Some(s)>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <select class="select" name="role" aria-label="Filter by role" on:change=on_role>
+                <option value="" selected=move || q().filter.role.is_none()>"All roles"</option>
+                {Role::ALL.into_iter().map(|r| view! {
+                    <option value=r.as_str() selected=move || q().filter.role == Some(r)>{r.label()}</option>
+                }).collect_view()}
+            </select>
+            <noscript><button type="submit" class="btn">"Apply"</button></noscript>
+        </form>
+    }
+}
+
+#[component]
+pub fn UsersTable(users: UsersResource) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let page_ids = move || {
+        users.get().and_then(|r| r.ok()).map(|p| p.users.iter().map(|u| u.id).collect::<Vec<_>>()).unwrap_or_default()
+    };
+    let all_on_page = move || {
+        let ids = page_ids();
+        !ids.is_empty() && state.selected.with(|s| ids.iter().all(|id| s.contains(id)))
+    };
+    let some_on_page = move || state.selected.with(|s| page_ids().iter().any(|id| s.contains(id)));
+    let toggle_page = move |_| {
+        let ids = page_ids();
+        let select = !all_on_page();
+        state.all_matching.set(false);
+        state.selected.update(|s| {
+            for id in ids {
+                if select {
+                    s.insert(id);
+                } else {
+                    s.remove(&id);
+                }
+            }
+        });
+    };
+
+    view! {
+        <div class="table-wrap">
+            <table class="table users-table" aria-label="Users">
+                <thead>
+                    <tr>
+                        <th class="cell-check" scope="col">
+                            <input
+                                type="checkbox"
+                                aria-label="Select all users on this page"
+                                prop:checked=all_on_page
+                                prop:indeterminate=move || some_on_page() && !all_on_page()
+                                on:change=toggle_page
+                            />
+                        </th>
+                        <SortHeader label="Name" sort=UserSort::Name/>
+                        <SortHeader label="Role" sort=UserSort::Role/>
+                        <SortHeader label="Status" sort=UserSort::Status/>
+                        <SortHeader label="Last sign-in" sort=UserSort::LastSignIn/>
+                        <th class="cell-actions" scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <Transition fallback=SkeletonRows>
+                        {move || Suspend::new(async move {
+                            match users.await {
+                                Ok(page) if page.users.is_empty() => view! { <EmptyRow/> }.into_any(),
+                                Ok(page) => {
+                                    let now = now();
+                                    page.users.into_iter().map(|u| view! { <UserRow user=u now=now/> }).collect_view().into_any()
+                                }
+                                Err(e) => view! {
+                                    <tr><td colspan="6">
+                                        <div class="error-state" role="alert">
+                                            <Svg icon=Icon::Warning/>
+                                            <p class="error-state__title">"Couldn't load users"</p>
+                                            <p class="muted">{e.to_string()}</p>
+                                            <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
+                                        </div>
+                                    </td></tr>
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </tbody>
+            </table>
+        </div>
+        <Pagination users=users/>
+    }
+}
+
+#[component]
+fn SortHeader(label: &'static str, sort: UserSort) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let aria_sort = move || {
+        let q = state.query.get();
+        if q.sort != sort {
+            "none"
+        } else if q.descending {
+            "descending"
+        } else {
+            "ascending"
+        }
+    };
+    let href = move || {
+        let mut q = state.query.get();
+        q.descending = q.sort == sort && !q.descending;
+        q.sort = sort;
+        q.page = 1;
+        users_href(&q, state.open_user.get(), None)
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <a class="sort" href=href>{label}</a>
+        </th>
+    }
+}
+
+#[component]
+fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let id = user.id;
+    let checked = move || state.all_matching.get() || state.selected.with(|s| s.contains(&id));
+    let toggle = move |_| {
+        state.all_matching.set(false);
+        state.selected.update(|s| {
+            if !s.remove(&id) {
+                s.insert(id);
+            }
+        });
+    };
+    let navigate = use_navigate();
+    let items = {
+        let user = user.clone();
+        Signal::derive(move || row_menu_items(&user, state, navigate.clone()))
+    };
+    let name_href = move || state.href(Some(id), None);
+    view! {
+        <tr aria-selected=move || checked().to_string() data-user-id=id.to_string()>
+            <td class="cell-check">
+                <input type="checkbox" aria-label=format!("Select {}", user.name) prop:checked=checked on:change=toggle/>
+            </td>
+            <td>
+                <div class="user-cell">
+                    <a class="user-cell__name" href=name_href data-open-user=id.to_string()>{user.name.clone()}</a>
+                    <span class="user-cell__email">{user.email.clone()}</span>
+                </div>
+            </td>
+            <td><span class="badge badge--role">{user.role.label()}</span></td>
+            <td><StatusBadge status=user.status/></td>
+            <td class="muted">
+                {match user.last_sign_in_at {
+                    Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(),
+                    None => view! { <span>"Never"</span> }.into_any(),
+                }}
+            </td>
+            <td class="cell-actions">
+                <KebabMenu label=format!("More actions for {}", user.name) items=items/>
+            </td>
+        </tr>
+    }
+}
+
+/// The row's Three Dots menu (the sidebar offers the same actions).
+pub fn row_menu_items(
+    user: &UserSummary,
+    state: UsersPageState,
+    navigate: impl Fn(&str, NavigateOptions) + Clone + Send + Sync + 'static,
+) -> Vec<MenuItem> {
+    let mut items = Vec::new();
+    let id = user.id;
+    items.push(MenuItem::new("View profile", Icon::Users, move || {
+        navigate(&state.href(Some(id), None), NavigateOptions { scroll: false, ..Default::default() })
+    }));
+    if user.status == UserStatus::ResetPending {
+        let u = user.clone();
+        items.push(MenuItem::new("Resend Email", Icon::Mail, move || state.resend(u.clone())));
+    }
+    let u = user.clone();
+    items.push(MenuItem::new("Reset Password", Icon::Key, move || state.ask_reset(u.clone())).danger());
+    items
+}
+
+#[component]
+pub fn StatusBadge(status: UserStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge--{}", status.as_str())>{status.label()}</span> }
+}
+
+#[component]
+fn SkeletonRows() -> impl IntoView {
+    (0..8)
+        .map(|_| {
+            view! {
+                <tr class="skeleton-row" aria-hidden="true">
+                    <td class="cell-check"><span class="skeleton" style="width:16px"></span></td>
+                    <td><span class="skeleton" style="width:180px"></span></td>
+                    <td><span class="skeleton" style="width:60px"></span></td>
+                    <td><span class="skeleton" style="width:80px"></span></td>
+                    <td><span class="skeleton" style="width:90px"></span></td>
+                    <td></td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn EmptyRow() -> impl IntoView {
+    view! {
+        <tr><td colspan="6">
+            <div class="empty-state">
+                <Svg icon=Icon::Search/>
+                <p class="empty-state__title">"No users match"</p>
+                <p class="muted">"Try another search, or clear the filters."</p>
+                <a class="btn" href="/users">"Clear filters"</a>
+            </div>
+        </td></tr>
+    }
+}
+
+#[component]
+fn Pagination(users: UsersResource) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let navigate = use_navigate();
+    let on_per_page = move |ev: leptos::ev::Event| {
+        let mut q = state.query.get_untracked();
+        q.per_page = event_target_value(&ev).parse().unwrap_or(25);
+        q.page = 1;
+        navigate(&users_href(&q, None, None), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || { let on_per_page = on_per_page.clone(); Suspend::new(async move {
+                let Ok(page) = users.await else { return ().into_any() };
+                let q = state.query.get_untracked();
+                let first = if page.total == 0 { 0 } else { (page.page - 1) * page.per_page + 1 };
+                let last = (page.page * page.per_page).min(page.total);
+                let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
+                let href_for = move |p: u64| {
+                    let mut q = state.query.get_untracked();
+                    q.page = p;
+                    users_href(&q, None, None)
+                };
+                view! {
+                    <nav class="pagination" aria-label="Pagination">
+                        <span class="muted">
+                            {format!("{}–{} of {}", group_thousands(first), group_thousands(last), group_thousands(page.total))}
+                        </span>
+                        <span class="toolbar__spacer"></span>
+                        <label class="muted">
+                            "Rows per page "
+                            <select class="select" aria-label="Rows per page" on:change=on_per_page.clone()>
+                                {PER_PAGE_CHOICES.into_iter().map(|n| view! {
+                                    <option value=n.to_string() selected=q.per_page == n>{n.to_string()}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <span class="muted">{format!("Page {} of {}", group_thousands(page.page), group_thousands(pages))}</span>
+                        {if page.page > 1 {
+                            view! { <a class="btn btn--sm" href=href_for(page.page - 1) rel="prev"><Svg icon=Icon::ChevronLeft/>"Previous"</a> }.into_any()
+                        } else {
+                            view! { <button class="btn btn--sm" disabled><Svg icon=Icon::ChevronLeft/>"Previous"</button> }.into_any()
+                        }}
+                        {if page.page < pages {
+                            view! { <a class="btn btn--sm" href=href_for(page.page + 1) rel="next">"Next"<Svg icon=Icon::ChevronRight/></a> }.into_any()
+                        } else {
+                            view! { <button class="btn btn--sm" disabled>"Next"<Svg icon=Icon::ChevronRight/></button> }.into_any()
+                        }}
+                    </nav>
+                }.into_any()
+            })}}
+        </Transition>
+    }
+}

@@ -1,0 +1,65 @@
+//! The one error type of the web layer: what a server function can answer, in words a person
+//! understands. `orgdesk-core`'s `CoreError` is converted into it once, in `api::ssr`.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use orgdesk_types::password_policy::Rule;
+use orgdesk_types::LinkState;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ApiError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("That email and password don't match an account.")]
+    InvalidCredentials,
+    #[error("The new password doesn't meet the rules.")]
+    WeakPassword(Vec<Rule>),
+    #[error("{}", link_state_message(.0))]
+    LinkUnusable(LinkState),
+    #[error("Too many attempts. Please wait {} and try again.", wait_words(*retry_after_secs))]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Something went wrong on our side. Please try again.")]
+    Server,
+    #[error("Couldn't reach Orgdesk. Check your connection and try again.")]
+    Network(String),
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => ApiError::Network(e),
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => {
+                ApiError::Invalid(format!("The request was malformed: {e}"))
+            }
+            other => ApiError::Network(other.to_string()),
+        }
+    }
+}
+
+pub fn link_state_message(state: &LinkState) -> &'static str {
+    match state {
+        LinkState::Valid { .. } => "This link is valid.",
+        LinkState::Expired => "This link has expired.",
+        LinkState::Used => "This link has already been used.",
+        LinkState::Revoked => "This link is no longer valid: a newer link was sent, or the password was already changed.",
+        LinkState::Unknown => "This link isn't valid. Check that you copied the whole link from the email.",
+    }
+}
+
+fn wait_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".into(),
+        2..=59 => format!("{secs} seconds"),
+        60..=119 => "a minute".into(),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}

@@ -1,0 +1,32 @@
+//! Where a member lands after signing in: the console is for admins.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::api::session::{whoami, SignOut};
+use crate::pages::auth_card::AuthCard;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="Your account"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(actor)) => view! {
+                        <AuthCard title=format!("Hi, {}", actor.name) subtitle=format!("You're signed in to {} as {}.", actor.org_name, actor.email)>
+                            <p class="muted">"The Admin Console is for your organization's administrators."</p>
+                            <ActionForm action=sign_out attr:class="form">
+                                <button type="submit" class="btn btn--block">"Sign out"</button>
+                            </ActionForm>
+                        </AuthCard>
+                    }.into_any(),
+                    _ => view! { <Redirect path="/sign-in"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

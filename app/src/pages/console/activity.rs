@@ -1,0 +1,107 @@
+//! Activity: the organization's audit trail, newest first, filterable.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use orgdesk_types::{ActivityFilter, ActivityKind};
+
+use super::users::group_thousands;
+use super::PageHeader;
+use crate::api::settings::org_activity;
+use crate::components::icons::{Icon, Svg};
+use crate::components::time::{now, RelativeTime};
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let params = use_query_map();
+    let filter = Memo::new(move |_| {
+        let p = params.read();
+        ActivityFilter {
+            kind: p.get("kind").as_deref().and_then(ActivityKind::parse),
+            subject: None,
+            search: p.get("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        }
+    });
+    let page = Memo::new(move |_| params.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1));
+    let events = Resource::new(move || (filter.get(), page.get()), |(f, p)| org_activity(f, p));
+    let href = move |p: u64| {
+        let f = filter.get_untracked();
+        let mut qs = vec![format!("page={p}")];
+        if let Some(k) = f.kind {
+            qs.push(format!("kind={}", k.as_str()));
+        }
+        if let Some(q) = f.search {
+            qs.push(format!("q={}", q.replace(' ', "+")));
+        }
+        format!("/activity?{}", qs.join("&"))
+    };
+
+    view! {
+        <Title text="Activity"/>
+        <PageHeader eyebrow="Admin Console" title="Activity" tabs=vec![]/>
+        <div class="page-body">
+            <form class="toolbar" method="get" action="/activity" role="search">
+                <div class="search">
+                    <Svg icon=Icon::Search class="search__icon"/>
+                    <input class="input" type="search" name="q" placeholder="Search by person" aria-label="Search activity by person"
+                        value=move || filter.get().search.unwrap_or_default()/>
+                </div>
+                <select class="select" name="kind" aria-label="Filter by kind" onchange="this.form.requestSubmit()">
+                    <option value="" selected=move || filter.get().kind.is_none()>"All activity"</option>
+                    {ActivityKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || filter.get().kind == Some(k)>{k.label()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="btn">"Apply"</button>
+            </form>
+            <div class="table-wrap">
+                <table class="table activity-table" aria-label="Activity">
+                    <thead><tr>
+                        <th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th>
+                        <th scope="col">"Subject"</th><th scope="col">"Details"</th><th scope="col">"IP"</th>
+                    </tr></thead>
+                    <tbody>
+                        <Transition fallback=|| view! { <tr class="skeleton-row"><td colspan="6"><span class="skeleton" style="width:40%"></span></td></tr> }>
+                            {move || Suspend::new(async move {
+                                match events.await {
+                                    Ok(p) if p.events.is_empty() => view! {
+                                        <tr><td colspan="6"><div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"No activity matches"</p></div></td></tr>
+                                    }.into_any(),
+                                    Ok(p) => {
+                                        let now = now();
+                                        p.events.into_iter().map(|e| view! {
+                                            <tr>
+                                                <td class="muted"><RelativeTime at=e.at now=now/></td>
+                                                <td><span class="badge" data-kind=e.kind.as_str()>{e.kind.label()}</span></td>
+                                                <td>{e.actor_name.unwrap_or_else(|| "—".into())}</td>
+                                                <td>{e.subject_name.unwrap_or_else(|| "—".into())}</td>
+                                                <td>{e.details}</td>
+                                                <td class="muted">{e.ip.unwrap_or_default()}</td>
+                                            </tr>
+                                        }).collect_view().into_any()
+                                    }
+                                    Err(e) => view! { <tr><td colspan="6"><div class="error-state" role="alert"><p>{e.to_string()}</p></div></td></tr> }.into_any(),
+                                }
+                            })}
+                        </Transition>
+                    </tbody>
+                </table>
+            </div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let Ok(p) = events.await else { return ().into_any() };
+                    let pages = p.total.div_ceil(p.per_page.max(1)).max(1);
+                    view! {
+                        <nav class="pagination" aria-label="Pagination">
+                            <span class="muted">{format!("{} events", group_thousands(p.total))}</span>
+                            <span class="toolbar__spacer"></span>
+                            <span class="muted">{format!("Page {} of {}", p.page, pages)}</span>
+                            {(p.page > 1).then(|| view! { <a class="btn btn--sm" href=href(p.page - 1)>"Previous"</a> })}
+                            {(p.page < pages).then(|| view! { <a class="btn btn--sm" href=href(p.page + 1)>"Next"</a> })}
+                        </nav>
+                    }.into_any()
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,104 @@
+//! The Admin Console: the menu on the left side of the screen, and the pages beside it.
+//! Who may see it is decided on the server (`require_admin`); this layout only follows.
+
+pub mod activity;
+pub mod settings;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+use orgdesk_types::Actor;
+
+use crate::api::session::{whoami, SignOut};
+use crate::components::icons::{Icon, Svg};
+
+/// Initials for avatars: "Jane Doe" → "JD".
+pub fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(actor)) if actor.role.is_admin() => view! { <Shell actor=actor/> }.into_any(),
+                    Ok(Some(_)) => view! { <Redirect path="/account"/> }.into_any(),
+                    _ => view! { <Redirect path="/sign-in"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Shell(actor: Actor) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let location = use_location();
+    let current = move |prefix: &'static str| {
+        move || location.pathname.get().starts_with(prefix).then_some("page")
+    };
+    let org_name = actor.org_name.clone();
+    provide_context(actor.clone());
+    view! {
+        <div class="shell">
+            <nav class="nav" aria-label="Admin Console">
+                <div class="nav__org">
+                    <span class="nav__logo" aria-hidden="true">{org_name.chars().next().unwrap_or('O').to_string()}</span>
+                    <span class="nav__label">{org_name}</span>
+                </div>
+                <ul class="nav__links">
+                    <li><A href="/users" attr:class="nav__link" attr:aria-current=current("/users")>
+                        <Svg icon=Icon::Users class="nav__icon"/><span class="nav__label">"Users"</span>
+                    </A></li>
+                    <li><A href="/activity" attr:class="nav__link" attr:aria-current=current("/activity")>
+                        <Svg icon=Icon::Activity class="nav__icon"/><span class="nav__label">"Activity"</span>
+                    </A></li>
+                    <li><A href="/settings" attr:class="nav__link" attr:aria-current=current("/settings")>
+                        <Svg icon=Icon::Settings class="nav__icon"/><span class="nav__label">"Settings"</span>
+                    </A></li>
+                </ul>
+                <div class="nav__footer">
+                    <div class="nav__me">
+                        <span class="avatar" aria-hidden="true">{initials(&actor.name)}</span>
+                        <div class="nav__label">
+                            <div class="nav__me-name">{actor.name.clone()}</div>
+                            <div class="nav__me-email">{actor.email.clone()}</div>
+                        </div>
+                    </div>
+                    <ActionForm action=sign_out>
+                        <button type="submit" class="btn btn--ghost btn--sm">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </nav>
+            <main class="main">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+/// The "User Management" header with its tabs.
+#[component]
+pub fn PageHeader(
+    #[prop(into)] eyebrow: String,
+    #[prop(into)] title: String,
+    tabs: Vec<(&'static str, &'static str, bool)>,
+) -> impl IntoView {
+    view! {
+        <header class="page-header">
+            <div class="page-eyebrow">{eyebrow}</div>
+            <h1 class="page-title">{title}</h1>
+            {(!tabs.is_empty()).then(|| view! {
+                <nav class="tabs" aria-label="Sections">
+                    {tabs.into_iter().map(|(label, href, active)| view! {
+                        <a class="tab" href=href aria-current=active.then_some("page")>{label}</a>
+                    }).collect_view()}
+                </nav>
+            })}
+        </header>
+    }
+}

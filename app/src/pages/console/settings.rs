@@ -1,0 +1,55 @@
+//! Settings: how long reset links stay valid.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::PageHeader;
+use crate::api::settings::{fetch_org_settings, UpdateLinkLifetimes};
+use crate::components::icons::{Icon, Svg};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = ServerAction::<UpdateLinkLifetimes>::new();
+    let settings = Resource::new(move || save.version().get(), |_| fetch_org_settings());
+    view! {
+        <Title text="Settings"/>
+        <PageHeader eyebrow="Admin Console" title="Settings" tabs=vec![]/>
+        <div class="page-body">
+            <section class="panel">
+                <h2 class="panel__title">"Password reset links"</h2>
+                <p class="muted">"How long the links in reset emails keep working. After that, the user asks for a new one with Resend Email."</p>
+                {move || save.value().get().map(|r| match r {
+                    Ok(_) => view! { <div class="alert alert--success" role="status"><Svg icon=Icon::Check/><div>"Saved."</div></div> }.into_any(),
+                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                })}
+                <Suspense fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
+                    {move || Suspend::new(async move {
+                        match settings.await {
+                            Ok(s) => view! {
+                                <ActionForm action=save attr:class="form settings-form">
+                                    <div class="field">
+                                        <label class="field__label" for="admin_minutes">"Admin reset link lifetime (minutes)"</label>
+                                        <input class="input" id="admin_minutes" name="admin_minutes" type="number" min="5" max="1440" required value=s.admin_link_ttl_minutes.to_string()/>
+                                        <p class="field__hint">"Links sent when an admin resets a password. Default 15."</p>
+                                    </div>
+                                    <div class="field">
+                                        <label class="field__label" for="forgot_minutes">"Forgot-password link lifetime (minutes)"</label>
+                                        <input class="input" id="forgot_minutes" name="forgot_minutes" type="number" min="5" max="1440" required value=s.forgot_link_ttl_minutes.to_string()/>
+                                        <p class="field__hint">"Links sent from Forgot your password?. Default 30."</p>
+                                    </div>
+                                    <div>
+                                        <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
+                                            <Show when=move || save.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
+                                            "Save"
+                                        </button>
+                                    </div>
+                                </ActionForm>
+                            }.into_any(),
+                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </div>
+    }
+}

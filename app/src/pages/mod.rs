@@ -1,0 +1,9 @@
+//! One module per page.
+
+pub mod account;
+pub mod auth_card;
+pub mod console;
+pub mod forgot_password;
+pub mod not_found;
+pub mod reset_password;
+pub mod sign_in;

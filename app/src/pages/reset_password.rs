@@ -1,0 +1,162 @@
+//! The Reset Password page, reached from the emailed link. It checks the link on open
+//! (valid / expired / used), checks the new password live, and the server checks it again.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use orgdesk_types::password_policy::{assess, PasswordContext};
+use orgdesk_types::{LinkPurpose, LinkState};
+
+use crate::api::recovery::{inspect_link, CompleteReset, ResendFromLink};
+use crate::components::icons::{Icon, Svg};
+use crate::components::password_field::{PasswordChecklist, PasswordInput};
+use crate::error::{link_state_message, ApiError};
+use crate::pages::auth_card::AuthCard;
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, inspect_link);
+
+    view! {
+        <Title text="Reset password"/>
+        <Suspense fallback=|| view! { <AuthCard title="Reset password".to_string()><p class="muted">"Checking your link…"</p></AuthCard> }>
+            {move || Suspend::new(async move {
+                match link.await {
+                    Ok(LinkState::Valid { org_name, name, email, purpose, expires_at }) => {
+                        let who = PasswordContext { email: email.clone(), name: name.clone() };
+                        let why = match purpose {
+                            LinkPurpose::AdminReset => "An administrator reset your password.",
+                            LinkPurpose::ForgotPassword => "You asked to reset your password.",
+                        };
+                        view! {
+                            <AuthCard
+                                title="Reset password".to_string()
+                                subtitle=format!("{why} Choose a new password for {email} at {org_name}.")
+                            >
+                                <p class="field__hint">
+                                    "This link expires at " {expires_at.format("%H:%M UTC").to_string()} "."
+                                </p>
+                                <ResetForm token=token() who=who/>
+                            </AuthCard>
+                        }.into_any()
+                    }
+                    Ok(state) => view! { <UnusableLink token=token() state=state/> }.into_any(),
+                    Err(e) => view! {
+                        <AuthCard title="Reset password".to_string()>
+                            <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                        </AuthCard>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
+    let action = ServerAction::<CompleteReset>::new();
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let attempted = RwSignal::new(false);
+    let pending = action.pending();
+
+    let who_check = who.clone();
+    let weak = move || !assess(&password.get(), &who_check).is_acceptable();
+    let mismatch = move || !confirm.get().is_empty() && confirm.get() != password.get();
+
+    let on_submit = {
+        let weak = weak.clone();
+        move |ev: SubmitEvent| {
+            attempted.set(true);
+            if weak() || password.get_untracked() != confirm.get_untracked() {
+                ev.prevent_default();
+            }
+        }
+    };
+
+    let server_error = move || action.value().get().and_then(|r| r.err());
+
+    view! {
+        {move || server_error().map(|e| {
+            let detail = match &e {
+                ApiError::WeakPassword(rules) => rules.iter().map(|r| r.violation()).collect::<Vec<_>>().join(" "),
+                ApiError::LinkUnusable(state) => link_state_message(state).to_string(),
+                other => other.to_string(),
+            };
+            view! {
+                <div class="alert alert--error" role="alert">
+                    <Svg icon=Icon::Warning/>
+                    <div><strong>{e.to_string()}</strong> " " {detail}</div>
+                </div>
+            }
+        })}
+        <ActionForm action=action attr:class="form" on:submit=on_submit>
+            <input type="hidden" name="token" value=token/>
+            <PasswordInput id="password" name="password" label="New password" value=password describedby="password-rules"
+                invalid=Signal::derive({ let weak = weak.clone(); move || attempted.get() && weak() })/>
+            <PasswordChecklist id="password-rules" password=password who=who/>
+            <PasswordInput id="confirm" name="confirm" label="Confirm new password" value=confirm
+                invalid=Signal::derive(move || (attempted.get() || !confirm.get().is_empty()) && mismatch())/>
+            {move || (attempted.get() || !confirm.get().is_empty()).then(|| {
+                if mismatch() || (attempted.get() && confirm.get().is_empty()) {
+                    Some(view! { <p class="field__error" role="alert">"The two passwords don't match."</p> })
+                } else {
+                    None
+                }
+            })}
+            {let weak = weak.clone(); move || (attempted.get() && weak()).then(|| view! {
+                <p class="field__error" role="alert">"Choose a password that meets every rule above."</p>
+            })}
+            <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get()>
+                <Show when=move || pending.get()>
+                    <span class="spinner" aria-hidden="true"></span>
+                </Show>
+                {move || if pending.get() { "Saving…" } else { "Set new password" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
+    let resend = ServerAction::<ResendFromLink>::new();
+    let title = match state {
+        LinkState::Expired => "This link has expired",
+        LinkState::Used => "This link has already been used",
+        LinkState::Revoked => "This link is no longer valid",
+        _ => "This link isn't valid",
+    };
+    let can_resend = matches!(state, LinkState::Expired | LinkState::Revoked);
+    view! {
+        <AuthCard title=title.to_string() subtitle=link_state_message(&state).to_string()>
+            {can_resend.then(|| view! {
+                <p class="muted">"We can email you a new link; it replaces this one."</p>
+                <ActionForm action=resend attr:class="form">
+                    <input type="hidden" name="token" value=token.clone()/>
+                    <button type="submit" class="btn btn--primary btn--block" disabled=move || resend.pending().get()>
+                        <Show when=move || resend.pending().get()>
+                            <span class="spinner" aria-hidden="true"></span>
+                        </Show>
+                        "Resend Email"
+                    </button>
+                </ActionForm>
+                {move || resend.value().get().map(|r| match r {
+                    Ok(()) => view! {
+                        <div class="alert alert--success" role="status">
+                            <Svg icon=Icon::Mail/>
+                            <div>"We've sent a new link to your email. Nothing after a few minutes? Check your spam or junk folder."</div>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                })}
+            })}
+            <div class="card__footer">
+                <a class="link" href="/sign-in">"Back to sign in"</a>
+                <a class="link" href="/forgot-password">"Forgot your password?"</a>
+            </div>
+        </AuthCard>
+    }
+}

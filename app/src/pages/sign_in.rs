@@ -1,0 +1,104 @@
+//! Sign-in. After an admin reset the old password no longer signs in; instead the user is
+//! told a link was emailed and offered Resend Email (only if they knew the old password).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::recovery::ResendResetEmail;
+use crate::api::session::SignIn;
+use crate::components::icons::{Icon, Svg};
+use crate::pages::auth_card::AuthCard;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let sign_in = ServerAction::<SignIn>::new();
+    let resend = ServerAction::<ResendResetEmail>::new();
+
+    let prompt_email = move || {
+        let q = query.read();
+        (q.get_str("prompt") == Some("reset")).then(|| q.get("email").unwrap_or_default())
+    };
+    let error = move || sign_in.value().get().and_then(|r| r.err());
+    let pending = sign_in.pending();
+
+    view! {
+        <Title text="Sign in"/>
+        <AuthCard title="Sign in".to_string() subtitle="Use your work email and password.".to_string()>
+            {move || {
+                let q = query.read();
+                if q.get_str("reset") == Some("done") {
+                    Some(view! {
+                        <div class="alert alert--success" role="status">
+                            <Svg icon=Icon::Check/>
+                            <div>"Your password was changed. Sign in with your new password."</div>
+                        </div>
+                    }.into_any())
+                } else if q.get_str("signed_out").is_some() {
+                    Some(view! {
+                        <div class="alert alert--info" role="status">
+                            <Svg icon=Icon::Info/>
+                            <div>"You're signed out."</div>
+                        </div>
+                    }.into_any())
+                } else {
+                    None
+                }
+            }}
+            {move || prompt_email().map(|email| view! {
+                <div class="alert alert--warning" role="alert" data-testid="reset-prompt">
+                    <Svg icon=Icon::Mail/>
+                    <div>
+                        <strong>"Update your password to continue."</strong>
+                        <p>
+                            "An administrator reset your password, so your old one no longer works. "
+                            "We emailed a link to " <strong>{email.clone()}</strong>
+                            " where you can set a new password. The link works once and expires after a short time."
+                        </p>
+                        <p class="muted">"Didn't get it within a few minutes? Check your spam or junk folder, or send it again."</p>
+                        <ActionForm action=resend attr:class="inline-form">
+                            <input type="hidden" name="email" value=email.clone()/>
+                            <button type="submit" class="btn btn--sm" disabled=move || resend.pending().get()>
+                                <Show when=move || resend.pending().get()>
+                                    <span class="spinner" aria-hidden="true"></span>
+                                </Show>
+                                "Resend Email"
+                            </button>
+                        </ActionForm>
+                        {move || resend.value().get().map(|r| match r {
+                            Ok(()) => view! { <p class="field__hint" role="status">"Sent. The previous link no longer works."</p> }.into_any(),
+                            Err(e) => view! { <p class="field__error" role="alert">{e.to_string()}</p> }.into_any(),
+                        })}
+                    </div>
+                </div>
+            })}
+            {move || error().map(|e| view! {
+                <div class="alert alert--error" role="alert">
+                    <Svg icon=Icon::Warning/>
+                    <div>{e.to_string()}</div>
+                </div>
+            })}
+            <ActionForm action=sign_in attr:class="form">
+                <div class="field">
+                    <label class="field__label" for="email">"Email"</label>
+                    <input class="input" id="email" name="email" type="email" autocomplete="username" required
+                        value=move || prompt_email().unwrap_or_default()/>
+                </div>
+                <div class="field">
+                    <label class="field__label" for="password">"Password"</label>
+                    <input class="input" id="password" name="password" type="password" autocomplete="current-password" required/>
+                </div>
+                <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get()>
+                    <Show when=move || pending.get()>
+                        <span class="spinner" aria-hidden="true"></span>
+                    </Show>
+                    "Sign in"
+                </button>
+            </ActionForm>
+            <div class="card__footer">
+                <a class="link" href="/forgot-password">"Forgot your password?"</a>
+            </div>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,38 @@
+import { test, expect } from '@playwright/test';
+import { signIn, shot, ADMIN } from './support';
+
+// JavaScript off: the server render alone must carry these pages.
+test.describe('before the wasm arrives', () => {
+  test('an admin signs in and sees the Users Table rendered on the server', async ({ page }) => {
+    await signIn(page);
+    await expect(page).toHaveURL(/\/users/);
+    await expect(page.getByRole('heading', { name: 'User Management' })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Users' })).toContainText(ADMIN.email);
+    await expect(page.locator('tbody tr')).toHaveCount(25);
+    await shot(page, 'no-js-users');
+    // Search is a plain form.
+    await page.getByRole('searchbox', { name: 'Search users by name or email' }).fill('admin@acme.test');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('tbody tr')).toHaveCount(1);
+  });
+
+  test('a wrong password gets a clear error, and anonymous visitors are sent to sign in', async ({ page }) => {
+    await signIn(page, ADMIN.email, 'not-the-password');
+    await expect(page.getByRole('alert')).toContainText("don't match an account");
+    await shot(page, 'no-js-sign-in-error');
+    await page.context().clearCookies();
+    const res = await page.goto('/users');
+    await expect(page).toHaveURL(/\/sign-in/);
+    expect(res?.ok()).toBeTruthy();
+  });
+
+  test('a member is refused the console by the server', async ({ page, request }) => {
+    const res = await request.post('/api/list_users', {
+      headers: { 'content-type': 'application/json' },
+      data: { query: { filter: { search: null, status: null, role: null }, sort: 'Name', descending: false, page: 1, per_page: 25 } },
+    });
+    expect(res.status()).toBe(401);
+    await page.goto('/forgot-password');
+    await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  });
+});

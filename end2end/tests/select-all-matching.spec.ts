@@ -1,0 +1,27 @@
+import { test, expect } from '@playwright/test';
+import { signInAsAdmin, hydrated, shot } from './support';
+
+// Resets every active member, so it runs after the other specs (a project of its own).
+test.describe('Resetting User Passwords in Bulk', () => {
+  test('"Select all N matching" works across pages', async ({ page }) => {
+    await signInAsAdmin(page);
+    await page.goto('/users?role=member&status=active');
+    await hydrated(page);
+    await page.getByRole('checkbox', { name: 'Select all users on this page' }).check();
+    const selectAll = page.getByRole('button', { name: /Select all \d+ matching/ });
+    await expect(selectAll).toBeVisible();
+    const total = Number((await selectAll.innerText()).match(/(\d[\d,]*)/)![1].replace(/,/g, ''));
+    expect(total).toBeGreaterThan(25);
+    await selectAll.click();
+    await expect(page.locator('.selection-count')).toHaveText(`All ${total} matching users selected`);
+    await page.getByRole('button', { name: 'Actions for selected users' }).click();
+    await page.getByRole('menuitem', { name: 'Reset Password' }).click();
+    await expect(page.getByRole('dialog', { name: `Reset passwords for ${total} users?` })).toBeVisible();
+    await page.getByRole('button', { name: 'Yes, Reset Password' }).click();
+    const done = page.getByRole('dialog', { name: 'Bulk password reset finished' });
+    await expect(done).toContainText(`${total} reset`);
+    await shot(page, 'bulk-all-matching');
+    await done.getByRole('button', { name: 'Done' }).click();
+    await expect(page.locator('tbody')).toContainText('No users match');
+  });
+});

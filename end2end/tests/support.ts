@@ -1,0 +1,101 @@
+import { expect, Page, APIRequestContext, request } from '@playwright/test';
+
+export const ADMIN = { email: 'admin@acme.test', password: 'orgdesk-admin' };
+export const MEMBER_PASSWORD = 'orgdesk-member';
+const SINK = 'http://127.0.0.1:2580';
+
+/** Signs in through the sign-in page, as a person would. */
+export async function signIn(page: Page, email = ADMIN.email, password = ADMIN.password) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signInAsAdmin(page: Page) {
+  await signIn(page);
+  await expect(page).toHaveURL(/\/users/);
+  await expect(page.getByRole('heading', { name: 'User Management' })).toBeVisible();
+}
+
+/** Waits until the page's wasm has hydrated (buttons respond to clicks). */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__orgdesk_hydrated === true, null, { timeout: 30_000 });
+}
+
+export type Mail = { to: string; subject: string; text: string; html: string; receivedAt: string };
+
+/** Emails the app delivered over SMTP to the loopback sink, newest first. */
+export async function mailsTo(to: string): Promise<Mail[]> {
+  const ctx: APIRequestContext = await request.newContext();
+  const res = await ctx.get(`${SINK}/messages?to=${encodeURIComponent(to)}`);
+  const list = (await res.json()) as Mail[];
+  await ctx.dispose();
+  return list;
+}
+
+/** Waits for a new email to `to` whose subject matches, and returns it. */
+export async function waitForMail(to: string, subject: RegExp, after = 0): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      async () => {
+        const list = await mailsTo(to);
+        found = list.find((m) => subject.test(m.subject) && Date.parse(m.receivedAt) >= after);
+        return !!found;
+      },
+      { timeout: 20_000, message: `an email to ${to} matching ${subject}` },
+    )
+    .toBe(true);
+  return found!;
+}
+
+/** The reset link in an email's plain-text body. */
+export function resetLinkIn(mail: Mail): string {
+  const m = mail.text.match(/https?:\/\/\S+\/reset-password\/[A-Za-z0-9_-]+/);
+  if (!m) throw new Error(`no reset link in: ${mail.text}`);
+  return m[0];
+}
+
+/** Moves the server's test clock forward. */
+export async function advanceClock(baseURL: string, minutes: number) {
+  const ctx = await request.newContext();
+  const res = await ctx.post(`${baseURL}/__test/clock?minutes=${minutes}`);
+  expect(res.ok()).toBeTruthy();
+  await ctx.dispose();
+}
+
+/** A member row in the Users Table with the given status, found by searching. */
+export async function findUserRow(page: Page, name: string) {
+  const search = page.getByRole('searchbox', { name: 'Search users by name or email' });
+  await search.fill(name);
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+  await expect(row).toHaveCount(1);
+  return row;
+}
+
+/** Keeps a screenshot as an artifact under end2end/artifacts/screenshots/. */
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `artifacts/screenshots/${name}.png`, fullPage: false });
+}
+
+/** The first row of an active member, with its name and email. */
+export async function anActiveMember(page: Page, skip = 0) {
+  const rows = page.locator('tbody tr').filter({ hasText: 'Member' }).filter({ hasText: 'Active' });
+  await expect(rows.first()).toBeVisible();
+  const row = rows.nth(skip);
+  const name = (await row.locator('.user-cell__name').innerText()).trim();
+  const email = (await row.locator('.user-cell__email').innerText()).trim();
+  return { name, email };
+}
+
+export function rowOf(page: Page, name: string) {
+  return page.locator('tbody tr').filter({ has: page.getByRole('link', { name, exact: true }) });
+}
+
+/** The seed's first two steps: menu on the left → Users, then the Users tab. */
+export async function openUsersTab(page: Page) {
+  await page.getByRole('navigation', { name: 'Admin Console' }).getByRole('link', { name: 'Users' }).click();
+  await page.locator('.page-header').getByRole('link', { name: 'Users', exact: true }).click();
+  await expect(page.getByRole('table', { name: 'Users' })).toBeVisible();
+}

@@ -1,0 +1,145 @@
+import { test, expect } from '@playwright/test';
+import {
+  signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, advanceClock,
+  MEMBER_PASSWORD,
+} from './support';
+
+const NEW_PASSWORD = 'Granite-Lantern-93-Wave';
+
+async function adminResets(page: import('@playwright/test').Page, skip: number) {
+  await signInAsAdmin(page);
+  await hydrated(page);
+  const member = await anActiveMember(page, skip);
+  await rowOf(page, member.name).getByRole('button', { name: `More actions for ${member.name}` }).click();
+  await page.getByRole('menuitem', { name: 'Reset Password' }).click();
+  await page.getByRole('button', { name: 'Yes, Reset Password' }).click();
+  await expect(rowOf(page, member.name)).toContainText('Reset pending');
+  return member;
+}
+
+test.describe('How does a user reset their password?', () => {
+  test('the whole loop: admin reset → email over SMTP → Reset Password page → new password works, old does not', async ({ page, browser }) => {
+    // A session the member had before the reset.
+    const before = await browser.newContext();
+    const beforePage = await before.newPage();
+    const member = await adminResets(page, 3).catch(async (e) => { throw e; });
+    await page.context().clearCookies();
+    await beforePage.close();
+    await before.close();
+
+    const mail = await waitForMail(member.email, /reset/i);
+    expect(mail.html).toContain('reset-password/');
+    expect(mail.text).toMatch(/15 minutes/);
+
+    // The old password doesn't sign in; the user is prompted to update it.
+    await signIn(page, member.email, MEMBER_PASSWORD);
+    await expect(page.getByTestId('reset-prompt')).toBeVisible();
+    await expect(page.getByTestId('reset-prompt')).toContainText('spam');
+    await shot(page, 'sign-in-reset-prompt');
+
+    // The link in the email opens the Reset Password page.
+    await page.goto(resetLinkIn(mail));
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: 'Reset password' })).toBeVisible();
+    await shot(page, 'reset-page-empty');
+    const pw = page.getByLabel('New password', { exact: true });
+    await pw.fill('short');
+    await expect(page.locator('.checklist li[data-rule="MinLength"]')).toHaveClass(/bad/);
+    await shot(page, 'reset-page-weak');
+    await pw.fill(NEW_PASSWORD);
+    await expect(page.locator('.checklist li.bad')).toHaveCount(0);
+    await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD + 'x');
+    await expect(page.getByText("The two passwords don't match.")).toBeVisible();
+    await shot(page, 'reset-page-mismatch');
+    await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD);
+    await shot(page, 'reset-page-strong');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+
+    await expect(page).toHaveURL(/\/sign-in\?reset=done/);
+    await expect(page.getByText('Your password was changed.')).toBeVisible();
+    await shot(page, 'sign-in-after-reset');
+    await waitForMail(member.email, /changed/i);
+
+    // Old password fails, new one works.
+    await signIn(page, member.email, MEMBER_PASSWORD);
+    await expect(page.getByRole('alert').filter({ hasText: "don't match an account" })).toBeVisible();
+    await signIn(page, member.email, NEW_PASSWORD);
+    await expect(page).toHaveURL(/\/account/);
+
+    // The link is single use.
+    await page.goto(resetLinkIn(mail));
+    await expect(page.getByRole('heading', { name: 'This link has already been used' })).toBeVisible();
+    await shot(page, 'reset-page-used');
+  });
+
+  test('after 15 minutes the link says expired; Resend Email sends a new one that works', async ({ page, baseURL }) => {
+    const member = await adminResets(page, 4);
+    await page.context().clearCookies();
+    const first = await waitForMail(member.email, /reset/i);
+
+    await advanceClock(baseURL!, 16);
+    await page.goto(resetLinkIn(first));
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: 'This link has expired' })).toBeVisible();
+    await shot(page, 'reset-page-expired');
+    const sentAfter = Date.now();
+    await page.getByRole('button', { name: 'Resend Email' }).click();
+    await expect(page.getByText("We've sent a new link")).toBeVisible();
+    const second = await waitForMail(member.email, /reset/i, sentAfter);
+    expect(resetLinkIn(second)).not.toEqual(resetLinkIn(first));
+
+    await page.goto(resetLinkIn(first));
+    await expect(page.getByRole('heading', { name: /expired|no longer valid/ })).toBeVisible();
+    await page.goto(resetLinkIn(second));
+    await hydrated(page);
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page).toHaveURL(/\/sign-in\?reset=done/);
+  });
+
+  test('Forgot your password?: the current password keeps working until a new one is set', async ({ page }) => {
+    await signInAsAdmin(page);
+    await hydrated(page);
+    const member = await anActiveMember(page, 5);
+    await page.context().clearCookies();
+
+    await page.goto('/sign-in');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await hydrated(page);
+    await page.getByLabel('Email').fill(member.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await expect(page.getByText('If an account exists for that address')).toBeVisible();
+    await shot(page, 'forgot-sent');
+    const mail = await waitForMail(member.email, /reset/i);
+
+    // Same answer for an address that has no account.
+    await page.goto('/forgot-password');
+    await hydrated(page);
+    await page.getByLabel('Email').fill('nobody-here@acme.test');
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await expect(page.getByText('If an account exists for that address')).toBeVisible();
+
+    // The current password still works.
+    await signIn(page, member.email, MEMBER_PASSWORD);
+    await expect(page).toHaveURL(/\/account/);
+    await page.context().clearCookies();
+
+    // Weak and common passwords are refused with a reason.
+    await page.goto(resetLinkIn(mail));
+    await hydrated(page);
+    await page.getByLabel('New password', { exact: true }).fill('password1234');
+    await page.getByLabel('Confirm new password', { exact: true }).fill('password1234');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.getByText('Choose a password that meets every rule above.')).toBeVisible();
+    await expect(page.locator('.checklist li[data-rule="NotCommon"]')).toHaveClass(/bad/);
+    await shot(page, 'reset-page-common');
+
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page).toHaveURL(/\/sign-in\?reset=done/);
+    await signIn(page, member.email, MEMBER_PASSWORD);
+    await expect(page.getByRole('alert').filter({ hasText: "don't match an account" })).toBeVisible();
+  });
+});
