@@ -4,7 +4,8 @@
 //!     cargo bench -p orgdesk-core --bench bulk_reset
 //!
 //! PostgreSQL comes from ORGDESK_TEST_PG_URL (default postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres);
-//! a database is created for the run and dropped after it. `--sqlite-only` skips PostgreSQL.
+//! a database is created for the run and dropped after it. `--sqlite-only` / `--pg-only` pick
+//! one database; `--runs N` (default 3) resets N different sets of 10,000 users.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,13 +21,29 @@ type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> BenchResult<()> {
-    let sqlite_only = std::env::args().any(|a| a == "--sqlite-only");
+    let args: Vec<String> = std::env::args().collect();
+    let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
+    let pg_only = args.iter().any(|a| a == "--pg-only");
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or(3)
+        .clamp(1, 10);
 
+    let keep = std::env::var_os("ORGDESK_BENCH_KEEP_SQLITE").is_some();
     let path = std::env::temp_dir().join(format!("orgdesk_bench_{}.db", std::process::id()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let result = run("SQLite", &url).await;
+    let result = if pg_only {
+        Ok(())
+    } else {
+        run("SQLite", &url, runs).await
+    };
     for suffix in ["", "-wal", "-shm"] {
-        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+        if !keep {
+            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+        }
     }
     result?;
 
@@ -41,7 +58,7 @@ async fn main() -> BenchResult<()> {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await?;
         let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
-        let result = run("PostgreSQL", &format!("{base}/{name}")).await;
+        let result = run("PostgreSQL", &format!("{base}/{name}"), runs).await;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await?;
@@ -50,7 +67,7 @@ async fn main() -> BenchResult<()> {
     Ok(())
 }
 
-async fn run(label: &str, url: &str) -> BenchResult<()> {
+async fn run(label: &str, url: &str, runs: i64) -> BenchResult<()> {
     let config = CoreConfig {
         public_base_url: "https://orgdesk.example".into(),
         ..CoreConfig::default()
@@ -77,20 +94,31 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     core.seed_bulk_users(org, ORG_USERS).await?;
     let seeded = started.elapsed();
 
+    println!(
+        "{label}: seeded {ORG_USERS} users in {:.2} s",
+        seeded.as_secs_f64()
+    );
     // Every tenth member (ids follow the admin's, inserted in one transaction): 10,000
-    // scattered ids, as a selection across many pages would be.
-    let ids: Vec<i64> = (0..RESET as i64).map(|i| admin_id + 1 + i * 10).collect();
-
-    let started = Instant::now();
-    let report = core.admin_reset_passwords(&admin, &ids, None).await?;
-    let reset = started.elapsed();
-    if report.reset.len() != RESET {
-        return Err(format!(
-            "expected {RESET} resets, got {} ({} skipped)",
-            report.reset.len(),
-            report.skipped.len()
-        )
-        .into());
+    // scattered ids, as a selection across many pages would be. Each run takes other users.
+    for run in 0..runs {
+        let ids: Vec<i64> = (0..RESET as i64)
+            .map(|i| admin_id + 1 + run + i * 10)
+            .collect();
+        let started = Instant::now();
+        let report = core.admin_reset_passwords(&admin, &ids, None).await?;
+        let reset = started.elapsed();
+        if report.reset.len() != RESET {
+            return Err(format!(
+                "expected {RESET} resets, got {} ({} skipped)",
+                report.reset.len(),
+                report.skipped.len()
+            )
+            .into());
+        }
+        println!(
+            "{label}: bulk admin reset of {RESET} users (links, sessions, {RESET} emails queued, activity) in {:.3} s",
+            reset.as_secs_f64()
+        );
     }
 
     let started = Instant::now();
@@ -107,6 +135,26 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         )
         .await?;
     let listed = started.elapsed();
+    for _ in 0..2 {
+        let started = Instant::now();
+        let search = core
+            .list_users(
+                &admin,
+                &UserQuery {
+                    filter: orgdesk_core::types::UserFilter {
+                        search: Some("carter 4".into()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            )
+            .await?;
+        println!(
+            "{label}: search \"carter 4\" in {:.1} ms ({} matches)",
+            started.elapsed().as_secs_f64() * 1e3,
+            search.total
+        );
+    }
     let started = Instant::now();
     let search = core
         .list_users(
@@ -122,14 +170,6 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         .await?;
     let searched = started.elapsed();
 
-    println!(
-        "{label}: seeded {ORG_USERS} users in {:.2} s",
-        seeded.as_secs_f64()
-    );
-    println!(
-        "{label}: bulk admin reset of {RESET} users (links, sessions, {RESET} emails queued, activity) in {:.3} s",
-        reset.as_secs_f64()
-    );
     println!(
         "{label}: Users Table page 2000 sorted by last sign-in in {:.1} ms ({} total)",
         listed.as_secs_f64() * 1e3,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
 
-use crate::db::{like_pattern, Sql, BATCH};
+use crate::db::{like_pattern, rows_per_insert, Sql};
 use crate::entities::activity;
 use crate::{authz, Core, CoreError, CoreResult};
 
@@ -39,7 +39,7 @@ pub(crate) async fn record(
     while events.peek().is_some() {
         let rows: Vec<activity::ActiveModel> = events
             .by_ref()
-            .take(BATCH)
+            .take(rows_per_insert(db, 7))
             .map(|e| activity::ActiveModel {
                 org_id: Set(e.org_id),
                 actor_id: Set(e.actor_id),

@@ -1,5 +1,18 @@
 //! Orgdesk's domain. Server functions authenticate the caller and call one function here;
 //! each function here owns its transaction. No web types: this crate knows nothing of HTTP.
+//!
+//! Where things are:
+//! - `resets` — admin resets (one user, a selection, everything matching a filter), Resend
+//!   Email, Forgot your password?, completing a reset; `links` — the reset links themselves;
+//! - `auth` — sign-in (and the "reset pending" prompt) and sessions; `passwords` — argon2id
+//!   off the async runtime; `tokens` — 256-bit secrets of which only SHA-256 is stored;
+//! - `users` — the Users Table and the profile sidebar; `activity` — the activity log;
+//!   `settings` — link lifetimes; `authz` — who may do what, decided from the database;
+//! - `outbox` — queued emails, claimed by delivery workers; `emails` — their templates;
+//! - `rate_limit`, `maintenance`, `seed` (demo data, provisioning), `db` (pool, write
+//!   transactions, set-based SQL), `entities` (SeaORM), and `orgdesk-migration` for the schema.
+//!
+//! Every public method is declared below and delegates to its module.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod clock;

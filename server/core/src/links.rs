@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{LinkPurpose, LinkState};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::db::{Sql, BATCH};
+use crate::db::{id_batch, rows_per_insert, Sql};
 use crate::entities::{organization, reset_link, user};
 use crate::tokens::{self, Token};
 use crate::{Core, CoreResult};
@@ -37,7 +37,7 @@ pub(crate) async fn revoke_open(
     user_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    for chunk in user_ids.chunks(BATCH) {
+    for chunk in user_ids.chunks(id_batch(db)) {
         let mut sql = Sql::new("UPDATE reset_links SET revoked_at = ");
         sql.bind(now)
             .push(" WHERE used_at IS NULL AND revoked_at IS NULL AND user_id IN (");
@@ -65,7 +65,7 @@ pub(crate) async fn issue(
 ) -> CoreResult<Vec<IssuedLink>> {
     let expires_at = now + ttl;
     let mut issued = Vec::with_capacity(user_ids.len());
-    for chunk in user_ids.chunks(BATCH) {
+    for chunk in user_ids.chunks(rows_per_insert(db, 9)) {
         let mut rows = Vec::with_capacity(chunk.len());
         for &user_id in chunk {
             let Token { plain, hash } = tokens::new_token()?;

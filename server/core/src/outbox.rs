@@ -11,7 +11,7 @@ use rand::Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
 
 use crate::activity::{self, NewActivity};
-use crate::db::{self, Sql, BATCH};
+use crate::db::{self, rows_per_insert, Sql};
 use crate::emails::{EmailKind, RenderedEmail};
 use crate::entities::email_outbox;
 use crate::{Core, CoreError, CoreResult, OutboundEmail};
@@ -46,8 +46,8 @@ pub(crate) async fn enqueue(
     let mut events = Vec::with_capacity(emails.len());
     let mut emails = emails.into_iter().peekable();
     while emails.peek().is_some() {
-        let mut rows = Vec::with_capacity(BATCH);
-        for e in emails.by_ref().take(BATCH) {
+        let mut rows = Vec::new();
+        for e in emails.by_ref().take(rows_per_insert(db, 15)) {
             events.push(NewActivity {
                 org_id: e.org_id,
                 actor_id: e.actor_id,

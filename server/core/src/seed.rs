@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::activity::{self, NewActivity};
 use crate::authz::normalize_email;
-use crate::db::{self, BATCH};
+use crate::db::{self, rows_per_insert};
 use crate::entities::{asset, organization, user};
 use crate::{Core, CoreError, CoreResult, DemoOrg};
 
@@ -231,8 +231,7 @@ impl Core {
                 created_at: Set(now),
                 ..Default::default()
             });
-            // 1,000 rows × 13 columns stays under both databases' bind-parameter limits.
-            if rows.len() == 1000 {
+            if rows.len() == rows_per_insert(&tx, 13) {
                 user::Entity::insert_many(std::mem::take(&mut rows))
                     .exec_without_returning(&tx)
                     .await?;
@@ -425,7 +424,7 @@ impl Core {
                 );
             }
         }
-        for chunk in rows.chunks(BATCH) {
+        for chunk in rows.chunks(rows_per_insert(db, 6)) {
             asset::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(db)
                 .await?;

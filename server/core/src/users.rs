@@ -8,7 +8,7 @@ use orgdesk_types::{
 };
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
@@ -20,7 +20,11 @@ use crate::{authz, Core, CoreError, CoreResult};
 pub(crate) const MAX_SEARCH_LEN: usize = 200;
 
 /// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
-pub(crate) fn filter_condition(org_id: i64, filter: &UserFilter) -> CoreResult<Condition> {
+pub(crate) fn filter_condition(
+    backend: DbBackend,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Condition> {
     let mut condition = Condition::all().add(user::Column::OrgId.eq(org_id));
     if let Some(search) = filter
         .search
@@ -33,7 +37,7 @@ pub(crate) fn filter_condition(org_id: i64, filter: &UserFilter) -> CoreResult<C
                 "The search text is too long (at most {MAX_SEARCH_LEN} characters)."
             )));
         }
-        condition = condition.add(search_condition(&like_pattern(search)));
+        condition = condition.add(search_condition(backend, &like_pattern(search)));
     }
     if let Some(status) = filter.status {
         condition = condition.add(user::Column::Status.eq(status.as_str()));
@@ -44,15 +48,18 @@ pub(crate) fn filter_condition(org_id: i64, filter: &UserFilter) -> CoreResult<C
     Ok(condition)
 }
 
-/// Name or email matches `pattern` (emails are stored lower-cased; names are compared so).
-fn search_condition(pattern: &str) -> Condition {
+/// Name or email matches `pattern` (lower-cased; emails are stored lower-cased).
+fn search_condition(backend: DbBackend, pattern: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
+    let name = match backend {
+        // SQLite's LIKE already ignores ASCII case (and LOWER() only folds ASCII), so the
+        // function call per row is saved: a search scans the organization's users.
+        DbBackend::Sqlite => Expr::col(user::Column::Name),
+        _ => Expr::expr(Func::lower(Expr::col(user::Column::Name))),
+    };
     Condition::any()
-        .add(
-            Expr::expr(Func::lower(Expr::col(user::Column::Name)))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        )
+        .add(name.like(LikeExpr::new(pattern).escape('\\')))
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern).escape('\\')))
 }
 
@@ -79,7 +86,11 @@ impl Core {
         let admin = authz::console_admin(self.db(), actor).await?;
         let per_page = query.per_page.clamp(1, 100);
         let page = query.page.max(1);
-        let condition = filter_condition(admin.org_id, &query.filter)?;
+        let condition = filter_condition(
+            self.db().get_database_backend(),
+            admin.org_id,
+            &query.filter,
+        )?;
         let total = user::Entity::find()
             .filter(condition.clone())
             .count(self.db())

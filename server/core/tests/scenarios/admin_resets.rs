@@ -320,7 +320,7 @@ async fn two_admins_resetting_the_same_user_at_once_leave_one_live_link(h: Harne
 async fn a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back(h: Harness) {
     let demo = h.demo().await;
     h.core
-        .seed_bulk_users(demo.admin.org_id, 1_200)
+        .seed_bulk_users(demo.admin.org_id, 2_500)
         .await
         .unwrap();
     // Everyone has a session that must survive the failed reset.
@@ -330,19 +330,20 @@ async fn a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back(h: Harnes
             .await
             .unwrap();
     }
-    // The database refuses the 700th email: the third batch of the reset fails.
+    // The database refuses the 2,100th email: the reset's second batch of emails fails, after
+    // passwords, sessions, links and the first 2,000 emails were written.
     if h.is_postgres() {
         h.exec(
-            "CREATE FUNCTION refuse_700th_email() RETURNS trigger AS $$ BEGIN \
-               IF (SELECT COUNT(*) FROM email_outbox) >= 700 THEN RAISE EXCEPTION 'injected failure'; END IF; \
+            "CREATE FUNCTION refuse_2100th_email() RETURNS trigger AS $$ BEGIN \
+               IF (SELECT COUNT(*) FROM email_outbox) >= 2100 THEN RAISE EXCEPTION 'injected failure'; END IF; \
                RETURN NEW; END $$ LANGUAGE plpgsql",
         )
         .await;
-        h.exec("CREATE TRIGGER refuse_700th_email BEFORE INSERT ON email_outbox FOR EACH ROW EXECUTE FUNCTION refuse_700th_email()").await;
+        h.exec("CREATE TRIGGER refuse_2100th_email BEFORE INSERT ON email_outbox FOR EACH ROW EXECUTE FUNCTION refuse_2100th_email()").await;
     } else {
         h.exec(
-            "CREATE TRIGGER refuse_700th_email BEFORE INSERT ON email_outbox \
-             WHEN (SELECT COUNT(*) FROM email_outbox) >= 700 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+            "CREATE TRIGGER refuse_2100th_email BEFORE INSERT ON email_outbox \
+             WHEN (SELECT COUNT(*) FROM email_outbox) >= 2100 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
         )
         .await;
     }
