@@ -35,7 +35,10 @@ impl Core {
             "email_ip",
             &format!("{email}|{}", ip.as_deref().unwrap_or("-")),
         );
-        rate_limit::hit(self.db(), &limit_key, self.config().sign_in_limit, now).await?;
+        // Failed attempts count against the limit (checked before any work); successful
+        // ones don't, so people who sign in often are never locked out.
+        let limit = self.config().sign_in_limit;
+        rate_limit::check(self.db(), &limit_key, limit, now).await?;
 
         let candidates = if email.len() <= MAX_EMAIL_LEN && !email.is_empty() {
             // Emails are unique per organization; the same person may exist in several.
@@ -51,6 +54,7 @@ impl Core {
         if candidates.is_empty() {
             // As slow as a wrong password, so timing doesn't tell which emails have accounts.
             self.passwords().verify_decoy(password).await?;
+            rate_limit::hit(self.db(), &limit_key, limit, now).await?;
             return Err(CoreError::InvalidCredentials);
         }
 
@@ -94,6 +98,7 @@ impl Core {
             })
             .collect();
         activity::record(self.db(), events, now).await?;
+        rate_limit::hit(self.db(), &limit_key, limit, now).await?;
         Err(CoreError::InvalidCredentials)
     }
 

@@ -53,3 +53,29 @@ pub(crate) async fn hit(
     }
     Ok(())
 }
+
+/// `RateLimited` if `key` already used up `limit` in the current window; counts nothing.
+pub(crate) async fn check(
+    db: &impl ConnectionTrait,
+    key: &str,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
+    let mut sql = Sql::new("SELECT window_start, count FROM rate_limits WHERE \"key\" = ");
+    sql.bind(key.to_owned());
+    let Some(row) = sql.query_one(db).await? else {
+        return Ok(());
+    };
+    let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
+    let count: i32 = row.try_get("", "count")?;
+    let window_end = window_start
+        .checked_add_signed(per)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if now < window_end && count.max(0) as u32 >= limit.max {
+        return Err(CoreError::RateLimited {
+            retry_after_secs: (window_end - now).num_seconds().max(1) as u64,
+        });
+    }
+    Ok(())
+}

@@ -79,6 +79,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(ResetLinks::UserId))
                     .col(big_integer(ResetLinks::OrgId))
                     .col(string_len(ResetLinks::Purpose, 32))
+                    // The admin who reset the password; a plain id, like the activity log's.
                     .col(big_integer_null(ResetLinks::CreatedBy))
                     .col(timestamp_with_time_zone(ResetLinks::CreatedAt))
                     .col(timestamp_with_time_zone(ResetLinks::ExpiresAt))

@@ -1,5 +1,10 @@
 //! The email outbox (emails are queued in the same transaction as the change that causes
 //! them, and delivered by a worker) and the activity log the console shows.
+//!
+//! Both reference users by id without a foreign key (organizations keep theirs): they are
+//! append-only records written a row or two per user by bulk resets, where per-row key
+//! checks dominated the cost on PostgreSQL; users are suspended, never deleted; and a log
+//! should outlive what it talks about.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

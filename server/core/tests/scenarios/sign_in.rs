@@ -165,6 +165,14 @@ async fn sessions_expire(h: Harness) {
 
 async fn sign_in_is_rate_limited_per_email_and_address(h: Harness) {
     h.demo().await;
+    // Successful sign-ins don't count: people who sign in often are never locked out.
+    for _ in 0..15 {
+        assert!(h
+            .core
+            .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("192.0.2.1"))
+            .await
+            .is_ok());
+    }
     for _ in 0..10 {
         assert!(matches!(
             h.core
@@ -284,9 +292,14 @@ async fn housekeeping_purges_old_rate_limits_and_dead_sessions(h: Harness) {
         panic!()
     };
     h.core.sign_out(&session.token, None).await.unwrap();
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", "wrong", None)
+        .await
+        .is_err());
     assert_eq!(h.core.purge_expired().await.unwrap(), 0, "nothing old yet");
     h.clock.advance(Duration::days(31));
-    // The sign-in's rate-limit window and the signed-out session.
+    // The failed sign-in's rate-limit window and the signed-out session.
     assert_eq!(h.core.purge_expired().await.unwrap(), 2);
     assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM sessions").await, 0);
     assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM rate_limits").await, 0);
