@@ -6,7 +6,9 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::toast::{provide_toasts, ToastRegion};
-use crate::pages::console::{activity::ActivityPage, settings::SettingsPage, users::UsersPage, ConsoleLayout};
+use crate::pages::console::{
+    activity::ActivityPage, settings::SettingsPage, users::UsersPage, ConsoleLayout,
+};
 use crate::pages::{
     account::AccountPage, forgot_password::ForgotPasswordPage, not_found::NotFound,
     reset_password::ResetPasswordPage, sign_in::SignInPage,

@@ -34,10 +34,12 @@ fn env_bool(name: &str, default: bool) -> Result<bool, String> {
 
 impl ServerConfig {
     pub async fn from_env() -> Result<Self, String> {
-        let conf = leptos::prelude::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+        let conf = leptos::prelude::get_configuration(None)
+            .map_err(|e| format!("leptos configuration: {e}"))?;
         let leptos = conf.leptos_options;
         let addr = leptos.site_addr;
-        let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/orgdesk.db?mode=rwc".to_string());
+        let database_url =
+            env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/orgdesk.db?mode=rwc".to_string());
         let mut core = CoreConfig {
             public_base_url: env("ORGDESK_PUBLIC_URL")
                 .unwrap_or_else(|| format!("http://{addr}"))
@@ -46,9 +48,11 @@ impl ServerConfig {
             ..CoreConfig::default()
         };
         if let Some(max) = env("ORGDESK_SIGN_IN_LIMIT") {
-            core.sign_in_limit.max = max
-                .parse()
-                .map_err(|_| format!("ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes"))?;
+            core.sign_in_limit.max = max.parse().map_err(|_| {
+                format!(
+                    "ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes"
+                )
+            })?;
         }
         let mail = MailConfig::from_env().map_err(|e| format!("email configuration: {e}"))?;
         Ok(ServerConfig {
@@ -66,7 +70,10 @@ impl ServerConfig {
     pub fn sqlite_dir(&self) -> Option<PathBuf> {
         let path = self.database_url.strip_prefix("sqlite://")?;
         let path = path.split('?').next()?;
-        PathBuf::from(path).parent().map(PathBuf::from).filter(|p| !p.as_os_str().is_empty())
+        PathBuf::from(path)
+            .parent()
+            .map(PathBuf::from)
+            .filter(|p| !p.as_os_str().is_empty())
     }
 
     /// The database URL without its password, for messages.
@@ -75,7 +82,11 @@ impl ServerConfig {
             (Some(scheme), Some(at)) if at > scheme => {
                 let creds = &self.database_url[scheme + 3..at];
                 let user = creds.split(':').next().unwrap_or_default();
-                format!("{}{user}:***{}", &self.database_url[..scheme + 3], &self.database_url[at..])
+                format!(
+                    "{}{user}:***{}",
+                    &self.database_url[..scheme + 3],
+                    &self.database_url[at..]
+                )
             }
             _ => self.database_url.clone(),
         }

@@ -32,7 +32,8 @@ async fn run() -> Result<(), String> {
     let config = ServerConfig::from_env().await?;
 
     if let Some(dir) = config.sqlite_dir() {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("can't create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("can't create {}: {e}", dir.display()))?;
     }
     let test_clock = config.test_clock.then(|| Arc::new(TestClock::new()));
     let clock: Arc<dyn Clock> = match &test_clock {
@@ -41,17 +42,30 @@ async fn run() -> Result<(), String> {
     };
     let core = Core::connect(&config.database_url, config.core.clone(), clock)
         .await
-        .map_err(|e| format!("can't open the database {}: {e}", config.redacted_database_url()))?;
+        .map_err(|e| {
+            format!(
+                "can't open the database {}: {e}",
+                config.redacted_database_url()
+            )
+        })?;
 
     let demo = if config.seed_demo {
-        Some(core.seed_demo().await.map_err(|e| format!("can't seed the demo organization: {e}"))?)
+        Some(
+            core.seed_demo()
+                .await
+                .map_err(|e| format!("can't seed the demo organization: {e}"))?,
+        )
     } else {
         None
     };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let worker = orgdesk_mail::OutboxWorker::new(core.clone(), config.mail.clone(), format!("web-{}", std::process::id()))
-        .map_err(|e| format!("email delivery is misconfigured: {e}"))?;
+    let worker = orgdesk_mail::OutboxWorker::new(
+        core.clone(),
+        config.mail.clone(),
+        format!("web-{}", std::process::id()),
+    )
+    .map_err(|e| format!("email delivery is misconfigured: {e}"))?;
     let worker_task = {
         let mut rx = shutdown_rx.clone();
         tokio::spawn(worker.run_until(async move {
@@ -67,7 +81,10 @@ async fn run() -> Result<(), String> {
     println!();
     println!("  Orgdesk is running at {}", config.core.public_base_url);
     if let Some(demo) = demo {
-        println!("  Sign in as the demo admin of {}: {} / {}", demo.org_name, demo.admin_email, demo.admin_password);
+        println!(
+            "  Sign in as the demo admin of {}: {} / {}",
+            demo.org_name, demo.admin_email, demo.admin_password
+        );
     }
     match config.mail.dev_mailbox_dir() {
         Some(dir) => println!(
@@ -80,13 +97,16 @@ async fn run() -> Result<(), String> {
     println!();
 
     let mut rx = shutdown_rx.clone();
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = rx.borrow_and_update();
-        })
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = rx.borrow_and_update();
+    })
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
 
     // Let the outbox worker finish what it is sending.
     let _ = shutdown_tx.send(true);

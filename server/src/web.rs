@@ -36,10 +36,19 @@ impl axum::extract::FromRef<WebState> for LeptosOptions {
     }
 }
 
-pub async fn router(core: Core, config: &ServerConfig, test_clock: Option<Arc<TestClock>>) -> Result<Router, String> {
+pub async fn router(
+    core: Core,
+    config: &ServerConfig,
+    test_clock: Option<Arc<TestClock>>,
+) -> Result<Router, String> {
     let leptos = config.leptos.clone();
     let routes = generate_route_list(App);
-    let state = WebState { leptos: leptos.clone(), core: core.clone(), mail: config.mail.clone(), test_clock };
+    let state = WebState {
+        leptos: leptos.clone(),
+        core: core.clone(),
+        mail: config.mail.clone(),
+        test_clock,
+    };
 
     let context = {
         let core = core.clone();
@@ -88,8 +97,15 @@ async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) ->
 /// came from must come from here.
 async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned);
-        let origin = req.headers().get(header::ORIGIN).and_then(|h| h.to_str().ok());
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|h| h.to_str().ok());
         if let (Some(origin), Some(host)) = (origin, host) {
             let origin_host = origin.split("://").nth(1).unwrap_or_default();
             if origin != "null" && origin_host != host {
@@ -103,8 +119,14 @@ async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
 async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }
@@ -131,13 +153,20 @@ struct AdvanceBy {
     minutes: i64,
 }
 
-async fn advance_test_clock(State(state): State<WebState>, axum::extract::Query(by): axum::extract::Query<AdvanceBy>) -> Response {
+async fn advance_test_clock(
+    State(state): State<WebState>,
+    axum::extract::Query(by): axum::extract::Query<AdvanceBy>,
+) -> Response {
     match &state.test_clock {
         Some(clock) if (0..=100_000).contains(&by.minutes) => {
             clock.advance(chrono::Duration::minutes(by.minutes));
             (StatusCode::OK, state.core.clock().now().to_rfc3339()).into_response()
         }
-        Some(_) => (StatusCode::BAD_REQUEST, "minutes must be between 0 and 100000").into_response(),
+        Some(_) => (
+            StatusCode::BAD_REQUEST,
+            "minutes must be between 0 and 100000",
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -148,7 +177,10 @@ mod tests {
 
     #[test]
     fn reset_tokens_never_reach_the_log() {
-        assert_eq!(redact("/reset-password/abcDEF123"), "/reset-password/[token]");
+        assert_eq!(
+            redact("/reset-password/abcDEF123"),
+            "/reset-password/[token]"
+        );
         assert_eq!(redact("/users"), "/users");
     }
 }

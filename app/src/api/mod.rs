@@ -27,16 +27,24 @@ pub mod ssr {
     impl From<CoreError> for ApiError {
         fn from(e: CoreError) -> Self {
             let (status, api) = match e {
-                CoreError::InvalidCredentials => (StatusCode::UNAUTHORIZED, ApiError::InvalidCredentials),
+                CoreError::InvalidCredentials => {
+                    (StatusCode::UNAUTHORIZED, ApiError::InvalidCredentials)
+                }
                 CoreError::Unauthenticated => (StatusCode::UNAUTHORIZED, ApiError::Unauthenticated),
                 CoreError::Forbidden => (StatusCode::FORBIDDEN, ApiError::Forbidden),
                 CoreError::NotFound(m) => (StatusCode::NOT_FOUND, ApiError::NotFound(m)),
-                CoreError::InvalidInput(m) => (StatusCode::UNPROCESSABLE_ENTITY, ApiError::Invalid(m)),
-                CoreError::WeakPassword(rules) => (StatusCode::UNPROCESSABLE_ENTITY, ApiError::WeakPassword(rules)),
-                CoreError::LinkUnusable(state) => (StatusCode::GONE, ApiError::LinkUnusable(state)),
-                CoreError::RateLimited { retry_after_secs } => {
-                    (StatusCode::TOO_MANY_REQUESTS, ApiError::RateLimited { retry_after_secs })
+                CoreError::InvalidInput(m) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ApiError::Invalid(m))
                 }
+                CoreError::WeakPassword(rules) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ApiError::WeakPassword(rules),
+                ),
+                CoreError::LinkUnusable(state) => (StatusCode::GONE, ApiError::LinkUnusable(state)),
+                CoreError::RateLimited { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ApiError::RateLimited { retry_after_secs },
+                ),
                 CoreError::Database(err) => {
                     tracing::error!(error = %err, "database error");
                     (StatusCode::INTERNAL_SERVER_ERROR, ApiError::Server)
@@ -118,7 +126,10 @@ pub mod ssr {
             "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
             if secure { "; Secure" } else { "" }
         );
-        if let (Some(opts), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        if let (Some(opts), Ok(value)) = (
+            use_context::<ResponseOptions>(),
+            HeaderValue::from_str(&cookie),
+        ) {
             opts.append_header(header::SET_COOKIE, value);
         }
     }

@@ -19,7 +19,11 @@ pub async fn inspect_link(token: String) -> Result<LinkState, ApiError> {
 }
 
 #[server(prefix = "/api", endpoint = "complete_reset")]
-pub async fn complete_reset(token: String, password: String, confirm: String) -> Result<(), ApiError> {
+pub async fn complete_reset(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(ApiError::LinkUnusable(LinkState::Unknown));
     }
@@ -28,7 +32,8 @@ pub async fn complete_reset(token: String, password: String, confirm: String) ->
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
-    core.complete_reset(&token, &password, ip.as_deref()).await?;
+    core.complete_reset(&token, &password, ip.as_deref())
+        .await?;
     leptos_axum::redirect("/sign-in?reset=done");
     Ok(())
 }
@@ -49,7 +54,9 @@ pub async fn resend_from_link(token: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "resend_reset_email")]
 pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
     if email.len() > 320 {
-        return Err(ApiError::Invalid("That doesn't look like an email address.".into()));
+        return Err(ApiError::Invalid(
+            "That doesn't look like an email address.".into(),
+        ));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -62,7 +69,9 @@ pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
 pub async fn forgot_password(email: String) -> Result<(), ApiError> {
     let email = email.trim().to_string();
     if email.is_empty() || email.len() > 320 || !email.contains('@') {
-        return Err(ApiError::Invalid("Enter the email address you sign in with.".into()));
+        return Err(ApiError::Invalid(
+            "Enter the email address you sign in with.".into(),
+        ));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;

@@ -16,11 +16,15 @@ pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, Ap
         return Err(ApiError::Invalid("Select at least one user.".into()));
     }
     if users.len() > MAX_IDS_PER_CALL {
-        return Err(ApiError::Invalid(format!("Send at most {MAX_IDS_PER_CALL} users at a time.")));
+        return Err(ApiError::Invalid(format!(
+            "Send at most {MAX_IDS_PER_CALL} users at a time."
+        )));
     }
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
-    Ok(core.admin_reset_passwords(&actor, &users, ip.as_deref()).await?)
+    Ok(core
+        .admin_reset_passwords(&actor, &users, ip.as_deref())
+        .await?)
 }
 
 /// "Select all N matching": the server re-evaluates the filter instead of trusting ids.
@@ -28,7 +32,9 @@ pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, Ap
 pub async fn admin_reset_matching(filter: UserFilter) -> Result<ResetReport, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
-    Ok(core.admin_reset_matching(&actor, &filter, ip.as_deref()).await?)
+    Ok(core
+        .admin_reset_matching(&actor, &filter, ip.as_deref())
+        .await?)
 }
 
 /// Resend Email for a user whose reset is pending: a new link; the previous one stops working.
@@ -36,5 +42,7 @@ pub async fn admin_reset_matching(filter: UserFilter) -> Result<ResetReport, Api
 pub async fn admin_resend_reset_email(user: UserId) -> Result<(), ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
-    Ok(core.admin_resend_reset_email(&actor, user, ip.as_deref()).await?)
+    Ok(core
+        .admin_resend_reset_email(&actor, user, ip.as_deref())
+        .await?)
 }

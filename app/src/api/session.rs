@@ -8,9 +8,13 @@ use crate::error::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInResult {
-    SignedIn { console: bool },
+    SignedIn {
+        console: bool,
+    },
     /// An admin reset this account's password: the user is told a link was emailed.
-    ResetRequired { email: String },
+    ResetRequired {
+        email: String,
+    },
 }
 
 /// Signs in with email and password. On success the session cookie is set and the browser
@@ -26,7 +30,9 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
     }
     match core.sign_in(&email, &password, ip.as_deref()).await? {
         SignInOutcome::SignedIn { session, actor } => {
-            let max_age = (session.expires_at - core.clock().now()).num_seconds().max(0);
+            let max_age = (session.expires_at - core.clock().now())
+                .num_seconds()
+                .max(0);
             super::ssr::set_session_cookie(&session.token, max_age);
             let console = actor.role.is_admin();
             leptos_axum::redirect(if console { "/users" } else { "/account" });
@@ -34,7 +40,10 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
         }
         SignInOutcome::ResetRequired { email } => {
             // The prompt lives in the URL so it also shows after a plain form post.
-            leptos_axum::redirect(&format!("/sign-in?prompt=reset&email={}", urlencode(&email)));
+            leptos_axum::redirect(&format!(
+                "/sign-in?prompt=reset&email={}",
+                urlencode(&email)
+            ));
             Ok(SignInResult::ResetRequired { email })
         }
     }
@@ -62,7 +71,9 @@ pub async fn whoami() -> Result<Option<Actor>, ApiError> {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -18,8 +18,13 @@ pub async fn fetch_org_settings() -> Result<OrgSettings, ApiError> {
 }
 
 #[server(prefix = "/api", endpoint = "update_link_lifetimes")]
-pub async fn update_link_lifetimes(admin_minutes: u32, forgot_minutes: u32) -> Result<OrgSettings, ApiError> {
+pub async fn update_link_lifetimes(
+    admin_minutes: u32,
+    forgot_minutes: u32,
+) -> Result<OrgSettings, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
-    Ok(core.update_link_lifetimes(&actor, admin_minutes, forgot_minutes, ip.as_deref()).await?)
+    Ok(core
+        .update_link_lifetimes(&actor, admin_minutes, forgot_minutes, ip.as_deref())
+        .await?)
 }

@@ -13,16 +13,37 @@ use crate::pages::console::users::{group_thousands, PendingReset, UsersPageState
 #[component]
 pub fn SelectionBar(users: Resource<Result<UserPage, ApiError>>) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
-    let total = move || users.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0);
-    let page_len = move || users.get().and_then(|r| r.ok()).map(|p| p.users.len()).unwrap_or(0);
-    let count = move || if state.all_matching.get() { total() } else { state.selected.with(|s| s.len() as u64) };
+    let total = move || {
+        users
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.total)
+            .unwrap_or(0)
+    };
+    let page_len = move || {
+        users
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.users.len())
+            .unwrap_or(0)
+    };
+    let count = move || {
+        if state.all_matching.get() {
+            total()
+        } else {
+            state.selected.with(|s| s.len() as u64)
+        }
+    };
     let visible = move || count() > 0;
     let more_than_page = move || total() > page_len() as u64;
 
     let items = Signal::derive(move || {
         vec![MenuItem::new("Reset Password", Icon::Key, move || {
             let what = if state.all_matching.get_untracked() {
-                PendingReset::Matching { filter: state.query.get_untracked().filter, count: total() }
+                PendingReset::Matching {
+                    filter: state.query.get_untracked().filter,
+                    count: total(),
+                }
             } else {
                 PendingReset::Selected(state.selected.get_untracked().into_iter().collect())
             };

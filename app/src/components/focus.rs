@@ -15,7 +15,11 @@ fn focusables(root: &Element, selector: &str) -> Vec<HtmlElement> {
 }
 
 pub fn active_element() -> Option<HtmlElement> {
-    web_sys::window()?.document()?.active_element()?.dyn_into::<HtmlElement>().ok()
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into::<HtmlElement>()
+        .ok()
 }
 
 /// Moves focus among `selector` matches inside `root`: +1 next, -1 previous (wrapping),
@@ -26,7 +30,9 @@ pub fn move_focus(root: &Element, selector: &str, step: i32) {
         return;
     }
     let n = items.len() as i32;
-    let current = active_element().and_then(|a| items.iter().position(|e| *e == a)).map(|i| i as i32);
+    let current = active_element()
+        .and_then(|a| items.iter().position(|e| *e == a))
+        .map(|i| i as i32);
     let next = match (step, current) {
         (i32::MIN, _) => 0,
         (i32::MAX, _) => n - 1,
@@ -53,7 +59,11 @@ pub fn trap_tab(root: &Element, backwards: bool) -> bool {
     } else if !backwards && active.as_ref() == Some(last) {
         let _ = first.focus();
         true
-    } else if active.as_ref().map(|a| !root.contains(Some(a))).unwrap_or(true) {
+    } else if active
+        .as_ref()
+        .map(|a| !root.contains(Some(a)))
+        .unwrap_or(true)
+    {
         let _ = first.focus();
         true
     } else {

@@ -18,8 +18,17 @@ pub struct MenuItem {
 }
 
 impl MenuItem {
-    pub fn new(label: &'static str, icon: Icon, on_select: impl Fn() + Send + Sync + 'static) -> Self {
-        MenuItem { label, icon, danger: false, on_select: Callback::new(move |_| on_select()) }
+    pub fn new(
+        label: &'static str,
+        icon: Icon,
+        on_select: impl Fn() + Send + Sync + 'static,
+    ) -> Self {
+        MenuItem {
+            label,
+            icon,
+            danger: false,
+            on_select: Callback::new(move |_| on_select()),
+        }
     }
     pub fn danger(mut self) -> Self {
         self.danger = true;
@@ -58,7 +67,9 @@ pub fn KebabMenu(
     };
 
     let on_keydown = move |ev: KeyboardEvent| {
-        let Some(m) = menu.get_untracked() else { return };
+        let Some(m) = menu.get_untracked() else {
+            return;
+        };
         let step = match ev.key().as_str() {
             "ArrowDown" => 1,
             "ArrowUp" => -1,
@@ -83,7 +94,10 @@ pub fn KebabMenu(
     // Clicking or tabbing anywhere outside closes the menu.
     let on_focusout = move |ev: FocusEvent| {
         let inside = match (anchor.get_untracked(), ev.related_target()) {
-            (Some(a), Some(t)) => t.dyn_ref::<web_sys::Node>().map(|n| a.contains(Some(n))).unwrap_or(false),
+            (Some(a), Some(t)) => t
+                .dyn_ref::<web_sys::Node>()
+                .map(|n| a.contains(Some(n)))
+                .unwrap_or(false),
             _ => false,
         };
         if !inside {

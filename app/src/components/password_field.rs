@@ -48,7 +48,11 @@ pub fn PasswordInput(
 
 /// The rules as a live checklist, with the strength bar.
 #[component]
-pub fn PasswordChecklist(#[prop(into)] id: String, password: RwSignal<String>, who: PasswordContext) -> impl IntoView {
+pub fn PasswordChecklist(
+    #[prop(into)] id: String,
+    password: RwSignal<String>,
+    who: PasswordContext,
+) -> impl IntoView {
     let assessment = Memo::new(move |_| assess(&password.get(), &who));
     view! {
         <div class="strength" aria-live="polite">

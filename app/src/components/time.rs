@@ -14,7 +14,13 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         90..=3_599 => format!("{} minutes", s.div_ceil(60).max(2).min(59)),
         3_600..=5_399 => "1 hour".to_string(),
         5_400..=86_399 => format!("{} hours", (s + 1_800) / 3_600),
-        86_400..=172_799 => return if future { "tomorrow".into() } else { "yesterday".into() },
+        86_400..=172_799 => {
+            return if future {
+                "tomorrow".into()
+            } else {
+                "yesterday".into()
+            }
+        }
         172_800..=2_591_999 => format!("{} days", s / 86_400),
         2_592_000..=31_535_999 => format!("{} months", (s / 2_592_000).max(1)),
         _ => format!("{} years", s / 31_536_000),

@@ -31,9 +31,18 @@ impl Toasts {
     pub fn show(&self, kind: ToastKind, text: impl Into<String>) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.list.update(|l| l.push(Toast { id, kind, text: text.into() }));
+        self.list.update(|l| {
+            l.push(Toast {
+                id,
+                kind,
+                text: text.into(),
+            })
+        });
         let list = self.list;
-        set_timeout(move || list.update(|l| l.retain(|t| t.id != id)), Duration::from_secs(6));
+        set_timeout(
+            move || list.update(|l| l.retain(|t| t.id != id)),
+            Duration::from_secs(6),
+        );
     }
     pub fn success(&self, text: impl Into<String>) {
         self.show(ToastKind::Success, text)
@@ -47,7 +56,10 @@ impl Toasts {
 }
 
 pub fn provide_toasts() -> Toasts {
-    let toasts = Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0) };
+    let toasts = Toasts {
+        list: RwSignal::new(Vec::new()),
+        next: StoredValue::new(0),
+    };
     provide_context(toasts);
     toasts
 }

@@ -26,7 +26,11 @@ pub enum SidebarTab {
 }
 
 impl SidebarTab {
-    pub const ALL: [SidebarTab; 3] = [SidebarTab::Details, SidebarTab::Assets, SidebarTab::Activity];
+    pub const ALL: [SidebarTab; 3] = [
+        SidebarTab::Details,
+        SidebarTab::Assets,
+        SidebarTab::Activity,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             SidebarTab::Details => "details",
@@ -50,16 +54,31 @@ impl SidebarTab {
 pub fn UserSidebar(user: UserId) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let navigate = use_navigate();
-    let details = Resource::new(move || state.version.get(), move |_| fetch_user_details(user));
+    let details = Resource::new(
+        move || state.version.get(),
+        move |_| fetch_user_details(user),
+    );
     let activity = Resource::new(
         move || (state.version.get(), state.tab.get() == SidebarTab::Activity),
-        move |(_, wanted)| async move { if wanted { user_activity(user).await.map(Some) } else { Ok(None) } },
+        move |(_, wanted)| async move {
+            if wanted {
+                user_activity(user).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
     );
 
     let close = {
         let navigate = navigate.clone();
         move || {
-            navigate(&state.href(None, None), NavigateOptions { scroll: false, ..Default::default() });
+            navigate(
+                &state.href(None, None),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
             // Back to the name that opened the sidebar.
             let selector = format!("[data-open-user='{user}']");
             request_animation_frame(move || focus::focus_selector(&selector));
@@ -67,7 +86,10 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
     };
     let close = StoredValue::new(close);
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" && !ev.default_prevented() && state.confirm.get_untracked().is_none() {
+        if ev.key() == "Escape"
+            && !ev.default_prevented()
+            && state.confirm.get_untracked().is_none()
+        {
             ev.prevent_default();
             close.with_value(|c| c());
         }
@@ -126,7 +148,10 @@ fn SidebarContent(
         let navigate = navigate.clone();
         Signal::derive(move || {
             // "View profile" is where we are: leave it out here.
-            row_menu_items(&user, state, navigate.clone()).into_iter().filter(|i| i.label != "View profile").collect()
+            row_menu_items(&user, state, navigate.clone())
+                .into_iter()
+                .filter(|i| i.label != "View profile")
+                .collect()
         })
     };
     let id = user.id;
@@ -227,7 +252,9 @@ fn AssetsTab(details: UserDetails) -> impl IntoView {
 }
 
 #[component]
-fn ActivityTab(activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>) -> impl IntoView {
+fn ActivityTab(
+    activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {

@@ -26,7 +26,14 @@ pub fn UsersToolbar() -> impl IntoView {
         let mut q = state.query.get_untracked();
         f(&mut q);
         q.page = 1;
-        navigate(&users_href(&q, None, None), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        navigate(
+            &users_href(&q, None, None),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     let apply = StoredValue::new(apply);
     let typed = RwSignal::new(0u64);
@@ -39,7 +46,12 @@ pub fn UsersToolbar() -> impl IntoView {
         set_timeout(
             move || {
                 if typed.get_untracked() == generation {
-                    apply.with_value(|apply| apply(&|q| q.filter.search = Some(value.trim().to_string()).filter(|s| !s.is_empty())));
+                    apply.with_value(|apply| {
+                        apply(&|q| {
+                            q.filter.search =
+                                Some(value.trim().to_string()).filter(|s| !s.is_empty())
+                        })
+                    });
                 }
             },
             std::time::Duration::from_millis(250),
@@ -91,13 +103,21 @@ pub fn UsersToolbar() -> impl IntoView {
 pub fn UsersTable(users: UsersResource) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let page_ids = move || {
-        users.get().and_then(|r| r.ok()).map(|p| p.users.iter().map(|u| u.id).collect::<Vec<_>>()).unwrap_or_default()
+        users
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.users.iter().map(|u| u.id).collect::<Vec<_>>())
+            .unwrap_or_default()
     };
     let all_on_page = move || {
         let ids = page_ids();
         !ids.is_empty() && state.selected.with(|s| ids.iter().all(|id| s.contains(id)))
     };
-    let some_on_page = move || state.selected.with(|s| page_ids().iter().any(|id| s.contains(id)));
+    let some_on_page = move || {
+        state
+            .selected
+            .with(|s| page_ids().iter().any(|id| s.contains(id)))
+    };
     let toggle_page = move |_| {
         let ids = page_ids();
         let select = !all_on_page();
@@ -244,14 +264,27 @@ pub fn row_menu_items(
     let mut items = Vec::new();
     let id = user.id;
     items.push(MenuItem::new("View profile", Icon::Users, move || {
-        navigate(&state.href(Some(id), None), NavigateOptions { scroll: false, ..Default::default() })
+        navigate(
+            &state.href(Some(id), None),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        )
     }));
     if user.status == UserStatus::ResetPending {
         let u = user.clone();
-        items.push(MenuItem::new("Resend Email", Icon::Mail, move || state.resend(u.clone())));
+        items.push(MenuItem::new("Resend Email", Icon::Mail, move || {
+            state.resend(u.clone())
+        }));
     }
     let u = user.clone();
-    items.push(MenuItem::new("Reset Password", Icon::Key, move || state.ask_reset(u.clone())).danger());
+    items.push(
+        MenuItem::new("Reset Password", Icon::Key, move || {
+            state.ask_reset(u.clone())
+        })
+        .danger(),
+    );
     items
 }
 
@@ -300,7 +333,14 @@ fn Pagination(users: UsersResource) -> impl IntoView {
         let mut q = state.query.get_untracked();
         q.per_page = event_target_value(&ev).parse().unwrap_or(25);
         q.page = 1;
-        navigate(&users_href(&q, None, None), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        navigate(
+            &users_href(&q, None, None),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     view! {
         <Transition fallback=|| ()>

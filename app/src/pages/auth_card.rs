@@ -3,7 +3,11 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn AuthCard(#[prop(into)] title: String, #[prop(optional, into)] subtitle: Option<String>, children: Children) -> impl IntoView {
+pub fn AuthCard(
+    #[prop(into)] title: String,
+    #[prop(optional, into)] subtitle: Option<String>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <main class="auth-page">
             <div class="card">

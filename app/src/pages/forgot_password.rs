@@ -13,7 +13,9 @@ use crate::pages::auth_card::AuthCard;
 pub fn ForgotPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<ForgotPassword>::new();
-    let sent = move || query.read().get_str("sent").is_some() || matches!(action.value().get(), Some(Ok(())));
+    let sent = move || {
+        query.read().get_str("sent").is_some() || matches!(action.value().get(), Some(Ok(())))
+    };
     let pending = action.pending();
 
     view! {

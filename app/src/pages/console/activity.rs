@@ -19,11 +19,24 @@ pub fn ActivityPage() -> impl IntoView {
         ActivityFilter {
             kind: p.get("kind").as_deref().and_then(ActivityKind::parse),
             subject: None,
-            search: p.get("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+            search: p
+                .get("q")
+                .map(|q| q.trim().to_string())
+                .filter(|q| !q.is_empty()),
         }
     });
-    let page = Memo::new(move |_| params.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1));
-    let events = Resource::new(move || (filter.get(), page.get()), |(f, p)| org_activity(f, p));
+    let page = Memo::new(move |_| {
+        params
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    });
+    let events = Resource::new(
+        move || (filter.get(), page.get()),
+        |(f, p)| org_activity(f, p),
+    );
     let href = move |p: u64| {
         let f = filter.get_untracked();
         let mut qs = vec![format!("page={p}")];

@@ -15,7 +15,11 @@ use crate::components::icons::{Icon, Svg};
 
 /// Initials for avatars: "Jane Doe" → "JD".
 pub fn initials(name: &str) -> String {
-    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 #[component]
@@ -39,7 +43,13 @@ fn Shell(actor: Actor) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let location = use_location();
     let current = move |prefix: &'static str| {
-        move || location.pathname.get().starts_with(prefix).then_some("page")
+        move || {
+            location
+                .pathname
+                .get()
+                .starts_with(prefix)
+                .then_some("page")
+        }
     };
     let org_name = actor.org_name.clone();
     provide_context(actor.clone());

@@ -9,10 +9,14 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use orgdesk_types::{ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary};
+use orgdesk_types::{
+    ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
+};
 
 use super::PageHeader;
-use crate::api::resets::{admin_reset_matching, admin_reset_passwords, admin_resend_reset_email, MAX_IDS_PER_CALL};
+use crate::api::resets::{
+    admin_resend_reset_email, admin_reset_matching, admin_reset_passwords, MAX_IDS_PER_CALL,
+};
 use crate::api::users::list_users;
 use crate::components::bulk_toolbar::{BulkResult, SelectionBar};
 use crate::components::confirm_dialog::ConfirmDialog;
@@ -26,15 +30,23 @@ pub const PER_PAGE_CHOICES: [u64; 4] = [25, 50, 100, 200];
 /// Reads the Users Table query from the URL's search parameters.
 pub fn query_from_params(get: impl Fn(&str) -> Option<String>) -> UserQuery {
     let filter = UserFilter {
-        search: get("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        search: get("q")
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty()),
         status: get("status").as_deref().and_then(UserStatus::parse),
         role: get("role").as_deref().and_then(Role::parse),
     };
     UserQuery {
         filter,
-        sort: get("sort").as_deref().and_then(UserSort::parse).unwrap_or_default(),
+        sort: get("sort")
+            .as_deref()
+            .and_then(UserSort::parse)
+            .unwrap_or_default(),
         descending: get("dir").as_deref() == Some("desc"),
-        page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
+        page: get("page")
+            .and_then(|p| p.parse().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1),
         per_page: get("per_page")
             .and_then(|p| p.parse().ok())
             .filter(|p| PER_PAGE_CHOICES.contains(p))
@@ -86,7 +98,9 @@ pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) 
 fn js_free_urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -138,7 +152,10 @@ impl UsersPageState {
         leptos::task::spawn_local(async move {
             match admin_resend_reset_email(user.id).await {
                 Ok(()) => {
-                    toasts.success(format!("Sent a new reset link to {}. The previous link no longer works.", user.email));
+                    toasts.success(format!(
+                        "Sent a new reset link to {}. The previous link no longer works.",
+                        user.email
+                    ));
                     version.update(|v| *v += 1);
                 }
                 Err(e) => toasts.error(format!("Couldn't resend the email to {}: {e}", user.name)),
@@ -154,8 +171,20 @@ pub fn UsersPage() -> impl IntoView {
         let p = params.read();
         query_from_params(|k| p.get(k))
     });
-    let open_user = Memo::new(move |_| params.read().get("user").and_then(|u| u.parse::<UserId>().ok()));
-    let tab = Memo::new(move |_| params.read().get("tab").as_deref().and_then(SidebarTab::parse).unwrap_or_default());
+    let open_user = Memo::new(move |_| {
+        params
+            .read()
+            .get("user")
+            .and_then(|u| u.parse::<UserId>().ok())
+    });
+    let tab = Memo::new(move |_| {
+        params
+            .read()
+            .get("tab")
+            .as_deref()
+            .and_then(SidebarTab::parse)
+            .unwrap_or_default()
+    });
 
     let state = UsersPageState {
         query,
@@ -180,7 +209,10 @@ pub fn UsersPage() -> impl IntoView {
         false,
     );
 
-    let users = Resource::new(move || (query.get(), state.version.get()), |(q, _)| list_users(q));
+    let users = Resource::new(
+        move || (query.get(), state.version.get()),
+        |(q, _)| list_users(q),
+    );
 
     view! {
         <Title text="Users"/>
@@ -217,14 +249,20 @@ fn ResetConfirmation() -> impl IntoView {
                         "Password reset for {}. We emailed {} a link to set a new one.",
                         user.name, user.email
                     )),
-                    Some(skip) => toasts.error(format!("{} wasn't reset: {}", user.name, skip.reason.explain())),
+                    Some(skip) => toasts.error(format!(
+                        "{} wasn't reset: {}",
+                        user.name,
+                        skip.reason.explain()
+                    )),
                 },
                 (_, Ok(report)) => {
                     state.selected.set(BTreeSet::new());
                     state.all_matching.set(false);
                     state.result.set(Some(report));
                 }
-                (_, Err((partial, e))) if partial.reset.is_empty() => toasts.error(format!("Nothing was reset: {e}")),
+                (_, Err((partial, e))) if partial.reset.is_empty() => {
+                    toasts.error(format!("Nothing was reset: {e}"))
+                }
                 (_, Err((partial, e))) => {
                     toasts.error(format!("Stopped part-way: {e}"));
                     state.result.set(Some(partial));
@@ -286,10 +324,14 @@ async fn perform_reset(
 ) -> Result<ResetReport, (ResetReport, ApiError)> {
     let none_done = |e| (ResetReport::default(), e);
     match what {
-        PendingReset::One(user) => admin_reset_passwords(vec![user.id]).await.map_err(none_done),
+        PendingReset::One(user) => admin_reset_passwords(vec![user.id])
+            .await
+            .map_err(none_done),
         PendingReset::Matching { filter, count } => {
             progress.set(Some((0, *count)));
-            admin_reset_matching(filter.clone()).await.map_err(none_done)
+            admin_reset_matching(filter.clone())
+                .await
+                .map_err(none_done)
         }
         PendingReset::Selected(ids) => {
             let total = ids.len() as u64;
