@@ -21,7 +21,10 @@ use orgdesk_core::{Core, SignInOutcome, TestClock};
 use orgdesk_mail::{DeliveryPass, MailConfig, OutboxWorker, SmtpSettings, WorkerSettings};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -34,29 +37,52 @@ async fn main() {
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
 
     let config = CoreConfig {
-        hash_cost: HashCost { memory_kib: 64, iterations: 1, parallelism: 1 },
+        hash_cost: HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
         ..CoreConfig::default()
     };
-    let core = Core::connect(&url, config, Arc::new(TestClock::new())).await.expect("connect and migrate");
+    let core = Core::connect(&url, config, Arc::new(TestClock::new()))
+        .await
+        .expect("connect and migrate");
     let demo = core.seed_demo().await.expect("seed the demo organization");
-    let SignInOutcome::SignedIn { actor: admin, .. } =
-        core.sign_in(&demo.admin_email, &demo.admin_password, None).await.expect("sign in")
+    let SignInOutcome::SignedIn { actor: admin, .. } = core
+        .sign_in(&demo.admin_email, &demo.admin_password, None)
+        .await
+        .expect("sign in")
     else {
         panic!("the demo admin could not sign in")
     };
 
     // Queue the emails the way production does: one bulk admin reset.
     let setup = Instant::now();
-    core.seed_bulk_users(admin.org_id, messages).await.expect("seed users");
-    let filter = UserFilter { search: Some("@bulk.test".into()), ..UserFilter::default() };
-    let report = core.admin_reset_matching(&admin, &filter, None).await.expect("bulk reset");
+    core.seed_bulk_users(admin.org_id, messages)
+        .await
+        .expect("seed users");
+    let filter = UserFilter {
+        search: Some("@bulk.test".into()),
+        ..UserFilter::default()
+    };
+    let report = core
+        .admin_reset_matching(&admin, &filter, None)
+        .await
+        .expect("bulk reset");
     let queued = report.reset.len();
-    println!("queued {queued} reset emails in {:.1?} ({url})", setup.elapsed());
+    println!(
+        "queued {queued} reset emails in {:.1?} ({url})",
+        setup.elapsed()
+    );
 
     let sink = smtp_sink::SmtpSink::start().await;
     sink.count_only();
     let mut mail = MailConfig::smtp(SmtpSettings::plaintext("127.0.0.1", sink.port()));
-    mail.worker = WorkerSettings { batch_size, concurrency, ..WorkerSettings::default() };
+    mail.worker = WorkerSettings {
+        batch_size,
+        concurrency,
+        ..WorkerSettings::default()
+    };
     let worker = OutboxWorker::new(core.clone(), mail, "bench".into()).expect("the SMTP transport");
 
     let started = Instant::now();
@@ -82,9 +108,16 @@ async fn main() {
         total.delivered,
         elapsed,
         sink.connections(),
-        if rate >= 1_000.0 { "" } else { "  — BELOW the 1,000 messages/s goal" }
+        if rate >= 1_000.0 {
+            ""
+        } else {
+            "  — BELOW the 1,000 messages/s goal"
+        }
     );
-    assert_eq!(received, queued, "the sink received every message exactly once: {total:?}");
+    assert_eq!(
+        received, queued,
+        "the sink received every message exactly once: {total:?}"
+    );
     assert_eq!(total.delivered, queued, "{total:?}");
     tokio::time::sleep(Duration::from_millis(10)).await;
 }

@@ -76,7 +76,9 @@ impl FromStr for TlsMode {
             "none" | "off" | "plain" => Ok(TlsMode::None),
             "starttls" => Ok(TlsMode::StartTls),
             "tls" | "smtps" | "implicit" => Ok(TlsMode::Tls),
-            other => Err(format!("\"{other}\" is not a TLS mode; use none, starttls or tls")),
+            other => Err(format!(
+                "\"{other}\" is not a TLS mode; use none, starttls or tls"
+            )),
         }
     }
 }
@@ -88,7 +90,7 @@ pub struct SmtpSettings {
     pub tls: TlsMode,
     /// Username and password, when the server wants authentication.
     pub credentials: Option<(String, String)>,
-    /// For connecting and for each SMTP command.
+    /// The longest one message may take, connecting included.
     pub timeout: Duration,
 }
 
@@ -161,7 +163,11 @@ impl MailConfig {
     /// Like [`MailConfig::from_env`], with the variables looked up by `lookup`. Empty values
     /// count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<MailConfig, MailError> {
-        let var = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let from_raw = var(ENV_MAIL_FROM).unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
         let from = from_raw.parse::<Mailbox>().map_err(|e| MailError::InvalidSetting {
@@ -174,7 +180,12 @@ impl MailConfig {
         let delivery = match var(ENV_SMTP_HOST) {
             None => {
                 // SMTP details without a host would be silently ignored: say so instead.
-                for name in [ENV_SMTP_PORT, ENV_SMTP_TLS, ENV_SMTP_USERNAME, ENV_SMTP_PASSWORD] {
+                for name in [
+                    ENV_SMTP_PORT,
+                    ENV_SMTP_TLS,
+                    ENV_SMTP_USERNAME,
+                    ENV_SMTP_PASSWORD,
+                ] {
                     if var(name).is_some() {
                         return Err(MailError::InvalidSetting {
                             var: ENV_SMTP_HOST,
@@ -184,7 +195,8 @@ impl MailConfig {
                         });
                     }
                 }
-                let dir = var(ENV_DEV_MAILBOX_DIR).unwrap_or_else(|| DEFAULT_DEV_MAILBOX_DIR.to_owned());
+                let dir =
+                    var(ENV_DEV_MAILBOX_DIR).unwrap_or_else(|| DEFAULT_DEV_MAILBOX_DIR.to_owned());
                 Delivery::DevMailbox(PathBuf::from(dir))
             }
             Some(host) => {
@@ -196,9 +208,13 @@ impl MailConfig {
                 }
                 let tls = match var(ENV_SMTP_TLS) {
                     None => TlsMode::StartTls,
-                    Some(raw) => raw
-                        .parse::<TlsMode>()
-                        .map_err(|problem| MailError::InvalidSetting { var: ENV_SMTP_TLS, problem })?,
+                    Some(raw) => {
+                        raw.parse::<TlsMode>()
+                            .map_err(|problem| MailError::InvalidSetting {
+                                var: ENV_SMTP_TLS,
+                                problem,
+                            })?
+                    }
                 };
                 let port = match var(ENV_SMTP_PORT) {
                     None => tls.default_port(),
@@ -212,37 +228,62 @@ impl MailConfig {
                         }
                     },
                 };
-                let credentials = match (var(ENV_SMTP_USERNAME), lookup(ENV_SMTP_PASSWORD).filter(|p| !p.is_empty())) {
+                let credentials = match (
+                    var(ENV_SMTP_USERNAME),
+                    lookup(ENV_SMTP_PASSWORD).filter(|p| !p.is_empty()),
+                ) {
                     (Some(user), Some(password)) => Some((user, password)),
                     (None, None) => None,
                     (Some(_), None) => {
                         return Err(MailError::InvalidSetting {
                             var: ENV_SMTP_PASSWORD,
-                            problem: format!("{ENV_SMTP_USERNAME} is set but the password is empty"),
+                            problem: format!(
+                                "{ENV_SMTP_USERNAME} is set but the password is empty"
+                            ),
                         })
                     }
                     (None, Some(_)) => {
                         return Err(MailError::InvalidSetting {
                             var: ENV_SMTP_USERNAME,
-                            problem: format!("{ENV_SMTP_PASSWORD} is set but the username is empty"),
+                            problem: format!(
+                                "{ENV_SMTP_PASSWORD} is set but the username is empty"
+                            ),
                         })
                     }
                 };
-                Delivery::Smtp(SmtpSettings { host, port, tls, credentials, timeout: Duration::from_secs(30) })
+                Delivery::Smtp(SmtpSettings {
+                    host,
+                    port,
+                    tls,
+                    credentials,
+                    timeout: Duration::from_secs(30),
+                })
             }
         };
 
-        Ok(MailConfig { delivery, from, worker: WorkerSettings::default() })
+        Ok(MailConfig {
+            delivery,
+            from,
+            worker: WorkerSettings::default(),
+        })
     }
 
     /// Delivery into the dev mailbox at `dir`, from the default sender.
     pub fn dev_mailbox(dir: impl Into<PathBuf>) -> MailConfig {
-        MailConfig { delivery: Delivery::DevMailbox(dir.into()), from: default_from(), worker: WorkerSettings::default() }
+        MailConfig {
+            delivery: Delivery::DevMailbox(dir.into()),
+            from: default_from(),
+            worker: WorkerSettings::default(),
+        }
     }
 
     /// Delivery over SMTP, from the default sender.
     pub fn smtp(settings: SmtpSettings) -> MailConfig {
-        MailConfig { delivery: Delivery::Smtp(settings), from: default_from(), worker: WorkerSettings::default() }
+        MailConfig {
+            delivery: Delivery::Smtp(settings),
+            from: default_from(),
+            worker: WorkerSettings::default(),
+        }
     }
 
     /// The dev mailbox directory when it is the active delivery (the app shows its
@@ -261,16 +302,25 @@ impl MailConfig {
                 "SMTP {} (TLS: {}{}), from {}",
                 s.server(),
                 s.tls.as_str(),
-                if s.credentials.is_some() { ", with authentication" } else { "" },
+                if s.credentials.is_some() {
+                    ", with authentication"
+                } else {
+                    ""
+                },
                 self.from
             ),
-            Delivery::DevMailbox(dir) => format!("dev mailbox in {} (no SMTP host configured)", dir.display()),
+            Delivery::DevMailbox(dir) => {
+                format!("dev mailbox in {} (no SMTP host configured)", dir.display())
+            }
         }
     }
 }
 
 fn default_from() -> Mailbox {
-    Mailbox::new(Some("Orgdesk".to_owned()), lettre::Address::new_dangerous("no-reply", "orgdesk.local"))
+    Mailbox::new(
+        Some("Orgdesk".to_owned()),
+        lettre::Address::new_dangerous("no-reply", "orgdesk.local"),
+    )
 }
 
 #[cfg(test)]
@@ -280,14 +330,20 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<MailConfig, MailError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         MailConfig::from_lookup(|name| vars.get(name).cloned())
     }
 
     #[test]
     fn with_nothing_configured_mail_goes_to_the_dev_mailbox_from_orgdesk() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.delivery, Delivery::DevMailbox(PathBuf::from("data/mailbox")));
+        assert_eq!(
+            c.delivery,
+            Delivery::DevMailbox(PathBuf::from("data/mailbox"))
+        );
         assert_eq!(c.from.to_string(), DEFAULT_MAIL_FROM);
         assert_eq!(c.from, default_from());
     }
@@ -295,8 +351,13 @@ mod tests {
     #[test]
     fn an_smtp_host_selects_smtp_with_starttls_on_587_by_default() {
         let c = config(&[(ENV_SMTP_HOST, "smtp.example.com")]).unwrap();
-        let Delivery::Smtp(s) = c.delivery else { panic!("expected SMTP") };
-        assert_eq!((s.host.as_str(), s.port, s.tls, s.credentials), ("smtp.example.com", 587, TlsMode::StartTls, None));
+        let Delivery::Smtp(s) = c.delivery else {
+            panic!("expected SMTP")
+        };
+        assert_eq!(
+            (s.host.as_str(), s.port, s.tls, s.credentials),
+            ("smtp.example.com", 587, TlsMode::StartTls, None)
+        );
     }
 
     #[test]
@@ -310,11 +371,16 @@ mod tests {
             (ENV_MAIL_FROM, "Acme IT <it@acme.test>"),
         ])
         .unwrap();
-        let Delivery::Smtp(s) = &c.delivery else { panic!("expected SMTP") };
+        let Delivery::Smtp(s) = &c.delivery else {
+            panic!("expected SMTP")
+        };
         assert_eq!((s.port, s.tls), (2525, TlsMode::Tls));
         assert_eq!(s.credentials, Some(("bot".into(), "s3cret".into())));
         assert_eq!(c.from.email.to_string(), "it@acme.test");
-        assert!(!format!("{c:?}").contains("s3cret"), "the password must not appear in Debug output");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "the password must not appear in Debug output"
+        );
         assert!(!c.describe().contains("s3cret"));
     }
 
@@ -322,26 +388,59 @@ mod tests {
     fn implicit_tls_defaults_to_port_465_and_none_to_25() {
         let tls = config(&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_TLS, "tls")]).unwrap();
         let none = config(&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_TLS, "none")]).unwrap();
-        assert!(matches!(tls.delivery, Delivery::Smtp(SmtpSettings { port: 465, .. })));
-        assert!(matches!(none.delivery, Delivery::Smtp(SmtpSettings { port: 25, .. })));
+        assert!(matches!(
+            tls.delivery,
+            Delivery::Smtp(SmtpSettings { port: 465, .. })
+        ));
+        assert!(matches!(
+            none.delivery,
+            Delivery::Smtp(SmtpSettings { port: 25, .. })
+        ));
     }
 
     #[test]
     fn invalid_values_are_explained_not_panicked_on() {
         let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "smtp")], "ORGDESK_SMTP_PORT: \"smtp\" is not a port number"),
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "70000")], "is not a port number"),
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "0")], "is not a port number"),
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_TLS, "ssl3")], "ORGDESK_SMTP_TLS: \"ssl3\" is not a TLS mode; use none, starttls or tls"),
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_USERNAME, "bot")], "ORGDESK_SMTP_PASSWORD: ORGDESK_SMTP_USERNAME is set"),
-            (&[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PASSWORD, "pw")], "ORGDESK_SMTP_USERNAME: ORGDESK_SMTP_PASSWORD is set"),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "smtp")],
+                "ORGDESK_SMTP_PORT: \"smtp\" is not a port number",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "70000")],
+                "is not a port number",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PORT, "0")],
+                "is not a port number",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_TLS, "ssl3")],
+                "ORGDESK_SMTP_TLS: \"ssl3\" is not a TLS mode; use none, starttls or tls",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_USERNAME, "bot")],
+                "ORGDESK_SMTP_PASSWORD: ORGDESK_SMTP_USERNAME is set",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_PASSWORD, "pw")],
+                "ORGDESK_SMTP_USERNAME: ORGDESK_SMTP_PASSWORD is set",
+            ),
             (&[(ENV_SMTP_HOST, "smtp://h:25")], "is not a host name"),
-            (&[(ENV_SMTP_PORT, "25")], "ORGDESK_SMTP_PORT is set but ORGDESK_SMTP_HOST is not"),
-            (&[(ENV_MAIL_FROM, "not an address")], "ORGDESK_MAIL_FROM: \"not an address\" is not an email address"),
+            (
+                &[(ENV_SMTP_PORT, "25")],
+                "ORGDESK_SMTP_PORT is set but ORGDESK_SMTP_HOST is not",
+            ),
+            (
+                &[(ENV_MAIL_FROM, "not an address")],
+                "ORGDESK_MAIL_FROM: \"not an address\" is not an email address",
+            ),
         ];
         for (vars, expected) in cases {
             let err = config(vars).unwrap_err().to_string();
-            assert!(err.contains(expected), "{vars:?}: got {err:?}, expected it to contain {expected:?}");
+            assert!(
+                err.contains(expected),
+                "{vars:?}: got {err:?}, expected it to contain {expected:?}"
+            );
         }
     }
 

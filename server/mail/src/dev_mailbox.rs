@@ -56,11 +56,16 @@ impl DevMailbox {
             html: email.html.clone(),
             sent_at,
         };
-        let json = serde_json::to_vec_pretty(&message)
-            .map_err(|e| SendFailure::permanent(format!("the message could not be encoded: {e}")))?;
-        let failure = |e: std::io::Error| SendFailure::transient(format!("dev mailbox {}: {e}", self.dir.display()));
+        let json = serde_json::to_vec_pretty(&message).map_err(|e| {
+            SendFailure::permanent(format!("the message could not be encoded: {e}"))
+        })?;
+        let failure = |e: std::io::Error| {
+            SendFailure::transient(format!("dev mailbox {}: {e}", self.dir.display()))
+        };
 
-        tokio::fs::create_dir_all(&self.dir).await.map_err(failure)?;
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(failure)?;
         // Unique per process and call, so concurrent writers never share a temporary file.
         static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
         let temp = self.dir.join(format!(
@@ -83,9 +88,15 @@ impl DevMailbox {
 
 /// The newest `limit` messages in `dir`, newest first. A directory that doesn't exist yet is
 /// an empty mailbox.
-pub async fn list_messages(dir: impl AsRef<Path>, limit: usize) -> Result<Vec<DevMessage>, MailError> {
+pub async fn list_messages(
+    dir: impl AsRef<Path>,
+    limit: usize,
+) -> Result<Vec<DevMessage>, MailError> {
     let dir = dir.as_ref();
-    let io_error = |source| MailError::DevMailbox { path: dir.display().to_string(), source };
+    let io_error = |source| MailError::DevMailbox {
+        path: dir.display().to_string(),
+        source,
+    };
     let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -93,7 +104,12 @@ pub async fn list_messages(dir: impl AsRef<Path>, limit: usize) -> Result<Vec<De
     };
     let mut ids = Vec::new();
     while let Some(entry) = entries.next_entry().await.map_err(io_error)? {
-        if let Some(key) = entry.file_name().to_str().and_then(|name| name.strip_suffix(".json")).and_then(parse_id) {
+        if let Some(key) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.strip_suffix(".json"))
+            .and_then(parse_id)
+        {
             ids.push(key);
         }
     }
@@ -113,7 +129,10 @@ pub async fn list_messages(dir: impl AsRef<Path>, limit: usize) -> Result<Vec<De
 /// One message by its id, `None` if there is no such message. Ids that aren't of the form
 /// the mailbox writes (e.g. `../secret`) are rejected as not found, so a path can't escape
 /// the directory.
-pub async fn read_message(dir: impl AsRef<Path>, id: &str) -> Result<Option<DevMessage>, MailError> {
+pub async fn read_message(
+    dir: impl AsRef<Path>,
+    id: &str,
+) -> Result<Option<DevMessage>, MailError> {
     if parse_id(id).is_none() {
         return Ok(None);
     }
@@ -122,11 +141,19 @@ pub async fn read_message(dir: impl AsRef<Path>, id: &str) -> Result<Option<DevM
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(MailError::DevMailbox { path: path.display().to_string(), source }),
+        Err(source) => {
+            return Err(MailError::DevMailbox {
+                path: path.display().to_string(),
+                source,
+            })
+        }
     };
     serde_json::from_slice(&bytes)
         .map(Some)
-        .map_err(|e| MailError::DevMailboxMessage { id: id.to_owned(), reason: e.to_string() })
+        .map_err(|e| MailError::DevMailboxMessage {
+            id: id.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 /// `<unix-millis>-<outbox id>` → (millis, outbox id).
@@ -146,7 +173,9 @@ mod tests {
     #[test]
     fn only_ids_the_mailbox_writes_are_accepted() {
         assert_eq!(parse_id("1712345678901-42"), Some((1712345678901, 42)));
-        for bad in ["", "-", "12-", "-12", "../etc-1", "1-2-3", "1-2.json", "12 -3", "+1-2"] {
+        for bad in [
+            "", "-", "12-", "-12", "../etc-1", "1-2-3", "1-2.json", "12 -3", "+1-2",
+        ] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
         }
     }

@@ -15,7 +15,10 @@ pub enum MailError {
     #[error("the email outbox is unavailable: {0}")]
     Outbox(#[from] CoreError),
     #[error("dev mailbox {path}: {source}")]
-    DevMailbox { path: String, source: std::io::Error },
+    DevMailbox {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("dev mailbox message {id} is unreadable: {reason}")]
     DevMailboxMessage { id: String, reason: String },
 }
@@ -34,16 +37,26 @@ pub struct SendFailure {
 
 impl SendFailure {
     pub fn permanent(reason: impl Into<String>) -> Self {
-        SendFailure { reason: reason.into(), permanent: true }
+        SendFailure {
+            reason: reason.into(),
+            permanent: true,
+        }
     }
     pub fn transient(reason: impl Into<String>) -> Self {
-        SendFailure { reason: reason.into(), permanent: false }
+        SendFailure {
+            reason: reason.into(),
+            permanent: false,
+        }
     }
 }
 
 impl std::fmt::Display for SendFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = if self.permanent { "permanent" } else { "transient" };
+        let kind = if self.permanent {
+            "permanent"
+        } else {
+            "transient"
+        };
         write!(f, "{kind} failure: {}", self.reason)
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{MailError, SendFailure};
 use crate::smtp::SmtpMailer;
 
 /// Sends one message the configured way.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Mailer {
     Smtp(SmtpMailer),
     DevMailbox(DevMailbox),
@@ -17,9 +17,11 @@ pub enum Mailer {
 impl Mailer {
     pub fn from_config(config: &MailConfig) -> Result<Mailer, MailError> {
         Ok(match &config.delivery {
-            Delivery::Smtp(settings) => {
-                Mailer::Smtp(SmtpMailer::new(settings.clone(), config.from.clone(), config.worker.concurrency)?)
-            }
+            Delivery::Smtp(settings) => Mailer::Smtp(SmtpMailer::new(
+                settings.clone(),
+                config.from.clone(),
+                config.worker.concurrency,
+            )?),
             Delivery::DevMailbox(dir) => Mailer::DevMailbox(DevMailbox::new(dir.clone())),
         })
     }
@@ -30,7 +32,9 @@ impl Mailer {
             Mailer::DevMailbox(mailbox) => {
                 // Same rule as SMTP, so the dev mailbox never accepts what a server would refuse.
                 if let Err(failure) = email.to.parse::<lettre::message::Mailbox>() {
-                    return Err(SendFailure::permanent(format!("invalid recipient address: {failure}")));
+                    return Err(SendFailure::permanent(format!(
+                        "invalid recipient address: {failure}"
+                    )));
                 }
                 mailbox.deliver(email).await.map(|_| ())
             }

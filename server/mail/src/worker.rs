@@ -79,9 +79,19 @@ impl std::fmt::Debug for OutboxWorker {
 impl OutboxWorker {
     /// Builds the delivery (for SMTP, the pooled transport; nothing connects yet).
     /// `worker_id` names this worker in the outbox's claims and in log lines.
-    pub fn new(core: Core, config: MailConfig, worker_id: String) -> Result<OutboxWorker, MailError> {
+    pub fn new(
+        core: Core,
+        config: MailConfig,
+        worker_id: String,
+    ) -> Result<OutboxWorker, MailError> {
         let mailer = Mailer::from_config(&config)?;
-        Ok(OutboxWorker { core, mailer, worker_id, settings: config.worker, wake: Arc::new(Notify::new()) })
+        Ok(OutboxWorker {
+            core,
+            mailer,
+            worker_id,
+            settings: config.worker,
+            wake: Arc::new(Notify::new()),
+        })
     }
 
     /// Share one `Notify` with the code that enqueues email (instead of [`Self::wake_handle`]).
@@ -153,8 +163,18 @@ impl OutboxWorker {
     /// One pass: claim up to a batch of due messages, send them (up to `concurrency` at
     /// once) and record each result. Fails only when the outbox can't be claimed from.
     pub async fn deliver_due(&self) -> Result<DeliveryPass, MailError> {
-        let batch = self.core.claim_outbox(&self.worker_id, self.settings.batch_size, self.settings.lease).await?;
-        let pass = DeliveryPass { claimed: batch.len(), ..DeliveryPass::default() };
+        let batch = self
+            .core
+            .claim_outbox(
+                &self.worker_id,
+                self.settings.batch_size,
+                self.settings.lease,
+            )
+            .await?;
+        let pass = DeliveryPass {
+            claimed: batch.len(),
+            ..DeliveryPass::default()
+        };
         if batch.is_empty() {
             return Ok(pass);
         }
@@ -189,16 +209,18 @@ impl OutboxWorker {
             },
             Err(failure) => {
                 let gives_up = failure.permanent || attempt >= max_attempts;
-                if gives_up {
-                    warn!(worker = %self.worker_id, id, domain, attempt, permanent = failure.permanent, reason = %failure.reason, "email failed");
-                } else {
-                    warn!(worker = %self.worker_id, id, domain, attempt, reason = %failure.reason, "email not delivered; will retry");
-                }
-                match self.core.outbox_attempt_failed(id, &failure.reason, failure.permanent).await {
+                // The core logs the failure (with this reason, hints included) as it records it.
+                debug!(worker = %self.worker_id, id, domain, attempt, gives_up, reason = %failure.reason, "email not delivered");
+                match self
+                    .core
+                    .outbox_attempt_failed(id, &failure.reason, failure.permanent)
+                    .await
+                {
                     Ok(()) if gives_up => Outcome::GaveUp,
                     Ok(()) => Outcome::WillRetry,
                     Err(e) => {
-                        error!(worker = %self.worker_id, id, error = ?e, "failed delivery could not be recorded");
+                        warn!(worker = %self.worker_id, id, domain, attempt, reason = %failure.reason, "email not delivered");
+                        error!(worker = %self.worker_id, id, error = ?e, "the failed delivery could not be recorded; the message returns when its lease ends");
                         Outcome::Unrecorded
                     }
                 }
@@ -209,8 +231,12 @@ impl OutboxWorker {
 
 /// `jane@acme.test` → `acme.test`; anything else → `?`.
 fn recipient_domain(to: &str) -> &str {
-    let address = to.rsplit_once('<').map_or(to, |(_, rest)| rest.trim_end_matches('>'));
-    address.rsplit_once('@').map_or("?", |(_, domain)| domain.trim())
+    let address = to
+        .rsplit_once('<')
+        .map_or(to, |(_, rest)| rest.trim_end_matches('>'));
+    address
+        .rsplit_once('@')
+        .map_or("?", |(_, domain)| domain.trim())
 }
 
 #[cfg(test)]

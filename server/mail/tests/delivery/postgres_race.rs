@@ -48,24 +48,44 @@ async fn two_workers_on_postgres_racing_over_one_outbox_send_each_message_exactl
 
         let small_batches = |port| {
             let mut config = smtp_config(port);
-            config.worker = WorkerSettings { batch_size: 10, concurrency: 4, ..config.worker };
+            config.worker = WorkerSettings {
+                batch_size: 10,
+                concurrency: 4,
+                ..config.worker
+            };
             config
         };
         let worker_a = a.worker(small_batches(sink.port()), "instance-a");
         let worker_b = b.worker(small_batches(sink.port()), "instance-b");
         let (done_a, done_b) = tokio::join!(drain(&worker_a), drain(&worker_b));
 
-        eprintln!("instance-a delivered {}, instance-b delivered {}", done_a.delivered, done_b.delivered);
-        assert_eq!(done_a.delivered + done_b.delivered, queued, "{done_a:?} {done_b:?}");
-        assert_eq!(done_a.claimed + done_b.claimed, queued, "no message was claimed twice");
+        eprintln!(
+            "instance-a delivered {}, instance-b delivered {}",
+            done_a.delivered, done_b.delivered
+        );
+        assert_eq!(
+            done_a.delivered + done_b.delivered,
+            queued,
+            "{done_a:?} {done_b:?}"
+        );
+        assert_eq!(
+            done_a.claimed + done_b.claimed,
+            queued,
+            "no message was claimed twice"
+        );
         let received = sink.wait_for(queued, Duration::from_secs(10)).await;
         assert_eq!(received.len(), queued, "no message was sent twice");
         // Every email carries its own link: a message sent twice would repeat one.
-        let links: HashSet<_> =
-            received.iter().map(|m| reset_link(mime::parse(&m.data).part("text/plain"))).collect();
+        let links: HashSet<_> = received
+            .iter()
+            .map(|m| reset_link(mime::parse(&m.data).part("text/plain")))
+            .collect();
         assert_eq!(links.len(), queued, "each outbox message arrived once");
         let rows = a.outbox().await;
-        assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:?}");
+        assert!(
+            rows.iter().all(|r| r.status == "sent" && r.attempts == 1),
+            "{rows:?}"
+        );
     })
     .await;
     db.drop_now().await;

@@ -15,15 +15,25 @@ pub const PUBLIC_BASE_URL: &str = "http://orgdesk.test";
 /// The reset link in a message body: the base URL up to the next whitespace or quote.
 pub fn reset_link(body: &str) -> String {
     let prefix = format!("{PUBLIC_BASE_URL}/reset-password/");
-    let start = body.find(&prefix).unwrap_or_else(|| panic!("no reset link in {body}"));
-    body[start..].split(|c: char| c.is_whitespace() || c == '"' || c == '<').next().unwrap().to_owned()
+    let start = body
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no reset link in {body}"));
+    body[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn core_config() -> CoreConfig {
     CoreConfig {
         public_base_url: PUBLIC_BASE_URL.into(),
         // Cheap hashing: the tests are about email, not argon2.
-        hash_cost: HashCost { memory_kib: 64, iterations: 1, parallelism: 1 },
+        hash_cost: HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
         ..CoreConfig::default()
     }
 }
@@ -54,30 +64,54 @@ impl TestCore {
         let clock = Arc::new(TestClock::new());
         let core = Core::connect(url, config, clock.clone()).await.unwrap();
         let demo = core.seed_demo().await.unwrap();
-        let admin = match core.sign_in(&demo.admin_email, &demo.admin_password, None).await.unwrap() {
+        let admin = match core
+            .sign_in(&demo.admin_email, &demo.admin_password, None)
+            .await
+            .unwrap()
+        {
             SignInOutcome::SignedIn { actor, .. } => actor,
             other => panic!("the demo admin could not sign in: {other:?}"),
         };
-        TestCore { core, clock, admin, _dir: None }
+        TestCore {
+            core,
+            clock,
+            admin,
+            _dir: None,
+        }
     }
 
     /// Active members of the demo organization, by name.
     pub async fn members(&self) -> Vec<UserSummary> {
         let query = UserQuery {
-            filter: UserFilter { role: Some(Role::Member), status: Some(UserStatus::Active), ..UserFilter::default() },
+            filter: UserFilter {
+                role: Some(Role::Member),
+                status: Some(UserStatus::Active),
+                ..UserFilter::default()
+            },
             per_page: 100,
             ..UserQuery::default()
         };
         let page = self.core.list_users(&self.admin, &query).await.unwrap();
-        assert!(!page.users.is_empty(), "the demo organization has active members");
+        assert!(
+            !page.users.is_empty(),
+            "the demo organization has active members"
+        );
         page.users
     }
 
     /// The admin resets `users` (one transaction, one email each).
     pub async fn reset(&self, users: &[&UserSummary]) {
         let ids: Vec<_> = users.iter().map(|u| u.id).collect();
-        let report = self.core.admin_reset_passwords(&self.admin, &ids, None).await.unwrap();
-        assert_eq!(report.reset.len(), ids.len(), "every user was reset: {report:?}");
+        let report = self
+            .core
+            .admin_reset_passwords(&self.admin, &ids, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.reset.len(),
+            ids.len(),
+            "every user was reset: {report:?}"
+        );
     }
 
     pub fn advance(&self, by: Duration) {
@@ -125,7 +159,10 @@ pub fn smtp_config(port: u16) -> MailConfig {
     let mut settings = SmtpSettings::plaintext("127.0.0.1", port);
     settings.timeout = Duration::from_secs(5);
     let mut config = MailConfig::smtp(settings);
-    config.worker = WorkerSettings { idle_poll: Duration::from_millis(50), ..WorkerSettings::default() };
+    config.worker = WorkerSettings {
+        idle_poll: Duration::from_millis(50),
+        ..WorkerSettings::default()
+    };
     config
 }
 
@@ -142,7 +179,8 @@ impl PgDatabase {
     /// Creates it on the server named by `ORGDESK_TEST_PG_URL`; panics with instructions when
     /// PostgreSQL is unreachable (the test must not pass silently without it).
     pub async fn create() -> PgDatabase {
-        let admin_url = std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+        let admin_url =
+            std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
         let admin = match Database::connect(admin_url.as_str()).await {
             Ok(admin) => admin,
             Err(e) => panic!(
@@ -152,18 +190,36 @@ impl PgDatabase {
                  or point ORGDESK_TEST_PG_URL at one."
             ),
         };
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
         let name = format!("orgdesk_mail_test_{}_{nanos}", std::process::id());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         admin.close().await.unwrap();
-        let (base, _) = admin_url.rsplit_once('/').expect("ORGDESK_TEST_PG_URL ends in /<database>");
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("ORGDESK_TEST_PG_URL ends in /<database>");
         let base = base.to_owned();
-        PgDatabase { url: format!("{base}/{name}"), admin_url, name }
+        PgDatabase {
+            url: format!("{base}/{name}"),
+            admin_url,
+            name,
+        }
     }
 
     pub async fn drop_now(self) {
         let admin = Database::connect(self.admin_url.as_str()).await.unwrap();
-        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await.unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .await
+            .unwrap();
         admin.close().await.unwrap();
     }
 }

@@ -18,7 +18,10 @@ pub struct ParsedMessage {
 
 impl ParsedMessage {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// The decoded body of the first part whose type starts with `mime` (e.g. `text/plain`).
     pub fn part(&self, mime: &str) -> &str {
@@ -34,12 +37,17 @@ pub fn parse(raw: &str) -> ParsedMessage {
     let raw = raw.replace("\r\n", "\n");
     let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
     let headers = parse_headers(head);
-    let content_type = header(&headers, "content-type").unwrap_or("text/plain").to_owned();
+    let content_type = header(&headers, "content-type")
+        .unwrap_or("text/plain")
+        .to_owned();
     let parts = if content_type.to_ascii_lowercase().starts_with("multipart/") {
         let boundary = parameter(&content_type, "boundary").expect("multipart without a boundary");
         split_multipart(body, &boundary)
     } else {
-        vec![Part { content_type, body: decode(body, header(&headers, "content-transfer-encoding")) }]
+        vec![Part {
+            content_type,
+            body: decode(body, header(&headers, "content-transfer-encoding")),
+        }]
     };
     ParsedMessage { headers, parts }
 }
@@ -54,13 +62,19 @@ fn split_multipart(body: &str, boundary: &str) -> Vec<Part> {
         let chunk = chunk.strip_prefix('\n').unwrap_or(chunk);
         let (head, content) = chunk.split_once("\n\n").unwrap_or((chunk, ""));
         let headers = parse_headers(head);
-        let content_type = header(&headers, "content-type").unwrap_or("text/plain").to_owned();
+        let content_type = header(&headers, "content-type")
+            .unwrap_or("text/plain")
+            .to_owned();
         if content_type.to_ascii_lowercase().starts_with("multipart/") {
-            let inner = parameter(&content_type, "boundary").expect("nested multipart without a boundary");
+            let inner =
+                parameter(&content_type, "boundary").expect("nested multipart without a boundary");
             parts.extend(split_multipart(content, &inner));
         } else {
             let content = content.strip_suffix('\n').unwrap_or(content);
-            parts.push(Part { content_type, body: decode(content, header(&headers, "content-transfer-encoding")) });
+            parts.push(Part {
+                content_type,
+                body: decode(content, header(&headers, "content-transfer-encoding")),
+            });
         }
     }
     parts
@@ -82,13 +96,18 @@ fn parse_headers(head: &str) -> Vec<(String, String)> {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn parameter(value: &str, name: &str) -> Option<String> {
     value.split(';').skip(1).find_map(|p| {
         let (k, v) = p.trim().split_once('=')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().trim_matches('"').to_owned())
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().trim_matches('"').to_owned())
     })
 }
 
@@ -97,7 +116,9 @@ fn decode(body: &str, encoding: Option<&str>) -> String {
         Some(e) if e == "quoted-printable" => decode_quoted_printable(body),
         Some(e) if e == "base64" => {
             let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = base64::engine::general_purpose::STANDARD.decode(compact).expect("valid base64");
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .expect("valid base64");
             String::from_utf8(bytes).expect("UTF-8 body")
         }
         _ => body.to_owned(),
@@ -140,6 +161,9 @@ mod tests {
 
     #[test]
     fn quoted_printable_decodes() {
-        assert_eq!(decode_quoted_printable("caf=C3=A9 =3D ok=\nay\nnext"), "café = okay\nnext");
+        assert_eq!(
+            decode_quoted_printable("caf=C3=A9 =3D ok=\nay\nnext"),
+            "café = okay\nnext"
+        );
     }
 }

@@ -44,11 +44,17 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Listens on 127.0.0.1 on a free port.
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the SMTP sink");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(SinkState::default());
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
-        SmtpSink { addr, state, server: Mutex::new(Some(server)) }
+        SmtpSink {
+            addr,
+            state,
+            server: Mutex::new(Some(server)),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -72,7 +78,11 @@ impl SmtpSink {
 
     /// `RCPT TO` this address gets `550 5.1.1 mailbox unavailable`.
     pub fn reject_recipient(&self, address: &str) {
-        self.state.rejected.lock().unwrap().insert(address.to_ascii_lowercase());
+        self.state
+            .rejected
+            .lock()
+            .unwrap()
+            .insert(address.to_ascii_lowercase());
     }
 
     pub fn messages(&self) -> Vec<ReceivedMessage> {
@@ -91,7 +101,9 @@ impl SmtpSink {
     /// Listens again on the same port.
     pub async fn come_back(&self) {
         self.go_down().await;
-        let listener = TcpListener::bind(self.addr).await.expect("rebind the SMTP sink on its port");
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the SMTP sink on its port");
         *self.server.lock().unwrap() = Some(tokio::spawn(serve(listener, Arc::clone(&self.state))));
     }
 
@@ -104,7 +116,10 @@ impl SmtpSink {
                 return self.messages();
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                panic!("the SMTP sink received {} messages, expected {n} within {timeout:?}", self.count());
+                panic!(
+                    "the SMTP sink received {} messages, expected {n} within {timeout:?}",
+                    self.count()
+                );
             }
         }
     }
@@ -139,7 +154,9 @@ async fn serve(listener: TcpListener, state: Arc<SinkState>) {
 async fn session(stream: TcpStream, state: Arc<SinkState>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
-    write.write_all(b"220 sink.test ESMTP Orgdesk test sink\r\n").await?;
+    write
+        .write_all(b"220 sink.test ESMTP Orgdesk test sink\r\n")
+        .await?;
     let mut mail_from: Option<String> = None;
     let mut rcpt_to: Vec<String> = Vec::new();
     let mut line = String::new();
@@ -149,7 +166,11 @@ async fn session(stream: TcpStream, state: Arc<SinkState>) -> std::io::Result<()
             return Ok(());
         }
         let command = line.trim_end();
-        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
             "EHLO" => b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n",
             "HELO" => b"250 sink.test\r\n",
@@ -162,7 +183,12 @@ async fn session(stream: TcpStream, state: Arc<SinkState>) -> std::io::Result<()
                 let to = address_in(command);
                 if mail_from.is_none() {
                     b"503 5.5.1 MAIL first\r\n"
-                } else if state.rejected.lock().unwrap().contains(&to.to_ascii_lowercase()) {
+                } else if state
+                    .rejected
+                    .lock()
+                    .unwrap()
+                    .contains(&to.to_ascii_lowercase())
+                {
                     b"550 5.1.1 mailbox unavailable\r\n"
                 } else {
                     rcpt_to.push(to);
@@ -210,7 +236,10 @@ async fn read_data<R: AsyncBufReadExt + Unpin>(read: &mut R) -> std::io::Result<
     loop {
         line.clear();
         if read.read_line(&mut line).await? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed in DATA"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed in DATA",
+            ));
         }
         if line == ".\r\n" || line == ".\n" {
             return Ok(data);
@@ -223,6 +252,9 @@ async fn read_data<R: AsyncBufReadExt + Unpin>(read: &mut R) -> std::io::Result<
 fn address_in(command: &str) -> String {
     match (command.find('<'), command.find('>')) {
         (Some(start), Some(end)) if start < end => command[start + 1..end].to_owned(),
-        _ => command.split_once(':').map(|(_, rest)| rest.trim().to_owned()).unwrap_or_default(),
+        _ => command
+            .split_once(':')
+            .map(|(_, rest)| rest.trim().to_owned())
+            .unwrap_or_default(),
     }
 }
