@@ -54,7 +54,7 @@ export default defineConfig({
       stdout: 'pipe',
     },
     {
-      command: path.join(targetDir, 'release', 'orgdesk-server'),
+      command: path.join(targetDir, process.env.E2E_PROFILE || 'release', 'orgdesk-server'),
       cwd: root,
       url: `${baseURL}/healthz`,
       timeout: 120_000,

@@ -33,7 +33,7 @@ fn escape(s: &str) -> String {
 fn page(title: &str, body: String) -> Html<String> {
     Html(format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{} · Dev mailbox · Orgdesk</title><link rel="stylesheet" href="/pkg/orgdesk.css"></head>
+<meta name="referrer" content="same-origin"><title>{} · Dev mailbox · Orgdesk</title><link rel="stylesheet" href="/pkg/orgdesk.css"></head>
 <body><main class="page-body mailbox"><header class="page-header"><div class="page-eyebrow">Development only — no SMTP server configured</div>
 <h1 class="page-title">{}</h1></header>{body}</main></body></html>"#,
         escape(title),

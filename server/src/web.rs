@@ -76,6 +76,7 @@ pub async fn router(
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(redirects_are_redirects))
         .layer(middleware::from_fn(access_log))
         .with_state(state))
 }
@@ -116,12 +117,30 @@ async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
+/// A response that names a `Location` for a browser navigation (not a `fetch` from the
+/// hydrated app) must be a redirect. Two cases leave with another status otherwise:
+/// leptos_router's `<Redirect>` during a streamed server render (200), and a server function
+/// posted by a plain HTML form that failed (its error status, e.g. 401), whose `Location`
+/// carries the error back to the form's page for display.
+async fn redirects_are_redirects(req: Request<Body>, next: Next) -> Response {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let mut res = next.run(req).await;
+    if wants_html && !res.status().is_redirection() && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = StatusCode::SEE_OTHER;
+    }
+    res
+}
+
 async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -10,7 +10,7 @@ pub const MAX_IDS_PER_CALL: usize = 1000;
 
 /// Resets the passwords of `users` (one from the row menu or sidebar, many from the bulk
 /// toolbar). Users the admin may not reset come back as skipped, with the reason.
-#[server(prefix = "/api", endpoint = "admin_reset_passwords")]
+#[server(prefix = "/api", endpoint = "admin_reset_passwords", input = leptos::server_fn::codec::Json)]
 pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, ApiError> {
     if users.is_empty() {
         return Err(ApiError::Invalid("Select at least one user.".into()));
@@ -28,7 +28,7 @@ pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, Ap
 }
 
 /// "Select all N matching": the server re-evaluates the filter instead of trusting ids.
-#[server(prefix = "/api", endpoint = "admin_reset_matching")]
+#[server(prefix = "/api", endpoint = "admin_reset_matching", input = leptos::server_fn::codec::Json)]
 pub async fn admin_reset_matching(filter: UserFilter) -> Result<ResetReport, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;

@@ -5,7 +5,7 @@ use orgdesk_types::{ActivityFilter, ActivityPage, OrgSettings};
 
 use crate::error::ApiError;
 
-#[server(prefix = "/api", endpoint = "org_activity")]
+#[server(prefix = "/api", endpoint = "org_activity", input = leptos::server_fn::codec::Json)]
 pub async fn org_activity(filter: ActivityFilter, page: u64) -> Result<ActivityPage, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     Ok(core.org_activity(&actor, &filter, page.max(1), 50).await?)

@@ -5,7 +5,7 @@ use orgdesk_types::{ActivityView, UserDetails, UserId, UserPage, UserQuery};
 
 use crate::error::ApiError;
 
-#[server(prefix = "/api", endpoint = "list_users")]
+#[server(prefix = "/api", endpoint = "list_users", input = leptos::server_fn::codec::Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     Ok(core.list_users(&actor, &query).await?)
