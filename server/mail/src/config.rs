@@ -14,6 +14,7 @@ pub const ENV_SMTP_PORT: &str = "ORGDESK_SMTP_PORT";
 pub const ENV_SMTP_TLS: &str = "ORGDESK_SMTP_TLS";
 pub const ENV_SMTP_USERNAME: &str = "ORGDESK_SMTP_USERNAME";
 pub const ENV_SMTP_PASSWORD: &str = "ORGDESK_SMTP_PASSWORD";
+pub const ENV_SMTP_MAX_CONNECTIONS: &str = "ORGDESK_SMTP_MAX_CONNECTIONS";
 pub const ENV_MAIL_FROM: &str = "ORGDESK_MAIL_FROM";
 pub const ENV_DEV_MAILBOX_DIR: &str = "ORGDESK_DEV_MAILBOX_DIR";
 
@@ -185,6 +186,7 @@ impl MailConfig {
                     ENV_SMTP_TLS,
                     ENV_SMTP_USERNAME,
                     ENV_SMTP_PASSWORD,
+                    ENV_SMTP_MAX_CONNECTIONS,
                 ] {
                     if var(name).is_some() {
                         return Err(MailError::InvalidSetting {
@@ -261,10 +263,23 @@ impl MailConfig {
             }
         };
 
+        let mut worker = WorkerSettings::default();
+        if let Some(raw) = var(ENV_SMTP_MAX_CONNECTIONS) {
+            worker.concurrency = match raw.parse::<usize>() {
+                Ok(n) if (1..=1024).contains(&n) => n,
+                _ => {
+                    return Err(MailError::InvalidSetting {
+                        var: ENV_SMTP_MAX_CONNECTIONS,
+                        problem: format!("\"{raw}\" is not a number of connections (1-1024)"),
+                    })
+                }
+            };
+        }
+
         Ok(MailConfig {
             delivery,
             from,
-            worker: WorkerSettings::default(),
+            worker,
         })
     }
 
@@ -368,6 +383,7 @@ mod tests {
             (ENV_SMTP_TLS, "TLS"),
             (ENV_SMTP_USERNAME, "bot"),
             (ENV_SMTP_PASSWORD, "s3cret"),
+            (ENV_SMTP_MAX_CONNECTIONS, "8"),
             (ENV_MAIL_FROM, "Acme IT <it@acme.test>"),
         ])
         .unwrap();
@@ -377,6 +393,7 @@ mod tests {
         assert_eq!((s.port, s.tls), (2525, TlsMode::Tls));
         assert_eq!(s.credentials, Some(("bot".into(), "s3cret".into())));
         assert_eq!(c.from.email.to_string(), "it@acme.test");
+        assert_eq!(c.worker.concurrency, 8);
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "the password must not appear in Debug output"
@@ -433,6 +450,10 @@ mod tests {
             (
                 &[(ENV_MAIL_FROM, "not an address")],
                 "ORGDESK_MAIL_FROM: \"not an address\" is not an email address",
+            ),
+            (
+                &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_MAX_CONNECTIONS, "0")],
+                "ORGDESK_SMTP_MAX_CONNECTIONS: \"0\" is not a number of connections (1-1024)",
             ),
         ];
         for (vars, expected) in cases {

@@ -81,7 +81,10 @@ impl SmtpMailer {
     }
 
     fn transport(&self) -> (u64, Transport) {
-        let guard = self.transport.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .transport
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         (guard.0, guard.1.clone())
     }
 
@@ -89,7 +92,10 @@ impl SmtpMailer {
         let Ok(fresh) = build_transport(&self.settings, self.pool_size) else {
             return; // it was built once with the same settings; keep the old pool if not
         };
-        let mut guard = self.transport.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .transport
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Several sends may time out together: replace the stale pool once.
         if guard.0 == stale_generation {
             *guard = (stale_generation.wrapping_add(1), fresh);
@@ -173,9 +179,14 @@ impl Symptom {
             Symptom::NoStartTls
         } else if text.contains("certificate") {
             Symptom::Certificate
-        } else if ["corrupt message", "invalidcontenttype", "handshake", "wrong version number"]
-            .iter()
-            .any(|needle| text.contains(needle))
+        } else if [
+            "corrupt message",
+            "invalidcontenttype",
+            "handshake",
+            "wrong version number",
+        ]
+        .iter()
+        .any(|needle| text.contains(needle))
         {
             Symptom::TlsHandshake
         } else if e.is_response() {
@@ -294,14 +305,19 @@ mod tests {
     fn tls_hints_name_the_setting_to_try() {
         let mut settings = SmtpSettings::plaintext("mail.acme.test", 465);
         settings.tls = TlsMode::Tls;
-        let hint = |settings: &SmtpSettings, symptom| tls_mismatch_hint(settings, symptom).unwrap_or_default();
+        let hint = |settings: &SmtpSettings, symptom| {
+            tls_mismatch_hint(settings, symptom).unwrap_or_default()
+        };
         assert_eq!(
             hint(&settings, Symptom::TlsHandshake),
             "the server at mail.acme.test:465 does not seem to speak TLS; try ORGDESK_SMTP_TLS=starttls or none"
         );
-        assert!(hint(&settings, Symptom::Certificate).contains("not trusted for \"mail.acme.test\""));
+        assert!(
+            hint(&settings, Symptom::Certificate).contains("not trusted for \"mail.acme.test\"")
+        );
         settings.tls = TlsMode::StartTls;
-        assert!(hint(&settings, Symptom::NoStartTls).contains("does not offer STARTTLS; try ORGDESK_SMTP_TLS=none"));
+        assert!(hint(&settings, Symptom::NoStartTls)
+            .contains("does not offer STARTTLS; try ORGDESK_SMTP_TLS=none"));
         settings.tls = TlsMode::None;
         assert!(hint(&settings, Symptom::Silent).contains("try ORGDESK_SMTP_TLS=tls"));
         // Not a TLS question: no hint.

@@ -66,7 +66,11 @@ async fn pooled_connections_are_reused_between_messages() {
     assert_eq!(sink.count(), 20);
     // A connection goes back to the pool from a spawned task, so the very next send may
     // open a second one; after that they are reused.
-    assert!(sink.connections() <= 2, "{} connections for 20 messages", sink.connections());
+    assert!(
+        sink.connections() <= 2,
+        "{} connections for 20 messages",
+        sink.connections()
+    );
 }
 
 #[tokio::test]
