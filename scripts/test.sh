@@ -27,10 +27,12 @@ RUSTUP_TOOLCHAIN=$LINT_TOOLCHAIN cargo clippy --ignore-rust-version --workspace 
 step "cargo test (SQLite + PostgreSQL + SMTP on loopback)"
 cargo test --workspace --exclude orgdesk-frontend --features orgdesk-app/ssr
 
-step "release build (server + wasm)"
-cargo leptos build --release
+# The e2e run uses the debug build: it reuses most of what the tests above compiled, where a
+# release build (LTO, opt-level z, wasm-opt) would add minutes. `scripts/run.sh` builds release.
+step "build (server + wasm)"
+cargo leptos build
 
 step "end-to-end (Playwright + Chromium)"
-(cd end2end && npx playwright test)
+(cd end2end && E2E_PROFILE=debug npx playwright test)
 
 step "all tests passed"

@@ -1,6 +1,6 @@
 //! Orgdesk's UI: rendered on the server and hydrated in the browser. Pages render, server
 //! functions (in `api`) authenticate, authorize and call one `orgdesk-core` function.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod components;

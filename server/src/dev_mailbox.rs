@@ -34,7 +34,7 @@ fn page(title: &str, body: String) -> Html<String> {
     Html(format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin"><title>{} · Dev mailbox · Orgdesk</title><link rel="stylesheet" href="/pkg/orgdesk.css"></head>
-<body><main class="page-body mailbox"><header class="page-header"><div class="page-eyebrow">Development only — no SMTP server configured</div>
+<body><main class="page-body"><header class="page-header"><div class="page-eyebrow">Development only — no SMTP server configured</div>
 <h1 class="page-title">{}</h1></header>{body}</main></body></html>"#,
         escape(title),
         escape(title)
@@ -72,7 +72,7 @@ async fn show(State(dir): State<PathBuf>, Path(id): Path<String>) -> Response {
             &m.subject,
             format!(
                 "<p class=\"muted\">To {} · {} · <a class=\"link\" href=\"/dev/mailbox\">All messages</a></p>\
-                 <iframe class=\"mailbox__preview\" title=\"HTML version\" sandbox=\"allow-top-navigation-by-user-activation allow-popups\" srcdoc=\"{}\"></iframe>\
+                 <iframe class=\"mailbox__preview\" style=\"width:100%;height:560px\" title=\"HTML version\" sandbox=\"allow-top-navigation-by-user-activation allow-popups\" srcdoc=\"{}\"></iframe>\
                  <h2 class=\"panel__title\">Plain text</h2><pre class=\"code\">{}</pre>",
                 escape(&m.to),
                 m.sent_at.format("%Y-%m-%d %H:%M:%S UTC"),

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The Orgdesk server: configuration, database and migrations, the axum router (server
 //! render, server functions, static files), the email outbox worker, graceful shutdown.
 #![deny(clippy::unwrap_used, clippy::expect_used)]

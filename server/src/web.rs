@@ -129,7 +129,8 @@ async fn redirects_are_redirects(req: Request<Body>, next: Next) -> Response {
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let mut res = next.run(req).await;
-    if wants_html && !res.status().is_redirection() && res.headers().contains_key(header::LOCATION) {
+    if wants_html && !res.status().is_redirection() && res.headers().contains_key(header::LOCATION)
+    {
         *res.status_mut() = StatusCode::SEE_OTHER;
     }
     res

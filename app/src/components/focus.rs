@@ -53,17 +53,14 @@ pub fn trap_tab(root: &Element, backwards: bool) -> bool {
         return false;
     };
     let active = active_element();
+    let outside = active
+        .as_ref()
+        .map(|a| !root.contains(Some(a)))
+        .unwrap_or(true);
     if backwards && active.as_ref() == Some(first) {
         let _ = last.focus();
         true
-    } else if !backwards && active.as_ref() == Some(last) {
-        let _ = first.focus();
-        true
-    } else if active
-        .as_ref()
-        .map(|a| !root.contains(Some(a)))
-        .unwrap_or(true)
-    {
+    } else if (!backwards && active.as_ref() == Some(last)) || outside {
         let _ = first.focus();
         true
     } else {

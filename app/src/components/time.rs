@@ -11,7 +11,7 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let words = match s {
         0..=44 => return "just now".into(),
         45..=89 => "1 minute".to_string(),
-        90..=3_599 => format!("{} minutes", s.div_ceil(60).max(2).min(59)),
+        90..=3_599 => format!("{} minutes", s.div_ceil(60).clamp(2, 59)),
         3_600..=5_399 => "1 hour".to_string(),
         5_400..=86_399 => format!("{} hours", (s + 1_800) / 3_600),
         86_400..=172_799 => {

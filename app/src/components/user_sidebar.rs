@@ -282,7 +282,7 @@ pub fn Timeline(events: Vec<ActivityView>) -> impl IntoView {
                     <span class="timeline__dot" aria-hidden="true"></span>
                     <div>
                         <div class="timeline__title">{e.kind.label()}</div>
-                        <div class="timeline__details">{e.details}</div>
+                        {(e.details != e.kind.label()).then(|| view! { <div class="timeline__details">{e.details.clone()}</div> })}
                         <div class="timeline__meta">
                             <RelativeTime at=e.at now=now/>
                             {e.actor_name.map(|a| format!(" · by {a}"))}

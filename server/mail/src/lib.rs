@@ -30,7 +30,7 @@
 //! addresses fail the message at once; connection trouble, timeouts and 4xx answers are
 //! retried. Log lines carry outbox ids, recipient domains and errors — never message bodies,
 //! which hold reset links.
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
 pub mod dev_mailbox;

@@ -305,7 +305,7 @@ fn ResetConfirmation() -> impl IntoView {
                 {move || state.progress.get().map(|(done, total)| view! {
                     <div class="dialog-progress" role="status" aria-live="polite">
                         <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
-                            <div class="progress__bar" style=format!("width: {}%", if total == 0 { 0 } else { done * 100 / total })></div>
+                            <div class="progress__bar" style=format!("width: {}%", (done * 100).checked_div(total).unwrap_or(0))></div>
                         </div>
                         <span class="muted">{format!("{} of {} users", group_thousands(done), group_thousands(total))}</span>
                     </div>
@@ -356,7 +356,7 @@ pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
