@@ -46,7 +46,11 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
-    pub const ALL: [UserStatus; 3] = [UserStatus::Active, UserStatus::ResetPending, UserStatus::Suspended];
+    pub const ALL: [UserStatus; 3] = [
+        UserStatus::Active,
+        UserStatus::ResetPending,
+        UserStatus::Suspended,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             UserStatus::Active => "active",
@@ -100,8 +104,13 @@ pub enum UserSort {
 }
 
 impl UserSort {
-    pub const ALL: [UserSort; 5] =
-        [UserSort::Name, UserSort::Email, UserSort::Role, UserSort::Status, UserSort::LastSignIn];
+    pub const ALL: [UserSort; 5] = [
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::Role,
+        UserSort::Status,
+        UserSort::LastSignIn,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             UserSort::Name => "name",
@@ -138,7 +147,13 @@ pub struct UserQuery {
 
 impl Default for UserQuery {
     fn default() -> Self {
-        UserQuery { filter: UserFilter::default(), sort: UserSort::Name, descending: false, page: 1, per_page: 25 }
+        UserQuery {
+            filter: UserFilter::default(),
+            sort: UserSort::Name,
+            descending: false,
+            page: 1,
+            per_page: 25,
+        }
     }
 }
 
@@ -286,7 +301,9 @@ pub enum SkipReason {
 impl SkipReason {
     pub fn explain(self) -> &'static str {
         match self {
-            SkipReason::Yourself => "You can't reset your own password here; use Forgot your password? instead.",
+            SkipReason::Yourself => {
+                "You can't reset your own password here; use Forgot your password? instead."
+            }
             SkipReason::NoPermission => "Only an owner can reset an owner's password.",
             SkipReason::AlreadySuspended => "The account is suspended.",
             SkipReason::NotFound => "No such user in this organization.",

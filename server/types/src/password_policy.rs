@@ -101,7 +101,9 @@ impl Rule {
             Rule::MinLength => format!("Use at least {MIN_LENGTH} characters."),
             Rule::MaxLength => format!("Use at most {MAX_LENGTH} characters."),
             Rule::NotPersonal => "Don't use your email address or name in the password.".into(),
-            Rule::NotCommon => "That password is too common; choose something less guessable.".into(),
+            Rule::NotCommon => {
+                "That password is too common; choose something less guessable.".into()
+            }
             Rule::Varied => "Mix letters with digits or symbols.".into(),
         }
     }
@@ -145,7 +147,11 @@ impl Assessment {
         self.checks.iter().all(|(_, ok)| *ok)
     }
     pub fn violations(&self) -> Vec<Rule> {
-        self.checks.iter().filter(|(_, ok)| !ok).map(|(r, _)| *r).collect()
+        self.checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(r, _)| *r)
+            .collect()
     }
 }
 
@@ -205,7 +211,11 @@ fn character_classes(password: &str) -> usize {
     let upper = password.chars().any(|c| c.is_uppercase());
     let digit = password.chars().any(|c| c.is_ascii_digit());
     let other = password.chars().any(|c| !c.is_alphanumeric());
-    [lower || upper, digit, other].iter().filter(|b| **b).count() + usize::from(lower && upper)
+    [lower || upper, digit, other]
+        .iter()
+        .filter(|b| **b)
+        .count()
+        + usize::from(lower && upper)
 }
 
 /// A coarse entropy estimate: length × log2(alphabet), capped by the rules that failed.
@@ -252,7 +262,10 @@ mod tests {
     use super::*;
 
     fn jane() -> PasswordContext {
-        PasswordContext { email: "jane.doe@example.com".into(), name: "Jane Doe".into() }
+        PasswordContext {
+            email: "jane.doe@example.com".into(),
+            name: "Jane Doe".into(),
+        }
     }
 
     #[test]
@@ -271,25 +284,39 @@ mod tests {
 
     #[test]
     fn the_users_name_or_email_is_refused() {
-        assert!(assess("JaneRocks2026!!", &jane()).violations().contains(&Rule::NotPersonal));
-        assert!(assess("x-jane.doe-2026!", &jane()).violations().contains(&Rule::NotPersonal));
+        assert!(assess("JaneRocks2026!!", &jane())
+            .violations()
+            .contains(&Rule::NotPersonal));
+        assert!(assess("x-jane.doe-2026!", &jane())
+            .violations()
+            .contains(&Rule::NotPersonal));
     }
 
     #[test]
     fn common_passwords_are_refused() {
-        assert!(assess("Password1234", &jane()).violations().contains(&Rule::NotCommon));
-        assert!(assess("aaaaaaaaaaaaaa", &jane()).violations().contains(&Rule::NotCommon));
-        assert!(assess("abcdefghijklmnop", &jane()).violations().contains(&Rule::NotCommon));
+        assert!(assess("Password1234", &jane())
+            .violations()
+            .contains(&Rule::NotCommon));
+        assert!(assess("aaaaaaaaaaaaaa", &jane())
+            .violations()
+            .contains(&Rule::NotCommon));
+        assert!(assess("abcdefghijklmnop", &jane())
+            .violations()
+            .contains(&Rule::NotCommon));
     }
 
     #[test]
     fn one_kind_of_character_is_not_enough() {
-        assert!(assess("onlylowercaseletters", &jane()).violations().contains(&Rule::Varied));
+        assert!(assess("onlylowercaseletters", &jane())
+            .violations()
+            .contains(&Rule::Varied));
     }
 
     #[test]
     fn overlong_passwords_are_refused() {
         let long = "Ab1!".repeat(40);
-        assert!(assess(&long, &jane()).violations().contains(&Rule::MaxLength));
+        assert!(assess(&long, &jane())
+            .violations()
+            .contains(&Rule::MaxLength));
     }
 }
