@@ -144,14 +144,25 @@ pub struct WorkerSettings {
     pub idle_poll: Duration,
 }
 
-impl Default for WorkerSettings {
-    fn default() -> Self {
+impl WorkerSettings {
+    /// Settings for `connections` messages in flight at once. A batch is eight rounds of
+    /// them: large enough that the last, partly filled round wastes little, small enough that
+    /// even with every send running into the 30 s deadline a batch ends within its lease.
+    pub fn for_connections(connections: usize) -> WorkerSettings {
+        let connections = connections.max(1);
         WorkerSettings {
-            batch_size: 200,
-            concurrency: 32,
+            batch_size: (connections as u64 * 8).min(1000),
+            concurrency: connections,
             lease: Duration::from_secs(5 * 60),
             idle_poll: Duration::from_millis(500),
         }
+    }
+}
+
+impl Default for WorkerSettings {
+    /// 32 connections (under Postfix's default limit of 50 per client), batches of 256.
+    fn default() -> Self {
+        WorkerSettings::for_connections(32)
     }
 }
 
@@ -265,8 +276,8 @@ impl MailConfig {
 
         let mut worker = WorkerSettings::default();
         if let Some(raw) = var(ENV_SMTP_MAX_CONNECTIONS) {
-            worker.concurrency = match raw.parse::<usize>() {
-                Ok(n) if (1..=1024).contains(&n) => n,
+            worker = match raw.parse::<usize>() {
+                Ok(n) if (1..=1024).contains(&n) => WorkerSettings::for_connections(n),
                 _ => {
                     return Err(MailError::InvalidSetting {
                         var: ENV_SMTP_MAX_CONNECTIONS,
@@ -393,7 +404,7 @@ mod tests {
         assert_eq!((s.port, s.tls), (2525, TlsMode::Tls));
         assert_eq!(s.credentials, Some(("bot".into(), "s3cret".into())));
         assert_eq!(c.from.email.to_string(), "it@acme.test");
-        assert_eq!(c.worker.concurrency, 8);
+        assert_eq!((c.worker.concurrency, c.worker.batch_size), (8, 64));
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "the password must not appear in Debug output"
