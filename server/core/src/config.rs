@@ -30,8 +30,10 @@ pub struct CoreConfig {
     pub hash_cost: HashCost,
     /// At most this many argon2 computations run at once (each on the blocking pool).
     pub max_concurrent_hashes: usize,
-    /// After this many failed delivery attempts an email is marked failed.
-    pub outbox_max_attempts: u32,
+    /// An email that keeps failing transiently (server down, 4xx) is retried with backoff
+    /// for this long after it was queued, however many attempts that takes; then it is
+    /// marked failed. A 5xx answer fails it at once.
+    pub outbox_give_up_after: Duration,
 }
 
 impl Default for CoreConfig {
@@ -59,7 +61,7 @@ impl Default for CoreConfig {
                 parallelism: 1,
             },
             max_concurrent_hashes: 4,
-            outbox_max_attempts: 8,
+            outbox_give_up_after: Duration::from_secs(24 * 60 * 60),
         }
     }
 }

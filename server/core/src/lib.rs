@@ -97,6 +97,17 @@ pub struct OutboundEmail {
     pub attempts: u32,
 }
 
+/// What became of an email after a failed delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedAttempt {
+    /// Queued again; due at this time.
+    WillRetry { at: DateTime<Utc> },
+    /// Marked failed (a permanent error, or it kept failing too long); recorded as activity.
+    GaveUp,
+    /// Already sent or failed (a worker whose lease ran out reported late): nothing changed.
+    AlreadySettled,
+}
+
 /// The demo organization's sign-in, printed by the run command.
 #[derive(Debug, Clone)]
 pub struct DemoOrg {
@@ -288,13 +299,14 @@ impl Core {
         self.outbox_delivered_impl(id).await
     }
     /// Records a failed attempt: a transient one is retried later with backoff, a permanent
-    /// one (or the last allowed attempt) is marked failed with the reason.
+    /// one (or one still failing `outbox_give_up_after` after it was queued) is marked
+    /// failed with the reason.
     pub async fn outbox_attempt_failed(
         &self,
         id: i64,
         reason: &str,
         permanent: bool,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<FailedAttempt> {
         self.outbox_attempt_failed_impl(id, reason, permanent).await
     }
 

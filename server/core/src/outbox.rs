@@ -14,7 +14,7 @@ use crate::activity::{self, NewActivity};
 use crate::db::{self, rows_per_insert, Sql};
 use crate::emails::{EmailKind, RenderedEmail};
 use crate::entities::email_outbox;
-use crate::{Core, CoreError, CoreResult, OutboundEmail};
+use crate::{Core, CoreError, CoreResult, FailedAttempt, OutboundEmail};
 
 pub(crate) const QUEUED: &str = "queued";
 pub(crate) const SENT: &str = "sent";
@@ -195,7 +195,7 @@ impl Core {
         id: i64,
         reason: &str,
         permanent: bool,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<FailedAttempt> {
         let now = self.now();
         let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
         let tx = db::begin_write(self.db()).await?;
@@ -204,10 +204,14 @@ impl Core {
             .await?
             .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
         if row.status == SENT || row.status == FAILED {
-            return Ok(());
+            return Ok(FailedAttempt::AlreadySettled);
         }
         let attempts = row.attempts.saturating_add(1);
-        let gives_up = permanent || attempts.max(0) as u32 >= self.config().outbox_max_attempts;
+        // Time, not a count of attempts, decides when to stop: an SMTP outage of any length
+        // up to the limit loses nothing, however many attempts the backoff made meanwhile.
+        let give_up_after = chrono::Duration::from_std(self.config().outbox_give_up_after)
+            .unwrap_or(chrono::Duration::MAX);
+        let gives_up = permanent || now - row.created_at >= give_up_after;
         // The reason only: never the body, which holds the link.
         tracing::warn!(email = id, kind = %row.kind, attempts, permanent, gives_up, reason = %reason, "email delivery failed");
         if gives_up {
@@ -237,22 +241,25 @@ impl Core {
                 now,
             )
             .await?;
+            tx.commit().await?;
+            Ok(FailedAttempt::GaveUp)
         } else {
-            let retry_at = now
-                + chrono::Duration::from_std(backoff(attempts.max(0) as u32))
-                    .map_err(|e| CoreError::Internal(e.to_string()))?;
+            let retry_at = crate::clock::truncate(
+                now + chrono::Duration::from_std(backoff(attempts.max(0) as u32))
+                    .map_err(|e| CoreError::Internal(e.to_string()))?,
+            );
             let mut sql = Sql::new("UPDATE email_outbox SET status = 'queued', attempts = ");
             sql.bind(attempts)
                 .push(", last_error = ")
                 .bind(reason)
                 .push(", next_attempt_at = ")
-                .bind(crate::clock::truncate(retry_at))
+                .bind(retry_at)
                 .push(", locked_by = NULL, locked_until = NULL WHERE id = ")
                 .bind(id);
             sql.execute(&tx).await?;
+            tx.commit().await?;
+            Ok(FailedAttempt::WillRetry { at: retry_at })
         }
-        tx.commit().await?;
-        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Email delivery for Orgdesk: drains the core's email outbox into an SMTP server (lettre's
-//! pooled async transport) or, when none is configured, into the dev mailbox directory.
+//! async SMTP client on pooled `TCP_NODELAY` connections) or, when none is configured, into
+//! the dev mailbox directory.
 //!
 //! ```text
 //! admin reset ──(one transaction)──▶ outbox row ──▶ OutboxWorker ──▶ Mailer ─┬─▶ SMTP server
@@ -25,8 +26,9 @@
 //!
 //! # Delivery guarantees
 //!
-//! Every message is sent at least once: a failed send is retried with the core's backoff, a
-//! crashed worker's claims come back after the lease. 5xx answers and invalid recipient
+//! Every message is sent at least once: a failed send is retried with the core's backoff for
+//! as long as `CoreConfig::outbox_give_up_after` (a day), however long an outage lasts within
+//! it; a crashed worker's claims come back after the lease. 5xx answers and invalid recipient
 //! addresses fail the message at once; connection trouble, timeouts and 4xx answers are
 //! retried. Log lines carry outbox ids, recipient domains and errors — never message bodies,
 //! which hold reset links.

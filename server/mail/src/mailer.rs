@@ -10,18 +10,18 @@ use crate::smtp::SmtpMailer;
 /// Sends one message the configured way.
 #[derive(Debug)]
 pub enum Mailer {
-    Smtp(SmtpMailer),
+    Smtp(Box<SmtpMailer>),
     DevMailbox(DevMailbox),
 }
 
 impl Mailer {
     pub fn from_config(config: &MailConfig) -> Result<Mailer, MailError> {
         Ok(match &config.delivery {
-            Delivery::Smtp(settings) => Mailer::Smtp(SmtpMailer::new(
+            Delivery::Smtp(settings) => Mailer::Smtp(Box::new(SmtpMailer::new(
                 settings.clone(),
                 config.from.clone(),
                 config.worker.concurrency,
-            )?),
+            )?)),
             Delivery::DevMailbox(dir) => Mailer::DevMailbox(DevMailbox::new(dir.clone())),
         })
     }
@@ -38,6 +38,13 @@ impl Mailer {
                 }
                 mailbox.deliver(email).await.map(|_| ())
             }
+        }
+    }
+
+    /// Lets go of connections unused for a while (called when the outbox is idle).
+    pub async fn close_stale_connections(&self) {
+        if let Mailer::Smtp(smtp) = self {
+            smtp.close_stale().await;
         }
     }
 

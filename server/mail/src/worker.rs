@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use orgdesk_core::{Core, OutboundEmail};
+use orgdesk_core::{Core, FailedAttempt, OutboundEmail};
 use sea_orm::DbBackend;
 use tokio::sync::{Notify, Semaphore};
 use tracing::{debug, error, info, warn};
@@ -26,7 +26,7 @@ pub struct DeliveryPass {
     pub delivered: usize,
     /// Failed this time; the core will offer them again after a backoff.
     pub will_retry: usize,
-    /// Failed for good: a permanent error, or the last allowed attempt.
+    /// Failed for good: a permanent error, or still failing long after it was queued.
     pub gave_up: usize,
     /// The send happened (or failed) but the result could not be written to the outbox; the
     /// message comes back when its lease ends.
@@ -152,6 +152,7 @@ impl OutboxWorker {
                 }
             };
             if pause {
+                self.mailer.close_stale_connections().await;
                 // Back off while the database is unreachable, up to 30 s.
                 let sleep_for = self
                     .settings
@@ -189,16 +190,15 @@ impl OutboxWorker {
         if batch.is_empty() {
             return Ok(pass);
         }
-        let max_attempts = self.core.config().outbox_max_attempts;
         let pass = futures::stream::iter(batch)
-            .map(|email| self.deliver_one(email, max_attempts))
+            .map(|email| self.deliver_one(email))
             .buffer_unordered(self.settings.concurrency.max(1))
             .fold(pass, |pass, outcome| async move { pass.add(outcome) })
             .await;
         Ok(pass)
     }
 
-    async fn deliver_one(&self, email: OutboundEmail, max_attempts: u32) -> Outcome {
+    async fn deliver_one(&self, email: OutboundEmail) -> Outcome {
         let id = email.id;
         let attempt = email.attempts.saturating_add(1);
         // Never the body or subject: they carry reset links. The domain is enough to spot a
@@ -219,15 +219,14 @@ impl OutboxWorker {
                 }
             },
             Err(failure) => {
-                let gives_up = failure.permanent || attempt >= max_attempts;
                 // The core logs the failure (with this reason, hints included) as it records it.
-                debug!(worker = %self.worker_id, id, domain, attempt, gives_up, reason = %failure.reason, "email not delivered");
+                debug!(worker = %self.worker_id, id, domain, attempt, permanent = failure.permanent, reason = %failure.reason, "email not delivered");
                 let recorded =
                     self.core
                         .outbox_attempt_failed(id, &failure.reason, failure.permanent);
                 match self.record(recorded).await {
-                    Ok(()) if gives_up => Outcome::GaveUp,
-                    Ok(()) => Outcome::WillRetry,
+                    Ok(FailedAttempt::WillRetry { .. }) => Outcome::WillRetry,
+                    Ok(FailedAttempt::GaveUp | FailedAttempt::AlreadySettled) => Outcome::GaveUp,
                     Err(e) => {
                         warn!(worker = %self.worker_id, id, domain, attempt, reason = %failure.reason, "email not delivered");
                         error!(worker = %self.worker_id, id, error = ?e, "the failed delivery could not be recorded; the message returns when its lease ends");

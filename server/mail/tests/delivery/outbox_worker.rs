@@ -129,12 +129,15 @@ async fn smtp_down_for_a_while_then_back_delivers_every_message_exactly_once() {
         );
     }
 
-    // Still down on the second try.
-    t.advance(Duration::from_secs(10 * 60));
-    assert_eq!(worker.deliver_due().await.unwrap().will_retry, 5);
+    // Still down, for three hours: retried every ten minutes or so (the backoff's cap), far
+    // more attempts than any fixed limit would allow, and nothing is given up on.
+    for _ in 0..16 {
+        t.advance(Duration::from_secs(11 * 60));
+        assert_eq!(worker.deliver_due().await.unwrap().will_retry, 5);
+    }
 
     sink.come_back().await;
-    t.advance(Duration::from_secs(10 * 60));
+    t.advance(Duration::from_secs(11 * 60));
     let recovered = worker.deliver_due().await.unwrap();
     assert_eq!(
         recovered,
@@ -159,8 +162,8 @@ async fn smtp_down_for_a_while_then_back_delivers_every_message_exactly_once() {
     let rows = t.outbox().await;
     assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
     assert!(
-        rows[1..].iter().all(|r| r.attempts == 3),
-        "two failed attempts and the one that worked: {rows:?}"
+        rows[1..].iter().all(|r| r.attempts == 18),
+        "17 failed attempts and the one that worked: {rows:?}"
     );
     let activity = t
         .core
@@ -171,7 +174,7 @@ async fn smtp_down_for_a_while_then_back_delivers_every_message_exactly_once() {
         .iter()
         .find(|a| a.kind == ActivityKind::EmailSent)
         .expect("an EmailSent activity");
-    assert!(sent.details.contains("attempt 3"), "{sent:?}");
+    assert!(sent.details.contains("attempt 18"), "{sent:?}");
 }
 
 #[tokio::test]
@@ -235,9 +238,9 @@ async fn a_rejected_recipient_is_marked_failed_with_the_servers_reason() {
 }
 
 #[tokio::test]
-async fn after_the_last_allowed_attempt_a_message_is_marked_failed() {
+async fn a_message_still_undeliverable_when_the_give_up_time_comes_is_marked_failed() {
     let t = TestCore::sqlite_with(orgdesk_core::CoreConfig {
-        outbox_max_attempts: 2,
+        outbox_give_up_after: Duration::from_secs(60 * 60),
         ..core_config()
     })
     .await;
@@ -247,12 +250,17 @@ async fn after_the_last_allowed_attempt_a_message_is_marked_failed() {
     t.reset(&[&members[0]]).await;
     let worker = t.worker(smtp_config(sink.port()), "w1");
 
-    assert_eq!(worker.deliver_due().await.unwrap().will_retry, 1);
-    t.advance(Duration::from_secs(10 * 60));
+    // Retried (backoff caps at ten minutes) for as long as the hour lasts…
+    for _ in 0..5 {
+        assert_eq!(worker.deliver_due().await.unwrap().will_retry, 1);
+        t.advance(Duration::from_secs(11 * 60));
+    }
+    // …and given up on once it has passed.
+    t.advance(Duration::from_secs(5 * 60));
     assert_eq!(worker.deliver_due().await.unwrap().gave_up, 1);
 
     let row = &t.outbox().await[0];
-    assert_eq!((row.status.as_str(), row.attempts), ("failed", 2));
+    assert_eq!((row.status.as_str(), row.attempts), ("failed", 6));
     let activity = t
         .core
         .user_activity(&t.admin, members[0].id, 20)
