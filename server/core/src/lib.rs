@@ -62,6 +62,9 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     config: Arc<CoreConfig>,
     passwords: Arc<Passwords>,
+    /// Signalled after a commit that queued email, so this process's idle outbox worker
+    /// sends it now instead of at its next poll (other instances still poll).
+    emails_queued: Arc<tokio::sync::Notify>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -154,6 +157,7 @@ impl Core {
             clock,
             config: Arc::new(config),
             passwords,
+            emails_queued: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -164,6 +168,16 @@ impl Core {
 
     pub(crate) fn passwords(&self) -> &Passwords {
         &self.passwords
+    }
+
+    /// Notified after every operation that queued email has committed: the outbox worker
+    /// waits on it between polls.
+    pub fn emails_queued_signal(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.emails_queued)
+    }
+
+    fn wake_outbox(&self) {
+        self.emails_queued.notify_one();
     }
 
     // --- sign-in and sessions -------------------------------------------------------------
@@ -194,7 +208,9 @@ impl Core {
         targets: &[UserId],
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
-        self.admin_reset_passwords_impl(actor, targets, ip).await
+        self.admin_reset_passwords_impl(actor, targets, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
     /// "Select all N matching": the server re-evaluates the filter.
     pub async fn admin_reset_matching(
@@ -203,7 +219,9 @@ impl Core {
         filter: &UserFilter,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
-        self.admin_reset_matching_impl(actor, filter, ip).await
+        self.admin_reset_matching_impl(actor, filter, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
     /// Resend Email from the row menu or the sidebar: a new link, the old one dead.
     pub async fn admin_resend_reset_email(
@@ -212,7 +230,9 @@ impl Core {
         user: UserId,
         ip: Option<&str>,
     ) -> CoreResult<()> {
-        self.admin_resend_reset_email_impl(actor, user, ip).await
+        self.admin_resend_reset_email_impl(actor, user, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
 
     // --- the user's way back in -------------------------------------------------------------
@@ -220,16 +240,22 @@ impl Core {
     /// Resend Email from the sign-in prompt. Always `Ok` (unless rate-limited), whether or not
     /// the email has an account or a pending reset.
     pub async fn resend_reset_email(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
-        self.resend_reset_email_impl(email, ip).await
+        self.resend_reset_email_impl(email, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
     /// Resend Email from an expired link's page: a new link of the same purpose.
     pub async fn resend_from_link(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
-        self.resend_from_link_impl(token, ip).await
+        self.resend_from_link_impl(token, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
     /// Forgot your password?: the current password keeps working. Always `Ok` (unless
     /// rate-limited), whether or not the email exists.
     pub async fn request_forgot_password(&self, email: &str, ip: Option<&str>) -> CoreResult<()> {
-        self.request_forgot_password_impl(email, ip).await
+        self.request_forgot_password_impl(email, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
     pub async fn inspect_link(&self, token: &str) -> CoreResult<LinkState> {
         self.inspect_link_impl(token).await
@@ -240,7 +266,9 @@ impl Core {
         new_password: &str,
         ip: Option<&str>,
     ) -> CoreResult<()> {
-        self.complete_reset_impl(token, new_password, ip).await
+        self.complete_reset_impl(token, new_password, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
     }
 
     // --- the console's reads ------------------------------------------------------------------

@@ -56,7 +56,6 @@ enum Outcome {
 ///
 /// ```ignore
 /// let worker = OutboxWorker::new(core.clone(), mail_config, format!("{hostname}-{pid}"))?;
-/// let wake = worker.wake_handle(); // call wake.notify_one() after enqueueing email
 /// let handle = tokio::spawn(worker.run_until(shutdown_signal));
 /// ```
 pub struct OutboxWorker {
@@ -64,6 +63,8 @@ pub struct OutboxWorker {
     mailer: Mailer,
     worker_id: String,
     settings: WorkerSettings,
+    /// The core's "emails queued" signal: ends the idle sleep as soon as this process
+    /// queues email, so a reset email goes out without waiting for the next poll.
     wake: Arc<Notify>,
     /// How many results are written to the outbox at once. SQLite has a single writer and
     /// makes the others sleep-and-retry on its busy handler, so there the worker queues its
@@ -96,25 +97,13 @@ impl OutboxWorker {
             _ => settings.concurrency.max(1),
         };
         Ok(OutboxWorker {
+            wake: core.emails_queued_signal(),
             core,
             mailer,
             worker_id,
             settings,
-            wake: Arc::new(Notify::new()),
             recording: Semaphore::new(writers),
         })
-    }
-
-    /// Share one `Notify` with the code that enqueues email (instead of [`Self::wake_handle`]).
-    pub fn with_wake_handle(mut self, wake: Arc<Notify>) -> OutboxWorker {
-        self.wake = wake;
-        self
-    }
-
-    /// `notify_one()` on this handle ends the worker's idle sleep at once, so a reset email
-    /// goes out without waiting for the next poll. Waking a busy worker is harmless.
-    pub fn wake_handle(&self) -> Arc<Notify> {
-        Arc::clone(&self.wake)
     }
 
     pub fn mailer(&self) -> &Mailer {
