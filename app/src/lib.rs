@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod query_string;
 pub mod routes;
 
 pub use routes::App;

@@ -42,7 +42,7 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
             // The prompt lives in the URL so it also shows after a plain form post.
             leptos_axum::redirect(&format!(
                 "/sign-in?prompt=reset&email={}",
-                urlencode(&email)
+                crate::query_string::encode_value(&email)
             ));
             Ok(SignInResult::ResetRequired { email })
         }
@@ -65,16 +65,4 @@ pub async fn sign_out() -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Actor>, ApiError> {
     super::ssr::current_actor().await
-}
-
-#[cfg(feature = "ssr")]
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

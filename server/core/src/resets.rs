@@ -335,19 +335,12 @@ impl Core {
         ip: Option<&str>,
     ) -> CoreResult<()> {
         let now = self.now();
-        let email = normalize_email(email);
         let ip = clean_ip(ip);
-        self.limit_email_and_ip("resend", &email, ip.as_deref(), now)
-            .await?;
-        if email.is_empty() || email.len() > MAX_EMAIL_LEN {
-            return Ok(());
-        }
-        let pending = user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .filter(user::Column::Status.eq(UserStatus::ResetPending.as_str()))
-            .all(self.db())
-            .await?;
-        for candidate in pending {
+        let pending = user::Column::Status.eq(UserStatus::ResetPending.as_str());
+        for candidate in self
+            .accounts_for_public_request("resend", email, ip.as_deref(), pending, now)
+            .await?
+        {
             self.user_resend(
                 candidate.org_id,
                 candidate.id,
@@ -358,6 +351,29 @@ impl Core {
             .await?;
         }
         Ok(())
+    }
+
+    /// The accounts (one per organization) behind an email typed into a public page, once
+    /// the rate limits allow the request. Anything unusable finds none: the page answers the
+    /// same either way, so it never tells which emails have accounts.
+    async fn accounts_for_public_request(
+        &self,
+        action: &str,
+        email: &str,
+        ip: Option<&str>,
+        condition: impl sea_orm::sea_query::IntoCondition,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Vec<user::Model>> {
+        let email = normalize_email(email);
+        self.limit_email_and_ip(action, &email, ip, now).await?;
+        if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+            return Ok(Vec::new());
+        }
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(condition)
+            .all(self.db())
+            .await?)
     }
 
     /// A new admin-reset link for a user whose reset is (still) pending.
@@ -471,19 +487,12 @@ impl Core {
         ip: Option<&str>,
     ) -> CoreResult<()> {
         let now = self.now();
-        let email = normalize_email(email);
         let ip = clean_ip(ip);
-        self.limit_email_and_ip("forgot", &email, ip.as_deref(), now)
-            .await?;
-        if email.is_empty() || email.len() > MAX_EMAIL_LEN {
-            return Ok(());
-        }
-        let candidates = user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .filter(user::Column::Status.ne(UserStatus::Suspended.as_str()))
-            .all(self.db())
-            .await?;
-        for candidate in candidates {
+        let not_suspended = user::Column::Status.ne(UserStatus::Suspended.as_str());
+        for candidate in self
+            .accounts_for_public_request("forgot", email, ip.as_deref(), not_suspended, now)
+            .await?
+        {
             self.forgot_link(
                 candidate.org_id,
                 candidate.id,

@@ -89,21 +89,10 @@ pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) 
     }
     let qs = parts
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", js_free_urlencode(&v)))
+        .map(|(k, v)| format!("{k}={}", crate::query_string::encode_value(&v)))
         .collect::<Vec<_>>()
         .join("&");
     format!("/users?{qs}")
-}
-
-fn js_free_urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// What the confirmation dialog is about to do.
