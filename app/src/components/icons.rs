@@ -21,6 +21,7 @@ pub enum Icon {
     EyeOff,
     Info,
     Laptop,
+    SignOut,
 }
 
 #[component]
@@ -58,6 +59,7 @@ pub fn Svg(icon: Icon, #[prop(optional, into)] class: Option<&'static str>) -> i
         .into_any(),
         Icon::Info => view! { <circle cx="8" cy="8" r="6.5"/><path d="M8 7v4.5M8 4.75V5"/> }.into_any(),
         Icon::Laptop => view! { <rect x="3" y="3" width="10" height="7" rx="1"/><path d="M1 13h14"/> }.into_any(),
+        Icon::SignOut => view! { <path d="M6 2.5H3.5a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1H6M10.5 11 13.5 8l-3-3M13.5 8H6"/> }.into_any(),
     };
     view! {
         <svg

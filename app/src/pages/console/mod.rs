@@ -80,7 +80,9 @@ fn Shell(actor: Actor) -> impl IntoView {
                         </div>
                     </div>
                     <ActionForm action=sign_out>
-                        <button type="submit" class="btn btn--ghost btn--sm">"Sign out"</button>
+                        <button type="submit" class="btn btn--ghost btn--sm">
+                            <Svg icon=Icon::SignOut class="nav__icon"/><span class="nav__label">"Sign out"</span>
+                        </button>
                     </ActionForm>
                 </div>
             </nav>
