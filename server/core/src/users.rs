@@ -37,7 +37,7 @@ pub(crate) fn filter_condition(
                 "The search text is too long (at most {MAX_SEARCH_LEN} characters)."
             )));
         }
-        condition = condition.add(search_condition(backend, &like_pattern(search)));
+        condition = condition.add(search_condition(backend, search));
     }
     if let Some(status) = filter.status {
         condition = condition.add(user::Column::Status.eq(status.as_str()));
@@ -48,19 +48,29 @@ pub(crate) fn filter_condition(
     Ok(condition)
 }
 
-/// Name or email matches `pattern` (lower-cased; emails are stored lower-cased).
-fn search_condition(backend: DbBackend, pattern: &str) -> Condition {
+/// Name or email contains `search`, ignoring case (emails are stored lower-cased).
+fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
+    // SQLite: from three characters on, the trigram index (migration 5) finds the ids; a
+    // quoted FTS5 phrase is taken literally (only `"` needs doubling).
+    if backend == DbBackend::Sqlite && search.chars().count() >= 3 {
+        let phrase = format!("\"{}\"", search.replace('"', "\"\""));
+        return Condition::all().add(Expr::cust_with_values(
+            r#""users"."id" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
+            [phrase],
+        ));
+    }
+    let pattern = like_pattern(search);
     let name = match backend {
-        // SQLite's LIKE already ignores ASCII case (and LOWER() only folds ASCII), so the
-        // function call per row is saved: a search scans the organization's users.
+        // SQLite's LIKE already ignores ASCII case (and LOWER() only folds ASCII).
         DbBackend::Sqlite => Expr::col(user::Column::Name),
+        // `lower(name)` and `email` carry pg_trgm indexes (migration 5).
         _ => Expr::expr(Func::lower(Expr::col(user::Column::Name))),
     };
     Condition::any()
-        .add(name.like(LikeExpr::new(pattern).escape('\\')))
-        .add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern).escape('\\')))
+        .add(name.like(LikeExpr::new(&pattern).escape('\\')))
+        .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
 }
 
 pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {

@@ -1,7 +1,7 @@
 //! The console's reads: the Users Table, the profile sidebar, the Activity page, Settings.
 
 use orgdesk_core::types::{
-    ActivityFilter, ActivityKind, Role, UserFilter, UserQuery, UserSort, UserStatus,
+    ActivityFilter, ActivityKind, Actor, Role, UserFilter, UserQuery, UserSort, UserStatus,
 };
 use orgdesk_core::CoreError;
 
@@ -10,6 +10,7 @@ use crate::on_both_databases;
 
 on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
+    search_follows_renames_new_users_and_quotes,
     the_sidebar_shows_details_assets_and_activity,
     the_activity_page_filters_and_pages,
     link_lifetimes_are_settings,
@@ -189,6 +190,45 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
         .await
         .unwrap();
     assert_eq!((zero.per_page, zero.page, zero.users.len()), (1, 1, 1));
+}
+
+/// Search is served by a trigram index on SQLite (and pg_trgm on PostgreSQL): it must see
+/// every change to names and emails, and treat the text as text.
+async fn search_follows_renames_new_users_and_quotes(h: Harness) {
+    let demo = h.demo().await;
+    let total = |search: &str| search_total(&h, &demo.admin, search.to_owned());
+    let member = &demo.members[0];
+    h.exec(&format!(
+        "UPDATE users SET name = 'Quentin \"Q\" Zebulon-Marsh' WHERE id = {}",
+        member.id
+    ))
+    .await;
+    assert_eq!(total("zebulon").await, 1, "a new name is found");
+    assert_eq!(total("ZEBULON-marsh").await, 1, "whatever the case");
+    assert_eq!(total("\"Q\"").await, 1, "quotes are text, not query syntax");
+    assert_eq!(total("on-Ma").await, 1, "any part of it");
+    assert_eq!(total("Ze").await, 1, "two letters still search");
+    assert_eq!(
+        total(&member.name).await,
+        0,
+        "the old name is gone from the index"
+    );
+
+    // Users added later (the bulk seeding path inserts many rows at once) are found too.
+    h.core.seed_bulk_users(demo.admin.org_id, 30).await.unwrap();
+    assert_eq!(total("@bulk.test").await, 30);
+    assert_eq!(total("AND OR NOT *").await, 0, "operators are literal");
+}
+
+async fn search_total(h: &Harness, admin: &Actor, search: String) -> u64 {
+    let query = UserQuery {
+        filter: UserFilter {
+            search: Some(search),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    h.core.list_users(admin, &query).await.unwrap().total
 }
 
 async fn the_sidebar_shows_details_assets_and_activity(h: Harness) {
