@@ -15,6 +15,7 @@ pub const ENV_SMTP_TLS: &str = "ORGDESK_SMTP_TLS";
 pub const ENV_SMTP_USERNAME: &str = "ORGDESK_SMTP_USERNAME";
 pub const ENV_SMTP_PASSWORD: &str = "ORGDESK_SMTP_PASSWORD";
 pub const ENV_SMTP_MAX_CONNECTIONS: &str = "ORGDESK_SMTP_MAX_CONNECTIONS";
+pub const ENV_SMTP_CA_FILE: &str = "ORGDESK_SMTP_CA_FILE";
 pub const ENV_MAIL_FROM: &str = "ORGDESK_MAIL_FROM";
 pub const ENV_DEV_MAILBOX_DIR: &str = "ORGDESK_DEV_MAILBOX_DIR";
 
@@ -93,6 +94,8 @@ pub struct SmtpSettings {
     pub credentials: Option<(String, String)>,
     /// The longest one message may take, connecting included.
     pub timeout: Duration,
+    /// PEM certificates trusted besides the system's roots (an internal relay's own CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SmtpSettings {
@@ -104,6 +107,7 @@ impl SmtpSettings {
             tls: TlsMode::None,
             credentials: None,
             timeout: Duration::from_secs(30),
+            ca_file: None,
         }
     }
     /// `host:port`, as shown in log lines and hints.
@@ -125,6 +129,7 @@ impl fmt::Debug for SmtpSettings {
             .field("tls", &self.tls)
             .field("username", &self.credentials.as_ref().map(|(user, _)| user))
             .field("timeout", &self.timeout)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -198,6 +203,7 @@ impl MailConfig {
                     ENV_SMTP_USERNAME,
                     ENV_SMTP_PASSWORD,
                     ENV_SMTP_MAX_CONNECTIONS,
+                    ENV_SMTP_CA_FILE,
                 ] {
                     if var(name).is_some() {
                         return Err(MailError::InvalidSetting {
@@ -264,12 +270,22 @@ impl MailConfig {
                         })
                     }
                 };
+                let ca_file = var(ENV_SMTP_CA_FILE).map(PathBuf::from);
+                if ca_file.is_some() && tls == TlsMode::None {
+                    return Err(MailError::InvalidSetting {
+                        var: ENV_SMTP_CA_FILE,
+                        problem: format!(
+                            "a CA file only matters with TLS, but {ENV_SMTP_TLS} is none; set it to starttls or tls, or unset {ENV_SMTP_CA_FILE}"
+                        ),
+                    });
+                }
                 Delivery::Smtp(SmtpSettings {
                     host,
                     port,
                     tls,
                     credentials,
                     timeout: Duration::from_secs(30),
+                    ca_file,
                 })
             }
         };
@@ -395,6 +411,7 @@ mod tests {
             (ENV_SMTP_USERNAME, "bot"),
             (ENV_SMTP_PASSWORD, "s3cret"),
             (ENV_SMTP_MAX_CONNECTIONS, "8"),
+            (ENV_SMTP_CA_FILE, "/etc/acme/relay-ca.pem"),
             (ENV_MAIL_FROM, "Acme IT <it@acme.test>"),
         ])
         .unwrap();
@@ -403,6 +420,10 @@ mod tests {
         };
         assert_eq!((s.port, s.tls), (2525, TlsMode::Tls));
         assert_eq!(s.credentials, Some(("bot".into(), "s3cret".into())));
+        assert_eq!(
+            s.ca_file.as_deref(),
+            Some("/etc/acme/relay-ca.pem".as_ref())
+        );
         assert_eq!(c.from.email.to_string(), "it@acme.test");
         assert_eq!((c.worker.concurrency, c.worker.batch_size), (8, 64));
         assert!(
@@ -465,6 +486,14 @@ mod tests {
             (
                 &[(ENV_SMTP_HOST, "h"), (ENV_SMTP_MAX_CONNECTIONS, "0")],
                 "ORGDESK_SMTP_MAX_CONNECTIONS: \"0\" is not a number of connections (1-1024)",
+            ),
+            (
+                &[
+                    (ENV_SMTP_HOST, "h"),
+                    (ENV_SMTP_TLS, "none"),
+                    (ENV_SMTP_CA_FILE, "/ca.pem"),
+                ],
+                "ORGDESK_SMTP_CA_FILE: a CA file only matters with TLS",
             ),
         ];
         for (vars, expected) in cases {

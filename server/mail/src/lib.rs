@@ -18,6 +18,7 @@
 //! | `ORGDESK_SMTP_USERNAME` | Username for SMTP AUTH; set together with the password. | unset (no auth) |
 //! | `ORGDESK_SMTP_PASSWORD` | Password for SMTP AUTH. Never logged. | unset |
 //! | `ORGDESK_SMTP_MAX_CONNECTIONS` | Messages sent at once, each on its own pooled connection (1-1024). Keep it under the server's per-client limit (Postfix: 50). | 32 |
+//! | `ORGDESK_SMTP_CA_FILE` | PEM file of CA certificates trusted besides the system's (an internal relay's own CA). Only with `starttls` or `tls`. | unset |
 //! | `ORGDESK_MAIL_FROM` | Sender, `Name <address>` or `address`. | `Orgdesk <no-reply@orgdesk.local>` |
 //! | `ORGDESK_DEV_MAILBOX_DIR` | Where the dev mailbox writes messages (only without an SMTP host). | `data/mailbox` |
 //!

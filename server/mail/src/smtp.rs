@@ -10,6 +10,7 @@
 use std::error::Error as _;
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -18,17 +19,20 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::Message;
 use orgdesk_core::OutboundEmail;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
-use crate::config::{SmtpSettings, TlsMode};
+use crate::config::{SmtpSettings, TlsMode, ENV_SMTP_CA_FILE};
 use crate::error::{MailError, SendFailure};
 
 /// A pooled connection idle for longer than this is checked with NOOP before it is reused
@@ -84,20 +88,31 @@ impl SmtpMailer {
             server: settings.server(),
             reason,
         };
+        let extra_roots = match &settings.ca_file {
+            Some(path) => Some(read_ca_file(path)?),
+            None => None,
+        };
         let encryption = match settings.tls {
             TlsMode::None => Encryption::None,
-            TlsMode::StartTls => Encryption::StartTls(
-                TlsParameters::new(settings.host.clone())
-                    .map_err(|e| setup_error(describe_error(&e)))?,
-            ),
+            TlsMode::StartTls => {
+                let mut parameters = TlsParameters::builder(settings.host.clone());
+                if let Some(pem) = &extra_roots {
+                    let certificate =
+                        Certificate::from_pem(pem).map_err(|e| setup_error(describe_error(&e)))?;
+                    parameters = parameters.add_root_certificate(certificate);
+                }
+                Encryption::StartTls(
+                    parameters
+                        .build()
+                        .map_err(|e| setup_error(describe_error(&e)))?,
+                )
+            }
             TlsMode::Tls => {
                 let name = ServerName::try_from(settings.host.clone()).map_err(|e| {
                     setup_error(format!("\"{}\" is not a host name: {e}", settings.host))
                 })?;
-                Encryption::Implicit(
-                    TlsConnector::from(client_config().map_err(setup_error)?),
-                    name,
-                )
+                let config = client_config(extra_roots.as_deref()).map_err(setup_error)?;
+                Encryption::Implicit(TlsConnector::from(config), name)
             }
         };
         Ok(SmtpMailer {
@@ -254,11 +269,17 @@ async fn quit(mut connection: AsyncSmtpConnection) {
 }
 
 /// TLS for implicit-TLS servers, trusting the system's root certificates (as lettre does
-/// for STARTTLS).
-fn client_config() -> Result<Arc<ClientConfig>, String> {
+/// for STARTTLS) and those in `extra_roots` (PEM).
+fn client_config(extra_roots: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(found.certs);
+    if let Some(pem) = extra_roots {
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{ENV_SMTP_CA_FILE} holds no usable PEM certificate: {e}"))?;
+        roots.add_parsable_certificates(certificates);
+    }
     if roots.is_empty() {
         return Err("no trusted root certificates were found on this machine".into());
     }
@@ -269,6 +290,23 @@ fn client_config() -> Result<Arc<ClientConfig>, String> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+/// The PEM bytes of `ORGDESK_SMTP_CA_FILE`, which must hold at least one certificate.
+fn read_ca_file(path: &Path) -> Result<Vec<u8>, MailError> {
+    let invalid = |problem: String| MailError::InvalidSetting {
+        var: ENV_SMTP_CA_FILE,
+        problem,
+    };
+    let pem =
+        std::fs::read(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    match CertificateDer::pem_slice_iter(&pem).next() {
+        Some(Ok(_)) => Ok(pem),
+        _ => Err(invalid(format!(
+            "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ))),
+    }
 }
 
 /// A TLS stream lettre's client can run on.

@@ -1,5 +1,6 @@
-//! The SMTP transport on its own: what a server's answers become, and the hints an operator
-//! gets when the TLS setting doesn't match the server.
+//! The SMTP transport on its own: what a server's answers become, STARTTLS, TLS and AUTH
+//! against a real TLS-speaking server, and the hints an operator gets when the TLS setting
+//! doesn't match the server.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use orgdesk_core::OutboundEmail;
 use orgdesk_mail::{MailConfig, Mailer, SmtpSettings, TlsMode};
 
 use crate::support::mime;
-use crate::support::smtp_sink::SmtpSink;
+use crate::support::smtp_sink::{SinkTls, SmtpSink, TEST_CA_FILE};
 
 fn email(id: i64, to: &str) -> OutboundEmail {
     OutboundEmail {
@@ -195,4 +196,130 @@ async fn plain_smtp_against_a_server_that_waits_for_a_tls_handshake_hints_at_imp
         "{failure}"
     );
     silent.abort();
+}
+
+/// Settings for the sink's TLS modes, trusting the test CA.
+fn tls_settings(host: &str, port: u16, tls: TlsMode) -> SmtpSettings {
+    SmtpSettings {
+        tls,
+        ca_file: Some(TEST_CA_FILE.into()),
+        ..quick(SmtpSettings::plaintext(host, port))
+    }
+}
+
+#[tokio::test]
+async fn starttls_encrypts_the_session_before_authenticating_and_sending() {
+    let sink = SmtpSink::start_with(SinkTls::StartTls).await;
+    sink.require_auth("orgdesk", "s3cret pass");
+    let settings = SmtpSettings {
+        credentials: Some(("orgdesk".into(), "s3cret pass".into())),
+        ..tls_settings("localhost", sink.port(), TlsMode::StartTls)
+    };
+    let mailer = mailer(settings);
+
+    for id in 1..=3 {
+        mailer.send(&email(id, "jane@acme.test")).await.unwrap();
+    }
+
+    let received = sink.wait_for(3, Duration::from_secs(5)).await;
+    assert!(mime::parse(&received[0].data)
+        .part("text/plain")
+        .contains("token=abc"));
+    assert_eq!(sink.encrypted_messages(), 3, "every message went over TLS");
+    assert_eq!(sink.connections(), 1, "one pooled, upgraded connection");
+}
+
+#[tokio::test]
+async fn implicit_tls_delivers_over_an_encrypted_connection() {
+    let sink = SmtpSink::start_with(SinkTls::Implicit).await;
+    let mailer = mailer(tls_settings("127.0.0.1", sink.port(), TlsMode::Tls));
+
+    mailer.send(&email(1, "jane@acme.test")).await.unwrap();
+    mailer.send(&email(2, "john@acme.test")).await.unwrap();
+
+    sink.wait_for(2, Duration::from_secs(5)).await;
+    assert_eq!(sink.encrypted_messages(), 2);
+    assert_eq!(sink.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_certificate_no_trusted_authority_signed_is_refused_with_a_hint() {
+    for (tls, mode) in [
+        (SinkTls::Implicit, TlsMode::Tls),
+        (SinkTls::StartTls, TlsMode::StartTls),
+    ] {
+        let sink = SmtpSink::start_with(tls).await;
+        let settings = SmtpSettings {
+            ca_file: None,
+            ..tls_settings("localhost", sink.port(), mode)
+        };
+
+        let failure = mailer(settings)
+            .send(&email(1, "jane@acme.test"))
+            .await
+            .unwrap_err();
+
+        assert!(!failure.permanent, "an operator can fix it: {failure}");
+        assert!(
+            failure.reason.contains("is not trusted for \"localhost\""),
+            "{mode:?}: {failure}"
+        );
+        assert_eq!(sink.count(), 0);
+    }
+}
+
+#[tokio::test]
+async fn wrong_smtp_credentials_are_a_permanent_failure_with_the_servers_answer() {
+    let sink = SmtpSink::start_with(SinkTls::StartTls).await;
+    sink.require_auth("orgdesk", "right");
+    let settings = SmtpSettings {
+        credentials: Some(("orgdesk".into(), "wrong".into())),
+        ..tls_settings("localhost", sink.port(), TlsMode::StartTls)
+    };
+
+    let failure = mailer(settings)
+        .send(&email(1, "jane@acme.test"))
+        .await
+        .unwrap_err();
+
+    assert!(failure.permanent, "{failure}");
+    assert!(
+        failure.reason.contains("authentication failed"),
+        "{failure}"
+    );
+    assert!(
+        !failure.reason.contains("wrong"),
+        "never the password: {failure}"
+    );
+    assert_eq!(sink.count(), 0);
+}
+
+#[test]
+fn an_unreadable_or_empty_ca_file_is_a_setup_error_naming_the_setting() {
+    let missing = SmtpSettings {
+        ca_file: Some("/nonexistent/ca.pem".into()),
+        ..SmtpSettings::plaintext("localhost", 587)
+    };
+    let error = Mailer::from_config(&MailConfig::smtp(SmtpSettings {
+        tls: TlsMode::StartTls,
+        ..missing
+    }))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("ORGDESK_SMTP_CA_FILE: cannot read /nonexistent/ca.pem"),
+        "{error}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate").unwrap();
+    let error = Mailer::from_config(&MailConfig::smtp(SmtpSettings {
+        tls: TlsMode::Tls,
+        ca_file: Some(empty),
+        ..SmtpSettings::plaintext("localhost", 465)
+    }))
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("holds no PEM certificate"), "{error}");
 }

@@ -1,7 +1,8 @@
 //! A real SMTP server on loopback for the tests and the benchmark: speaks EHLO/HELO, MAIL FROM,
 //! RCPT TO, DATA, RSET, NOOP and QUIT, records what it receives, can reject chosen recipients
 //! with 550, and can go down (stop listening, drop open connections) and come back on the
-//! same port.
+//! same port. Optionally it speaks STARTTLS or TLS from the first byte (with the test CA in
+//! `fixtures/`), and requires AUTH PLAIN.
 #![allow(dead_code)]
 
 use std::collections::HashSet;
@@ -10,10 +11,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use base64::Engine as _;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::{self, ServerConfig};
+use tokio_rustls::TlsAcceptor;
+
+/// The test CA that signed the sink's certificate (for `localhost` and `127.0.0.1`).
+pub const TEST_CA_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/delivery/fixtures/ca.pem"
+);
+
+/// How the sink encrypts its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkTls {
+    None,
+    /// Offers STARTTLS after EHLO.
+    StartTls,
+    /// TLS from the first byte.
+    Implicit,
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
 /// One message as the sink received it.
 #[derive(Debug, Clone)]
@@ -26,6 +51,11 @@ pub struct ReceivedMessage {
 
 #[derive(Default)]
 struct SinkState {
+    tls: Option<(SinkTls, TlsAcceptor)>,
+    /// AUTH PLAIN with these is required before MAIL.
+    credentials: Mutex<Option<(String, String)>>,
+    /// Sessions that carried a message over TLS.
+    encrypted_messages: AtomicUsize,
     received: Mutex<Vec<ReceivedMessage>>,
     rejected: Mutex<HashSet<String>>,
     arrived: Notify,
@@ -42,13 +72,21 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
-    /// Listens on 127.0.0.1 on a free port.
+    /// Listens on 127.0.0.1 on a free port, in plain text.
     pub async fn start() -> SmtpSink {
+        SmtpSink::start_with(SinkTls::None).await
+    }
+
+    /// Listens on 127.0.0.1 on a free port, encrypting as `tls` says.
+    pub async fn start_with(tls: SinkTls) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the SMTP sink");
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(SinkState::default());
+        let state = Arc::new(SinkState {
+            tls: (tls != SinkTls::None).then(|| (tls, test_acceptor())),
+            ..SinkState::default()
+        });
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
         SmtpSink {
             addr,
@@ -69,6 +107,16 @@ impl SmtpSink {
     /// Messages accepted so far.
     pub fn count(&self) -> usize {
         self.state.counted.load(Ordering::SeqCst)
+    }
+
+    /// Messages that arrived over an encrypted session.
+    pub fn encrypted_messages(&self) -> usize {
+        self.state.encrypted_messages.load(Ordering::SeqCst)
+    }
+
+    /// From now on, MAIL needs AUTH PLAIN with these first.
+    pub fn require_auth(&self, user: &str, password: &str) {
+        *self.state.credentials.lock().unwrap() = Some((user.into(), password.into()));
     }
 
     /// TCP connections accepted so far.
@@ -143,7 +191,16 @@ async fn serve(listener: TcpListener, state: Arc<SinkState>) {
                 if let Ok((stream, _)) = accepted {
                     state.connections.fetch_add(1, Ordering::SeqCst);
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(session(stream, Arc::clone(&state)));
+                    let state = Arc::clone(&state);
+                    connections.spawn(async move {
+                        match &state.tls {
+                            Some((SinkTls::Implicit, acceptor)) => {
+                                let tls = acceptor.accept(stream).await?;
+                                session(Box::new(tls), true, state).await
+                            }
+                            _ => session(Box::new(stream), false, state).await,
+                        }
+                    });
                 }
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -151,56 +208,117 @@ async fn serve(listener: TcpListener, state: Arc<SinkState>) {
     }
 }
 
-async fn session(stream: TcpStream, state: Arc<SinkState>) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    write
+async fn session(
+    stream: Box<dyn Stream>,
+    mut encrypted: bool,
+    state: Arc<SinkState>,
+) -> std::io::Result<()> {
+    let mut stream = BufReader::new(stream);
+    stream
         .write_all(b"220 sink.test ESMTP Orgdesk test sink\r\n")
         .await?;
     let mut mail_from: Option<String> = None;
     let mut rcpt_to: Vec<String> = Vec::new();
+    let mut authenticated = false;
     let mut line = String::new();
     loop {
         line.clear();
-        if read.read_line(&mut line).await? == 0 {
+        if stream.read_line(&mut line).await? == 0 {
             return Ok(());
         }
-        let command = line.trim_end();
+        let command = line.trim_end().to_owned();
         let verb = command
             .split_whitespace()
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        let reply: &[u8] = match verb.as_str() {
-            "EHLO" => b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10485760\r\n",
-            "HELO" => b"250 sink.test\r\n",
-            "MAIL" => {
-                mail_from = Some(address_in(command));
+        let required = state.credentials.lock().unwrap().clone();
+        let offers_starttls = matches!(state.tls, Some((SinkTls::StartTls, _))) && !encrypted;
+        let reply: Vec<u8> = match verb.as_str() {
+            "EHLO" => {
+                let mut reply = String::from("250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n");
+                if offers_starttls {
+                    reply.push_str("250-STARTTLS\r\n");
+                }
+                if required.is_some() {
+                    reply.push_str("250-AUTH PLAIN\r\n");
+                }
+                reply.push_str("250 SIZE 10485760\r\n");
+                reply.into_bytes()
+            }
+            "HELO" => b"250 sink.test\r\n".to_vec(),
+            "STARTTLS" if offers_starttls => {
+                stream.write_all(b"220 2.0.0 go ahead\r\n").await?;
+                let Some((_, acceptor)) = &state.tls else {
+                    unreachable!("offered only with an acceptor")
+                };
+                let tls = acceptor.accept(stream.into_inner()).await?;
+                stream = BufReader::new(Box::new(tls));
+                encrypted = true;
+                (mail_from, authenticated) = (None, false);
                 rcpt_to.clear();
-                b"250 2.1.0 OK\r\n"
+                continue;
+            }
+            "AUTH" => {
+                let mut words = command.split_whitespace().skip(1);
+                let mechanism = words.next().unwrap_or("").to_ascii_uppercase();
+                let initial = words.next().map(str::to_owned);
+                let response = match initial {
+                    Some(response) => response,
+                    None => {
+                        stream.write_all(b"334 \r\n").await?;
+                        let mut answer = String::new();
+                        stream.read_line(&mut answer).await?;
+                        answer.trim_end().to_owned()
+                    }
+                };
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(response)
+                    .unwrap_or_default();
+                let parts: Vec<&[u8]> = decoded.split(|b| *b == 0).collect();
+                let matches = match (&required, parts.as_slice()) {
+                    (Some((user, password)), [_, u, p]) => {
+                        u == &user.as_bytes() && p == &password.as_bytes()
+                    }
+                    _ => false,
+                };
+                if mechanism == "PLAIN" && matches {
+                    authenticated = true;
+                    b"235 2.7.0 authenticated\r\n".to_vec()
+                } else {
+                    b"535 5.7.8 authentication failed\r\n".to_vec()
+                }
+            }
+            "MAIL" if required.is_some() && !authenticated => {
+                b"530 5.7.0 authentication required\r\n".to_vec()
+            }
+            "MAIL" => {
+                mail_from = Some(address_in(&command));
+                rcpt_to.clear();
+                b"250 2.1.0 OK\r\n".to_vec()
             }
             "RCPT" => {
-                let to = address_in(command);
+                let to = address_in(&command);
                 if mail_from.is_none() {
-                    b"503 5.5.1 MAIL first\r\n"
+                    b"503 5.5.1 MAIL first\r\n".to_vec()
                 } else if state
                     .rejected
                     .lock()
                     .unwrap()
                     .contains(&to.to_ascii_lowercase())
                 {
-                    b"550 5.1.1 mailbox unavailable\r\n"
+                    b"550 5.1.1 mailbox unavailable\r\n".to_vec()
                 } else {
                     rcpt_to.push(to);
-                    b"250 2.1.5 OK\r\n"
+                    b"250 2.1.5 OK\r\n".to_vec()
                 }
             }
             "DATA" => {
                 if mail_from.is_none() || rcpt_to.is_empty() {
-                    b"503 5.5.1 RCPT first\r\n"
+                    b"503 5.5.1 RCPT first\r\n".to_vec()
                 } else {
-                    write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-                    let data = read_data(&mut read).await?;
+                    stream.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                    let data = read_data(&mut stream).await?;
                     let message = ReceivedMessage {
                         mail_from: mail_from.take().unwrap_or_default(),
                         rcpt_to: std::mem::take(&mut rcpt_to),
@@ -209,25 +327,46 @@ async fn session(stream: TcpStream, state: Arc<SinkState>) -> std::io::Result<()
                     if !state.count_only.load(Ordering::SeqCst) {
                         state.received.lock().unwrap().push(message);
                     }
+                    if encrypted {
+                        state.encrypted_messages.fetch_add(1, Ordering::SeqCst);
+                    }
                     state.counted.fetch_add(1, Ordering::SeqCst);
                     state.arrived.notify_waiters();
-                    b"250 2.0.0 queued\r\n"
+                    b"250 2.0.0 queued\r\n".to_vec()
                 }
             }
             "RSET" => {
                 mail_from = None;
                 rcpt_to.clear();
-                b"250 2.0.0 OK\r\n"
+                b"250 2.0.0 OK\r\n".to_vec()
             }
-            "NOOP" => b"250 2.0.0 OK\r\n",
+            "NOOP" => b"250 2.0.0 OK\r\n".to_vec(),
             "QUIT" => {
-                write.write_all(b"221 2.0.0 bye\r\n").await?;
+                stream.write_all(b"221 2.0.0 bye\r\n").await?;
                 return Ok(());
             }
-            _ => b"502 5.5.2 command not recognized\r\n",
+            _ => b"502 5.5.2 command not recognized\r\n".to_vec(),
         };
-        write.write_all(reply).await?;
+        stream.write_all(&reply).await?;
     }
+}
+
+/// The sink's side of TLS: the test certificate for `localhost` / `127.0.0.1`.
+fn test_acceptor() -> TlsAcceptor {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/delivery/fixtures");
+    let certificates = CertificateDer::pem_file_iter(format!("{fixtures}/server.pem"))
+        .expect("the test certificate")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("a PEM certificate");
+    let key = PrivateKeyDer::from_pem_file(format!("{fixtures}/server.key")).expect("the test key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .expect("a usable certificate and key");
+    TlsAcceptor::from(Arc::new(config))
 }
 
 async fn read_data<R: AsyncBufReadExt + Unpin>(read: &mut R) -> std::io::Result<String> {
