@@ -51,7 +51,19 @@ pub fn link_state_message(state: &LinkState) -> &'static str {
         LinkState::Expired => "This link has expired.",
         LinkState::Used => "This link has already been used.",
         LinkState::Revoked => "This link is no longer valid: a newer link was sent, or the password was already changed.",
+        LinkState::Cancelled { .. } => "The request was cancelled from the email, so this link can't be used.",
         LinkState::Unknown => "This link isn't valid. Check that you copied the whole link from the email.",
+    }
+}
+
+/// The heading of a page that opened a link it can't use.
+pub fn link_state_title(state: &LinkState) -> &'static str {
+    match state {
+        LinkState::Expired => "This link has expired",
+        LinkState::Used => "This link has already been used",
+        LinkState::Revoked => "This link is no longer valid",
+        LinkState::Cancelled { .. } => "This link no longer works",
+        LinkState::Valid { .. } | LinkState::Unknown => "This link isn't valid",
     }
 }
 

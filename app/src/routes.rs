@@ -10,8 +10,8 @@ use crate::pages::console::{
     activity::ActivityPage, settings::SettingsPage, users::UsersPage, ConsoleLayout,
 };
 use crate::pages::{
-    account::AccountPage, forgot_password::ForgotPasswordPage, not_found::NotFound,
-    reset_password::ResetPasswordPage, sign_in::SignInPage,
+    account::AccountPage, cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage,
+    not_found::NotFound, reset_password::ResetPasswordPage, sign_in::SignInPage,
 };
 
 #[component]
@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token/cancel") view=CancelResetPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>

@@ -57,6 +57,13 @@ export function resetLinkIn(mail: Mail): string {
   return m[0];
 }
 
+/** The "Didn't expect this? Cancel the request" link in an email's plain-text body. */
+export function cancelLinkIn(mail: Mail): string {
+  const m = mail.text.match(/https?:\/\/\S+\/reset-password\/[A-Za-z0-9_-]+\/cancel/);
+  if (!m) throw new Error(`no cancel link in: ${mail.text}`);
+  return m[0];
+}
+
 /** Moves the server's test clock forward. */
 export async function advanceClock(baseURL: string, minutes: number) {
   const ctx = await request.newContext();

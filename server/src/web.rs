@@ -151,7 +151,8 @@ async fn security_headers(req: Request<Body>, next: Next) -> Response {
     res
 }
 
-/// One line per request; reset-link paths are redacted so tokens never reach the logs.
+/// One line per request; reset-link paths (the Reset Password and the cancel page) are
+/// redacted so tokens never reach the logs.
 async fn access_log(req: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
@@ -199,6 +200,10 @@ mod tests {
     fn reset_tokens_never_reach_the_log() {
         assert_eq!(
             redact("/reset-password/abcDEF123"),
+            "/reset-password/[token]"
+        );
+        assert_eq!(
+            redact("/reset-password/abcDEF123/cancel"),
             "/reset-password/[token]"
         );
         assert_eq!(redact("/users"), "/users");

@@ -1,5 +1,5 @@
-//! The user's way back in: the emailed link, the Reset Password page, Resend Email and
-//! Forgot your password?. None of these need a session.
+//! The user's way back in: the emailed link, the Reset Password page, Resend Email,
+//! Forgot your password? and cancelling an unexpected reset. None of these need a session.
 
 use leptos::prelude::*;
 use orgdesk_types::LinkState;
@@ -35,6 +35,21 @@ pub async fn complete_reset(
     core.complete_reset(&token, &password, ip.as_deref())
         .await?;
     leptos_axum::redirect("/sign-in?reset=done");
+    Ok(())
+}
+
+/// "Didn't expect this? Cancel the request", posted by the cancel page's form (hydrated or
+/// not); the browser comes back to that page, which then shows what changed.
+#[server(prefix = "/api", endpoint = "cancel_reset_link")]
+pub async fn cancel_reset_link(token: String) -> Result<(), ApiError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(ApiError::LinkUnusable(LinkState::Unknown));
+    }
+    let core = super::ssr::core()?;
+    let ip = super::ssr::client_ip().await;
+    core.cancel_reset_link(&token, ip.as_deref()).await?;
+    // Core only says Ok for a link it found, so the token is base64url: safe in a header.
+    leptos_axum::redirect(&format!("/reset-password/{token}/cancel"));
     Ok(())
 }
 

@@ -181,6 +181,16 @@ fn SidebarContent(
                 </span>
             </div>
         })}
+        {details.reset_link_cancelled_at.map(|at| view! {
+            <div class="callout" role="note" data-testid="reset-cancelled-callout">
+                <Svg icon=Icon::Warning/>
+                <span>
+                    "Reset pending — " {user.name.clone()} " cancelled the emailed link as unexpected "
+                    <RelativeTime at=at now=now/>
+                    ". Check with them, then use Resend Email to send a new link."
+                </span>
+            </div>
+        })}
         <nav class="tabs" role="tablist" aria-label="Profile sections">
             {SidebarTab::ALL.into_iter().map(|t| {
                 let selected = move || state.tab.get() == t;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth_card;
+pub mod cancel_reset;
 pub mod console;
 pub mod forgot_password;
 pub mod not_found;

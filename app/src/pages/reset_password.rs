@@ -11,8 +11,9 @@ use orgdesk_types::{LinkPurpose, LinkState};
 use crate::api::recovery::{inspect_link, CompleteReset, ResendFromLink};
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
-use crate::error::{link_state_message, ApiError};
+use crate::error::{link_state_message, link_state_title, ApiError};
 use crate::pages::auth_card::AuthCard;
+use crate::pages::cancel_reset::after_cancelling;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
@@ -123,15 +124,15 @@ fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
 #[component]
 fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
     let resend = ServerAction::<ResendFromLink>::new();
-    let title = match state {
-        LinkState::Expired => "This link has expired",
-        LinkState::Used => "This link has already been used",
-        LinkState::Revoked => "This link is no longer valid",
-        _ => "This link isn't valid",
-    };
     let can_resend = matches!(state, LinkState::Expired | LinkState::Revoked);
+    // Cancelled from the email: no Resend Email here, the user said the reset was unexpected.
+    let cancelled = match &state {
+        LinkState::Cancelled { org_name, purpose } => Some(after_cancelling(*purpose, org_name)),
+        _ => None,
+    };
     view! {
-        <AuthCard title=title.to_string() subtitle=link_state_message(&state).to_string()>
+        <AuthCard title=link_state_title(&state).to_string() subtitle=link_state_message(&state).to_string()>
+            {cancelled.map(|text| view! { <p class="muted card__note">{text}</p> })}
             {can_resend.then(|| view! {
                 <p class="muted">"We can email you a new link; it replaces this one."</p>
                 <ActionForm action=resend attr:class="form">

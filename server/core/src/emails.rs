@@ -1,5 +1,7 @@
 //! The emails Orgdesk sends, as plain text and HTML. Every interpolated value is
 //! HTML-escaped in the HTML part. Subjects say what happened and for which organization.
+//! Emails with a reset link also carry "Didn't expect this? Cancel the request", which opens
+//! a page that asks first (mail scanners fetch links, so following one changes nothing).
 
 use chrono::{DateTime, Utc};
 
@@ -87,6 +89,8 @@ pub struct AdminResetEmail<'a> {
     pub user_name: &'a str,
     pub requested_by: RequestedBy<'a>,
     pub link: &'a str,
+    /// Opens the page where the user can cancel the request.
+    pub cancel_link: &'a str,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -115,8 +119,9 @@ pub fn admin_reset(e: &AdminResetEmail<'_>) -> RenderedEmail {
     text.push_str(&format!(
         "Choose a new password here:\n{}\n\nThis link can be used once and expires {expiry}. If it has expired, \
          open it anyway and choose Resend Email, or use Resend Email on the sign-in page.\n\n\
-         Didn't expect this? Contact your {} administrator before using the link.\n",
-        e.link, e.org_name
+         Didn't expect this? Cancel the request: {}\n\
+         The link above then stops working. Your old password still won't work, so contact your {} administrator.\n",
+        e.link, e.cancel_link, e.org_name
     ));
 
     let h = escape_html;
@@ -133,10 +138,12 @@ pub fn admin_reset(e: &AdminResetEmail<'_>) -> RenderedEmail {
          <p>Or paste this link into your browser:<br><a href=\"{link}\">{link}</a></p>\n\
          <p>This link can be used once and expires <strong>{}</strong>. If it has expired, open it anyway and \
          choose Resend Email.</p>\n\
-         <p style=\"color:#555\">Didn't expect this? Contact your {} administrator before using the link.</p>\n",
+         <p style=\"color:#555\">Didn't expect this? <a href=\"{cancel}\">Cancel the request</a>: the link above \
+         then stops working. Your old password still won't work, so contact your {} administrator.</p>\n",
         h(&expiry),
         h(e.org_name),
         link = h(e.link),
+        cancel = h(e.cancel_link),
     ));
     RenderedEmail {
         subject,
@@ -149,6 +156,8 @@ pub struct ForgotPasswordEmail<'a> {
     pub org_name: &'a str,
     pub user_name: &'a str,
     pub link: &'a str,
+    /// Opens the page where the user can cancel the request.
+    pub cancel_link: &'a str,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -160,8 +169,9 @@ pub fn forgot_password(e: &ForgotPasswordEmail<'_>) -> RenderedEmail {
         "Hello {},\n\nSomeone (hopefully you) asked to reset the password of your {} account.\n\n\
          Choose a new password here:\n{}\n\nThis link can be used once and expires {expiry}. \
          Your current password keeps working until you set a new one.\n\n\
-         Didn't ask for this? Ignore this email; nothing changes.\n",
-        e.user_name, e.org_name, e.link
+         Didn't expect this? Cancel the request: {}\n\
+         The link above then stops working. Your current password keeps working either way.\n",
+        e.user_name, e.org_name, e.link, e.cancel_link
     );
     let h = escape_html;
     let body = format!(
@@ -170,11 +180,13 @@ pub fn forgot_password(e: &ForgotPasswordEmail<'_>) -> RenderedEmail {
          <p>Or paste this link into your browser:<br><a href=\"{link}\">{link}</a></p>\n\
          <p>This link can be used once and expires <strong>{}</strong>. Your current password keeps working \
          until you set a new one.</p>\n\
-         <p style=\"color:#555\">Didn't ask for this? Ignore this email; nothing changes.</p>\n",
+         <p style=\"color:#555\">Didn't expect this? <a href=\"{cancel}\">Cancel the request</a>: the link above \
+         then stops working. Your current password keeps working either way.</p>\n",
         h(e.user_name),
         h(e.org_name),
         h(&expiry),
         link = h(e.link),
+        cancel = h(e.cancel_link),
     );
     RenderedEmail {
         subject,
@@ -247,6 +259,7 @@ mod tests {
             user_name: "Jane \"JD\" Doe",
             requested_by: RequestedBy::Admin("Ada Admin"),
             link: "https://x.test/reset-password/abc?x=1&y=2",
+            cancel_link: "https://x.test/reset-password/abc/cancel",
             now: at(21, 28),
             expires_at: at(21, 43),
         });
@@ -266,7 +279,35 @@ mod tests {
         assert!(!email.html.contains("<Corp>"));
         assert!(email
             .html
-            .contains("Contact your Acme &lt;Corp&gt; administrator"));
+            .contains("contact your Acme &lt;Corp&gt; administrator"));
+    }
+
+    #[test]
+    fn the_admin_reset_email_offers_to_cancel_the_request_in_both_parts() {
+        let email = admin_reset(&AdminResetEmail {
+            org_name: "Acme Corp",
+            user_name: "Jane",
+            requested_by: RequestedBy::UserResend { admin: None },
+            link: "https://x.test/reset-password/abc",
+            cancel_link: "https://x.test/reset-password/abc/cancel?a=1&b=2",
+            now: at(10, 0),
+            expires_at: at(10, 15),
+        });
+        assert!(email.text.contains(
+            "Didn't expect this? Cancel the request: https://x.test/reset-password/abc/cancel?a=1&b=2\n"
+        ));
+        assert!(email.text.contains(
+            "Your old password still won't work, so contact your Acme Corp administrator."
+        ));
+        assert!(email.html.contains(
+            "<a href=\"https://x.test/reset-password/abc/cancel?a=1&amp;b=2\">Cancel the request</a>"
+        ));
+        // The link to choose a password comes first: people (and tests) look for it there.
+        for part in [&email.text, &email.html] {
+            let choose = part.find("/reset-password/abc").unwrap_or(usize::MAX);
+            let cancel = part.find("/reset-password/abc/cancel").unwrap_or(0);
+            assert!(choose < cancel, "{part}");
+        }
     }
 
     #[test]
@@ -274,13 +315,34 @@ mod tests {
         let email = forgot_password(&ForgotPasswordEmail {
             org_name: "Acme Corp",
             user_name: "Jane",
-            link: "http://l",
+            link: "http://l/reset-password/t",
+            cancel_link: "http://l/reset-password/t/cancel",
             now: at(10, 0),
             expires_at: at(10, 30),
         });
         assert!(email.text.contains("current password keeps working"));
-        assert!(email.text.contains("Ignore this email"));
         assert!(email.text.contains("in 30 minutes (at 10:30 UTC)"));
+    }
+
+    #[test]
+    fn the_forgot_password_email_offers_to_cancel_the_request_in_both_parts() {
+        let email = forgot_password(&ForgotPasswordEmail {
+            org_name: "Acme Corp",
+            user_name: "Jane",
+            link: "http://l/reset-password/t",
+            cancel_link: "http://l/reset-password/t/cancel",
+            now: at(10, 0),
+            expires_at: at(10, 30),
+        });
+        assert!(email.text.contains(
+            "Didn't expect this? Cancel the request: http://l/reset-password/t/cancel\n"
+        ));
+        assert!(email
+            .text
+            .contains("Your current password keeps working either way."));
+        assert!(email
+            .html
+            .contains("<a href=\"http://l/reset-password/t/cancel\">Cancel the request</a>"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Where things are:
 //! - `resets` — admin resets (one user, a selection, everything matching a filter), Resend
-//!   Email, Forgot your password?, completing a reset; `links` — the reset links themselves;
+//!   Email, Forgot your password?, completing or cancelling a reset; `links` — the reset
+//!   links themselves;
 //! - `auth` — sign-in (and the "reset pending" prompt) and sessions; `passwords` — argon2id
 //!   off the async runtime; `tokens` — 256-bit secrets of which only SHA-256 is stored;
 //! - `users` — the Users Table and the profile sidebar; `activity` — the activity log;
@@ -269,6 +270,13 @@ impl Core {
         self.complete_reset_impl(token, new_password, ip)
             .await
             .inspect(|_| self.wake_outbox())
+    }
+    /// "Didn't expect this? Cancel the request", from the email: the link (and any other open
+    /// link of the user) stops working and the activity log tells the admins. Nothing else
+    /// changes: an admin's reset stands, a forgot-password request leaves the current password
+    /// working. An unknown, used or expired link is refused with why; cancelling twice is `Ok`.
+    pub async fn cancel_reset_link(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
+        self.cancel_reset_link_impl(token, ip).await
     }
 
     // --- the console's reads ------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! Reset links: the emailed URL carries a 256-bit token, the database only its SHA-256.
 //! A link is single use, lives for the organization's configured minutes, and a new link
-//! for a user revokes every older one, so each user has at most one live link.
+//! for a user revokes every older one, so each user has at most one live link. The user can
+//! cancel a live link from its email ("Didn't expect this?"); it is then revoked and marked
+//! cancelled, so the pages can say so.
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::{LinkPurpose, LinkState};
@@ -29,6 +31,12 @@ pub(crate) fn parse_purpose(s: &str) -> Option<LinkPurpose> {
 /// The URL that goes into the email.
 pub(crate) fn url(base: &str, token: &str) -> String {
     format!("{}/reset-password/{token}", base.trim_end_matches('/'))
+}
+
+/// The email's "Didn't expect this? Cancel the request" URL. It opens a page that asks
+/// before anything changes: mail scanners fetch every link in a message.
+pub(crate) fn cancel_url(base: &str, token: &str) -> String {
+    format!("{}/cancel", url(base, token))
 }
 
 /// Revokes every unused, unrevoked link of `user_ids` (one statement per batch).
@@ -104,6 +112,7 @@ pub(crate) enum RawState {
     Live,
     Expired,
     Used,
+    Cancelled,
     Revoked,
 }
 
@@ -122,10 +131,13 @@ pub(crate) async fn find(
     else {
         return Ok(None);
     };
-    // Used wins over revoked (a completed reset revokes the others, not this one), and
-    // both win over expired: the page explains the most useful fact.
+    // Used wins over revoked (a completed reset revokes the others, not this one), cancelled
+    // is the one kind of revoked the user did themselves, and all win over expired: the page
+    // explains the most useful fact.
     let state = if link.used_at.is_some() {
         RawState::Used
+    } else if link.cancelled_at.is_some() {
+        RawState::Cancelled
     } else if link.revoked_at.is_some() {
         RawState::Revoked
     } else if now >= link.expires_at {
@@ -136,34 +148,51 @@ pub(crate) async fn find(
     Ok(Some(FoundLink { link, state }))
 }
 
+/// What the pages may learn about a link found in `state`: who and where for a live link,
+/// the organization and purpose for a cancelled one (so the page can name whom to contact).
+pub(crate) async fn describe(db: &impl ConnectionTrait, found: FoundLink) -> CoreResult<LinkState> {
+    let link = found.link;
+    Ok(match found.state {
+        RawState::Used => LinkState::Used,
+        RawState::Revoked => LinkState::Revoked,
+        RawState::Expired => LinkState::Expired,
+        RawState::Cancelled => {
+            let org = organization::Entity::find_by_id(link.org_id)
+                .one(db)
+                .await?;
+            match (org, parse_purpose(&link.purpose)) {
+                (Some(org), Some(purpose)) => LinkState::Cancelled {
+                    org_name: org.name,
+                    purpose,
+                },
+                _ => LinkState::Unknown,
+            }
+        }
+        RawState::Live => {
+            let user = user::Entity::find_by_id(link.user_id).one(db).await?;
+            let org = organization::Entity::find_by_id(link.org_id)
+                .one(db)
+                .await?;
+            match (user, org, parse_purpose(&link.purpose)) {
+                (Some(user), Some(org), Some(purpose)) => LinkState::Valid {
+                    org_name: org.name,
+                    name: user.name,
+                    email: user.email,
+                    purpose,
+                    expires_at: link.expires_at,
+                },
+                _ => LinkState::Unknown,
+            }
+        }
+    })
+}
+
 impl Core {
     pub(crate) async fn inspect_link_impl(&self, token: &str) -> CoreResult<LinkState> {
         let now = self.now();
-        let Some(found) = find(self.db(), token, now).await? else {
-            return Ok(LinkState::Unknown);
-        };
-        Ok(match found.state {
-            RawState::Used => LinkState::Used,
-            RawState::Revoked => LinkState::Revoked,
-            RawState::Expired => LinkState::Expired,
-            RawState::Live => {
-                let user = user::Entity::find_by_id(found.link.user_id)
-                    .one(self.db())
-                    .await?;
-                let org = organization::Entity::find_by_id(found.link.org_id)
-                    .one(self.db())
-                    .await?;
-                match (user, org, parse_purpose(&found.link.purpose)) {
-                    (Some(user), Some(org), Some(purpose)) => LinkState::Valid {
-                        org_name: org.name,
-                        name: user.name,
-                        email: user.email,
-                        purpose,
-                        expires_at: found.link.expires_at,
-                    },
-                    _ => LinkState::Unknown,
-                }
-            }
-        })
+        match find(self.db(), token, now).await? {
+            Some(found) => describe(self.db(), found).await,
+            None => Ok(LinkState::Unknown),
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! - the admin path (row menu, sidebar, bulk): the current password stops working at once,
 //!   sessions are signed out, a link is emailed; set-based SQL, one transaction per call;
 //! - the user's path: Resend Email (sign-in prompt or expired link), Forgot your password?
-//!   (the current password keeps working), and completing a reset with a new password.
+//!   (the current password keeps working), completing a reset with a new password, and
+//!   "Didn't expect this? Cancel the request" from the email.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,7 +23,7 @@ use crate::authz::{self, normalize_email, MAX_EMAIL_LEN};
 use crate::db::{self, id_batch, Sql};
 use crate::emails::{self, EmailKind, RequestedBy};
 use crate::entities::{organization, reset_link, user};
-use crate::links::{self, RawState};
+use crate::links::{self, FoundLink, RawState};
 use crate::outbox::{self, NewEmail};
 use crate::users::filter_condition;
 use crate::{rate_limit, Core, CoreError, CoreResult};
@@ -58,14 +59,17 @@ impl Occasion<'_> {
     }
 }
 
-fn unusable(state: RawState) -> CoreError {
-    CoreError::LinkUnusable(match state {
-        RawState::Used => LinkState::Used,
-        RawState::Revoked => LinkState::Revoked,
-        RawState::Expired => LinkState::Expired,
+/// Why a link can't be used, as the error the pages explain.
+async fn unusable(db: &impl ConnectionTrait, found: Option<FoundLink>) -> CoreError {
+    match found {
+        None => CoreError::LinkUnusable(LinkState::Unknown),
         // Live but refused (e.g. the account vanished): say nothing more than "unknown".
-        RawState::Live => LinkState::Unknown,
-    })
+        Some(found) if found.state == RawState::Live => CoreError::LinkUnusable(LinkState::Unknown),
+        Some(found) => match links::describe(db, found).await {
+            Ok(state) => CoreError::LinkUnusable(state),
+            Err(e) => e,
+        },
+    }
 }
 
 fn minutes(m: i32) -> chrono::Duration {
@@ -567,7 +571,7 @@ impl Core {
             return Err(CoreError::LinkUnusable(LinkState::Unknown));
         };
         if found.state != RawState::Live {
-            return Err(unusable(found.state));
+            return Err(unusable(self.db(), Some(found)).await);
         }
         let link = found.link;
         let target = user::Entity::find_by_id(link.user_id)
@@ -602,11 +606,8 @@ impl Core {
             .bind(now);
         if use_link.execute(&tx).await? != 1 {
             tx.rollback().await?;
-            let state = links::find(self.db(), token, now)
-                .await?
-                .map(|f| f.state)
-                .unwrap_or(RawState::Live);
-            return Err(unusable(state));
+            let found = links::find(self.db(), token, now).await?;
+            return Err(unusable(self.db(), found).await);
         }
         let mut set_password = Sql::new("UPDATE users SET password_hash = ");
         set_password
@@ -670,6 +671,92 @@ impl Core {
         Ok(())
     }
 
+    pub(crate) async fn cancel_reset_link_impl(
+        &self,
+        token: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let Some(found) = links::find(&tx, token, now).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        match found.state {
+            RawState::Live => {}
+            // Cancelled already (a second tab, a form sent twice): what the user asked for holds.
+            RawState::Cancelled => return Ok(()),
+            _ => return Err(unusable(&tx, Some(found)).await),
+        }
+        let link = found.link;
+        let Some(target) = lock_user(&tx, link.org_id, link.user_id).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        // Conditional, as when completing a reset: a link used or replaced since it was read
+        // (PostgreSQL reads it before the user's row lock) is not cancelled.
+        let mut cancel = Sql::new("UPDATE reset_links SET revoked_at = ");
+        cancel
+            .bind(now)
+            .push(", cancelled_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(link.id)
+            .push(" AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ")
+            .bind(now);
+        if cancel.execute(&tx).await? != 1 {
+            tx.rollback().await?;
+            let found = links::find(self.db(), token, now).await?;
+            if found.as_ref().map(|f| f.state) == Some(RawState::Cancelled) {
+                return Ok(());
+            }
+            return Err(unusable(self.db(), found).await);
+        }
+        // Each user has at most one open link, but make sure: nothing emailed before works.
+        links::revoke_open(&tx, &[target.id], now).await?;
+        // Nothing else changes. An admin's reset is a security decision the person holding
+        // the email can't undo: the password stays invalid and the status "Reset pending", so
+        // an admin can check with the user and Resend Email. After Forgot your password? the
+        // current password never stopped working.
+        let details = match links::parse_purpose(&link.purpose) {
+            Some(LinkPurpose::ForgotPassword) => {
+                "Reported the forgot-password request as unexpected and \
+                 cancelled the emailed link; the current password keeps working"
+                    .to_owned()
+            }
+            _ => {
+                let admin = match link.created_by {
+                    Some(admin_id) => user::Entity::find_by_id(admin_id).one(&tx).await?,
+                    None => None,
+                };
+                let by = admin.map(|a| format!(" by {}", a.name)).unwrap_or_default();
+                format!(
+                    "Reported the password reset as unexpected and cancelled the emailed link; the \
+                     reset{by} stands and the password stays invalid. Check with the user, then \
+                     Resend Email"
+                )
+            }
+        };
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: target.org_id,
+                actor_id: Some(target.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ResetCancelled,
+                details,
+                ip: clean_ip(ip),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            user = target.id,
+            org = target.org_id,
+            "reset link cancelled as unexpected"
+        );
+        Ok(())
+    }
+
     // --- shared steps -----------------------------------------------------------------------
 
     /// Revokes the users' open links, issues one new link each and queues its email.
@@ -698,6 +785,7 @@ impl Core {
         let mut mails = Vec::with_capacity(targets.len());
         for (target, link) in targets.iter().zip(issued) {
             let url = links::url(base, &link.token);
+            let cancel_url = links::cancel_url(base, &link.token);
             let (kind, email) = match occasion {
                 Occasion::Forgot => (
                     EmailKind::ForgotPassword,
@@ -705,6 +793,7 @@ impl Core {
                         org_name: &org.name,
                         user_name: &target.name,
                         link: &url,
+                        cancel_link: &cancel_url,
                         now,
                         expires_at: link.expires_at,
                     }),
@@ -726,6 +815,7 @@ impl Core {
                             user_name: &target.name,
                             requested_by,
                             link: &url,
+                            cancel_link: &cancel_url,
                             now,
                             expires_at: link.expires_at,
                         }),

@@ -52,7 +52,7 @@ pub(crate) fn filter_condition(
 fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
-    // SQLite: from three characters on, the trigram index (migration 5) finds the ids; a
+    // SQLite: from three characters on, the trigram index (migration 6) finds the ids; a
     // quoted FTS5 phrase is taken literally (only `"` needs doubling).
     if backend == DbBackend::Sqlite && search.chars().count() >= 3 {
         let phrase = format!("\"{}\"", search.replace('"', "\"\""));
@@ -65,7 +65,7 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
     let name = match backend {
         // SQLite's LIKE already ignores ASCII case (and LOWER() only folds ASCII).
         DbBackend::Sqlite => Expr::col(user::Column::Name),
-        // `lower(name)` and `email` carry pg_trgm indexes (migration 5).
+        // `lower(name)` and `email` carry pg_trgm indexes (migration 6).
         _ => Expr::expr(Func::lower(Expr::col(user::Column::Name))),
     };
     Condition::any()
@@ -169,25 +169,29 @@ impl Core {
             })
             .collect();
         // While a reset is pending: when its newest link expires (possibly already past, so
-        // the sidebar can say "expired — Resend Email").
-        let reset_link_expires_at = if u.status == UserStatus::ResetPending.as_str() {
+        // the sidebar can say "expired — Resend Email"), or when the user cancelled it.
+        let newest_link = if u.status == UserStatus::ResetPending.as_str() {
             reset_link::Entity::find()
                 .filter(reset_link::Column::UserId.eq(u.id))
                 .filter(reset_link::Column::UsedAt.is_null())
-                .filter(reset_link::Column::RevokedAt.is_null())
                 .order_by_desc(reset_link::Column::CreatedAt)
                 .order_by_desc(reset_link::Column::Id)
                 .one(self.db())
                 .await?
-                .map(|l| l.expires_at)
         } else {
             None
+        };
+        let (reset_link_expires_at, reset_link_cancelled_at) = match newest_link {
+            Some(l) if l.revoked_at.is_none() => (Some(l.expires_at), None),
+            Some(l) => (None, l.cancelled_at),
+            None => (None, None),
         };
         Ok(UserDetails {
             user: summary(&u)?,
             title: u.title,
             department: u.department,
             reset_link_expires_at,
+            reset_link_cancelled_at,
             password_changed_at: u.password_changed_at,
             assets,
         })

@@ -7,7 +7,8 @@ mod m20250601_000001_create_organizations_and_users;
 mod m20250601_000002_create_sessions_and_reset_links;
 mod m20250601_000003_create_email_outbox_and_activity;
 mod m20250601_000004_create_assets_and_rate_limits;
-mod m20251128_000005_index_user_search;
+mod m20261128_000005_add_cancelled_at_to_reset_links;
+mod m20261128_000006_index_user_search;
 
 pub struct Migrator;
 
@@ -19,7 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000002_create_sessions_and_reset_links::Migration),
             Box::new(m20250601_000003_create_email_outbox_and_activity::Migration),
             Box::new(m20250601_000004_create_assets_and_rate_limits::Migration),
-            Box::new(m20251128_000005_index_user_search::Migration),
+            Box::new(m20261128_000005_add_cancelled_at_to_reset_links::Migration),
+            Box::new(m20261128_000006_index_user_search::Migration),
         ]
     }
 }

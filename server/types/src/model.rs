@@ -185,6 +185,9 @@ pub struct UserDetails {
     pub department: Option<String>,
     /// When the pending reset link (if any) expires.
     pub reset_link_expires_at: Option<DateTime<Utc>>,
+    /// When the user cancelled the pending reset's link from the email as unexpected (then no
+    /// link works until an admin uses Resend Email).
+    pub reset_link_cancelled_at: Option<DateTime<Utc>>,
     pub password_changed_at: Option<DateTime<Utc>>,
     pub assets: Vec<AssetView>,
 }
@@ -198,6 +201,8 @@ pub enum ActivityKind {
     AdminResetPassword,
     ResetEmailResent,
     ForgotPasswordRequested,
+    /// The user opened "Didn't expect this? Cancel the request" from a reset email.
+    ResetCancelled,
     PasswordChanged,
     EmailQueued,
     EmailSent,
@@ -206,7 +211,7 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 12] = [
+    pub const ALL: [ActivityKind; 13] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -214,6 +219,7 @@ impl ActivityKind {
         ActivityKind::AdminResetPassword,
         ActivityKind::ResetEmailResent,
         ActivityKind::ForgotPasswordRequested,
+        ActivityKind::ResetCancelled,
         ActivityKind::PasswordChanged,
         ActivityKind::EmailQueued,
         ActivityKind::EmailSent,
@@ -229,6 +235,7 @@ impl ActivityKind {
             ActivityKind::AdminResetPassword => "admin_reset_password",
             ActivityKind::ResetEmailResent => "reset_email_resent",
             ActivityKind::ForgotPasswordRequested => "forgot_password_requested",
+            ActivityKind::ResetCancelled => "reset_cancelled",
             ActivityKind::PasswordChanged => "password_changed",
             ActivityKind::EmailQueued => "email_queued",
             ActivityKind::EmailSent => "email_sent",
@@ -248,6 +255,7 @@ impl ActivityKind {
             ActivityKind::AdminResetPassword => "Password reset by admin",
             ActivityKind::ResetEmailResent => "Reset email resent",
             ActivityKind::ForgotPasswordRequested => "Forgot-password link requested",
+            ActivityKind::ResetCancelled => "Reset cancelled by user",
             ActivityKind::PasswordChanged => "Password changed",
             ActivityKind::EmailQueued => "Email queued",
             ActivityKind::EmailSent => "Email sent",
@@ -346,6 +354,12 @@ pub enum LinkState {
     Used,
     /// A newer link replaced it, or the password was changed another way.
     Revoked,
+    /// The user cancelled the request from the email ("Didn't expect this?"). An admin's reset
+    /// still stands; a forgot-password request leaves the current password working.
+    Cancelled {
+        org_name: String,
+        purpose: LinkPurpose,
+    },
     /// Garbage, or never issued.
     Unknown,
 }
@@ -357,4 +371,22 @@ pub struct OrgSettings {
     pub admin_link_ttl_minutes: u32,
     /// How long a forgot-password link stays valid.
     pub forgot_link_ttl_minutes: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_activity_kind_reads_back_from_its_stored_name() {
+        for kind in ActivityKind::ALL {
+            assert_eq!(ActivityKind::parse(kind.as_str()), Some(kind));
+            assert!(!kind.label().is_empty());
+        }
+        assert_eq!(
+            ActivityKind::parse("reset_cancelled"),
+            Some(ActivityKind::ResetCancelled)
+        );
+        assert_eq!(ActivityKind::parse("no_such_kind"), None);
+    }
 }

@@ -8,6 +8,7 @@ mod common;
 
 mod admin_resets;
 mod bad_input;
+mod cancelling_a_reset;
 mod console;
 mod outbox;
 mod reset_links;
