@@ -64,5 +64,8 @@ test.describe('Resetting User Passwords Individually', () => {
 
     await page.goto(resetLinkIn(first));
     await expect(page.getByRole('heading', { name: /no longer valid/ })).toBeVisible();
+    // A replaced link points to the newest email; it offers no Resend Email that would do nothing.
+    await expect(page.getByText('Use the link in the most recent email')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Resend Email' })).toHaveCount(0);
   });
 });

@@ -124,7 +124,10 @@ fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
 #[component]
 fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
     let resend = ServerAction::<ResendFromLink>::new();
-    let can_resend = matches!(state, LinkState::Expired | LinkState::Revoked);
+    // Only an expired link earns a new one (the server ignores the rest, so a stale link can't
+    // be used to mint fresh ones); a replaced link points to the newest email instead.
+    let can_resend = matches!(state, LinkState::Expired);
+    let replaced = matches!(state, LinkState::Revoked);
     // Cancelled from the email: no Resend Email here, the user said the reset was unexpected.
     let cancelled = match &state {
         LinkState::Cancelled { org_name, purpose } => Some(after_cancelling(*purpose, org_name)),
@@ -133,6 +136,11 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
     view! {
         <AuthCard title=link_state_title(&state).to_string() subtitle=link_state_message(&state).to_string()>
             {cancelled.map(|text| view! { <p class="muted card__note">{text}</p> })}
+            {replaced.then(|| view! {
+                <p class="muted card__note">
+                    "Use the link in the most recent email. If you can't find it, ask for a new one with Forgot your password?"
+                </p>
+            })}
             {can_resend.then(|| view! {
                 <p class="muted">"We can email you a new link; it replaces this one."</p>
                 <ActionForm action=resend attr:class="form">
