@@ -447,11 +447,7 @@ async fn resend_email_replaces_the_link_of_a_pending_reset(h: Harness) {
         other => panic!("{other:?}"),
     }
 
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let first = h.emailed_token(jane.id).await;
+    let first = h.admin_reset(&demo, jane.id).await;
     h.core
         .admin_resend_reset_email(&demo.admin, jane.id, None)
         .await

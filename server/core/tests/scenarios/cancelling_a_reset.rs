@@ -41,11 +41,7 @@ fn is_unusable_because(err: &CoreError, expected: &LinkState) -> bool {
 async fn user_cancels_an_unexpected_admin_reset_from_the_email(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
 
     h.core
         .cancel_reset_link(&token, Some("192.0.2.9"))
@@ -170,11 +166,7 @@ async fn user_cancels_an_unexpected_forgot_password_request_and_keeps_the_passwo
 async fn an_admin_sends_a_new_link_after_the_user_cancelled(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let cancelled = h.emailed_token(jane.id).await;
+    let cancelled = h.admin_reset(&demo, jane.id).await;
     h.core.cancel_reset_link(&cancelled, None).await.unwrap();
 
     // Having checked with Jane, the admin uses Resend Email; the new link works.
@@ -201,11 +193,7 @@ async fn an_admin_sends_a_new_link_after_the_user_cancelled(h: Harness) {
 async fn a_garbage_or_unknown_link_cancels_nothing(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
 
     let never_issued = "A".repeat(token.len());
     let too_long = format!("{token}x");
@@ -237,11 +225,7 @@ async fn a_garbage_or_unknown_link_cancels_nothing(h: Harness) {
 async fn a_used_link_cannot_be_cancelled(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     h.core
         .complete_reset(&token, NEW_PASSWORD, None)
         .await
@@ -282,11 +266,7 @@ async fn an_expired_link_cannot_be_cancelled(h: Harness) {
 async fn a_link_replaced_by_a_newer_one_cannot_be_cancelled(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let first = h.emailed_token(jane.id).await;
+    let first = h.admin_reset(&demo, jane.id).await;
     h.core
         .admin_resend_reset_email(&demo.admin, jane.id, None)
         .await
@@ -306,11 +286,7 @@ async fn a_link_replaced_by_a_newer_one_cannot_be_cancelled(h: Harness) {
 async fn cancelling_twice_is_recorded_once(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     h.core.cancel_reset_link(&token, None).await.unwrap();
     h.core.cancel_reset_link(&token, None).await.unwrap();
     assert_eq!(cancellations(&h, jane.id).await.len(), 1);
@@ -319,11 +295,7 @@ async fn cancelling_twice_is_recorded_once(h: Harness) {
 async fn cancelling_and_using_a_link_at_once_lets_exactly_one_win(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
 
     let (core, t) = (h.core.clone(), token.clone());
     let complete = tokio::spawn(async move { core.complete_reset(&t, NEW_PASSWORD, None).await });

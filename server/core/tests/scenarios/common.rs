@@ -203,6 +203,16 @@ impl Harness {
             .expect("user exists")
     }
 
+    /// The demo admin resets `user` (one user, from the row menu or the sidebar); returns the
+    /// token of the link emailed to them.
+    pub async fn admin_reset(&self, demo: &Demo, user_id: UserId) -> String {
+        self.core
+            .admin_reset_passwords(&demo.admin, &[user_id], None)
+            .await
+            .expect("the admin reset");
+        self.emailed_token(user_id).await
+    }
+
     /// The token of the newest link emailed to `user` (read from the queued email's body).
     pub async fn emailed_token(&self, user_id: UserId) -> String {
         let email = email_outbox::Entity::find()

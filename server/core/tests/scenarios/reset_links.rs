@@ -30,11 +30,7 @@ async fn a_link_expires_at_exactly_15_minutes(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
     h.clock.freeze_at(chrono::Utc::now());
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     let LinkState::Valid {
         expires_at,
         purpose,
@@ -84,11 +80,7 @@ async fn a_link_expires_at_exactly_15_minutes(h: Harness) {
 async fn a_link_cannot_be_used_twice(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     h.core
         .complete_reset(&token, NEW_PASSWORD, Some("192.0.2.1"))
         .await
@@ -116,11 +108,7 @@ async fn a_link_cannot_be_used_twice(h: Harness) {
 async fn the_same_link_submitted_twice_at_once_sets_the_password_once(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     let mut tasks = Vec::new();
     for password in [
         "First-Racer-Password-1",
@@ -149,11 +137,7 @@ async fn the_same_link_submitted_twice_at_once_sets_the_password_once(h: Harness
 async fn completing_a_reset_sets_the_password_and_revokes_everything_else(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     h.core
         .complete_reset(&token, NEW_PASSWORD, Some("192.0.2.1"))
         .await
@@ -224,11 +208,7 @@ async fn completing_a_reset_sets_the_password_and_revokes_everything_else(h: Har
 async fn a_weak_password_is_refused_and_changes_nothing(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let token = h.emailed_token(jane.id).await;
+    let token = h.admin_reset(&demo, jane.id).await;
     let first_name = jane.name.split_whitespace().next().unwrap();
     for (weak, rule) in [
         ("short1!", Rule::MinLength),
@@ -261,11 +241,7 @@ async fn a_weak_password_is_refused_and_changes_nothing(h: Harness) {
 async fn an_expired_link_offers_a_new_one(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let old = h.emailed_token(jane.id).await;
+    let old = h.admin_reset(&demo, jane.id).await;
 
     // A valid link earns nothing new.
     h.core
@@ -342,11 +318,7 @@ async fn resend_email_from_the_sign_in_prompt(h: Harness) {
         emails_before
     );
 
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let first = h.emailed_token(jane.id).await;
+    let first = h.admin_reset(&demo, jane.id).await;
     assert!(matches!(
         h.core
             .sign_in(&jane.email, MEMBER_PASSWORD, None)
@@ -464,11 +436,7 @@ async fn forgot_password_never_reveals_whether_an_email_exists(h: Harness) {
 async fn forgot_password_after_an_admin_reset_resends_the_admin_link(h: Harness) {
     let demo = h.demo().await;
     let jane = &demo.members[0];
-    h.core
-        .admin_reset_passwords(&demo.admin, &[jane.id], None)
-        .await
-        .unwrap();
-    let first = h.emailed_token(jane.id).await;
+    let first = h.admin_reset(&demo, jane.id).await;
     h.core
         .request_forgot_password(&jane.email, None)
         .await
