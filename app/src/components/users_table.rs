@@ -18,6 +18,20 @@ type UsersResource = Resource<Result<UserPage, ApiError>>;
 
 /// Search and filters. A plain GET form, so it works before the wasm arrives; once hydrated
 /// it updates the URL as you type.
+/// Shows `q` from its first page. The history entry is replaced, so typing a search or
+/// changing a filter doesn't pile up entries for Back.
+fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), mut q: orgdesk_types::UserQuery) {
+    q.page = 1;
+    navigate(
+        &users_href(&q, None, None),
+        NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        },
+    );
+}
+
 #[component]
 pub fn UsersToolbar() -> impl IntoView {
     let state = expect_context::<UsersPageState>();
@@ -25,15 +39,7 @@ pub fn UsersToolbar() -> impl IntoView {
     let apply = move |f: &dyn Fn(&mut orgdesk_types::UserQuery)| {
         let mut q = state.query.get_untracked();
         f(&mut q);
-        q.page = 1;
-        navigate(
-            &users_href(&q, None, None),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        show_first_page(&navigate, q);
     };
     let apply = StoredValue::new(apply);
     let typed = RwSignal::new(0u64);
@@ -332,15 +338,7 @@ fn Pagination(users: UsersResource) -> impl IntoView {
     let on_per_page = move |ev: leptos::ev::Event| {
         let mut q = state.query.get_untracked();
         q.per_page = event_target_value(&ev).parse().unwrap_or(25);
-        q.page = 1;
-        navigate(
-            &users_href(&q, None, None),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        show_first_page(&navigate, q);
     };
     view! {
         <Transition fallback=|| ()>
