@@ -13,3 +13,8 @@ export RUSTUP_TOOLCHAIN="$ORGDESK_TOOLCHAIN"
 # A target dir outside the work tree survives a fresh checkout on the same machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orgdesk/target}"
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+# mold links the host binaries (server, tests) in a fraction of ld's time. Only for the host:
+# the wasm target keeps its own linker.
+if [ "$(uname -m)" = x86_64 ] && command -v mold >/dev/null 2>&1 && [ -z "${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:-}" ]; then
+  export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-fuse-ld=mold"
+fi

@@ -33,11 +33,19 @@ wasm_std_present() {
   ls "$sysroot"/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1
 }
 
-# --- 1. Rust toolchain with wasm32 ----------------------------------------------------------
+# --- 1. System packages, in one apt transaction ---------------------------------------------
+# Browser and database for the tests, mold as the host linker (scripts/env.sh), and on the
+# Debian route the toolchain itself.
+if have_apt; then
+  pkgs=(chromium postgresql mold)
+  [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-19)
+  apt_install "${pkgs[@]}"
+fi
+
+# --- 2. Rust toolchain with wasm32 ----------------------------------------------------------
 if [ "$ORGDESK_TOOLCHAIN" = web ]; then
   # Debian route (see docs/toolchain.md): rustup's dist server is unreachable here, Debian's
   # rustc-web ships the std sources we need to build the wasm32 standard library ourselves.
-  apt_install rustc-web cargo-web rust-web-src lld-19
   rustup toolchain list | grep -q '^web' || rustup toolchain link web /usr
   if ! wasm_std_present; then
     log "building the wasm32 standard library from Debian's sources (~30 s)"
@@ -58,34 +66,30 @@ else
   wasm_std_present || rustup target add --toolchain "$ORGDESK_TOOLCHAIN" wasm32-unknown-unknown
 fi
 
-# Fast builds of the tools themselves (their release profile is LTO + 1 codegen unit).
-tool_install() {
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo +"$ORGDESK_TOOLCHAIN" install -q --locked "$@"
+# Fast builds of the tools themselves. cargo-leptos and wasm-bindgen-cli mostly spawn other
+# programs and copy files: optimising them (their release profile is LTO + 1 codegen unit at
+# opt-level 3) costs ~25 minutes on 2 cores and buys nothing we can measure. opt-level 1 keeps
+# wasm-bindgen's own pass over the module and cargo-leptos' brotli quick enough.
+tool_env() {
+  env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$HOME/.cache/orgdesk/tools-target" "$@"
 }
 
-# --- 2. cargo-leptos -----------------------------------------------------------------------
+# --- 3. cargo-leptos -----------------------------------------------------------------------
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
-  tool_install cargo-leptos --version "$CARGO_LEPTOS_VERSION"
+  tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
 
-# --- 3. wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------------------
+# --- 4. wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------------------
 if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
     log "installing wasm-bindgen-cli $wb"
-    # Its own lock file pins a webpki-roots release crates.io no longer serves: resolve anew.
-    tool_install wasm-bindgen-cli --version "$wb" || {
-      CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-        cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
-    }
+    # Not --locked: its lock file pins a webpki-roots release crates.io no longer serves.
+    tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
   fi
-fi
-
-# --- 4. Browser, database, SMTP helpers -----------------------------------------------------
-if have_apt; then
-  apt_install chromium postgresql
 fi
 
 # --- 5. Node packages: Playwright and a current wasm-opt (binaryen) -------------------------
@@ -96,4 +100,5 @@ if [ -f end2end/package-lock.json ]; then
   fi
 fi
 
+rm -rf "$HOME/.cache/orgdesk/tools-target"
 log "ready"
