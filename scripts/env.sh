@@ -13,6 +13,9 @@ export RUSTUP_TOOLCHAIN="$ORGDESK_TOOLCHAIN"
 # A target dir outside the work tree survives a fresh checkout on the same machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orgdesk/target}"
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+# Leptos reads the output name when it is compiled (as under cargo-leptos) to name the wasm it
+# loads: `/pkg/orgdesk.wasm`. Every build sets it, so no build sees another's choice.
+export LEPTOS_OUTPUT_NAME=orgdesk
 # mold links the host binaries (server, tests) in a fraction of ld's time. Only for the host:
 # the wasm target keeps its own linker.
 if [ "$(uname -m)" = x86_64 ] && command -v mold >/dev/null 2>&1 && [ -z "${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:-}" ]; then

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Builds the release app and runs it: SQLite under data/, migrated on start, seeded with the
-# demo organization; prints where to sign in.
+# Builds the release app and runs it on this machine only: SQLite under data/, migrated on
+# start, with the first-run experience switched on explicitly (the binary's defaults are
+# production-safe): the demo organization, with a random password printed once, and the dev
+# mailbox on 127.0.0.1. The banner lists every development surface that is on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
+bash scripts/build-site.sh
 mkdir -p data
-exec cargo leptos serve --release
+export ORGDESK_SEED_DEMO="${ORGDESK_SEED_DEMO:-1}"
+export ORGDESK_DEV_MAILBOX="${ORGDESK_DEV_MAILBOX:-1}"
+export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
+export LEPTOS_OUTPUT_NAME=orgdesk LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
+exec "$CARGO_TARGET_DIR/release/orgdesk-server"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing Orgdesk on a fresh machine.
-# Installs: a Rust toolchain with the wasm32 target, cargo-leptos, wasm-bindgen-cli
-# (matching Cargo.lock), Chromium, PostgreSQL and the Node packages of end2end/.
+# Installs: a Rust toolchain with the wasm32 target, wasm-bindgen-cli (matching Cargo.lock),
+# Chromium, PostgreSQL, mold, sqlite3 and the Node packages of end2end/ (Playwright, wasm-opt).
+# cargo-leptos too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
 # A second run only checks and takes seconds.
 set -euo pipefail
 
@@ -34,10 +35,10 @@ wasm_std_present() {
 }
 
 # --- 1. System packages, in one apt transaction ---------------------------------------------
-# Browser and database for the tests, mold as the host linker (scripts/env.sh), and on the
-# Debian route the toolchain itself.
+# Browser and database for the tests (sqlite3 lets the security suite compare database
+# snapshots), mold as the host linker (scripts/env.sh), and on the Debian route the toolchain.
 if have_apt; then
-  pkgs=(chromium postgresql mold)
+  pkgs=(chromium postgresql mold sqlite3)
   [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-19)
   apt_install "${pkgs[@]}"
 fi
@@ -76,8 +77,10 @@ tool_env() {
     CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$HOME/.cache/orgdesk/tools-target" "$@"
 }
 
-# --- 3. cargo-leptos -----------------------------------------------------------------------
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+# --- 3. cargo-leptos, only on request ---------------------------------------------------------
+# The run and test commands build the site with scripts/build-site.sh; cargo-leptos is for the
+# watch loop (`cargo leptos watch`) and costs ~15 minutes to compile on 2 cores.
+if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
   tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi

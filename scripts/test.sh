@@ -4,7 +4,7 @@
 # release build and the Playwright end-to-end tests in Debian's Chromium.
 #
 # One build serves it all: the tests run in the release profile with the server's features, so
-# `cargo leptos build --release` afterwards only adds the wasm front end and links the server
+# the site build afterwards only adds the wasm front end and the server binary
 # (docs/performance.md, "Cold start"). Lints use the same toolchain as the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,12 @@ step "PostgreSQL"
 ORGDESK_TEST_PG_URL=$(bash scripts/postgres.sh | tail -1)
 export ORGDESK_TEST_PG_URL
 
+step "e2e specs use the shared fixture (fails on page errors)"
+if grep -L "from '../support/fixtures'" end2end/tests/*.spec.ts | grep .; then
+  echo "these specs must import { test, expect } from '../support/fixtures'" >&2
+  exit 1
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -34,8 +40,9 @@ cargo clippy --workspace --exclude orgdesk-frontend --all-targets --features org
 step "cargo test --release (SQLite + PostgreSQL + SMTP on loopback)"
 cargo test --release --workspace --exclude orgdesk-frontend --features orgdesk-app/ssr
 
-step "cargo leptos build --release (wasm front end; the server reuses the tests' build)"
-cargo leptos build --release
+step "release site: server + wasm front end (the server reuses the tests' build)"
+# The e2e server needs the test clock, a cargo feature deployments leave out.
+bash scripts/build-site.sh test-clock
 
 step "end-to-end against the release build (Playwright + Chromium)"
 (cd end2end && npx playwright test)

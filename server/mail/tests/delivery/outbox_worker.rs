@@ -273,7 +273,7 @@ async fn a_message_still_undeliverable_when_the_give_up_time_comes_is_marked_fai
 #[tokio::test]
 async fn with_no_smtp_host_reset_emails_land_in_the_dev_mailbox() {
     let t = TestCore::sqlite().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::tempdir::tempdir().unwrap();
     let members = t.members().await;
     t.reset(&[&members[0], &members[1]]).await;
 

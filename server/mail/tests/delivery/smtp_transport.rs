@@ -311,7 +311,7 @@ fn an_unreadable_or_empty_ca_file_is_a_setup_error_naming_the_setting() {
         "{error}"
     );
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::tempdir::tempdir().unwrap();
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "not a certificate").unwrap();
     let error = Mailer::from_config(&MailConfig::smtp(SmtpSettings {

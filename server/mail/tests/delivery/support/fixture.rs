@@ -42,7 +42,7 @@ pub struct TestCore {
     pub core: Core,
     pub clock: Arc<TestClock>,
     pub admin: Actor,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<crate::support::tempdir::TempDir>,
 }
 
 impl TestCore {
@@ -52,7 +52,7 @@ impl TestCore {
     }
 
     pub async fn sqlite_with(config: CoreConfig) -> TestCore {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::support::tempdir::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("orgdesk.db").display());
         let mut core = Self::connect(&url, config).await;
         core._dir = Some(dir);

@@ -3,3 +3,4 @@
 pub mod fixture;
 pub mod mime;
 pub mod smtp_sink;
+pub mod tempdir;
