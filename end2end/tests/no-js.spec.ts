@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import { signIn, shot, ADMIN } from './support';
 
 // JavaScript off: the server render alone must carry these pages.

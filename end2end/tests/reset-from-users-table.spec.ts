@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import { signInAsAdmin, hydrated, openUsersTab, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, MEMBER_PASSWORD } from './support';
 
 test.describe('Resetting User Passwords Individually', () => {

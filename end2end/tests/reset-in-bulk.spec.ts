@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import { signInAsAdmin, hydrated, openUsersTab, rowOf, waitForMail, shot } from './support';
 
 test.describe('Resetting User Passwords in Bulk', () => {

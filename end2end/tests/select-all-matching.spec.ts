@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import { signInAsAdmin, hydrated, shot } from './support';
 
 // Resets every active member, so it runs after the other specs (a project of its own).

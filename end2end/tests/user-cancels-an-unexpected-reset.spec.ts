@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import {
   signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, resetLinkIn, cancelLinkIn, signIn, shot,
   MEMBER_PASSWORD,

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/fixtures';
 import {
   signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, advanceClock,
   MEMBER_PASSWORD,
@@ -18,7 +18,7 @@ async function adminResets(page: import('@playwright/test').Page, skip: number) 
 }
 
 test.describe('How does a user reset their password?', () => {
-  test('the whole loop: admin reset → email over SMTP → Reset Password page → new password works, old does not', async ({ page, browser }) => {
+  test('the whole loop: admin reset → email over SMTP → Reset Password page → new password works, old does not', async ({ page, browser, pageErrors }) => {
     // A session the member had before the reset.
     const before = await browser.newContext();
     const beforePage = await before.newPage();
@@ -60,7 +60,8 @@ test.describe('How does a user reset their password?', () => {
     await shot(page, 'sign-in-after-reset');
     await waitForMail(member.email, /changed/i);
 
-    // Old password fails, new one works.
+    // Old password fails, new one works. The browser logs the refused sign-in (a 401).
+    pageErrors.expect(/status of 401 \(Unauthorized\)/);
     await signIn(page, member.email, MEMBER_PASSWORD);
     await expect(page.getByRole('alert').filter({ hasText: "don't match an account" })).toBeVisible();
     await signIn(page, member.email, NEW_PASSWORD);
@@ -98,7 +99,7 @@ test.describe('How does a user reset their password?', () => {
     await expect(page).toHaveURL(/\/sign-in\?reset=done/);
   });
 
-  test('Forgot your password?: the current password keeps working until a new one is set', async ({ page }) => {
+  test('Forgot your password?: the current password keeps working until a new one is set', async ({ page, pageErrors }) => {
     await signInAsAdmin(page);
     await hydrated(page);
     const member = await anActiveMember(page, 5);
@@ -125,7 +126,8 @@ test.describe('How does a user reset their password?', () => {
     await expect(page).toHaveURL(/\/account/);
     await page.context().clearCookies();
 
-    // Weak and common passwords are refused with a reason.
+    // Weak and common passwords are refused with a reason (the browser logs the 422).
+    pageErrors.expect(/status of 422 \(Unprocessable Entity\)/);
     await page.goto(resetLinkIn(mail));
     await hydrated(page);
     await page.getByLabel('New password', { exact: true }).fill('password1234');
@@ -139,6 +141,7 @@ test.describe('How does a user reset their password?', () => {
     await page.getByLabel('Confirm new password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expect(page).toHaveURL(/\/sign-in\?reset=done/);
+    pageErrors.expect(/status of 401 \(Unauthorized\)/);
     await signIn(page, member.email, MEMBER_PASSWORD);
     await expect(page.getByRole('alert').filter({ hasText: "don't match an account" })).toBeVisible();
   });

@@ -114,7 +114,7 @@ pub fn BulkResult(report: ResetReport) -> impl IntoView {
                 </ul>
             })}
             <div class="dialog__actions">
-                <button type="button" class="btn btn--primary" data-autofocus on:click=move |_| close.run(())>"Done"</button>
+                <button type="button" class="btn btn--primary" id="bulk-result-done" data-autofocus on:click=move |_| close.run(())>"Done"</button>
             </div>
         </Modal>
     }

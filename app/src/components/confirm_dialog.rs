@@ -25,22 +25,35 @@ pub fn Modal(
             if opener.with_value(Option::is_none) {
                 opener.set_value(focus::active_element());
             }
-            match d.query_selector("[data-autofocus]").ok().flatten() {
-                Some(el) => {
-                    use wasm_bindgen::JsCast;
-                    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                        let _ = el.focus();
+            // A dialog opened from an async continuation (the bulk result) may not be in the
+            // document yet, and focusing a detached element does nothing: wait for the frame.
+            request_animation_frame(move || {
+                match d.query_selector("[data-autofocus]").ok().flatten() {
+                    Some(el) => {
+                        use wasm_bindgen::JsCast;
+                        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = el.focus();
+                        }
                     }
+                    None => focus::move_focus(&d, focus::TABBABLE, i32::MIN),
                 }
-                None => focus::move_focus(&d, focus::TABBABLE, i32::MIN),
-            }
+            });
         }
     });
+    // Focus goes back to the opener. If what the dialog did re-rendered the opener (a reset
+    // refreshes the profile sidebar, Three Dots button included), its successor with the same
+    // id takes focus once it is in the page.
     on_cleanup(move || {
-        if let Some(el) = opener.try_get_value().flatten() {
-            if el.is_connected() {
-                let _ = el.focus();
-            }
+        let Some(el) = opener.try_get_value().flatten() else {
+            return;
+        };
+        if el.is_connected() {
+            let _ = el.focus();
+            return;
+        }
+        let id = el.id();
+        if !id.is_empty() {
+            focus::focus_id_when_present(id);
         }
     });
 

@@ -78,3 +78,34 @@ pub fn focus_selector(selector: &str) {
         let _ = el.focus();
     }
 }
+
+/// Focuses the element with `id` as soon as it is in the document, checking once per animation
+/// frame for up to about two seconds (a panel that re-renders after a server round trip).
+/// Gives up early if the user has put focus somewhere else meanwhile.
+pub fn focus_id_when_present(id: String) {
+    fn attempt(id: String, frames_left: u32) {
+        let document = web_sys::window().and_then(|w| w.document());
+        let Some(document) = document else {
+            return;
+        };
+        let focus_is_lost = active_element()
+            .map(|a| a.tag_name() == "BODY")
+            .unwrap_or(true);
+        if !focus_is_lost {
+            return;
+        }
+        match document
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        {
+            Some(el) => {
+                let _ = el.focus();
+            }
+            None if frames_left > 0 => {
+                leptos::prelude::request_animation_frame(move || attempt(id, frames_left - 1))
+            }
+            None => {}
+        }
+    }
+    leptos::prelude::request_animation_frame(move || attempt(id, 120));
+}

@@ -59,15 +59,18 @@ pub fn KebabMenu(
         }
     });
 
+    // Everything below may run after the menu is gone: the browser fires `focusout` while it
+    // removes a focused menu (the selection bar unmounts when a bulk reset clears the
+    // selection), and a chosen item can unmount its own menu. Hence the `try_` accessors.
     let close_to_button = move || {
-        open.set(false);
-        if let Some(b) = button.get_untracked() {
+        open.try_set(false);
+        if let Some(b) = button.try_get_untracked().flatten() {
             let _ = b.focus();
         }
     };
 
     let on_keydown = move |ev: KeyboardEvent| {
-        let Some(m) = menu.get_untracked() else {
+        let Some(m) = menu.try_get_untracked().flatten() else {
             return;
         };
         let step = match ev.key().as_str() {
@@ -82,7 +85,7 @@ pub fn KebabMenu(
                 return;
             }
             "Tab" => {
-                open.set(false);
+                open.try_set(false);
                 return;
             }
             _ => return,
@@ -93,7 +96,7 @@ pub fn KebabMenu(
 
     // Clicking or tabbing anywhere outside closes the menu.
     let on_focusout = move |ev: FocusEvent| {
-        let inside = match (anchor.get_untracked(), ev.related_target()) {
+        let inside = match (anchor.try_get_untracked().flatten(), ev.related_target()) {
             (Some(a), Some(t)) => t
                 .dyn_ref::<web_sys::Node>()
                 .map(|n| a.contains(Some(n)))
@@ -101,14 +104,14 @@ pub fn KebabMenu(
             _ => false,
         };
         if !inside {
-            open.set(false);
+            open.try_set(false);
         }
     };
 
     let on_button_keydown = move |ev: KeyboardEvent| {
         if matches!(ev.key().as_str(), "ArrowDown" | "ArrowUp") {
             ev.prevent_default();
-            open.set(true);
+            open.try_set(true);
         }
     };
 
@@ -123,7 +126,9 @@ pub fn KebabMenu(
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 disabled=move || disabled.get()
-                on:click=move |_| open.update(|o| *o = !*o)
+                on:click=move |_| {
+                    open.try_update(|o| *o = !*o);
+                }
                 on:keydown=on_button_keydown
             >
                 <Svg icon=Icon::Kebab/>

@@ -29,9 +29,11 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn show(&self, kind: ToastKind, text: impl Into<String>) {
-        let id = self.next.get_value();
-        self.next.set_value(id + 1);
-        self.list.update(|l| {
+        let Some(id) = self.next.try_get_value() else {
+            return;
+        };
+        self.next.try_set_value(id + 1);
+        self.list.try_update(|l| {
             l.push(Toast {
                 id,
                 kind,
@@ -40,7 +42,10 @@ impl Toasts {
         });
         let list = self.list;
         set_timeout(
-            move || list.update(|l| l.retain(|t| t.id != id)),
+            // The region can be gone by then (a page without toasts): nothing to remove.
+            move || {
+                list.try_update(|l| l.retain(|t| t.id != id));
+            },
             Duration::from_secs(6),
         );
     }
@@ -51,7 +56,7 @@ impl Toasts {
         self.show(ToastKind::Error, text)
     }
     fn dismiss(&self, id: u64) {
-        self.list.update(|l| l.retain(|t| t.id != id));
+        self.list.try_update(|l| l.retain(|t| t.id != id));
     }
 }
 

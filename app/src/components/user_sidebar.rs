@@ -85,24 +85,34 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
         }
     };
     let close = StoredValue::new(close);
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape"
-            && !ev.default_prevented()
-            && state.confirm.get_untracked().is_none()
-        {
-            ev.prevent_default();
-            close.with_value(|c| c());
-        }
-    };
 
-    // Move focus into the panel when it opens (or switches user).
+    // Escape closes the panel whenever focus is inside it, or nowhere at all: when the element
+    // that had focus is re-rendered (the Three Dots button, after a reset refreshes the
+    // panel), the browser drops focus to <body>. Menus and dialogs inside handle their own
+    // Escape first and stop it there.
     let panel = NodeRef::<leptos::html::Aside>::new();
-    Effect::new(move || {
-        if let Some(p) = panel.get() {
-            let _ = p.focus();
+    let escape = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
+        if ev.key() != "Escape" || ev.default_prevented() {
+            return;
+        }
+        let dialog_open = state.confirm.try_with_untracked(Option::is_some) != Some(false)
+            || state.result.try_with_untracked(Option::is_some) != Some(false);
+        if dialog_open {
+            return;
+        }
+        let focus_here = match (focus::active_element(), panel.try_get_untracked().flatten()) {
+            (None, _) => true,
+            (Some(active), Some(p)) => active.tag_name() == "BODY" || p.contains(Some(&active)),
+            (Some(_), None) => false,
+        };
+        if focus_here {
+            ev.prevent_default();
+            close.try_with_value(|c| c());
         }
     });
+    on_cleanup(move || escape.remove());
 
+    // Move focus into the panel when it opens (or switches user).
     view! {
         <div class="drawer-backdrop" on:click=move |_| close.with_value(|c| c())></div>
         <aside
@@ -112,7 +122,6 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
             aria-labelledby="drawer-title"
             tabindex="-1"
             node_ref=panel
-            on:keydown=on_keydown
         >
             <Transition fallback=|| view! { <div class="drawer__body"><span class="skeleton" style="width:60%"></span></div> }>
                 {move || Suspend::new(async move {
@@ -156,6 +165,10 @@ fn SidebarContent(
     };
     let id = user.id;
     let now = now();
+    // This content is rebuilt whenever the user's details are re-read (after a reset, say). If
+    // focus was on something in the old content, the browser dropped it to <body>: put it on
+    // the panel's Three Dots, where a keyboard user left off.
+    Effect::new(move || focus::focus_id_when_present("sidebar-actions".into()));
     view! {
         <div class="drawer__header">
             <span class="avatar avatar--lg" aria-hidden="true">{initials(&user.name)}</span>

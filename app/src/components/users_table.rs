@@ -37,7 +37,9 @@ pub fn UsersToolbar() -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let navigate = use_navigate();
     let apply = move |f: &dyn Fn(&mut orgdesk_types::UserQuery)| {
-        let mut q = state.query.get_untracked();
+        let Some(mut q) = state.query.try_get_untracked() else {
+            return;
+        };
         f(&mut q);
         show_first_page(&navigate, q);
     };
@@ -48,11 +50,12 @@ pub fn UsersToolbar() -> impl IntoView {
         let value = event_target_value(&ev);
         let generation = typed.get_untracked() + 1;
         typed.set(generation);
-        // Debounce: only the last keystroke within 250 ms navigates.
+        // Debounce: only the last keystroke within 250 ms navigates. The timer may fire after
+        // the toolbar is gone (navigated away mid-typing): then it does nothing.
         set_timeout(
             move || {
-                if typed.get_untracked() == generation {
-                    apply.with_value(|apply| {
+                if typed.try_get_untracked() == Some(generation) {
+                    apply.try_with_value(|apply| {
                         apply(&|q| {
                             q.filter.search =
                                 Some(value.trim().to_string()).filter(|s| !s.is_empty())

@@ -3,6 +3,7 @@
 //! live password checklist runs the server's own rules.
 
 pub mod model;
+pub mod panic_report;
 pub mod password_policy;
 
 pub use model::*;
