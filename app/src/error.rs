@@ -37,7 +37,13 @@ impl FromServerFnError for ApiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => ApiError::Network(e),
-            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => {
+            // On the server these are the caller's fault: a body that isn't the arguments
+            // (wrong types, missing fields, unknown values, bad JSON). A 400, not a 500.
+            ServerFnErrorErr::Args(e)
+            | ServerFnErrorErr::MissingArg(e)
+            | ServerFnErrorErr::Deserialization(e) => {
+                #[cfg(feature = "ssr")]
+                crate::api::ssr::set_status(http::StatusCode::BAD_REQUEST);
                 ApiError::Invalid(format!("The request was malformed: {e}"))
             }
             other => ApiError::Network(other.to_string()),

@@ -1,7 +1,10 @@
 import { expect, Page, APIRequestContext, request } from '@playwright/test';
 
-export const ADMIN = { email: 'admin@acme.test', password: 'orgdesk-admin' };
-export const MEMBER_PASSWORD = 'orgdesk-member';
+import { DEMO_PASSWORD } from '../support/demo';
+
+/** The demo organization's accounts all share the password the config hands the server. */
+export const ADMIN = { email: 'admin@acme.test', password: DEMO_PASSWORD };
+export const MEMBER_PASSWORD = DEMO_PASSWORD;
 const SINK = 'http://127.0.0.1:2580';
 
 /** Signs in through the sign-in page, as a person would. */

@@ -14,9 +14,20 @@ pub struct ServerConfig {
     pub database_url: String,
     pub core: CoreConfig,
     pub mail: MailConfig,
+    /// Demo mode: create the demo organization (Acme Corp) if it is missing.
     pub seed_demo: bool,
-    /// End-to-end tests move time with `POST /__test/clock?minutes=N`. Never in production.
+    /// The demo accounts' password when the organization is created; random if unset.
+    pub demo_password: Option<String>,
+    /// End-to-end tests move time with `POST /__test/clock?minutes=N`. Only in a server built
+    /// with the `test-clock` cargo feature.
     pub test_clock: bool,
+}
+
+/// Something for development, demos or tests that is switched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevSurface {
+    pub variable: &'static str,
+    pub what: String,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -54,16 +65,81 @@ impl ServerConfig {
                 )
             })?;
         }
+        if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
+            core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
+                .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;
+        }
         let mail = MailConfig::from_env().map_err(|e| format!("email configuration: {e}"))?;
-        Ok(ServerConfig {
+        let seed_demo = env_bool("ORGDESK_SEED_DEMO", false)?;
+        let demo_password = env("ORGDESK_DEMO_PASSWORD");
+        if demo_password.is_some() && !seed_demo {
+            return Err("ORGDESK_DEMO_PASSWORD is set but ORGDESK_SEED_DEMO is not 1".into());
+        }
+        let test_clock = env_bool("ORGDESK_TEST_CLOCK", false)?;
+        if test_clock && !cfg!(feature = "test-clock") {
+            return Err("ORGDESK_TEST_CLOCK=1, but this server was built without the test-clock cargo feature (it is for end-to-end tests only)".into());
+        }
+        let config = ServerConfig {
             leptos,
             addr,
             database_url,
             core,
             mail,
-            seed_demo: env_bool("ORGDESK_SEED_DEMO", true)?,
-            test_clock: env_bool("ORGDESK_TEST_CLOCK", false)?,
-        })
+            seed_demo,
+            demo_password,
+            test_clock,
+        };
+        config.check_dev_surfaces_are_fenced()?;
+        Ok(config)
+    }
+
+    /// Every development or test surface that is on, for the start banner.
+    pub fn dev_surfaces(&self) -> Vec<DevSurface> {
+        let mut on = Vec::new();
+        if self.seed_demo {
+            on.push(DevSurface {
+                variable: "ORGDESK_SEED_DEMO=1",
+                what: "demo organization (Acme Corp) with a demo password".into(),
+            });
+        }
+        if let Some(dir) = self.mail.dev_mailbox_dir() {
+            on.push(DevSurface {
+                variable: "ORGDESK_DEV_MAILBOX=1",
+                what: format!(
+                    "dev mailbox: emails are files in {}, readable by anyone at /dev/mailbox",
+                    dir.display()
+                ),
+            });
+        }
+        if self.test_clock {
+            on.push(DevSurface {
+                variable: "ORGDESK_TEST_CLOCK=1",
+                what: "test clock: anyone can move time with POST /__test/clock".into(),
+            });
+        }
+        on
+    }
+
+    /// Dev surfaces only on loopback, and never behind an https public URL (a deployment).
+    fn check_dev_surfaces_are_fenced(&self) -> Result<(), String> {
+        let on = self.dev_surfaces();
+        if on.is_empty() {
+            return Ok(());
+        }
+        let names = on.iter().map(|s| s.variable).collect::<Vec<_>>().join(", ");
+        if !self.addr.ip().is_loopback() {
+            return Err(format!(
+                "refusing to start: {names} must never be reachable from other machines, but the server would listen on {} (LEPTOS_SITE_ADDR). Listen on 127.0.0.1, or turn them off.",
+                self.addr
+            ));
+        }
+        if self.core.public_base_url.starts_with("https://") {
+            return Err(format!(
+                "refusing to start: {names} are for development, but ORGDESK_PUBLIC_URL is https ({}), which means a deployment. Turn them off.",
+                self.core.public_base_url
+            ));
+        }
+        Ok(())
     }
 
     /// The folder of a SQLite database file, to create before connecting.

@@ -1,10 +1,14 @@
 #![recursion_limit = "512"]
 //! The Orgdesk server: configuration, database and migrations, the axum router (server
 //! render, server functions, static files), the email outbox worker, graceful shutdown.
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+// Unit tests may unwrap; the code they test may not.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod config;
 mod dev_mailbox;
+mod housekeeping;
+mod origin;
+mod panic_reports;
 mod web;
 
 use std::net::SocketAddr;
@@ -51,8 +55,12 @@ async fn run() -> Result<(), String> {
         })?;
 
     let demo = if config.seed_demo {
+        let password = match &config.demo_password {
+            Some(p) => p.clone(),
+            None => Core::new_demo_password().map_err(|e| e.to_string())?,
+        };
         Some(
-            core.seed_demo()
+            core.seed_demo_with_password(&password)
                 .await
                 .map_err(|e| format!("can't seed the demo organization: {e}"))?,
         )
@@ -74,28 +82,18 @@ async fn run() -> Result<(), String> {
         }))
     };
 
+    let housekeeping_task = tokio::spawn(housekeeping::run(
+        core.clone(),
+        config.mail.dev_mailbox_dir().map(|d| d.to_path_buf()),
+        shutdown_rx.clone(),
+    ));
+
     let app = web::router(core, &config, test_clock).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("can't listen on {}: {e}", config.addr))?;
 
-    println!();
-    println!("  Orgdesk is running at {}", config.core.public_base_url);
-    if let Some(demo) = demo {
-        println!(
-            "  Sign in as the demo admin of {}: {} / {}",
-            demo.org_name, demo.admin_email, demo.admin_password
-        );
-    }
-    match config.mail.dev_mailbox_dir() {
-        Some(dir) => println!(
-            "  No SMTP server configured: emails go to the dev mailbox ({}), readable at {}/dev/mailbox",
-            dir.display(),
-            config.core.public_base_url
-        ),
-        None => println!("  Emails are delivered over SMTP ({})", config.mail.describe()),
-    }
-    println!();
+    print_banner(&config, demo.as_ref());
 
     let mut rx = shutdown_rx.clone();
     axum::serve(
@@ -112,7 +110,64 @@ async fn run() -> Result<(), String> {
     // Let the outbox worker finish what it is sending.
     let _ = shutdown_tx.send(true);
     let _ = worker_task.await;
+    let _ = housekeeping_task.await;
     Ok(())
+}
+
+/// What a person starting the server needs to know, and, loudly, every development or test
+/// surface that is on.
+fn print_banner(config: &ServerConfig, demo: Option<&orgdesk_core::DemoOrg>) {
+    let base = &config.core.public_base_url;
+    println!();
+    println!("  Orgdesk is running at {base}");
+    let surfaces = config.dev_surfaces();
+    if !surfaces.is_empty() {
+        println!();
+        println!("  !! DEVELOPMENT MODE: for this machine only, never for real users. On:");
+        for s in &surfaces {
+            println!("  !!   {} ({})", s.what, s.variable);
+        }
+        tracing::warn!(
+            surfaces = %surfaces.iter().map(|s| s.variable).collect::<Vec<_>>().join(", "),
+            "development surfaces are on"
+        );
+    }
+    if let Some(demo) = demo {
+        println!();
+        if demo.created {
+            println!(
+                "  Sign in as the demo admin of {}: {} / {}",
+                demo.org_name, demo.admin_email, demo.admin_password
+            );
+            println!("  (the password is shown this once: note it down)");
+        } else {
+            println!(
+                "  Demo organization {}: sign in as {} with the password printed when it was created.",
+                demo.org_name, demo.admin_email
+            );
+            if config.mail.dev_mailbox_dir().is_some() {
+                println!(
+                    "  Forgot it? Use \"Forgot your password?\" at {base}/sign-in and open the link at {base}/dev/mailbox."
+                );
+            }
+        }
+    }
+    println!();
+    match config.mail.dev_mailbox_dir() {
+        Some(_) => println!("  Emails go to the dev mailbox: {base}/dev/mailbox"),
+        None if config.mail.holds() => {
+            println!(
+                "  !! No SMTP server configured (ORGDESK_SMTP_HOST): emails wait in the outbox"
+            );
+            println!("  !! and are sent once the server is restarted with SMTP settings.");
+            tracing::warn!("no SMTP server configured: emails wait in the outbox");
+        }
+        None => println!(
+            "  Emails are delivered over SMTP ({})",
+            config.mail.describe()
+        ),
+    }
+    println!();
 }
 
 async fn shutdown_signal() {

@@ -6,14 +6,14 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use orgdesk_app::{shell, App};
+use orgdesk_app::{shell, App, CspNonce};
 use orgdesk_core::{Core, TestClock};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -27,6 +27,7 @@ struct WebState {
     leptos: LeptosOptions,
     core: Core,
     mail: orgdesk_mail::MailConfig,
+    #[cfg_attr(not(feature = "test-clock"), allow(dead_code))]
     test_clock: Option<Arc<TestClock>>,
 }
 
@@ -42,6 +43,7 @@ pub async fn router(
     test_clock: Option<Arc<TestClock>>,
 ) -> Result<Router, String> {
     let leptos = config.leptos.clone();
+    let origin = crate::origin::OriginPolicy::from_public_url(&config.core.public_base_url)?;
     let routes = generate_route_list(App);
     let state = WebState {
         leptos: leptos.clone(),
@@ -59,23 +61,34 @@ pub async fn router(
         }
     };
 
-    let mut app = Router::new()
+    let app = Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, routes, context, {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .merge(crate::dev_mailbox::routes(&config.mail));
-    if state.test_clock.is_some() {
+        .merge(crate::dev_mailbox::routes(&config.mail))
+        .merge(crate::panic_reports::routes());
+    #[cfg(feature = "test-clock")]
+    let app = if state.test_clock.is_some() {
         tracing::warn!("ORGDESK_TEST_CLOCK is on: POST /__test/clock moves time. Never use this in production.");
-        app = app.route("/__test/clock", post(advance_test_clock));
-    }
+        app.route("/__test/clock", post(advance_test_clock))
+    } else {
+        app
+    };
     Ok(app
         .fallback(leptos_axum::file_and_error_handler::<WebState, _>(shell))
+        .layer(middleware::from_fn(reset_forms_return_to_their_page))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            origin,
+            crate::origin::enforce,
+        ))
+        .layer(middleware::from_fn_with_state(
+            config.core.public_base_url.starts_with("https://"),
+            security_headers,
+        ))
         .layer(middleware::from_fn(redirects_are_redirects))
         .layer(middleware::from_fn(access_log))
         .with_state(state))
@@ -94,27 +107,51 @@ async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) ->
     .await
 }
 
-/// CSRF defence in depth beside SameSite cookies: a state-changing request that says where it
-/// came from must come from here.
-async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned);
-        let origin = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|h| h.to_str().ok());
-        if let (Some(origin), Some(host)) = (origin, host) {
-            let origin_host = origin.split("://").nth(1).unwrap_or_default();
-            if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-            }
+/// The reset and cancel pages send no `Referer` (their `Referrer-Policy: no-referrer` keeps the
+/// token in their address out of other requests). Their no-JavaScript forms post to these
+/// server functions, which send the browser back to the page the form came from, with any error
+/// in its query: name that page explicitly, from the token the form carries.
+async fn reset_forms_return_to_their_page(req: Request<Body>, next: Next) -> Response {
+    let page_suffix = match req.uri().path() {
+        "/api/complete_reset" | "/api/resend_from_link" => "",
+        "/api/cancel_reset_link" => "/cancel",
+        _ => return next.run(req).await,
+    };
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if !is_form || req.headers().contains_key(header::REFERER) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    };
+    if let Some(token) = form_token(&bytes) {
+        if let Ok(page) = HeaderValue::from_str(&format!("/reset-password/{token}{page_suffix}")) {
+            parts.headers.insert(header::REFERER, page);
         }
     }
-    next.run(req).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The form's `token` field, if it looks like one of ours (base64url, not absurdly long).
+fn form_token(body: &[u8]) -> Option<&str> {
+    std::str::from_utf8(body)
+        .ok()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "token")
+        .map(|(_, v)| v)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 256
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// A response that names a `Location` for a browser navigation (not a `fetch` from the
@@ -136,12 +173,55 @@ async fn redirects_are_redirects(req: Request<Body>, next: Next) -> Response {
     res
 }
 
-async fn security_headers(req: Request<Body>, next: Next) -> Response {
+/// Headers for every answer: a Content-Security-Policy with a fresh nonce on every page (only
+/// the scripts Leptos writes carry it), HSTS behind https, and no caching of anything but the
+/// static files, because pages carry names, emails and reset tokens.
+async fn security_headers(
+    State(https): State<bool>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let nonce = new_nonce();
+    if let Some(n) = &nonce {
+        req.extensions_mut().insert(CspNonce(n.clone()));
+    }
+    let static_file = is_static_file(req.uri().path());
+    // Reset and cancel pages carry the token in their address: it must not travel on.
+    let referrer_policy = if req.uri().path().starts_with("/reset-password/") {
+        "no-referrer"
+    } else {
+        "same-origin"
+    };
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    if is_html {
+        let csp = match &nonce {
+            Some(n) => {
+                format!("{CSP_BASE}; script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval'")
+            }
+            // No randomness, no scripts: the page still works without JavaScript.
+            None => format!("{CSP_BASE}; script-src 'none'"),
+        };
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    if !static_file {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
+    }
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static(referrer_policy),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -149,6 +229,24 @@ async fn security_headers(req: Request<Body>, next: Next) -> Response {
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
+}
+
+/// Everything but `script-src`, which carries the nonce.
+const CSP_BASE: &str =
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+fn new_nonce() -> Option<String> {
+    use base64::Engine;
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The build's static files (wasm, JS, CSS, favicon): the same for everyone, cacheable.
+fn is_static_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico"
 }
 
 /// One line per request; reset-link paths (the Reset Password and the cancel page) are
@@ -162,18 +260,20 @@ async fn access_log(req: Request<Body>, next: Next) -> Response {
     res
 }
 
-fn redact(path: &str) -> String {
+pub(crate) fn redact(path: &str) -> String {
     match path.strip_prefix("/reset-password/") {
         Some(_) => "/reset-password/[token]".to_string(),
         None => path.to_string(),
     }
 }
 
+#[cfg(feature = "test-clock")]
 #[derive(serde::Deserialize)]
 struct AdvanceBy {
     minutes: i64,
 }
 
+#[cfg(feature = "test-clock")]
 async fn advance_test_clock(
     State(state): State<WebState>,
     axum::extract::Query(by): axum::extract::Query<AdvanceBy>,
@@ -195,6 +295,17 @@ async fn advance_test_clock(
 #[cfg(test)]
 mod tests {
     use super::redact;
+
+    #[test]
+    fn the_reset_forms_token_names_their_page() {
+        assert_eq!(
+            super::form_token(b"token=abc-DEF_123&password=x%26y&confirm=x%26y"),
+            Some("abc-DEF_123")
+        );
+        assert_eq!(super::form_token(b"password=x&token=a%2Fb"), None);
+        assert_eq!(super::form_token(b"password=x"), None);
+        assert_eq!(super::form_token(b"token="), None);
+    }
 
     #[test]
     fn reset_tokens_never_reach_the_log() {

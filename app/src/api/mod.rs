@@ -21,7 +21,25 @@ pub mod ssr {
 
     use crate::error::ApiError;
 
+    /// The session cookie's name over plain http (a loopback development instance).
     pub const SESSION_COOKIE: &str = "orgdesk_session";
+    /// Its name behind an https public URL: the `__Host-` prefix makes the browser insist on
+    /// `Secure`, `Path=/` and no `Domain`, so no sibling subdomain can set or shadow it.
+    pub const SECURE_SESSION_COOKIE: &str = "__Host-orgdesk_session";
+
+    fn served_over_https() -> bool {
+        use_context::<Core>()
+            .map(|c| c.config().public_base_url.starts_with("https://"))
+            .unwrap_or(false)
+    }
+
+    fn session_cookie_name() -> &'static str {
+        if served_over_https() {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
 
     /// The one place a domain error becomes a web error (and an HTTP status).
     impl From<CoreError> for ApiError {
@@ -59,6 +77,26 @@ pub mod ssr {
         }
     }
 
+    /// The status of an error a server function answers without going through the core
+    /// (checks at the door: an empty selection, mismatched passwords, an absurd token).
+    fn status_of(e: &ApiError) -> StatusCode {
+        match e {
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Invalid(_) | ApiError::WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::LinkUnusable(_) => StatusCode::GONE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Server | ApiError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Answers `e` with its status.
+    pub fn refuse(e: ApiError) -> ApiError {
+        set_status(status_of(&e));
+        e
+    }
+
     pub fn set_status(status: StatusCode) {
         if let Some(opts) = use_context::<ResponseOptions>() {
             opts.set_status(status);
@@ -72,12 +110,22 @@ pub mod ssr {
         })
     }
 
-    /// The caller's address, for activity records and rate limits.
+    /// The caller's address, for activity records and rate limits: the connection's peer, or
+    /// behind a trusted proxy (`ORGDESK_TRUSTED_PROXIES`) the client it forwarded for.
     pub async fn client_ip() -> Option<String> {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .ok()?;
+        let proxies = use_context::<Core>()?.config().trusted_proxies.clone();
+        if proxies.is_empty() {
+            return Some(peer.ip().to_string());
+        }
+        let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Some(proxies.client_ip(peer.ip(), forwarded).to_string())
     }
 
     pub async fn session_token() -> Option<String> {
@@ -88,7 +136,7 @@ pub mod ssr {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == SESSION_COOKIE)
+            .find(|(k, _)| *k == session_cookie_name())
             .map(|(_, v)| v.to_string())
             .filter(|v| !v.is_empty() && v.len() <= 128)
     }
@@ -106,24 +154,19 @@ pub mod ssr {
         let core = core()?;
         let actor = match current_actor().await? {
             Some(actor) => actor,
-            None => {
-                set_status(StatusCode::UNAUTHORIZED);
-                return Err(ApiError::Unauthenticated);
-            }
+            None => return Err(refuse(ApiError::Unauthenticated)),
         };
         if !actor.role.is_admin() {
-            set_status(StatusCode::FORBIDDEN);
-            return Err(ApiError::Forbidden);
+            return Err(refuse(ApiError::Forbidden));
         }
         Ok((core, actor))
     }
 
     pub fn set_session_cookie(token: &str, max_age_secs: i64) {
-        let secure = use_context::<Core>()
-            .map(|c| c.config().public_base_url.starts_with("https://"))
-            .unwrap_or(false);
+        let secure = served_over_https();
         let cookie = format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+            session_cookie_name(),
             if secure { "; Secure" } else { "" }
         );
         if let (Some(opts), Ok(value)) = (

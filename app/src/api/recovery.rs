@@ -25,10 +25,14 @@ pub async fn complete_reset(
     confirm: String,
 ) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(ApiError::LinkUnusable(LinkState::Unknown));
+        return Err(super::ssr::refuse(ApiError::LinkUnusable(
+            LinkState::Unknown,
+        )));
     }
     if password != confirm {
-        return Err(ApiError::Invalid("The two passwords don't match.".into()));
+        return Err(super::ssr::refuse(ApiError::Invalid(
+            "The two passwords don't match.".into(),
+        )));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -43,7 +47,9 @@ pub async fn complete_reset(
 #[server(prefix = "/api", endpoint = "cancel_reset_link")]
 pub async fn cancel_reset_link(token: String) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(ApiError::LinkUnusable(LinkState::Unknown));
+        return Err(super::ssr::refuse(ApiError::LinkUnusable(
+            LinkState::Unknown,
+        )));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -57,7 +63,9 @@ pub async fn cancel_reset_link(token: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "resend_from_link")]
 pub async fn resend_from_link(token: String) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(ApiError::LinkUnusable(LinkState::Unknown));
+        return Err(super::ssr::refuse(ApiError::LinkUnusable(
+            LinkState::Unknown,
+        )));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -68,10 +76,10 @@ pub async fn resend_from_link(token: String) -> Result<(), ApiError> {
 /// not the email has an account.
 #[server(prefix = "/api", endpoint = "resend_reset_email")]
 pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
-    if email.len() > 320 {
-        return Err(ApiError::Invalid(
+    if email.len() > 320 || !email.contains('@') {
+        return Err(super::ssr::refuse(ApiError::Invalid(
             "That doesn't look like an email address.".into(),
-        ));
+        )));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -84,9 +92,9 @@ pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
 pub async fn forgot_password(email: String) -> Result<(), ApiError> {
     let email = email.trim().to_string();
     if email.is_empty() || email.len() > 320 || !email.contains('@') {
-        return Err(ApiError::Invalid(
+        return Err(super::ssr::refuse(ApiError::Invalid(
             "Enter the email address you sign in with.".into(),
-        ));
+        )));
     }
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;

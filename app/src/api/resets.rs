@@ -13,12 +13,14 @@ pub const MAX_IDS_PER_CALL: usize = 1000;
 #[server(prefix = "/api", endpoint = "admin_reset_passwords", input = leptos::server_fn::codec::Json)]
 pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, ApiError> {
     if users.is_empty() {
-        return Err(ApiError::Invalid("Select at least one user.".into()));
+        return Err(super::ssr::refuse(ApiError::Invalid(
+            "Select at least one user.".into(),
+        )));
     }
     if users.len() > MAX_IDS_PER_CALL {
-        return Err(ApiError::Invalid(format!(
+        return Err(super::ssr::refuse(ApiError::Invalid(format!(
             "Send at most {MAX_IDS_PER_CALL} users at a time."
-        )));
+        ))));
     }
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
@@ -29,11 +31,14 @@ pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, Ap
 
 /// "Select all N matching": the server re-evaluates the filter instead of trusting ids.
 #[server(prefix = "/api", endpoint = "admin_reset_matching", input = leptos::server_fn::codec::Json)]
-pub async fn admin_reset_matching(filter: UserFilter) -> Result<ResetReport, ApiError> {
+pub async fn admin_reset_matching(
+    filter: UserFilter,
+    expected_count: u64,
+) -> Result<ResetReport, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
     Ok(core
-        .admin_reset_matching(&actor, &filter, ip.as_deref())
+        .admin_reset_matching(&actor, &filter, expected_count, ip.as_deref())
         .await?)
 }
 

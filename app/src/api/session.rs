@@ -26,7 +26,7 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
     if email.len() > 320 || password.len() > 1024 {
-        return Err(ApiError::InvalidCredentials);
+        return Err(super::ssr::refuse(ApiError::InvalidCredentials));
     }
     match core.sign_in(&email, &password, ip.as_deref()).await? {
         SignInOutcome::SignedIn { session, actor } => {

@@ -121,6 +121,7 @@ impl Core {
         per_page: u64,
     ) -> CoreResult<ActivityPage> {
         let admin = authz::console_admin(self.db(), actor).await?;
+        crate::users::check_page(page, per_page)?;
         let per_page = per_page.clamp(1, 100);
         let page = page.max(1);
         let search = match filter.search.as_deref().map(str::trim) {

@@ -1,14 +1,60 @@
 //! Sign-in and sessions. A session is a 256-bit token in an HttpOnly cookie; the database
 //! keeps its SHA-256, its expiry, and when it was revoked (sign-out, password reset).
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, Actor, Role, UserStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::authz::{normalize_email, MAX_EMAIL_LEN};
+use crate::config::RateLimit;
 use crate::db::{self, Sql};
 use crate::entities::{organization, session, user};
 use crate::{rate_limit, tokens, Core, CoreError, CoreResult, NewSession, SignInOutcome};
+
+/// The rate-limit keys of one sign-in attempt.
+struct SignInLimits {
+    /// (email, address): the classic guessing limit.
+    pair: String,
+    /// The address, whatever the email (IPv6 by its /64: one host owns a whole /64).
+    address: Option<String>,
+    /// The account's failures from anywhere, and the time its next attempt may come.
+    account: String,
+    account_wait: String,
+}
+
+impl SignInLimits {
+    fn new(email: &str, ip: Option<&str>) -> SignInLimits {
+        let bucket = ip.map(address_bucket);
+        SignInLimits {
+            pair: rate_limit::key(
+                "sign_in",
+                "email_ip",
+                &format!("{email}|{}", bucket.as_deref().unwrap_or("-")),
+            ),
+            address: bucket.map(|b| rate_limit::key("sign_in", "ip", &b)),
+            account: rate_limit::key("sign_in", "account", email),
+            account_wait: rate_limit::key("sign_in", "account_wait", email),
+        }
+    }
+}
+
+/// IPv4 addresses as they are; IPv6 by their /64 prefix.
+pub(crate) fn address_bucket(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
 
 /// What checking a password against one account found.
 enum Verdict {
@@ -30,20 +76,82 @@ impl Core {
         let now = self.now();
         let email = normalize_email(email);
         let ip = clean_ip(ip);
-        let limit_key = rate_limit::key(
-            "sign_in",
-            "email_ip",
-            &format!("{email}|{}", ip.as_deref().unwrap_or("-")),
-        );
-        // Failed attempts count against the limit (checked before any work); successful
-        // ones don't, so people who sign in often are never locked out.
-        let limit = self.config().sign_in_limit;
-        rate_limit::check(self.db(), &limit_key, limit, now).await?;
+        let limits = SignInLimits::new(&email, ip.as_deref());
+        let config = self.config();
 
+        // An account that failed many times lately makes every attempt wait a little longer,
+        // from anywhere: checked first, counting nothing.
+        rate_limit::check_not_before(self.db(), &limits.account_wait, now).await?;
+        // Reserve the attempt before any password work, atomically, so a burst of parallel
+        // guesses can't slip past the limit; a right password gives it back below.
+        rate_limit::hit(self.db(), &limits.pair, config.sign_in_limit, now).await?;
+        if let Some(address) = &limits.address {
+            if let Err(e) =
+                rate_limit::hit(self.db(), address, config.sign_in_address_limit, now).await
+            {
+                rate_limit::refund(self.db(), &limits.pair).await?;
+                return Err(e);
+            }
+        }
+
+        match self.check_password(&email, password, ip.clone(), now).await {
+            Ok(outcome) => {
+                // Right password (even the one an admin reset): not a guess.
+                rate_limit::refund(self.db(), &limits.pair).await?;
+                if let Some(address) = &limits.address {
+                    rate_limit::refund(self.db(), address).await?;
+                }
+                rate_limit::clear(self.db(), &[&limits.account, &limits.account_wait]).await?;
+                Ok(outcome)
+            }
+            Err(CoreError::InvalidCredentials) => {
+                self.account_failed(&limits, now).await?;
+                Err(CoreError::InvalidCredentials)
+            }
+            Err(other) => {
+                // Refused before the password was judged (a full hashing queue): not a guess.
+                rate_limit::refund(self.db(), &limits.pair).await?;
+                if let Some(address) = &limits.address {
+                    rate_limit::refund(self.db(), address).await?;
+                }
+                Err(other)
+            }
+        }
+    }
+
+    /// One more failure for the account; past the threshold, the next attempt must wait
+    /// 1 s, 2 s, 4 s… up to `sign_in_max_delay`.
+    async fn account_failed(&self, limits: &SignInLimits, now: DateTime<Utc>) -> CoreResult<()> {
+        let config = self.config();
+        let counting = RateLimit {
+            max: u32::MAX,
+            per: config.sign_in_limit.per,
+        };
+        rate_limit::hit(self.db(), &limits.account, counting, now).await?;
+        let failures = rate_limit::count(self.db(), &limits.account).await?;
+        let over = failures.saturating_sub(config.sign_in_failures_before_delay);
+        if over > 0 {
+            let delay =
+                Duration::from_secs(1u64 << (over - 1).min(20)).min(config.sign_in_max_delay);
+            let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(30));
+            rate_limit::set_not_before(self.db(), &limits.account_wait, now + delay).await?;
+        }
+        Ok(())
+    }
+
+    /// The password check itself: `InvalidCredentials` when it is wrong for every account with
+    /// this email (or there is none).
+    async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<SignInOutcome> {
         let candidates = if email.len() <= MAX_EMAIL_LEN && !email.is_empty() {
             // Emails are unique per organization; the same person may exist in several.
             user::Entity::find()
-                .filter(user::Column::Email.eq(email.as_str()))
+                .filter(user::Column::Email.eq(email))
                 .order_by_asc(user::Column::Id)
                 .limit(5)
                 .all(self.db())
@@ -54,7 +162,6 @@ impl Core {
         if candidates.is_empty() {
             // As slow as a wrong password, so timing doesn't tell which emails have accounts.
             self.passwords().verify_decoy(password).await?;
-            rate_limit::hit(self.db(), &limit_key, limit, now).await?;
             return Err(CoreError::InvalidCredentials);
         }
 
@@ -98,7 +205,6 @@ impl Core {
             })
             .collect();
         activity::record(self.db(), events, now).await?;
-        rate_limit::hit(self.db(), &limit_key, limit, now).await?;
         Err(CoreError::InvalidCredentials)
     }
 
@@ -266,5 +372,19 @@ impl Core {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_bucket;
+
+    #[test]
+    fn ipv6_addresses_are_limited_by_their_slash_64() {
+        assert_eq!(address_bucket("192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(address_bucket("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_bucket("not an address"), "not an address");
     }
 }

@@ -24,16 +24,33 @@ pub struct CoreConfig {
     pub admin_link_ttl: Duration,
     pub forgot_link_ttl: Duration,
     pub session_ttl: Duration,
+    /// Sign-in attempts per (email, address): reserved before the password is checked,
+    /// given back when it was right, so only failures use it up.
     pub sign_in_limit: RateLimit,
+    /// Sign-in attempts per address, whatever the email (a spray across many accounts).
+    pub sign_in_address_limit: RateLimit,
+    /// Failed sign-ins per account, from any address, before each further one must wait:
+    /// 1 s, doubling per failure, up to `sign_in_max_delay`. A delay, never a lockout, so an
+    /// attacker can't lock anyone out of their account.
+    pub sign_in_failures_before_delay: u32,
+    pub sign_in_max_delay: Duration,
     pub forgot_limit: RateLimit,
     pub resend_limit: RateLimit,
+    /// Admin resets and resends per admin (each call counts once, however many users it
+    /// resets): generous for bulk work, a ceiling on email bombing.
+    pub admin_reset_limit: RateLimit,
     pub hash_cost: HashCost,
     /// At most this many argon2 computations run at once (each on the blocking pool).
     pub max_concurrent_hashes: usize,
+    /// At most this many more wait for one; beyond that a sign-in is refused at once (429)
+    /// instead of queueing without bound behind a flood.
+    pub max_queued_hashes: usize,
     /// An email that keeps failing transiently (server down, 4xx) is retried with backoff
     /// for this long after it was queued, however many attempts that takes; then it is
     /// marked failed. A 5xx answer fails it at once.
     pub outbox_give_up_after: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (`ORGDESK_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 impl Default for CoreConfig {
@@ -47,6 +64,12 @@ impl Default for CoreConfig {
                 max: 10,
                 per: Duration::from_secs(15 * 60),
             },
+            sign_in_address_limit: RateLimit {
+                max: 100,
+                per: Duration::from_secs(15 * 60),
+            },
+            sign_in_failures_before_delay: 10,
+            sign_in_max_delay: Duration::from_secs(30),
             forgot_limit: RateLimit {
                 max: 5,
                 per: Duration::from_secs(15 * 60),
@@ -55,13 +78,19 @@ impl Default for CoreConfig {
                 max: 5,
                 per: Duration::from_secs(15 * 60),
             },
+            admin_reset_limit: RateLimit {
+                max: 300,
+                per: Duration::from_secs(15 * 60),
+            },
             hash_cost: HashCost {
                 memory_kib: 19 * 1024,
                 iterations: 2,
                 parallelism: 1,
             },
             max_concurrent_hashes: 4,
+            max_queued_hashes: 32,
             outbox_give_up_after: Duration::from_secs(24 * 60 * 60),
+            trusted_proxies: crate::proxies::TrustedProxies::default(),
         }
     }
 }

@@ -14,13 +14,16 @@
 //!   transactions, set-based SQL), `entities` (SeaORM), and `orgdesk-migration` for the schema.
 //!
 //! Every public method is declared below and delegates to its module.
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+// Unit tests may unwrap; the code they test may not.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
 pub mod config;
 pub mod emails;
 pub mod entities;
 pub mod error;
+pub mod proxies;
+pub mod redact;
 pub mod resets;
 pub mod seed;
 pub mod settings;
@@ -69,10 +72,29 @@ pub struct Core {
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewSession {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Stands in for a secret in `Debug` output: types that hold tokens, links, password hashes or
+/// passwords print this instead, so a stray `?value` in a log line leaks nothing.
+pub(crate) struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("token", &Redacted)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -89,8 +111,9 @@ pub enum SignInOutcome {
     },
 }
 
-/// An email claimed from the outbox by a delivery worker.
-#[derive(Debug, Clone)]
+/// An email claimed from the outbox by a delivery worker. Its bodies carry live links: `Debug`
+/// leaves them (and the address) out.
+#[derive(Clone)]
 pub struct OutboundEmail {
     pub id: i64,
     pub to: String,
@@ -99,6 +122,19 @@ pub struct OutboundEmail {
     pub html: String,
     /// Attempts made before this one.
     pub attempts: u32,
+}
+
+impl std::fmt::Debug for OutboundEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundEmail")
+            .field("id", &self.id)
+            .field("to", &Redacted)
+            .field("subject", &self.subject)
+            .field("text", &Redacted)
+            .field("html", &Redacted)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 /// What became of an email after a failed delivery attempt.
@@ -113,12 +149,23 @@ pub enum FailedAttempt {
 }
 
 /// The demo organization's sign-in, printed by the run command.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DemoOrg {
     pub org_name: String,
     pub admin_email: String,
     pub admin_password: String,
     pub created: bool,
+}
+
+impl std::fmt::Debug for DemoOrg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoOrg")
+            .field("org_name", &self.org_name)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &Redacted)
+            .field("created", &self.created)
+            .finish()
+    }
 }
 
 impl Core {
@@ -152,6 +199,7 @@ impl Core {
         let passwords = Arc::new(Passwords::new(
             config.hash_cost,
             config.max_concurrent_hashes,
+            config.max_queued_hashes,
         )?);
         Ok(Core {
             db,
@@ -213,14 +261,16 @@ impl Core {
             .await
             .inspect(|_| self.wake_outbox())
     }
-    /// "Select all N matching": the server re-evaluates the filter.
+    /// "Select all N matching": the server re-evaluates the filter, and refuses (changing
+    /// nothing) unless it still matches the `expected_count` users the admin confirmed.
     pub async fn admin_reset_matching(
         &self,
         actor: &Actor,
         filter: &UserFilter,
+        expected_count: u64,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
-        self.admin_reset_matching_impl(actor, filter, ip)
+        self.admin_reset_matching_impl(actor, filter, expected_count, ip)
             .await
             .inspect(|_| self.wake_outbox())
     }
@@ -357,8 +407,81 @@ impl Core {
     // --- demo data ------------------------------------------------------------------------
 
     /// Creates the demo organization once (owner, admin, a few dozen members with assets and
-    /// some activity); later calls change nothing.
+    /// some activity); later calls change nothing. For tests and benchmarks: the admin signs
+    /// in with `seed::DEMO_ADMIN_PASSWORD`, everyone else with `seed::DEMO_MEMBER_PASSWORD`.
     pub async fn seed_demo(&self) -> CoreResult<DemoOrg> {
-        self.seed_demo_impl().await
+        self.seed_demo_impl(seed::DEMO_ADMIN_PASSWORD, seed::DEMO_MEMBER_PASSWORD)
+            .await
+    }
+
+    /// A fresh random password for the demo accounts (16 characters, 80 bits).
+    pub fn new_demo_password() -> CoreResult<String> {
+        tokens::new_demo_password()
+    }
+
+    /// Like [`Core::seed_demo`], with one `password` for every demo account: the server's
+    /// demo mode, which picks it at random per database unless told otherwise.
+    pub async fn seed_demo_with_password(&self, password: &str) -> CoreResult<DemoOrg> {
+        self.seed_demo_impl(password, password).await
+    }
+}
+
+#[cfg(test)]
+mod debug_redaction {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_carries_secrets() {
+        let session = NewSession {
+            token: "SECRET-token".into(),
+            expires_at: Utc::now(),
+        };
+        let email = OutboundEmail {
+            id: 1,
+            to: "jane@example.com".into(),
+            subject: "Reset your password".into(),
+            text: "https://x/reset-password/SECRET-link".into(),
+            html: "<a href=https://x/reset-password/SECRET-link>".into(),
+            attempts: 0,
+        };
+        let user = NewUser::member("Jane", "jane@example.com", "SECRET-password");
+        let row = entities::user::Model {
+            id: 1,
+            org_id: 1,
+            name: "Jane".into(),
+            email: "jane@example.com".into(),
+            title: None,
+            department: None,
+            role: "member".into(),
+            status: "active".into(),
+            password_hash: Some("$argon2id$SECRET-hash".into()),
+            previous_password_hash: Some("$argon2id$SECRET-old".into()),
+            password_changed_at: None,
+            last_sign_in_at: None,
+            created_at: Utc::now(),
+        };
+        for printed in [
+            format!("{session:?}"),
+            format!("{email:?}"),
+            format!("{user:?}"),
+            format!("{row:?}"),
+            format!(
+                "{:?}",
+                SignInOutcome::SignedIn {
+                    session: session.clone(),
+                    actor: Actor {
+                        user_id: 1,
+                        org_id: 1,
+                        org_name: "Acme".into(),
+                        name: "Jane".into(),
+                        email: "jane@example.com".into(),
+                        role: Role::Member,
+                    },
+                }
+            ),
+        ] {
+            assert!(!printed.contains("SECRET"), "{printed}");
+            assert!(printed.contains("[redacted]"), "{printed}");
+        }
     }
 }

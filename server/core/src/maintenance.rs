@@ -1,5 +1,6 @@
-//! Housekeeping a background task runs now and then (e.g. next to the outbox worker): the
-//! tables that only grow — rate-limit windows and dead sessions — are trimmed.
+//! Housekeeping the server runs every quarter of an hour (`server/src/housekeeping.rs`): the
+//! tables that only grow — rate-limit windows and dead sessions — are trimmed. The activity log
+//! is the audit trail and is kept.
 
 use chrono::Duration;
 

@@ -213,7 +213,7 @@ impl Core {
             .unwrap_or(chrono::Duration::MAX);
         let gives_up = permanent || now - row.created_at >= give_up_after;
         // The reason only: never the body, which holds the link.
-        tracing::warn!(email = id, kind = %row.kind, attempts, permanent, gives_up, reason = %reason, "email delivery failed");
+        tracing::warn!(email = id, kind = %row.kind, attempts, permanent, gives_up, reason = %crate::redact::email_addresses(&reason), "email delivery failed");
         if gives_up {
             // Nothing will send it any more: drop the bodies (they hold the link) as on success.
             let mut sql = Sql::new("UPDATE email_outbox SET status = 'failed', attempts = ");

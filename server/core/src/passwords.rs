@@ -1,11 +1,16 @@
 //! argon2id hashing, kept off the async runtime: each computation runs on the blocking
 //! pool, and a semaphore bounds how many run at once so a burst of sign-ins can't eat all
-//! memory (each one takes `memory_kib`).
+//! memory (each one takes `memory_kib`). The queue in front of it is bounded too: past
+//! `max_queued` waiting, a request is refused at once rather than stalling everyone's sign-in.
+//! An unknown email costs no hashing at all: it waits as long as a verification takes.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use crate::config::HashCost;
 use crate::{CoreError, CoreResult};
@@ -16,19 +21,30 @@ pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
 pub(crate) struct Passwords {
     params: Params,
     permits: Semaphore,
-    /// A hash of nothing in particular, verified against when the email is unknown so that
-    /// "no such account" takes as long as "wrong password".
-    decoy: OnceCell<String>,
+    max_queued: usize,
+    queued: AtomicUsize,
+    /// How long a verification took lately (microseconds, a moving average), so that "no such
+    /// account" takes as long as "wrong password" without spending the CPU.
+    typical_verify_micros: AtomicU64,
 }
 
+/// Until a verification has been timed: roughly one at the default cost on a small server.
+const INITIAL_VERIFY_MICROS: u64 = 40_000;
+
 impl Passwords {
-    pub(crate) fn new(cost: HashCost, max_concurrent: usize) -> CoreResult<Passwords> {
+    pub(crate) fn new(
+        cost: HashCost,
+        max_concurrent: usize,
+        max_queued: usize,
+    ) -> CoreResult<Passwords> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("invalid argon2 cost: {e}")))?;
         Ok(Passwords {
             params,
             permits: Semaphore::new(max_concurrent.max(1)),
-            decoy: OnceCell::new(),
+            max_queued,
+            queued: AtomicUsize::new(0),
+            typical_verify_micros: AtomicU64::new(INITIAL_VERIFY_MICROS),
         })
     }
 
@@ -52,35 +68,53 @@ impl Passwords {
         }
         let password = password.to_owned();
         let stored = stored.to_owned();
-        self.off_runtime(move || {
-            let Ok(parsed) = PasswordHash::new(&stored) else {
-                return Ok(false);
-            };
-            Ok(Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok())
-        })
-        .await
+        let started = Instant::now();
+        let matched = self
+            .off_runtime(move || {
+                let Ok(parsed) = PasswordHash::new(&stored) else {
+                    return Ok(false);
+                };
+                Ok(Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok())
+            })
+            .await?;
+        // The hashing alone would be better, but the wait for a permit is small next to it
+        // unless the server is flooded, and then the average only errs on the slow side.
+        let took = started.elapsed().as_micros().min(u128::from(u32::MAX)) as u64;
+        let old = self.typical_verify_micros.load(Ordering::Relaxed);
+        self.typical_verify_micros
+            .store((old * 7 + took) / 8, Ordering::Relaxed);
+        Ok(matched)
     }
 
-    /// Spends the time of one verification, for an email that has no account.
-    pub(crate) async fn verify_decoy(&self, password: &str) -> CoreResult<()> {
-        let decoy = self
-            .decoy
-            .get_or_try_init(|| self.hash("orgdesk-decoy-password"))
-            .await?;
-        self.verify(password, decoy).await.map(|_| ())
+    /// Takes as long as one verification, for an email that has no account, without hashing:
+    /// a flood of made-up emails costs the server nothing but timers.
+    pub(crate) async fn verify_decoy(&self, _password: &str) -> CoreResult<()> {
+        let typical = self.typical_verify_micros.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_micros(typical)).await;
+        Ok(())
     }
 
     async fn off_runtime<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> CoreResult<T> + Send + 'static,
     ) -> CoreResult<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // Count ourselves into the queue, or leave at once if it is full.
+                if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
+                    self.queued.fetch_sub(1, Ordering::AcqRel);
+                    return Err(CoreError::RateLimited {
+                        retry_after_secs: 1,
+                    });
+                }
+                let permit = self.permits.acquire().await;
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+                permit.map_err(|e| CoreError::Internal(e.to_string()))?
+            }
+        };
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| CoreError::Internal(format!("hashing task failed: {e}")))?

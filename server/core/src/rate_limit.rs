@@ -54,28 +54,65 @@ pub(crate) async fn hit(
     Ok(())
 }
 
-/// `RateLimited` if `key` already used up `limit` in the current window; counts nothing.
-pub(crate) async fn check(
+/// Gives back one attempt that `hit` reserved (a sign-in with the right password).
+pub(crate) async fn refund(db: &impl ConnectionTrait, key: &str) -> CoreResult<()> {
+    let mut sql = Sql::new("UPDATE rate_limits SET count = count - 1 WHERE \"key\" = ");
+    sql.bind(key.to_owned()).push(" AND count > 0");
+    sql.execute(db).await?;
+    Ok(())
+}
+
+/// Forgets `keys` (an account's failures, once its owner signed in).
+pub(crate) async fn clear(db: &impl ConnectionTrait, keys: &[&str]) -> CoreResult<()> {
+    for key in keys {
+        let mut sql = Sql::new("DELETE FROM rate_limits WHERE \"key\" = ");
+        sql.bind((*key).to_owned());
+        sql.execute(db).await?;
+    }
+    Ok(())
+}
+
+/// `RateLimited` while `key`'s "not before" time (kept in `window_start`) is in the future.
+pub(crate) async fn check_not_before(
     db: &impl ConnectionTrait,
     key: &str,
-    limit: RateLimit,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
-    let mut sql = Sql::new("SELECT window_start, count FROM rate_limits WHERE \"key\" = ");
+    let mut sql = Sql::new("SELECT window_start FROM rate_limits WHERE \"key\" = ");
     sql.bind(key.to_owned());
     let Some(row) = sql.query_one(db).await? else {
         return Ok(());
     };
-    let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
-    let count: i32 = row.try_get("", "count")?;
-    let window_end = window_start
-        .checked_add_signed(per)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    if now < window_end && count.max(0) as u32 >= limit.max {
+    let not_before: DateTime<Utc> = row.try_get("", "window_start")?;
+    if now < not_before {
         return Err(CoreError::RateLimited {
-            retry_after_secs: (window_end - now).num_seconds().max(1) as u64,
+            retry_after_secs: (not_before - now).num_seconds().max(1) as u64,
         });
     }
     Ok(())
+}
+
+/// Sets `key`'s "not before" time.
+pub(crate) async fn set_not_before(
+    db: &impl ConnectionTrait,
+    key: &str,
+    not_before: DateTime<Utc>,
+) -> CoreResult<()> {
+    let mut sql = Sql::new("INSERT INTO rate_limits (\"key\", window_start, count) VALUES (");
+    sql.bind(key.to_owned())
+        .push(", ")
+        .bind(not_before)
+        .push(", 0) ON CONFLICT (\"key\") DO UPDATE SET window_start = excluded.window_start");
+    sql.execute(db).await?;
+    Ok(())
+}
+
+/// The current count of `key` (0 if it has none).
+pub(crate) async fn count(db: &impl ConnectionTrait, key: &str) -> CoreResult<u32> {
+    let mut sql = Sql::new("SELECT count FROM rate_limits WHERE \"key\" = ");
+    sql.bind(key.to_owned());
+    Ok(match sql.query_one(db).await? {
+        Some(row) => row.try_get::<i32>("", "count")?.max(0) as u32,
+        None => 0,
+    })
 }

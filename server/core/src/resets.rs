@@ -107,6 +107,7 @@ impl Core {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
         let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
         let org = self.organization(&tx, admin.org_id).await?;
         // Lock the targets (PostgreSQL), in id order so two bulk resets never deadlock.
         let mut found: HashMap<i64, user::Model> = HashMap::with_capacity(ids.len());
@@ -163,11 +164,13 @@ impl Core {
         &self,
         actor: &Actor,
         filter: &UserFilter,
+        expected_count: u64,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
         let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
         let org = self.organization(&tx, admin.org_id).await?;
         let matching = user::Entity::find()
             .filter(filter_condition(
@@ -188,6 +191,14 @@ impl Core {
         if matching.len() > MAX_RESET_TARGETS {
             return Err(CoreError::InvalidInput(format!(
                 "More than {MAX_RESET_TARGETS} users match; narrow the filter."
+            )));
+        }
+        // The admin confirmed a number: if the filter matches another one now (users added,
+        // or a stale or forged request), they did not agree to this.
+        if matching.len() as u64 != expected_count {
+            return Err(CoreError::InvalidInput(format!(
+                "The filter now matches {} users, not the {expected_count} you confirmed. Nothing was reset: review the list and try again.",
+                matching.len()
             )));
         }
         let mut report = ResetReport::default();
@@ -282,6 +293,7 @@ impl Core {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
         let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
         let org = self.organization(&tx, admin.org_id).await?;
         let target = lock_user(&tx, admin.org_id, user_id)
             .await?
@@ -881,14 +893,37 @@ fn skip_reason(admin: &user::Model, target: &user::Model) -> Option<SkipReason> 
     if target.id == admin.id {
         return Some(SkipReason::Yourself);
     }
+    // Owners reset admins and owners; admins reset members (Google Workspace and Okta draw the
+    // same line), so one compromised admin can't lock every other admin out.
     let admin_is_owner = admin.role == Role::Owner.as_str();
-    if target.role == Role::Owner.as_str() && !admin_is_owner {
+    let target_is_privileged =
+        target.role == Role::Owner.as_str() || target.role == Role::Admin.as_str();
+    if target_is_privileged && !admin_is_owner {
         return Some(SkipReason::NoPermission);
     }
     if target.status == UserStatus::Suspended.as_str() {
         return Some(SkipReason::AlreadySuspended);
     }
     None
+}
+
+impl Core {
+    /// Counts one admin reset or resend call against the admin's limit, in the call's own
+    /// transaction: a call that fails changes nothing, its count included.
+    async fn count_admin_reset(
+        &self,
+        tx: &DatabaseTransaction,
+        admin: &user::Model,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        rate_limit::hit(
+            tx,
+            &rate_limit::key("admin_reset", "admin", &admin.id.to_string()),
+            self.config().admin_reset_limit,
+            now,
+        )
+        .await
+    }
 }
 
 /// The user's row, locked for this transaction on PostgreSQL (SQLite's immediate

@@ -21,8 +21,8 @@ pub const DEMO_OWNER_EMAIL: &str = "owner@acme.test";
 /// Everyone but the admin (the owner included).
 pub const DEMO_MEMBER_PASSWORD: &str = "orgdesk-member";
 
-/// A user to create.
-#[derive(Debug, Clone)]
+/// A user to create. `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct NewUser {
     pub name: String,
     pub email: String,
@@ -31,6 +31,20 @@ pub struct NewUser {
     pub password: Option<String>,
     pub title: Option<String>,
     pub department: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .field("password", &self.password.as_ref().map(|_| crate::Redacted))
+            .field("title", &self.title)
+            .field("department", &self.department)
+            .finish()
+    }
 }
 
 impl NewUser {
@@ -246,11 +260,15 @@ impl Core {
         Ok(n)
     }
 
-    pub(crate) async fn seed_demo_impl(&self) -> CoreResult<DemoOrg> {
+    pub(crate) async fn seed_demo_impl(
+        &self,
+        admin_password: &str,
+        member_password: &str,
+    ) -> CoreResult<DemoOrg> {
         let demo = |created| DemoOrg {
             org_name: DEMO_ORG_NAME.into(),
             admin_email: DEMO_ADMIN_EMAIL.into(),
-            admin_password: DEMO_ADMIN_PASSWORD.into(),
+            admin_password: admin_password.into(),
             created,
         };
         let existing =
@@ -260,8 +278,8 @@ impl Core {
         }
         // Two hashes for everyone, not one per user: seeding stays well under a second.
         let (admin_hash, member_hash) = tokio::try_join!(
-            self.passwords().hash(DEMO_ADMIN_PASSWORD),
-            self.passwords().hash(DEMO_MEMBER_PASSWORD)
+            self.passwords().hash(admin_password),
+            self.passwords().hash(member_password)
         )?;
         let now = self.now();
 

@@ -39,3 +39,22 @@ pub(crate) fn is_well_formed(token: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
+
+/// A password for the demo organization: 16 characters from an unambiguous alphabet (80 bits)
+/// in groups of four, easy to copy from a terminal.
+pub(crate) fn new_demo_password() -> Result<String, CoreError> {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    OsRng.try_fill_bytes(&mut bytes).map_err(|e| {
+        CoreError::Internal(format!("the operating system's random source failed: {e}"))
+    })?;
+    let mut out = String::with_capacity(19);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        // 256 is a multiple of 32: no modulo bias.
+        out.push(ALPHABET[(*b % 32) as usize] as char);
+    }
+    Ok(out)
+}

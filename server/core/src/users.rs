@@ -87,6 +87,26 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
     })
 }
 
+/// No list has this many pages: a larger number is a bad request, not an empty page.
+pub(crate) const MAX_PAGE: u64 = 1_000_000;
+/// The largest page size a request may ask for (larger ones are served 100 at a time).
+pub(crate) const MAX_PER_PAGE_ASKED: u64 = 200;
+
+/// Refuses page numbers and sizes no screen asks for (they would only overflow offsets).
+pub(crate) fn check_page(page: u64, per_page: u64) -> CoreResult<()> {
+    if page > MAX_PAGE {
+        return Err(CoreError::InvalidInput(format!(
+            "There is no page {page}: pages go up to {MAX_PAGE}."
+        )));
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE_ASKED {
+        return Err(CoreError::InvalidInput(format!(
+            "Rows per page must be between 1 and {MAX_PER_PAGE_ASKED}."
+        )));
+    }
+    Ok(())
+}
+
 impl Core {
     pub(crate) async fn list_users_impl(
         &self,
@@ -94,6 +114,7 @@ impl Core {
         query: &UserQuery,
     ) -> CoreResult<UserPage> {
         let admin = authz::console_admin(self.db(), actor).await?;
+        check_page(query.page, query.per_page)?;
         let per_page = query.per_page.clamp(1, 100);
         let page = query.page.max(1);
         let condition = filter_condition(

@@ -45,9 +45,10 @@ async fn main() {
         "ORGDESK_BENCH_BATCH",
         WorkerSettings::for_connections(concurrency).batch_size,
     );
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let dir = std::env::temp_dir().join(format!("orgdesk-outbox-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
     let url = std::env::var("ORGDESK_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
 
     let config = CoreConfig {
         hash_cost: HashCost {
@@ -79,7 +80,7 @@ async fn main() {
         ..UserFilter::default()
     };
     let report = core
-        .admin_reset_matching(&admin, &filter, None)
+        .admin_reset_matching(&admin, &filter, messages, None)
         .await
         .expect("bulk reset");
     let queued = report.reset.len();

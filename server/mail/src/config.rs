@@ -17,6 +17,7 @@ pub const ENV_SMTP_PASSWORD: &str = "ORGDESK_SMTP_PASSWORD";
 pub const ENV_SMTP_MAX_CONNECTIONS: &str = "ORGDESK_SMTP_MAX_CONNECTIONS";
 pub const ENV_SMTP_CA_FILE: &str = "ORGDESK_SMTP_CA_FILE";
 pub const ENV_MAIL_FROM: &str = "ORGDESK_MAIL_FROM";
+pub const ENV_DEV_MAILBOX: &str = "ORGDESK_DEV_MAILBOX";
 pub const ENV_DEV_MAILBOX_DIR: &str = "ORGDESK_DEV_MAILBOX_DIR";
 
 pub const DEFAULT_MAIL_FROM: &str = "Orgdesk <no-reply@orgdesk.local>";
@@ -36,9 +37,13 @@ pub struct MailConfig {
 pub enum Delivery {
     /// A real SMTP server.
     Smtp(SmtpSettings),
-    /// The embedded default when no SMTP host is configured: every message becomes a JSON
-    /// file in this directory, readable through [`crate::dev_mailbox`].
+    /// For development and demos only (`ORGDESK_DEV_MAILBOX=1`, and the server allows it on a
+    /// loopback address only): every message becomes a JSON file in this directory, readable
+    /// through [`crate::dev_mailbox`].
     DevMailbox(PathBuf),
+    /// No SMTP server configured and no dev mailbox: emails wait in the outbox, nothing is
+    /// sent or dropped, until an SMTP server is configured.
+    Hold,
 }
 
 /// How the connection to the SMTP server is secured.
@@ -194,6 +199,16 @@ impl MailConfig {
             ),
         })?;
 
+        let dev_mailbox = match var(ENV_DEV_MAILBOX).as_deref() {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(other) => {
+                return Err(MailError::InvalidSetting {
+                    var: ENV_DEV_MAILBOX,
+                    problem: format!("\"{other}\" is not 1 or 0"),
+                })
+            }
+        };
         let delivery = match var(ENV_SMTP_HOST) {
             None => {
                 // SMTP details without a host would be silently ignored: say so instead.
@@ -209,14 +224,26 @@ impl MailConfig {
                         return Err(MailError::InvalidSetting {
                             var: ENV_SMTP_HOST,
                             problem: format!(
-                                "{name} is set but {ENV_SMTP_HOST} is not; set the SMTP host, or unset {name} to use the dev mailbox"
+                                "{name} is set but {ENV_SMTP_HOST} is not; set the SMTP host, or unset {name}"
                             ),
                         });
                     }
                 }
-                let dir =
-                    var(ENV_DEV_MAILBOX_DIR).unwrap_or_else(|| DEFAULT_DEV_MAILBOX_DIR.to_owned());
-                Delivery::DevMailbox(PathBuf::from(dir))
+                if dev_mailbox {
+                    let dir = var(ENV_DEV_MAILBOX_DIR)
+                        .unwrap_or_else(|| DEFAULT_DEV_MAILBOX_DIR.to_owned());
+                    Delivery::DevMailbox(PathBuf::from(dir))
+                } else {
+                    Delivery::Hold
+                }
+            }
+            Some(_) if dev_mailbox => {
+                return Err(MailError::InvalidSetting {
+                    var: ENV_DEV_MAILBOX,
+                    problem: format!(
+                        "the dev mailbox and {ENV_SMTP_HOST} exclude each other; unset one"
+                    ),
+                })
             }
             Some(host) => {
                 if host.contains(char::is_whitespace) || host.contains('/') {
@@ -333,8 +360,13 @@ impl MailConfig {
     pub fn dev_mailbox_dir(&self) -> Option<&Path> {
         match &self.delivery {
             Delivery::DevMailbox(dir) => Some(dir),
-            Delivery::Smtp(_) => None,
+            Delivery::Smtp(_) | Delivery::Hold => None,
         }
+    }
+
+    /// Whether emails wait in the outbox (no SMTP server and no dev mailbox).
+    pub fn holds(&self) -> bool {
+        self.delivery == Delivery::Hold
     }
 
     /// One line for the startup log, without secrets.
@@ -354,6 +386,7 @@ impl MailConfig {
             Delivery::DevMailbox(dir) => {
                 format!("dev mailbox in {} (no SMTP host configured)", dir.display())
             }
+            Delivery::Hold => "none: no SMTP host configured, emails wait in the outbox".to_owned(),
         }
     }
 }
@@ -380,14 +413,31 @@ mod tests {
     }
 
     #[test]
-    fn with_nothing_configured_mail_goes_to_the_dev_mailbox_from_orgdesk() {
+    fn with_nothing_configured_mail_waits_in_the_outbox() {
         let c = config(&[]).unwrap();
+        assert_eq!(c.delivery, Delivery::Hold);
+        assert_eq!(c.dev_mailbox_dir(), None);
+        assert_eq!(c.from.to_string(), DEFAULT_MAIL_FROM);
+        assert_eq!(c.from, default_from());
+    }
+
+    #[test]
+    fn the_dev_mailbox_is_opt_in() {
+        let c = config(&[(ENV_DEV_MAILBOX, "1")]).unwrap();
         assert_eq!(
             c.delivery,
             Delivery::DevMailbox(PathBuf::from("data/mailbox"))
         );
-        assert_eq!(c.from.to_string(), DEFAULT_MAIL_FROM);
-        assert_eq!(c.from, default_from());
+        assert_eq!(
+            config(&[(ENV_DEV_MAILBOX, "0")]).unwrap().delivery,
+            Delivery::Hold
+        );
+        assert!(config(&[(ENV_DEV_MAILBOX, "maybe")]).is_err());
+        let both = config(&[(ENV_DEV_MAILBOX, "1"), (ENV_SMTP_HOST, "smtp.example.com")]);
+        assert!(
+            both.is_err(),
+            "the dev mailbox never shadows a configured SMTP server"
+        );
     }
 
     #[test]
@@ -507,7 +557,11 @@ mod tests {
 
     #[test]
     fn the_dev_mailbox_directory_can_be_moved() {
-        let c = config(&[(ENV_DEV_MAILBOX_DIR, "/tmp/orgdesk-mail")]).unwrap();
+        let c = config(&[
+            (ENV_DEV_MAILBOX, "1"),
+            (ENV_DEV_MAILBOX_DIR, "/tmp/orgdesk-mail"),
+        ])
+        .unwrap();
         assert_eq!(c.dev_mailbox_dir(), Some(Path::new("/tmp/orgdesk-mail")));
     }
 }

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{MailError, SendFailure};
 
-/// One message as the dev mailbox stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One message as the dev mailbox stores it. `Debug` leaves the bodies (live links) out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevMessage {
     /// The file name without `.json`: `<unix-millis>-<outbox id>`. Pass it to [`read_message`].
     pub id: String,
@@ -25,6 +25,20 @@ pub struct DevMessage {
     pub text: String,
     pub html: String,
     pub sent_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for DevMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevMessage")
+            .field("id", &self.id)
+            .field("outbox_id", &self.outbox_id)
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("text", &"[redacted]")
+            .field("html", &"[redacted]")
+            .field("sent_at", &self.sent_at)
+            .finish()
+    }
 }
 
 /// Writes messages into one directory.

@@ -12,6 +12,8 @@ use crate::smtp::SmtpMailer;
 pub enum Mailer {
     Smtp(Box<SmtpMailer>),
     DevMailbox(DevMailbox),
+    /// Nowhere to send: the worker leaves every email queued (see [`Delivery::Hold`]).
+    Hold,
 }
 
 impl Mailer {
@@ -23,6 +25,7 @@ impl Mailer {
                 config.worker.concurrency,
             )?)),
             Delivery::DevMailbox(dir) => Mailer::DevMailbox(DevMailbox::new(dir.clone())),
+            Delivery::Hold => Mailer::Hold,
         })
     }
 
@@ -38,6 +41,11 @@ impl Mailer {
                 }
                 mailbox.deliver(email).await.map(|_| ())
             }
+            // The worker never claims emails while holding; should one get here, it stays
+            // queued and is retried once SMTP is configured.
+            Mailer::Hold => Err(SendFailure::transient(
+                "no SMTP server is configured (ORGDESK_SMTP_HOST)".to_owned(),
+            )),
         }
     }
 

@@ -114,6 +114,13 @@ impl OutboxWorker {
     /// neither cut off nor left unrecorded); then pooled SMTP connections are closed.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        if matches!(self.mailer, Mailer::Hold) {
+            // Nowhere to send: claim nothing, so every email waits in the outbox, queued, for
+            // the next start with SMTP configured.
+            warn!(worker = %self.worker_id, "no SMTP server configured: emails wait in the outbox until ORGDESK_SMTP_HOST is set");
+            shutdown.await;
+            return;
+        }
         info!(worker = %self.worker_id, "outbox worker started");
         let mut failed_passes: u32 = 0;
         loop {
@@ -217,7 +224,7 @@ impl OutboxWorker {
                     Ok(FailedAttempt::WillRetry { .. }) => Outcome::WillRetry,
                     Ok(FailedAttempt::GaveUp | FailedAttempt::AlreadySettled) => Outcome::GaveUp,
                     Err(e) => {
-                        warn!(worker = %self.worker_id, id, domain, attempt, reason = %failure.reason, "email not delivered");
+                        warn!(worker = %self.worker_id, id, domain, attempt, reason = %orgdesk_core::redact::email_addresses(&failure.reason), "email not delivered");
                         error!(worker = %self.worker_id, id, error = ?e, "the failed delivery could not be recorded; the message returns when its lease ends");
                         Outcome::Unrecorded
                     }

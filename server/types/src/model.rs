@@ -299,7 +299,7 @@ pub struct ActivityPage {
 pub enum SkipReason {
     /// The admin path never resets the admin's own password.
     Yourself,
-    /// Admins can't reset owners; only another owner can.
+    /// Only owners reset admins and owners; admins reset members.
     NoPermission,
     AlreadySuspended,
     /// Not a user of this organization (or no such user at all).
@@ -312,7 +312,9 @@ impl SkipReason {
             SkipReason::Yourself => {
                 "You can't reset your own password here; use Forgot your password? instead."
             }
-            SkipReason::NoPermission => "Only an owner can reset an owner's password.",
+            SkipReason::NoPermission => {
+                "Only an owner can reset the password of an admin or an owner."
+            }
             SkipReason::AlreadySuspended => "The account is suspended.",
             SkipReason::NotFound => "No such user in this organization.",
         }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use orgdesk_types::{
-    ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
+    Actor, ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
 };
 
 use super::PageHeader;
@@ -20,7 +20,7 @@ use crate::api::resets::{
 use crate::api::users::list_users;
 use crate::components::bulk_toolbar::{BulkResult, SelectionBar};
 use crate::components::confirm_dialog::ConfirmDialog;
-use crate::components::toast::use_toasts;
+use crate::components::toast::{use_toasts, Toasts};
 use crate::components::user_sidebar::{SidebarTab, UserSidebar};
 use crate::components::users_table::{UsersTable, UsersToolbar};
 use crate::error::ApiError;
@@ -126,6 +126,9 @@ pub struct UsersPageState {
     pub confirm: RwSignal<Option<PendingReset>>,
     pub progress: RwSignal<Option<(u64, u64)>>,
     pub result: RwSignal<Option<ResetReport>>,
+    /// Taken from context when the page is built: event handlers and async continuations run
+    /// outside any reactive owner, where `use_context` finds nothing.
+    pub toasts: Toasts,
 }
 
 impl UsersPageState {
@@ -136,7 +139,7 @@ impl UsersPageState {
         self.confirm.set(Some(PendingReset::One(user)));
     }
     pub fn resend(&self, user: UserSummary) {
-        let toasts = use_toasts();
+        let toasts = self.toasts;
         let version = self.version;
         leptos::task::spawn_local(async move {
             match admin_resend_reset_email(user.id).await {
@@ -145,7 +148,8 @@ impl UsersPageState {
                         "Sent a new reset link to {}. The previous link no longer works.",
                         user.email
                     ));
-                    version.update(|v| *v += 1);
+                    // The answer can arrive after the admin left the page.
+                    version.try_update(|v| *v += 1);
                 }
                 Err(e) => toasts.error(format!("Couldn't resend the email to {}: {e}", user.name)),
             }
@@ -185,6 +189,7 @@ pub fn UsersPage() -> impl IntoView {
         confirm: RwSignal::new(None),
         progress: RwSignal::new(None),
         result: RwSignal::new(None),
+        toasts: use_toasts(),
     };
     provide_context(state);
 
@@ -223,15 +228,28 @@ fn ResetConfirmation() -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let toasts = use_toasts();
     let pending = RwSignal::new(false);
+    let i_am_owner = use_context::<Actor>().is_some_and(|a| a.role == Role::Owner);
 
     let run = move |what: PendingReset| {
         pending.set(true);
         leptos::task::spawn_local(async move {
             let outcome = perform_reset(&what, state.progress).await;
-            pending.set(false);
-            state.progress.set(None);
-            state.confirm.set(None);
-            state.version.update(|v| *v += 1);
+            // The reset is done on the server whatever happens here; if the admin navigated
+            // away meanwhile, the page's state is gone and only the toast is left to say so.
+            if state.version.try_update(|v| *v += 1).is_none() {
+                match &outcome {
+                    Ok(r) => toasts.success(format!(
+                        "Password reset finished: {} reset, {} skipped.",
+                        group_thousands(r.reset.len() as u64),
+                        group_thousands(r.skipped.len() as u64)
+                    )),
+                    Err((_, e)) => toasts.error(format!("The password reset stopped: {e}")),
+                }
+                return;
+            }
+            pending.try_set(false);
+            state.progress.try_set(None);
+            state.confirm.try_set(None);
             match (what, outcome) {
                 (PendingReset::One(user), Ok(report)) => match report.skipped.first() {
                     None => toasts.success(format!(
@@ -245,16 +263,18 @@ fn ResetConfirmation() -> impl IntoView {
                     )),
                 },
                 (_, Ok(report)) => {
-                    state.selected.set(BTreeSet::new());
-                    state.all_matching.set(false);
-                    state.result.set(Some(report));
+                    state.selected.try_set(BTreeSet::new());
+                    state.all_matching.try_set(false);
+                    state.result.try_set(Some(report));
+                    // The selection bar that had focus is gone; the summary is where it goes.
+                    crate::components::focus::focus_id_when_present("bulk-result-done".into());
                 }
                 (_, Err((partial, e))) if partial.reset.is_empty() => {
                     toasts.error(format!("Nothing was reset: {e}"))
                 }
                 (_, Err((partial, e))) => {
                     toasts.error(format!("Stopped part-way: {e}"));
-                    state.result.set(Some(partial));
+                    state.result.try_set(Some(partial));
                 }
             }
         });
@@ -274,11 +294,25 @@ fn ResetConfirmation() -> impl IntoView {
                 ),
             };
             let them = if count == 1 { "their" } else { "each user's" };
-            let consequences = vec![
+            let mut consequences = vec![
                 format!("The current password stops working immediately for {them} account."),
                 "They're signed out of every session.".to_string(),
                 "They get an email with a secure link to set a new password, valid for the organization's link lifetime (15 minutes by default).".to_string(),
             ];
+            // Only owners reset admins and owners; the server enforces it, the dialog says it.
+            if !i_am_owner {
+                match &what {
+                    PendingReset::One(u) if u.role != Role::Member => consequences.push(format!(
+                        "Only an owner can reset an {}'s password: ask an owner of the organization.",
+                        u.role.label().to_lowercase()
+                    )),
+                    PendingReset::One(_) => {}
+                    _ => consequences.push(
+                        "Admins and owners among them are skipped: only an owner can reset their passwords."
+                            .to_string(),
+                    ),
+                }
+            }
             let what_for_run = what.clone();
             view! {
                 <ConfirmDialog
@@ -317,15 +351,15 @@ async fn perform_reset(
             .await
             .map_err(none_done),
         PendingReset::Matching { filter, count } => {
-            progress.set(Some((0, *count)));
-            admin_reset_matching(filter.clone())
+            progress.try_set(Some((0, *count)));
+            admin_reset_matching(filter.clone(), *count)
                 .await
                 .map_err(none_done)
         }
         PendingReset::Selected(ids) => {
             let total = ids.len() as u64;
             let mut all = ResetReport::default();
-            progress.set(Some((0, total)));
+            progress.try_set(Some((0, total)));
             for chunk in ids.chunks(MAX_IDS_PER_CALL) {
                 let report = match admin_reset_passwords(chunk.to_vec()).await {
                     Ok(report) => report,
@@ -333,7 +367,7 @@ async fn perform_reset(
                 };
                 all.reset.extend(report.reset);
                 all.skipped.extend(report.skipped);
-                progress.set(Some(((all.reset.len() + all.skipped.len()) as u64, total)));
+                progress.try_set(Some(((all.reset.len() + all.skipped.len()) as u64, total)));
             }
             Ok(all)
         }

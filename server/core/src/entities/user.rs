@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// `Debug` is written by hand below: it leaves the password hashes out.
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -27,3 +28,27 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hash = |h: &Option<String>| h.as_ref().map(|_| crate::Redacted);
+        f.debug_struct("user::Model")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("title", &self.title)
+            .field("department", &self.department)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .field("password_hash", &hash(&self.password_hash))
+            .field(
+                "previous_password_hash",
+                &hash(&self.previous_password_hash),
+            )
+            .field("password_changed_at", &self.password_changed_at)
+            .field("last_sign_in_at", &self.last_sign_in_at)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}

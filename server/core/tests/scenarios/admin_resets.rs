@@ -14,6 +14,7 @@ on_both_databases!(
     admin_resets_users_selected_from_a_list,
     a_bulk_reset_mixing_permitted_and_forbidden_targets,
     owners_may_reset_admins_but_admins_may_not_reset_owners,
+    admins_may_not_reset_other_admins,
     another_organizations_user_ids_are_not_found,
     two_admins_resetting_the_same_user_at_once_leave_one_live_link,
     a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back,
@@ -220,6 +221,35 @@ async fn owners_may_reset_admins_but_admins_may_not_reset_owners(h: Harness) {
     assert_eq!(report.reset, vec![second_owner]);
 }
 
+async fn admins_may_not_reset_other_admins(h: Harness) {
+    let demo = h.demo().await;
+    let peer = h
+        .core
+        .create_user(
+            demo.admin.org_id,
+            NewUser::member("Ada Peer", "ada.peer@acme.test", MEMBER_PASSWORD)
+                .with_role(orgdesk_core::types::Role::Admin),
+        )
+        .await
+        .unwrap();
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.admin, &[peer], None)
+        .await
+        .unwrap();
+    assert!(report.reset.is_empty());
+    assert_eq!(report.skipped[0].reason, SkipReason::NoPermission);
+    assert_eq!(h.user(peer).await.status, "active", "nothing changed");
+    assert!(h.live_links(peer).await.is_empty());
+    // The owner may.
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.owner, &[peer], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![peer]);
+}
+
 async fn another_organizations_user_ids_are_not_found(h: Harness) {
     let demo = h.demo().await;
     let globex = h.core.create_organization("Globex").await.unwrap();
@@ -272,6 +302,7 @@ async fn another_organizations_user_ids_are_not_found(h: Harness) {
                 search: Some("hank".into()),
                 ..Default::default()
             },
+            1,
             None,
         )
         .await;
@@ -347,17 +378,15 @@ async fn a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back(h: Harnes
         )
         .await;
     }
+    let active = UserFilter {
+        status: Some(UserStatus::Active),
+        ..Default::default()
+    };
+    let expected = matching(&h, &demo.admin, &active).await;
     let before = snapshot(&h).await;
     let result = h
         .core
-        .admin_reset_matching(
-            &demo.admin,
-            &UserFilter {
-                status: Some(UserStatus::Active),
-                ..Default::default()
-            },
-            None,
-        )
+        .admin_reset_matching(&demo.admin, &active, expected, None)
         .await;
     assert!(matches!(result, Err(CoreError::Database(_))), "{result:?}");
     assert_eq!(snapshot(&h).await, before, "nothing changed");
@@ -396,7 +425,7 @@ async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
     // Titles aren't searched: "engineer" matches no name or email, so nothing happens.
     assert!(matches!(
         h.core
-            .admin_reset_matching(&demo.admin, &filter, None)
+            .admin_reset_matching(&demo.admin, &filter, 0, None)
             .await,
         Err(CoreError::InvalidInput(_))
     ));
@@ -406,9 +435,24 @@ async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
         status: None,
         role: None,
     };
+    let confirmed = matching(&h, &demo.admin, &filter).await;
+    // A stale count is refused, and changes nothing.
+    let stale = h
+        .core
+        .admin_reset_matching(&demo.admin, &filter, confirmed - 1, None)
+        .await;
+    assert!(
+        matches!(&stale, Err(CoreError::InvalidInput(m)) if m.contains(&format!("not the {}", confirmed - 1))),
+        "{stale:?}"
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
+            .await,
+        0
+    );
     let report = h
         .core
-        .admin_reset_matching(&demo.admin, &filter, None)
+        .admin_reset_matching(&demo.admin, &filter, confirmed, None)
         .await
         .unwrap();
     // Everyone but the admin (yourself), the owner (no permission) and the suspended.
@@ -487,7 +531,7 @@ async fn members_cannot_reset_anyone(h: Harness) {
     ));
     assert!(matches!(
         h.core
-            .admin_reset_matching(&member, &UserFilter::default(), None)
+            .admin_reset_matching(&member, &UserFilter::default(), 1, None)
             .await,
         Err(CoreError::Forbidden)
     ));
@@ -510,4 +554,87 @@ async fn members_cannot_reset_anyone(h: Harness) {
         Err(CoreError::Forbidden)
     ));
     assert_eq!(h.user(target).await.status, "active");
+}
+
+/// How many users `filter` matches, as the console's "Select all N matching" shows it.
+async fn matching(h: &Harness, admin: &orgdesk_core::types::Actor, filter: &UserFilter) -> u64 {
+    h.core
+        .list_users(
+            admin,
+            &orgdesk_core::types::UserQuery {
+                filter: filter.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .total
+}
+
+/// Each admin's reset and resend calls count against a per-admin limit (generous by default,
+/// two here): a refused call changes nothing.
+mod admin_resets_are_rate_limited_per_admin {
+    use std::time::Duration;
+
+    use orgdesk_core::config::RateLimit;
+    use orgdesk_core::CoreConfig;
+
+    use super::*;
+    use crate::common::test_config;
+
+    fn config() -> CoreConfig {
+        CoreConfig {
+            admin_reset_limit: RateLimit {
+                max: 2,
+                per: Duration::from_secs(15 * 60),
+            },
+            ..test_config()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        scenario(Harness::sqlite_with(config()).await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        scenario(Harness::postgres_with(config()).await).await
+    }
+
+    async fn scenario(h: Harness) {
+        let demo = h.demo().await;
+        let (a, b, c) = (demo.members[0].id, demo.members[1].id, demo.members[2].id);
+        for id in [a, b] {
+            h.core
+                .admin_reset_passwords(&demo.admin, &[id], None)
+                .await
+                .unwrap();
+        }
+        let third = h.core.admin_reset_passwords(&demo.admin, &[c], None).await;
+        assert!(
+            matches!(third, Err(CoreError::RateLimited { retry_after_secs }) if retry_after_secs > 0),
+            "{third:?}"
+        );
+        assert_eq!(
+            h.user(c).await.status,
+            "active",
+            "the refused call changed nothing"
+        );
+        assert!(matches!(
+            h.core.admin_resend_reset_email(&demo.admin, a, None).await,
+            Err(CoreError::RateLimited { .. })
+        ));
+        // Another admin (the owner) has a limit of their own.
+        h.core
+            .admin_reset_passwords(&demo.owner, &[c], None)
+            .await
+            .unwrap();
+        // A new window, a new allowance.
+        h.clock.advance(chrono::Duration::minutes(16));
+        h.core
+            .admin_resend_reset_email(&demo.admin, a, None)
+            .await
+            .unwrap();
+    }
 }

@@ -95,7 +95,7 @@ async fn bad_input_changes_nothing(h: Harness) {
     ));
     assert!(matches!(
         h.core
-            .admin_reset_matching(&demo.admin, &huge_search.filter, None)
+            .admin_reset_matching(&demo.admin, &huge_search.filter, 1, None)
             .await,
         Err(CoreError::InvalidInput(_))
     ));

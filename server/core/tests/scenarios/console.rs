@@ -164,32 +164,36 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
     assert!(times[first_none..].iter().all(Option::is_none));
     assert!(times[..first_none].windows(2).all(|w| w[0] >= w[1]));
 
-    // per_page is clamped.
+    // Up to 200 rows may be asked for; more than 100 are served 100 at a time.
+    let query = |page: u64, per_page: u64| UserQuery {
+        page,
+        per_page,
+        ..Default::default()
+    };
     let big = h
         .core
-        .list_users(
-            &demo.admin,
-            &UserQuery {
-                per_page: 10_000,
-                ..Default::default()
-            },
-        )
+        .list_users(&demo.admin, &query(1, 200))
         .await
         .unwrap();
     assert_eq!(big.per_page, 100);
-    let zero = h
-        .core
-        .list_users(
-            &demo.admin,
-            &UserQuery {
-                per_page: 0,
-                page: 0,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!((zero.per_page, zero.page, zero.users.len()), (1, 1, 1));
+    let first = h.core.list_users(&demo.admin, &query(0, 1)).await.unwrap();
+    assert_eq!((first.per_page, first.page, first.users.len()), (1, 1, 1));
+    // Sizes and pages no screen asks for are bad requests, not overflowing offsets.
+    for (page, per_page) in [(1, 0), (1, 10_000), (u64::MAX, 25), (1_000_001, 25)] {
+        assert!(
+            matches!(
+                h.core.list_users(&demo.admin, &query(page, per_page)).await,
+                Err(CoreError::InvalidInput(_))
+            ),
+            "page {page}, per_page {per_page}"
+        );
+    }
+    assert!(matches!(
+        h.core
+            .org_activity(&demo.admin, &ActivityFilter::default(), u64::MAX, 50)
+            .await,
+        Err(CoreError::InvalidInput(_))
+    ));
 }
 
 /// Search is served by a trigram index on SQLite (and pg_trgm on PostgreSQL): it must see

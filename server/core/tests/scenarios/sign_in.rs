@@ -20,6 +20,9 @@ on_both_databases!(
     forgot_and_resend_are_rate_limited,
     the_demo_seed_is_idempotent,
     housekeeping_purges_old_rate_limits_and_dead_sessions,
+    a_burst_of_parallel_guesses_gets_no_more_than_the_limit,
+    an_account_guessed_from_many_addresses_slows_down_but_never_locks,
+    one_address_spraying_many_emails_is_limited,
 );
 
 async fn the_admin_signs_in_and_out(h: Harness) {
@@ -299,8 +302,118 @@ async fn housekeeping_purges_old_rate_limits_and_dead_sessions(h: Harness) {
         .is_err());
     assert_eq!(h.core.purge_expired().await.unwrap(), 0, "nothing old yet");
     h.clock.advance(Duration::days(31));
-    // The failed sign-in's rate-limit window and the signed-out session.
-    assert_eq!(h.core.purge_expired().await.unwrap(), 2);
+    // The failed sign-in's rate-limit windows (email and address, the account's failures)
+    // and the signed-out session.
+    assert_eq!(h.core.purge_expired().await.unwrap(), 3);
     assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM sessions").await, 0);
     assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM rate_limits").await, 0);
+}
+
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit(h: Harness) {
+    h.demo().await;
+    let guesses = (0..40).map(|i| {
+        let core = h.core.clone();
+        async move {
+            core.sign_in("admin@acme.test", &format!("guess-{i}"), Some("192.0.2.7"))
+                .await
+        }
+    });
+    let results = futures::future::join_all(guesses).await;
+    let failures = results
+        .iter()
+        .filter(|r| matches!(r, Err(CoreError::InvalidCredentials)))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(CoreError::RateLimited { .. })))
+        .count();
+    assert_eq!(
+        failures, 10,
+        "the limit is reserved before the password work"
+    );
+    assert_eq!(refused, 30);
+    // The right password, inside the same window, is refused too.
+    assert!(matches!(
+        h.core
+            .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("192.0.2.7"))
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+}
+
+async fn an_account_guessed_from_many_addresses_slows_down_but_never_locks(h: Harness) {
+    h.demo().await;
+    for i in 1..=11 {
+        let ip = format!("198.51.100.{i}");
+        assert!(matches!(
+            h.core.sign_in("admin@acme.test", "wrong", Some(&ip)).await,
+            Err(CoreError::InvalidCredentials)
+        ));
+    }
+    // The 11th failure made the account wait a second, from any address, right password or not.
+    match h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("198.51.100.99"))
+        .await
+    {
+        Err(CoreError::RateLimited { retry_after_secs }) => assert!(retry_after_secs <= 1),
+        other => panic!("{other:?}"),
+    }
+    // A delay, not a lockout: once it passed, the owner of the account gets in, and their
+    // success clears the account's failures.
+    h.clock.advance(Duration::seconds(2));
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("198.51.100.99"))
+        .await
+        .is_ok());
+    assert!(matches!(
+        h.core
+            .sign_in("admin@acme.test", "wrong", Some("198.51.100.12"))
+            .await,
+        Err(CoreError::InvalidCredentials)
+    ));
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("198.51.100.12"))
+        .await
+        .is_ok());
+}
+
+async fn one_address_spraying_many_emails_is_limited(h: Harness) {
+    h.demo().await;
+    let sprays = (0..101).map(|i| {
+        let core = h.core.clone();
+        async move {
+            core.sign_in(
+                &format!("nobody{i}@example.test"),
+                "guess",
+                Some("2001:db8:1:2:aaaa::1"),
+            )
+            .await
+        }
+    });
+    let results = futures::future::join_all(sprays).await;
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(CoreError::RateLimited { .. })))
+        .count();
+    assert_eq!(refused, 1, "100 attempts per address per window");
+    // Another host of the same IPv6 /64 shares the limit…
+    assert!(matches!(
+        h.core
+            .sign_in(
+                "admin@acme.test",
+                ADMIN_PASSWORD,
+                Some("2001:db8:1:2:bbbb::9")
+            )
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    // …another network doesn't.
+    assert!(h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("2001:db8:1:3::1"))
+        .await
+        .is_ok());
 }

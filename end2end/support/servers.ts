@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The main instance every browser test uses. */
+export const MAIN_PORT = Number(process.env.E2E_PORT || 3900);
+/** The security suite's own instance: default limits, 127.0.0.1 trusted as a proxy. */
+export const SECURITY_PORT = MAIN_PORT + 2;
+/** An instance started with no settings at all: the binary's defaults. */
+export const BARE_PORT = MAIN_PORT + 3;
+
+export const MAIN_URL = `http://127.0.0.1:${MAIN_PORT}`;
+export const SECURITY_URL = `http://127.0.0.1:${SECURITY_PORT}`;
+export const BARE_URL = `http://127.0.0.1:${BARE_PORT}`;
+
+/**
+ * A fresh data directory per instance and run. Made once, by the process that reads the
+ * config, and handed to the test workers through the environment they inherit.
+ */
+export function dataDir(name: string): string {
+  const key = `ORGDESK_E2E_${name.toUpperCase()}_DIR`;
+  if (!process.env[key]) {
+    process.env[key] = fs.mkdtempSync(path.join(os.tmpdir(), `orgdesk-e2e-${name}-`));
+  }
+  return process.env[key]!;
+}
+
+export const securityDatabase = () => path.join(dataDir('security'), 'orgdesk.db');
