@@ -34,8 +34,17 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (server side, all targets)"
-cargo clippy --workspace --exclude orgdesk-frontend --all-targets --features orgdesk-app/ssr -- -D warnings
+# Clippy lints the workspace's crates while they compile for the tests: `cargo clippy` is a
+# `cargo check` with clippy-driver wrapping rustc for workspace members, and the same wrapper on
+# the release build lints every target without a second pass over the dependencies (which cost
+# 6.5 of a cold run's minutes). Same lints, same `-D warnings`, as
+# `cargo clippy --workspace --exclude orgdesk-frontend --all-targets --features orgdesk-app/ssr`.
+clippy_driver=$(rustup which --toolchain "$ORGDESK_TOOLCHAIN" clippy-driver 2>/dev/null || command -v clippy-driver)
+export RUSTC_WORKSPACE_WRAPPER=$clippy_driver
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
+step "build and clippy, every target (release profile, server features)"
+cargo test --release --workspace --exclude orgdesk-frontend --features orgdesk-app/ssr --all-targets --no-run
 
 step "cargo test --release (SQLite + PostgreSQL + SMTP on loopback)"
 cargo test --release --workspace --exclude orgdesk-frontend --features orgdesk-app/ssr

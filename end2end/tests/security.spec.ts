@@ -100,6 +100,7 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
   const member = await signedIn(ids.memberEmail);
   const admin = await signedIn('admin@acme.test');
   const owner = await signedIn('owner@acme.test');
+  const neighbour = await signedIn('admin@globex.test');
   const before = snapshot();
   for (const [who, ctx, status] of [['anonymous', anonymous, 401], ['member', member, 403]] as const) {
     for (const [name, call] of consoleCalls) {
@@ -139,6 +140,25 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
     const res = await form(admin, fn, { user: '9999999' });
     cell(res.status() === 404, `admin → ${fn}(unknown): ${res.status()}`);
   }
+  // Another organization's admin: Acme's users don't exist for them.
+  const theirs = await json(neighbour, 'list_users', { query: { filter, sort: 'Name', descending: false, page: 1, per_page: 100 } });
+  const theirUsers = (await theirs.json()).users as { email: string }[];
+  cell(theirUsers.length > 0 && theirUsers.every((u) => u.email.endsWith('@globex.test')), 'other org → list_users shows only their own');
+  for (const target of [ids.member, ids.admin, ids.owner]) {
+    for (const fn of ['user_details', 'user_activity', 'admin_resend_reset_email']) {
+      const res = await form(neighbour, fn, { user: String(target) });
+      cell(res.status() === 404, `other org → ${fn}(${target}): ${res.status()}`);
+    }
+    const reset = await json(neighbour, 'admin_reset_passwords', { users: [target] });
+    const report = await reset.json();
+    cell(reset.status() === 200 && report.reset.length === 0 && report.skipped[0]?.reason === 'NotFound' && report.skipped[0]?.name === '',
+      `other org → reset ${target}: ${JSON.stringify(report)}`);
+  }
+  const acmeActivity = await json(neighbour, 'org_activity', { filter: { kind: null, subject: ids.member, search: null }, page: 1 });
+  cell(acmeActivity.status() === 200 && (await acmeActivity.json()).events.length === 0, 'other org → Acme activity by subject');
+  const acmeSearch = await json(neighbour, 'admin_reset_matching', { filter: { search: 'acme.test', status: null, role: null }, expected_count: 1 });
+  cell(acmeSearch.status() === 422, `other org → reset Acme by filter: ${acmeSearch.status()}`);
+
   // An owner may not reset themselves through the admin path.
   const self = await form(owner, 'admin_resend_reset_email', { user: String(ids.owner) });
   cell(self.status() === 403, `owner → resend self: ${self.status()}`);
@@ -147,7 +167,7 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
 
   expect(snapshot(), 'the database is unchanged').toBe(before);
   console.log(`authorization matrix: ${tried} cells tried, ${refused} refused`);
-  for (const c of [anonymous, member, admin, owner]) await c.dispose();
+  for (const c of [anonymous, member, admin, owner, neighbour]) await c.dispose();
 });
 
 test('CSRF: only the public origin may change anything', async () => {

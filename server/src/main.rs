@@ -59,11 +59,16 @@ async fn run() -> Result<(), String> {
             Some(p) => p.clone(),
             None => Core::new_demo_password().map_err(|e| e.to_string())?,
         };
-        Some(
-            core.seed_demo_with_password(&password)
+        let demo = core
+            .seed_demo_with_password(&password)
+            .await
+            .map_err(|e| format!("can't seed the demo organization: {e}"))?;
+        if demo.created {
+            core.seed_demo_neighbour(&password)
                 .await
-                .map_err(|e| format!("can't seed the demo organization: {e}"))?,
-        )
+                .map_err(|e| format!("can't seed the demo's second organization: {e}"))?;
+        }
+        Some(demo)
     } else {
         None
     };
@@ -138,6 +143,11 @@ fn print_banner(config: &ServerConfig, demo: Option<&orgdesk_core::DemoOrg>) {
             println!(
                 "  Sign in as the demo admin of {}: {} / {}",
                 demo.org_name, demo.admin_email, demo.admin_password
+            );
+            println!(
+                "  The same password signs in the admin of a second organization, {} ({}): tenants are isolated.",
+                orgdesk_core::seed::DEMO_NEIGHBOUR_ORG_NAME,
+                orgdesk_core::seed::DEMO_NEIGHBOUR_ADMIN_EMAIL
             );
             println!("  (the password is shown this once: note it down)");
         } else {

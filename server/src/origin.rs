@@ -203,69 +203,72 @@ mod tests {
     #[test]
     fn writes_must_come_from_the_public_origin() {
         let p = policy("https://orgdesk.example.com");
-        let post = Method::POST;
-        let host = ("host", "orgdesk.example.com");
-        let json = ("content-type", "application/json");
-        let ok = |h: &[(&'static str, &'static str)]| p.check(&post, "/api/sign_in", &headers(h));
-        assert_eq!(
-            ok(&[host, json, ("origin", "https://orgdesk.example.com")]),
-            Ok(())
-        );
-        assert_eq!(
-            ok(&[host, json, ("origin", "http://orgdesk.example.com")]),
-            Err(Refusal::CrossSite),
-            "scheme counts"
-        );
-        assert_eq!(
-            ok(&[host, json, ("origin", "https://orgdesk.example.com:8443")]),
-            Err(Refusal::CrossSite),
-            "port counts"
-        );
-        assert_eq!(
-            ok(&[host, json, ("origin", "https://evil.test")]),
-            Err(Refusal::CrossSite)
-        );
-        assert_eq!(
-            ok(&[host, json, ("origin", "null")]),
-            Err(Refusal::CrossSite)
-        );
-        assert_eq!(
-            ok(&[
-                host,
-                json,
-                ("origin", "null"),
-                ("sec-fetch-site", "cross-site")
-            ]),
-            Err(Refusal::CrossSite)
-        );
-        assert_eq!(
-            ok(&[
-                host,
-                json,
-                ("origin", "null"),
-                ("sec-fetch-site", "same-origin")
-            ]),
-            Ok(())
-        );
-        assert_eq!(
-            ok(&[host, json, ("cookie", "orgdesk_session=x")]),
-            Err(Refusal::CrossSite),
-            "no Origin with a cookie"
-        );
-        assert_eq!(
-            ok(&[host, json, ("sec-fetch-site", "same-site")]),
-            Err(Refusal::CrossSite)
-        );
-        assert_eq!(
-            ok(&[
-                host,
-                json,
-                ("sec-fetch-site", "same-origin"),
-                ("cookie", "x=y")
-            ]),
-            Ok(())
-        );
-        assert_eq!(ok(&[host, json]), Ok(()), "a cookieless tool");
+        let base = [
+            ("host", "orgdesk.example.com"),
+            ("content-type", "application/json"),
+        ];
+        let cross = Err(Refusal::CrossSite);
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: &[(Headers, Result<(), Refusal>, &str)] = &[
+            (
+                &[("origin", "https://orgdesk.example.com")],
+                Ok(()),
+                "the public origin",
+            ),
+            (
+                &[("origin", "http://orgdesk.example.com")],
+                cross.clone(),
+                "scheme counts",
+            ),
+            (
+                &[("origin", "https://orgdesk.example.com:8443")],
+                cross.clone(),
+                "port counts",
+            ),
+            (
+                &[("origin", "https://evil.test")],
+                cross.clone(),
+                "another site",
+            ),
+            (&[("origin", "null")], cross.clone(), "null alone"),
+            (
+                &[("origin", "null"), ("sec-fetch-site", "cross-site")],
+                cross.clone(),
+                "null, cross-site",
+            ),
+            (
+                &[("origin", "null"), ("sec-fetch-site", "same-origin")],
+                Ok(()),
+                "null from a no-referrer page of ours",
+            ),
+            (
+                &[("cookie", "orgdesk_session=x")],
+                cross.clone(),
+                "no Origin with a cookie",
+            ),
+            (
+                &[("sec-fetch-site", "same-site")],
+                cross.clone(),
+                "a sibling site",
+            ),
+            (
+                &[("sec-fetch-site", "same-origin"), ("cookie", "x=y")],
+                Ok(()),
+                "the browser vouches",
+            ),
+            (&[], Ok(()), "a cookieless tool"),
+        ];
+        for (extra, expected, why) in cases {
+            let mut h = headers(&base);
+            for (k, v) in *extra {
+                h.append(*k, HeaderValue::from_static(v));
+            }
+            assert_eq!(
+                &p.check(&Method::POST, "/api/sign_in", &h),
+                expected,
+                "{why}"
+            );
+        }
     }
 
     #[test]

@@ -419,6 +419,11 @@ impl Core {
         tokens::new_demo_password()
     }
 
+    /// The demo's second organization (Globex Inc), with `password` for everyone; idempotent.
+    pub async fn seed_demo_neighbour(&self, password: &str) -> CoreResult<()> {
+        self.seed_demo_neighbour_impl(password).await
+    }
+
     /// Like [`Core::seed_demo`], with one `password` for every demo account: the server's
     /// demo mode, which picks it at random per database unless told otherwise.
     pub async fn seed_demo_with_password(&self, password: &str) -> CoreResult<DemoOrg> {

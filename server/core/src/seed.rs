@@ -15,6 +15,10 @@ use crate::entities::{asset, organization, user};
 use crate::{Core, CoreError, CoreResult, DemoOrg};
 
 pub const DEMO_ORG_NAME: &str = "Acme Corp";
+/// A second, small demo organization: tenants are isolated, and this one shows it (an admin
+/// of Globex sees and touches nothing of Acme's).
+pub const DEMO_NEIGHBOUR_ORG_NAME: &str = "Globex Inc";
+pub const DEMO_NEIGHBOUR_ADMIN_EMAIL: &str = "admin@globex.test";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@acme.test";
 pub const DEMO_ADMIN_PASSWORD: &str = "orgdesk-admin";
 pub const DEMO_OWNER_EMAIL: &str = "owner@acme.test";
@@ -258,6 +262,29 @@ impl Core {
         }
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Creates Globex Inc (an owner, an admin, two members) once, everyone with `password`.
+    pub(crate) async fn seed_demo_neighbour_impl(&self, password: &str) -> CoreResult<()> {
+        let exists = organization::Entity::find()
+            .filter(organization::Column::Name.eq(DEMO_NEIGHBOUR_ORG_NAME))
+            .one(self.db())
+            .await?
+            .is_some();
+        if exists {
+            return Ok(());
+        }
+        let org = self.create_organization(DEMO_NEIGHBOUR_ORG_NAME).await?;
+        for (name, email, role) in [
+            ("Gloria Owner", "owner@globex.test", Role::Owner),
+            ("Gus Admin", DEMO_NEIGHBOUR_ADMIN_EMAIL, Role::Admin),
+            ("Greta Member", "greta@globex.test", Role::Member),
+            ("Gil Member", "gil@globex.test", Role::Member),
+        ] {
+            self.create_user(org, NewUser::member(name, email, password).with_role(role))
+                .await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn seed_demo_impl(
