@@ -25,11 +25,8 @@ step "PostgreSQL"
 ORGDESK_TEST_PG_URL=$(bash scripts/postgres.sh | tail -1)
 export ORGDESK_TEST_PG_URL
 
-step "e2e specs use the shared fixture (fails on page errors)"
-if grep -L "from '../support/fixtures'" end2end/tests/*.spec.ts | grep .; then
-  echo "these specs must import { test, expect } from '../support/fixtures'" >&2
-  exit 1
-fi
+step "tree checks: components are leaves, e2e specs use the shared fixture, manifests and README tell the truth"
+bash scripts/check-tree.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -5,8 +5,8 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod pages;
-pub mod query_string;
 pub mod routes;
 
 pub use routes::App;

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signInAsAdmin, hydrated, shot } from './support';
+import { signInAsAdmin, hydrated, shot } from '../support/console';
 
 // A panic in the browser build must not leave a silently dead page: the release build shows
 // a "Something went wrong — reload" banner and reports the panic to the server.

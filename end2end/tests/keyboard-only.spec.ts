@@ -1,6 +1,6 @@
 import { test, expect } from '../support/fixtures';
 import { Locator, Page } from '@playwright/test';
-import { ADMIN, hydrated, waitForMail, shot } from './support';
+import { ADMIN, hydrated, waitForMail, shot } from '../support/console';
 
 // The seed's three ways to reset a password, walked with the keyboard alone: Tab, Enter, Space,
 // arrows and Escape. No clicks, no `fill`, no `focus()`. The shared fixture fails the walk on

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signIn, shot, ADMIN } from './support';
+import { signIn, shot, ADMIN } from '../support/console';
 
 // JavaScript off: the server render alone must carry these pages.
 test.describe('before the wasm arrives', () => {

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signInAsAdmin, hydrated, openUsersTab, anActiveMember, rowOf, waitForMail, shot } from './support';
+import { signInAsAdmin, hydrated, openUsersTab, anActiveMember, rowOf, waitForMail, shot } from '../support/console';
 
 test.describe('Resetting User Passwords Individually', () => {
   test("In a Specific User's Profile: sidebar Three Dots → Reset Password → Yes, Reset Password", async ({ page }) => {

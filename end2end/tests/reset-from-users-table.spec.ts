@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signInAsAdmin, hydrated, openUsersTab, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, MEMBER_PASSWORD } from './support';
+import { signInAsAdmin, hydrated, openUsersTab, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, MEMBER_PASSWORD } from '../support/console';
 
 test.describe('Resetting User Passwords Individually', () => {
   test('From the User Management Screen: Three Dots → Reset Password → Yes, Reset Password', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signInAsAdmin, hydrated, openUsersTab, rowOf, waitForMail, shot } from './support';
+import { signInAsAdmin, hydrated, openUsersTab, rowOf, waitForMail, shot } from '../support/console';
 
 test.describe('Resetting User Passwords in Bulk', () => {
   test('Select the boxes → Three Dots at the top right of the Users Table → Reset Password', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signInAsAdmin, hydrated, shot } from './support';
+import { signInAsAdmin, hydrated, shot } from '../support/console';
 
 // Resets every member, so it runs after the other specs (a project of its own). All members,
 // whatever their status, so there are always more than a page of them: the other specs have

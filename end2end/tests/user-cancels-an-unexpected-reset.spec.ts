@@ -2,7 +2,7 @@ import { test, expect } from '../support/fixtures';
 import {
   signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, resetLinkIn, cancelLinkIn, signIn, shot,
   MEMBER_PASSWORD,
-} from './support';
+} from '../support/console';
 
 // "Didn't expect this? Cancel the request": both reset emails link to a page that asks first.
 test.describe("Didn't expect this? Cancel the request", () => {

@@ -2,7 +2,7 @@ import { test, expect } from '../support/fixtures';
 import {
   signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, resetLinkIn, signIn, shot, advanceClock,
   MEMBER_PASSWORD,
-} from './support';
+} from '../support/console';
 
 const NEW_PASSWORD = 'Granite-Lantern-93-Wave';
 

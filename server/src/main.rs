@@ -5,7 +5,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod config;
-mod dev_mailbox;
+mod dev_mailbox_page;
 mod housekeeping;
 mod origin;
 mod panic_reports;

@@ -26,7 +26,6 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 struct WebState {
     leptos: LeptosOptions,
     core: Core,
-    mail: orgdesk_mail::MailConfig,
     #[cfg_attr(not(feature = "test-clock"), allow(dead_code))]
     test_clock: Option<Arc<TestClock>>,
 }
@@ -48,17 +47,12 @@ pub async fn router(
     let state = WebState {
         leptos: leptos.clone(),
         core: core.clone(),
-        mail: config.mail.clone(),
         test_clock,
     };
 
     let context = {
         let core = core.clone();
-        let mail = config.mail.clone();
-        move || {
-            provide_context(core.clone());
-            provide_context(mail.clone());
-        }
+        move || provide_context(core.clone())
     };
 
     let app = Router::new()
@@ -68,7 +62,7 @@ pub async fn router(
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .merge(crate::dev_mailbox::routes(&config.mail))
+        .merge(crate::dev_mailbox_page::routes(&config.mail))
         .merge(crate::panic_reports::routes());
     #[cfg(feature = "test-clock")]
     let app = if state.test_clock.is_some() {
@@ -96,15 +90,7 @@ pub async fn router(
 
 async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) -> impl IntoResponse {
     let core = state.core.clone();
-    let mail = state.mail.clone();
-    leptos_axum::handle_server_fns_with_context(
-        move || {
-            provide_context(core.clone());
-            provide_context(mail.clone());
-        },
-        req,
-    )
-    .await
+    leptos_axum::handle_server_fns_with_context(move || provide_context(core.clone()), req).await
 }
 
 /// The reset and cancel pages send no `Referer` (their `Referrer-Policy: no-referrer` keeps the

@@ -1,5 +1,6 @@
 //! Server functions, thin: who is asking, may they, then one call into `orgdesk-core`.
 
+pub mod activity;
 pub mod recovery;
 pub mod resets;
 pub mod session;

@@ -10,15 +10,15 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 const MAX_TOKEN_LEN: usize = 256;
 
-#[server(prefix = "/api", endpoint = "inspect_link")]
-pub async fn inspect_link(token: String) -> Result<LinkState, ApiError> {
+#[server(endpoint = "inspect_link")]
+pub async fn fetch_link_state(token: String) -> Result<LinkState, ApiError> {
     if token.len() > MAX_TOKEN_LEN {
         return Ok(LinkState::Unknown);
     }
     Ok(super::ssr::core()?.inspect_link(&token).await?)
 }
 
-#[server(prefix = "/api", endpoint = "complete_reset")]
+#[server(endpoint = "complete_reset")]
 pub async fn complete_reset(
     token: String,
     password: String,
@@ -44,7 +44,7 @@ pub async fn complete_reset(
 
 /// "Didn't expect this? Cancel the request", posted by the cancel page's form (hydrated or
 /// not); the browser comes back to that page, which then shows what changed.
-#[server(prefix = "/api", endpoint = "cancel_reset_link")]
+#[server(endpoint = "cancel_reset_link")]
 pub async fn cancel_reset_link(token: String) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(super::ssr::refuse(ApiError::LinkUnusable(
@@ -60,7 +60,7 @@ pub async fn cancel_reset_link(token: String) -> Result<(), ApiError> {
 }
 
 /// Resend Email from an expired link's page.
-#[server(prefix = "/api", endpoint = "resend_from_link")]
+#[server(endpoint = "resend_from_link")]
 pub async fn resend_from_link(token: String) -> Result<(), ApiError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(super::ssr::refuse(ApiError::LinkUnusable(
@@ -74,9 +74,9 @@ pub async fn resend_from_link(token: String) -> Result<(), ApiError> {
 
 /// Resend Email from the sign-in prompt after an admin reset. Answers the same whether or
 /// not the email has an account.
-#[server(prefix = "/api", endpoint = "resend_reset_email")]
+#[server(endpoint = "resend_reset_email")]
 pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
-    if email.len() > 320 || !email.contains('@') {
+    if email.len() > orgdesk_types::limits::MAX_EMAIL_LEN || !email.contains('@') {
         return Err(super::ssr::refuse(ApiError::Invalid(
             "That doesn't look like an email address.".into(),
         )));
@@ -88,10 +88,13 @@ pub async fn resend_reset_email(email: String) -> Result<(), ApiError> {
 
 /// Forgot your password?: the current password keeps working; the answer is the same
 /// whether or not the email exists.
-#[server(prefix = "/api", endpoint = "forgot_password")]
+#[server(endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), ApiError> {
     let email = email.trim().to_string();
-    if email.is_empty() || email.len() > 320 || !email.contains('@') {
+    if email.is_empty()
+        || email.len() > orgdesk_types::limits::MAX_EMAIL_LEN
+        || !email.contains('@')
+    {
         return Err(super::ssr::refuse(ApiError::Invalid(
             "Enter the email address you sign in with.".into(),
         )));

@@ -5,21 +5,19 @@ use orgdesk_types::{ResetReport, UserFilter, UserId};
 
 use crate::error::ApiError;
 
-/// Upper bound on ids in one call; the bulk toolbar sends larger selections in chunks.
-pub const MAX_IDS_PER_CALL: usize = 1000;
-
 /// Resets the passwords of `users` (one from the row menu or sidebar, many from the bulk
 /// toolbar). Users the admin may not reset come back as skipped, with the reason.
-#[server(prefix = "/api", endpoint = "admin_reset_passwords", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "admin_reset_passwords", input = leptos::server_fn::codec::Json)]
 pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, ApiError> {
     if users.is_empty() {
         return Err(super::ssr::refuse(ApiError::Invalid(
             "Select at least one user.".into(),
         )));
     }
-    if users.len() > MAX_IDS_PER_CALL {
+    let most = orgdesk_types::limits::MAX_IDS_PER_CALL;
+    if users.len() > most {
         return Err(super::ssr::refuse(ApiError::Invalid(format!(
-            "Send at most {MAX_IDS_PER_CALL} users at a time."
+            "Send at most {most} users at a time."
         ))));
     }
     let (core, actor) = super::ssr::require_admin().await?;
@@ -30,7 +28,7 @@ pub async fn admin_reset_passwords(users: Vec<UserId>) -> Result<ResetReport, Ap
 }
 
 /// "Select all N matching": the server re-evaluates the filter instead of trusting ids.
-#[server(prefix = "/api", endpoint = "admin_reset_matching", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "admin_reset_matching", input = leptos::server_fn::codec::Json)]
 pub async fn admin_reset_matching(
     filter: UserFilter,
     expected_count: u64,
@@ -43,7 +41,7 @@ pub async fn admin_reset_matching(
 }
 
 /// Resend Email for a user whose reset is pending: a new link; the previous one stops working.
-#[server(prefix = "/api", endpoint = "admin_resend_reset_email")]
+#[server(endpoint = "admin_resend_reset_email")]
 pub async fn admin_resend_reset_email(user: UserId) -> Result<(), ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;

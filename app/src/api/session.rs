@@ -19,13 +19,15 @@ pub enum SignInResult {
 
 /// Signs in with email and password. On success the session cookie is set and the browser
 /// is sent on (a redirect for a plain form post, a client-side navigation once hydrated).
-#[server(prefix = "/api", endpoint = "sign_in")]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<SignInResult, ApiError> {
     use orgdesk_core::SignInOutcome;
 
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
-    if email.len() > 320 || password.len() > 1024 {
+    if email.len() > orgdesk_types::limits::MAX_EMAIL_LEN
+        || password.len() > orgdesk_types::limits::MAX_PASSWORD_BYTES
+    {
         return Err(super::ssr::refuse(ApiError::InvalidCredentials));
     }
     match core.sign_in(&email, &password, ip.as_deref()).await? {
@@ -42,14 +44,14 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
             // The prompt lives in the URL so it also shows after a plain form post.
             leptos_axum::redirect(&format!(
                 "/sign-in?prompt=reset&email={}",
-                crate::query_string::encode_value(&email)
+                crate::format::encode_value(&email)
             ));
             Ok(SignInResult::ResetRequired { email })
         }
     }
 }
 
-#[server(prefix = "/api", endpoint = "sign_out")]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), ApiError> {
     let core = super::ssr::core()?;
     if let Some(token) = super::ssr::session_token().await {
@@ -62,7 +64,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 /// Who is signed in (None for visitors).
-#[server(prefix = "/api", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<Actor>, ApiError> {
+#[server(endpoint = "whoami")]
+pub async fn fetch_actor() -> Result<Option<Actor>, ApiError> {
     super::ssr::current_actor().await
 }

@@ -1,23 +1,17 @@
-//! The organization's audit trail and settings.
+//! The organization's settings: how long reset links stay valid.
 
 use leptos::prelude::*;
-use orgdesk_types::{ActivityFilter, ActivityPage, OrgSettings};
+use orgdesk_types::OrgSettings;
 
 use crate::error::ApiError;
 
-#[server(prefix = "/api", endpoint = "org_activity", input = leptos::server_fn::codec::Json)]
-pub async fn org_activity(filter: ActivityFilter, page: u64) -> Result<ActivityPage, ApiError> {
-    let (core, actor) = super::ssr::require_admin().await?;
-    Ok(core.org_activity(&actor, &filter, page.max(1), 50).await?)
-}
-
-#[server(prefix = "/api", endpoint = "org_settings")]
+#[server(endpoint = "org_settings")]
 pub async fn fetch_org_settings() -> Result<OrgSettings, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     Ok(core.org_settings(&actor).await?)
 }
 
-#[server(prefix = "/api", endpoint = "update_link_lifetimes")]
+#[server(endpoint = "update_link_lifetimes")]
 pub async fn update_link_lifetimes(
     admin_minutes: u32,
     forgot_minutes: u32,

@@ -1,12 +1,12 @@
-//! Reusable pieces of the console and the user-facing pages.
+//! UI primitives shared by every page. Leaves: nothing here imports `crate::pages` (the test
+//! command checks it), so any page may use any of them.
 
-pub mod bulk_toolbar;
-pub mod confirm_dialog;
+pub mod auth_card;
+pub mod dialog;
 pub mod focus;
 pub mod icons;
 pub mod menu;
+pub mod page_header;
 pub mod password_field;
 pub mod time;
 pub mod toast;
-pub mod user_sidebar;
-pub mod users_table;

@@ -41,16 +41,3 @@ pub fn exact(at: DateTime<Utc>) -> String {
 pub fn RelativeTime(at: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339() title=exact(at)>{relative(at, now)}</time> }
 }
-
-/// The current time, on the server or in the browser (where `SystemTime` doesn't exist).
-pub fn now() -> DateTime<Utc> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let ms = js_sys::Date::now() as i64;
-        DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        Utc::now()
-    }
-}

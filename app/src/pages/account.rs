@@ -4,12 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::api::session::{whoami, SignOut};
-use crate::pages::auth_card::AuthCard;
+use crate::api::session::{fetch_actor, SignOut};
+use crate::components::auth_card::AuthCard;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = Resource::new(|| (), |_| fetch_actor());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text="Your account"/>

@@ -8,10 +8,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use orgdesk_types::{LinkPurpose, LinkState};
 
-use crate::api::recovery::{inspect_link, CancelResetLink};
+use crate::api::recovery::{fetch_link_state, CancelResetLink};
+use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::error::{link_state_message, link_state_title};
-use crate::pages::auth_card::AuthCard;
 
 #[component]
 pub fn CancelResetPage() -> impl IntoView {
@@ -21,7 +21,7 @@ pub fn CancelResetPage() -> impl IntoView {
     // Checked again after cancelling, so the card shows the outcome from the server.
     let link = Resource::new(
         move || (token(), cancel.version().get()),
-        |(token, _)| inspect_link(token),
+        |(token, _)| fetch_link_state(token),
     );
 
     view! {

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::recovery::ForgotPassword;
+use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
-use crate::pages::auth_card::AuthCard;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {

@@ -1,7 +1,6 @@
 //! One module per page.
 
 pub mod account;
-pub mod auth_card;
 pub mod cancel_reset;
 pub mod console;
 pub mod forgot_password;

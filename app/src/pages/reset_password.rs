@@ -8,18 +8,18 @@ use leptos_router::hooks::use_params_map;
 use orgdesk_types::password_policy::{assess, PasswordContext};
 use orgdesk_types::{LinkPurpose, LinkState};
 
-use crate::api::recovery::{inspect_link, CompleteReset, ResendFromLink};
+use crate::api::recovery::{fetch_link_state, CompleteReset, ResendFromLink};
+use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
 use crate::error::{link_state_message, link_state_title, ApiError};
-use crate::pages::auth_card::AuthCard;
 use crate::pages::cancel_reset::after_cancelling;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let link = Resource::new(token, inspect_link);
+    let link = Resource::new(token, fetch_link_state);
 
     view! {
         <Title text="Reset password"/>

@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::recovery::ResendResetEmail;
 use crate::api::session::SignIn;
+use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
-use crate::pages::auth_card::AuthCard;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use orgdesk_core::types::{Actor, UserQuery, UserSort};
 use orgdesk_core::{Core, CoreConfig, NewUser, TestClock};
-use sea_orm::{ConnectionTrait, Database};
+use orgdesk_testkit::TestDatabase;
 
 const ORG_USERS: u64 = 100_000;
 const RESET: usize = 10_000;
@@ -32,37 +32,16 @@ async fn main() -> BenchResult<()> {
         .unwrap_or(3)
         .clamp(1, 10);
 
-    let keep = std::env::var_os("ORGDESK_BENCH_KEEP_SQLITE").is_some();
-    let path = std::env::temp_dir().join(format!("orgdesk_bench_{}.db", std::process::id()));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let result = if pg_only {
-        Ok(())
-    } else {
-        run("SQLite", &url, runs).await
-    };
-    for suffix in ["", "-wal", "-shm"] {
-        if !keep {
-            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    if !pg_only {
+        let database = TestDatabase::sqlite();
+        run("SQLite", &database.url, runs).await?;
+        if std::env::var_os("ORGDESK_BENCH_KEEP_SQLITE").is_some() {
+            println!("kept {}", database.keep());
         }
     }
-    result?;
-
     if !sqlite_only {
-        let server = std::env::var("ORGDESK_TEST_PG_URL")
-            .unwrap_or_else(|_| "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres".into());
-        let name = format!("orgdesk_bench_{}", std::process::id());
-        let admin = Database::connect(&server)
-            .await
-            .map_err(|e| format!("PostgreSQL at {server}: {e}"))?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await?;
-        let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
-        let result = run("PostgreSQL", &format!("{base}/{name}"), runs).await;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
-        result?;
+        let database = TestDatabase::postgres().await;
+        run("PostgreSQL", &database.url, runs).await?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! first by the sidebar's Activity tab and the console's Activity page.
 
 use chrono::{DateTime, Utc};
+use orgdesk_types::limits::MAX_SEARCH_CHARS;
 use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
 
@@ -122,13 +123,12 @@ impl Core {
     ) -> CoreResult<ActivityPage> {
         let admin = authz::console_admin(self.db(), actor).await?;
         crate::users::check_page(page, per_page)?;
-        let per_page = per_page.clamp(1, 100);
         let page = page.max(1);
         let search = match filter.search.as_deref().map(str::trim) {
-            Some(s) if s.chars().count() > 200 => {
-                return Err(CoreError::InvalidInput(
-                    "The search text is too long (at most 200 characters).".into(),
-                ))
+            Some(s) if s.chars().count() > MAX_SEARCH_CHARS => {
+                return Err(CoreError::InvalidInput(format!(
+                    "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
+                )))
             }
             Some(s) if !s.is_empty() => Some(like_pattern(s)),
             _ => None,

@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use orgdesk_types::limits::MAX_EMAIL_LEN;
 use orgdesk_types::{ActivityKind, Actor, Role, UserStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::activity::{self, clean_ip, NewActivity};
-use crate::authz::{normalize_email, MAX_EMAIL_LEN};
+use crate::authz::normalize_email;
 use crate::config::RateLimit;
 use crate::db::{self, Sql};
 use crate::entities::{organization, session, user};

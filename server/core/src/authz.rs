@@ -44,6 +44,3 @@ pub(crate) async fn user_in_org(
 pub(crate) fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
-
-/// Longest email address the sign-in and reset forms look up (RFC 5321's limit).
-pub(crate) const MAX_EMAIL_LEN: usize = 320;

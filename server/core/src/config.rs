@@ -2,6 +2,12 @@
 
 use std::time::Duration;
 
+use orgdesk_types::limits;
+
+fn minutes(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * 60)
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
     pub max: u32,
@@ -57,8 +63,8 @@ impl Default for CoreConfig {
     fn default() -> Self {
         CoreConfig {
             public_base_url: "http://127.0.0.1:3000".into(),
-            admin_link_ttl: Duration::from_secs(15 * 60),
-            forgot_link_ttl: Duration::from_secs(30 * 60),
+            admin_link_ttl: minutes(limits::DEFAULT_ADMIN_LINK_MINUTES),
+            forgot_link_ttl: minutes(limits::DEFAULT_FORGOT_LINK_MINUTES),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             sign_in_limit: RateLimit {
                 max: 10,

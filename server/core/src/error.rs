@@ -1,31 +1,35 @@
-//! The domain's one error type. Messages are written for the person who will read them;
-//! the web layer maps each variant to a status once.
+//! The domain's one error type. Its `Display` is operator text — for logs and the command
+//! line — not what a person in the browser reads: each front end words the variants itself
+//! (the web app in `orgdesk-app`'s `ApiError`). `NotFound` and `InvalidInput` carry a sentence
+//! about the caller's input, the one text every front end passes on as it is.
 
 use orgdesk_types::password_policy::Rule;
 use orgdesk_types::LinkState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
-    /// Wrong email or password — the same words whichever it was.
-    #[error("That email and password don't match an account.")]
+    /// Wrong email or password — the same whichever it was.
+    #[error("wrong email or password")]
     InvalidCredentials,
-    #[error("Please sign in.")]
+    #[error("not signed in (no session, or it expired or was revoked)")]
     Unauthenticated,
-    #[error("You don't have permission to do that.")]
+    #[error("not allowed for this account's role")]
     Forbidden,
+    /// What was not found, as a sentence the caller may be shown.
     #[error("{0}")]
     NotFound(String),
+    /// What is wrong with the input, as a sentence the caller may be shown.
     #[error("{0}")]
     InvalidInput(String),
-    #[error("The new password doesn't meet the rules.")]
+    #[error("the new password breaks {} of the password rules", .0.len())]
     WeakPassword(Vec<Rule>),
     /// The reset link can't be used: expired, used, revoked or unknown.
-    #[error("This link can't be used.")]
+    #[error("the link can't be used ({0:?})")]
     LinkUnusable(LinkState),
-    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    #[error("rate limited: retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    #[error("Something went wrong on our side. Please try again.")]
+    #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
-    #[error("Something went wrong on our side. Please try again.")]
+    #[error("internal: {0}")]
     Internal(String),
 }

@@ -7,7 +7,8 @@
 //!   links themselves;
 //! - `auth` — sign-in (and the "reset pending" prompt) and sessions; `passwords` — argon2id
 //!   off the async runtime; `tokens` — 256-bit secrets of which only SHA-256 is stored;
-//! - `users` — the Users Table and the profile sidebar; `activity` — the activity log;
+//! - `users` — the Users Table and the profile sidebar; `orgs` — organizations; `activity` —
+//!   the activity log;
 //!   `settings` — link lifetimes; `authz` — who may do what, decided from the database;
 //! - `outbox` — queued emails, claimed by delivery workers; `emails` — their templates;
 //! - `rate_limit`, `maintenance`, `seed` (demo data, provisioning), `db` (pool, write
@@ -34,6 +35,7 @@ mod authz;
 mod db;
 mod links;
 mod maintenance;
+mod orgs;
 mod outbox;
 mod passwords;
 mod rate_limit;
@@ -177,6 +179,12 @@ impl Core {
     ) -> CoreResult<Core> {
         let db = db::open(database_url).await?;
         Core::with_connection(db, config, clock).await
+    }
+
+    /// Whether the database takes one writer at a time (SQLite): callers with many writes in
+    /// flight serialize them rather than queue on the database's lock.
+    pub fn single_writer(&self) -> bool {
+        self.db.get_database_backend() == sea_orm::DbBackend::Sqlite
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -402,6 +410,25 @@ impl Core {
     /// rows went. Safe to run from every instance, any time.
     pub async fn purge_expired(&self) -> CoreResult<u64> {
         self.purge_expired_impl().await
+    }
+
+    // --- provisioning -------------------------------------------------------------------
+
+    /// Creates an organization with the default link lifetimes from the configuration.
+    pub async fn create_organization(&self, name: &str) -> CoreResult<OrgId> {
+        self.create_organization_impl(name).await
+    }
+
+    /// Creates one user (email lower-cased; unique within the organization).
+    pub async fn create_user(&self, org_id: OrgId, new_user: NewUser) -> CoreResult<UserId> {
+        self.create_user_impl(org_id, new_user).await
+    }
+
+    /// Inserts `n` active members into `org_id` with multi-row inserts in one transaction
+    /// (benchmarks and load tests). They all share one password hash, of "orgdesk-member".
+    /// Returns how many were inserted.
+    pub async fn seed_bulk_users(&self, org_id: OrgId, n: u64) -> CoreResult<u64> {
+        self.seed_bulk_users_impl(org_id, n).await
     }
 
     // --- demo data ------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use orgdesk_types::ActivityKind;
+use orgdesk_types::{ActivityKind, EmailStatus};
 use rand::Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
 
@@ -15,10 +15,6 @@ use crate::db::{self, rows_per_insert, Sql};
 use crate::emails::{EmailKind, RenderedEmail};
 use crate::entities::email_outbox;
 use crate::{Core, CoreError, CoreResult, FailedAttempt, OutboundEmail};
-
-pub(crate) const QUEUED: &str = "queued";
-pub(crate) const SENT: &str = "sent";
-pub(crate) const FAILED: &str = "failed";
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: f64 = 600.0;
@@ -64,7 +60,7 @@ pub(crate) async fn enqueue(
                 subject: Set(e.email.subject),
                 body_text: Set(Some(e.email.text)),
                 body_html: Set(Some(e.email.html)),
-                status: Set(QUEUED.to_owned()),
+                status: Set(EmailStatus::Queued.as_str().to_owned()),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
                 locked_by: Set(None),
@@ -157,7 +153,7 @@ impl Core {
             .one(&tx)
             .await?
             .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
-        if row.status == SENT {
+        if row.status() == Some(EmailStatus::Sent) {
             return Ok(());
         }
         // The bodies carry a live reset link: once the message has left, the copy in the
@@ -203,7 +199,7 @@ impl Core {
             .one(&tx)
             .await?
             .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
-        if row.status == SENT || row.status == FAILED {
+        if matches!(row.status(), Some(EmailStatus::Sent | EmailStatus::Failed)) {
             return Ok(FailedAttempt::AlreadySettled);
         }
         let attempts = row.attempts.saturating_add(1);

@@ -179,30 +179,11 @@ fn user_row(
 }
 
 impl Core {
-    /// Creates an organization with the default link lifetimes from the configuration.
-    pub async fn create_organization(&self, name: &str) -> CoreResult<OrgId> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(CoreError::InvalidInput(
-                "An organization needs a name of at most 200 characters.".into(),
-            ));
-        }
-        let now = self.now();
-        let minutes = |d: std::time::Duration| (d.as_secs() / 60).clamp(1, 1440) as i32;
-        let org = organization::Entity::insert(organization::ActiveModel {
-            name: Set(name.to_owned()),
-            admin_link_ttl_minutes: Set(minutes(self.config().admin_link_ttl)),
-            forgot_link_ttl_minutes: Set(minutes(self.config().forgot_link_ttl)),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .exec(self.db())
-        .await?;
-        Ok(org.last_insert_id)
-    }
-
-    /// Creates one user (email lower-cased; unique within the organization).
-    pub async fn create_user(&self, org_id: OrgId, new_user: NewUser) -> CoreResult<UserId> {
+    pub(crate) async fn create_user_impl(
+        &self,
+        org_id: OrgId,
+        new_user: NewUser,
+    ) -> CoreResult<UserId> {
         if new_user.name.trim().is_empty() || !new_user.email.contains('@') {
             return Err(CoreError::InvalidInput(
                 "A user needs a name and an email address.".into(),
@@ -219,10 +200,7 @@ impl Core {
         Ok(inserted.last_insert_id)
     }
 
-    /// Inserts `n` active members into `org_id` with multi-row inserts in one transaction
-    /// (benchmarks and load tests). They all share one password hash, of "orgdesk-member".
-    /// Returns how many were inserted.
-    pub async fn seed_bulk_users(&self, org_id: OrgId, n: u64) -> CoreResult<u64> {
+    pub(crate) async fn seed_bulk_users_impl(&self, org_id: OrgId, n: u64) -> CoreResult<u64> {
         let hash = self.passwords().hash(DEMO_MEMBER_PASSWORD).await?;
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;

@@ -1,14 +1,12 @@
 //! The organization's settings: how long reset links stay valid.
 
+use orgdesk_types::limits::LINK_LIFETIME_MINUTES;
 use orgdesk_types::{ActivityKind, Actor, OrgSettings};
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::db::{self, Sql};
 use crate::entities::organization;
 use crate::{authz, Core, CoreError, CoreResult};
-
-/// Allowed link lifetimes, in minutes: at least 5 minutes, at most a day.
-pub const LINK_TTL_MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
 
 fn settings(org: &organization::Model) -> OrgSettings {
     OrgSettings {
@@ -35,11 +33,11 @@ impl Core {
             ("An admin reset link", admin_minutes),
             ("A forgot-password link", forgot_minutes),
         ] {
-            if !LINK_TTL_MINUTES.contains(&minutes) {
+            if !LINK_LIFETIME_MINUTES.contains(&minutes) {
                 return Err(CoreError::InvalidInput(format!(
                     "{what} must stay valid between {} and {} minutes.",
-                    LINK_TTL_MINUTES.start(),
-                    LINK_TTL_MINUTES.end()
+                    LINK_LIFETIME_MINUTES.start(),
+                    LINK_LIFETIME_MINUTES.end()
                 )));
             }
         }

@@ -12,12 +12,11 @@ use sea_orm::{
     QuerySelect,
 };
 
+use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
+
 use crate::db::like_pattern;
 use crate::entities::{asset, reset_link, user};
 use crate::{authz, Core, CoreError, CoreResult};
-
-/// The longest search text accepted.
-pub(crate) const MAX_SEARCH_LEN: usize = 200;
 
 /// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
 pub(crate) fn filter_condition(
@@ -32,9 +31,9 @@ pub(crate) fn filter_condition(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        if search.chars().count() > MAX_SEARCH_LEN {
+        if search.chars().count() > MAX_SEARCH_CHARS {
             return Err(CoreError::InvalidInput(format!(
-                "The search text is too long (at most {MAX_SEARCH_LEN} characters)."
+                "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
             )));
         }
         condition = condition.add(search_condition(backend, search));
@@ -87,11 +86,6 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
     })
 }
 
-/// No list has this many pages: a larger number is a bad request, not an empty page.
-pub(crate) const MAX_PAGE: u64 = 1_000_000;
-/// The largest page size a request may ask for (larger ones are served 100 at a time).
-pub(crate) const MAX_PER_PAGE_ASKED: u64 = 200;
-
 /// Refuses page numbers and sizes no screen asks for (they would only overflow offsets).
 pub(crate) fn check_page(page: u64, per_page: u64) -> CoreResult<()> {
     if page > MAX_PAGE {
@@ -99,9 +93,9 @@ pub(crate) fn check_page(page: u64, per_page: u64) -> CoreResult<()> {
             "There is no page {page}: pages go up to {MAX_PAGE}."
         )));
     }
-    if per_page == 0 || per_page > MAX_PER_PAGE_ASKED {
+    if per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(CoreError::InvalidInput(format!(
-            "Rows per page must be between 1 and {MAX_PER_PAGE_ASKED}."
+            "Rows per page must be between 1 and {MAX_PER_PAGE}."
         )));
     }
     Ok(())
@@ -115,7 +109,7 @@ impl Core {
     ) -> CoreResult<UserPage> {
         let admin = authz::console_admin(self.db(), actor).await?;
         check_page(query.page, query.per_page)?;
-        let per_page = query.per_page.clamp(1, 100);
+        let per_page = query.per_page;
         let page = query.page.max(1);
         let condition = filter_condition(
             self.db().get_database_backend(),

@@ -17,17 +17,15 @@
 //! them (claiming and recording), to show where the time goes: with `TCP_NODELAY` on our
 //! sockets (see `smtp.rs`) the SMTP side is an order of magnitude faster than the outbox
 //! writes, so the connection count barely matters on loopback.
-#[path = "../tests/delivery/support/smtp_sink.rs"]
-mod smtp_sink;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use orgdesk_core::config::{CoreConfig, HashCost};
 use orgdesk_core::types::UserFilter;
 use orgdesk_core::{Core, OutboundEmail, SignInOutcome, TestClock};
 use orgdesk_mail::{DeliveryPass, MailConfig, OutboxWorker, SmtpSettings, WorkerSettings};
+use orgdesk_testkit::{smtp_sink, test_config, TestDatabase};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -45,19 +43,10 @@ async fn main() {
         "ORGDESK_BENCH_BATCH",
         WorkerSettings::for_connections(concurrency).batch_size,
     );
-    let dir = std::env::temp_dir().join(format!("orgdesk-outbox-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let url = std::env::var("ORGDESK_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
+    let scratch = TestDatabase::sqlite();
+    let url = std::env::var("ORGDESK_BENCH_DATABASE_URL").unwrap_or_else(|_| scratch.url.clone());
 
-    let config = CoreConfig {
-        hash_cost: HashCost {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        },
-        ..CoreConfig::default()
-    };
+    let config = test_config();
     let core = Core::connect(&url, config, Arc::new(TestClock::new()))
         .await
         .expect("connect and migrate");

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use orgdesk_core::{Core, FailedAttempt, OutboundEmail};
-use sea_orm::DbBackend;
 use tokio::sync::{Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
@@ -92,9 +91,10 @@ impl OutboxWorker {
     ) -> Result<OutboxWorker, MailError> {
         let mailer = Mailer::from_config(&config)?;
         let settings = config.worker;
-        let writers = match core.db().get_database_backend() {
-            DbBackend::Sqlite => 1,
-            _ => settings.concurrency.max(1),
+        let writers = if core.single_writer() {
+            1
+        } else {
+            settings.concurrency.max(1)
         };
         Ok(OutboxWorker {
             wake: core.emails_queued_signal(),

@@ -5,11 +5,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use orgdesk_types::{ActivityFilter, ActivityKind};
 
-use super::users::group_thousands;
-use super::PageHeader;
-use crate::api::settings::org_activity;
+use crate::api::activity::fetch_org_activity;
 use crate::components::icons::{Icon, Svg};
-use crate::components::time::{now, RelativeTime};
+use crate::components::page_header::PageHeader;
+use crate::components::time::RelativeTime;
+use crate::format::{group_thousands, with_query};
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
@@ -35,18 +35,18 @@ pub fn ActivityPage() -> impl IntoView {
     });
     let events = Resource::new(
         move || (filter.get(), page.get()),
-        |(f, p)| org_activity(f, p),
+        |(f, p)| fetch_org_activity(f, p),
     );
     let href = move |p: u64| {
         let f = filter.get_untracked();
-        let mut qs = vec![format!("page={p}")];
+        let mut pairs = vec![("page", p.to_string())];
         if let Some(k) = f.kind {
-            qs.push(format!("kind={}", k.as_str()));
+            pairs.push(("kind", k.as_str().to_string()));
         }
         if let Some(q) = f.search {
-            qs.push(format!("q={}", q.replace(' ', "+")));
+            pairs.push(("q", q));
         }
-        format!("/activity?{}", qs.join("&"))
+        with_query("/activity", &pairs)
     };
 
     view! {
@@ -81,7 +81,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         <tr><td colspan="6"><div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"No activity matches"</p></div></td></tr>
                                     }.into_any(),
                                     Ok(p) => {
-                                        let now = now();
+                                        let now = chrono::Utc::now();
                                         p.events.into_iter().map(|e| view! {
                                             <tr>
                                                 <td class="muted"><RelativeTime at=e.at now=now/></td>

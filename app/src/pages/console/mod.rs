@@ -10,21 +10,13 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 use orgdesk_types::Actor;
 
-use crate::api::session::{whoami, SignOut};
+use crate::api::session::{fetch_actor, SignOut};
 use crate::components::icons::{Icon, Svg};
-
-/// Initials for avatars: "Jane Doe" → "JD".
-pub fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
-}
+use crate::format::initials;
 
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = Resource::new(|| (), |_| fetch_actor());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -90,27 +82,5 @@ fn Shell(actor: Actor) -> impl IntoView {
                 <Outlet/>
             </main>
         </div>
-    }
-}
-
-/// The "User Management" header with its tabs.
-#[component]
-pub fn PageHeader(
-    #[prop(into)] eyebrow: String,
-    #[prop(into)] title: String,
-    tabs: Vec<(&'static str, &'static str, bool)>,
-) -> impl IntoView {
-    view! {
-        <header class="page-header">
-            <div class="page-eyebrow">{eyebrow}</div>
-            <h1 class="page-title">{title}</h1>
-            {(!tabs.is_empty()).then(|| view! {
-                <nav class="tabs" aria-label="Sections">
-                    {tabs.into_iter().map(|(label, href, active)| view! {
-                        <a class="tab" href=href aria-current=active.then_some("page")>{label}</a>
-                    }).collect_view()}
-                </nav>
-            })}
-        </header>
     }
 }

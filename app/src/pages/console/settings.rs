@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::PageHeader;
 use crate::api::settings::{fetch_org_settings, UpdateLinkLifetimes};
 use crate::components::icons::{Icon, Svg};
+use crate::components::page_header::PageHeader;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

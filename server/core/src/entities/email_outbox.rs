@@ -1,3 +1,4 @@
+use orgdesk_types::EmailStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,7 +17,7 @@ pub struct Model {
     pub body_text: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub body_html: Option<String>,
-    /// `queued`, `sending`, `sent` or `failed`.
+    /// [`EmailStatus::as_str`]; read it with [`Model::status`].
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
@@ -32,3 +33,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The stored status, typed (`None` for a value no version of Orgdesk writes).
+    pub fn status(&self) -> Option<EmailStatus> {
+        EmailStatus::parse(&self.status)
+    }
+}

@@ -1,3 +1,4 @@
+use orgdesk_types::{Role, UserStatus};
 use sea_orm::entity::prelude::*;
 
 /// `Debug` is written by hand below: it leaves the password hashes out.
@@ -12,9 +13,9 @@ pub struct Model {
     pub email: String,
     pub title: Option<String>,
     pub department: Option<String>,
-    /// `Role::as_str`.
+    /// [`Role::as_str`]; read it with [`Model::role`].
     pub role: String,
-    /// `UserStatus::as_str`.
+    /// [`UserStatus::as_str`]; read it with [`Model::status`].
     pub status: String,
     pub password_hash: Option<String>,
     /// The hash an admin reset invalidated; only used to show the reset prompt at sign-in.
@@ -28,6 +29,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The stored role, typed (`None` for a value no version of Orgdesk writes).
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+    /// The stored status, typed (`None` for a value no version of Orgdesk writes).
+    pub fn status(&self) -> Option<UserStatus> {
+        UserStatus::parse(&self.status)
+    }
+}
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

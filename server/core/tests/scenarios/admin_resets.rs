@@ -2,12 +2,12 @@
 //! or `admin_reset_matching`.
 
 use orgdesk_core::entities::{activity, email_outbox, reset_link};
-use orgdesk_core::types::{LinkState, SkipReason, UserFilter, UserStatus};
+use orgdesk_core::types::{EmailStatus, LinkState, SkipReason, UserFilter, UserStatus};
 use orgdesk_core::{CoreError, NewUser, SignInOutcome};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::common::{Harness, MEMBER_PASSWORD};
-use crate::on_both_databases;
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
 
 on_both_databases!(
     admin_resets_a_user_from_the_row_menu,
@@ -51,7 +51,7 @@ async fn admin_resets_a_user_from_the_row_menu(h: Harness) {
     assert!(report.skipped.is_empty());
 
     let after = h.user(jane.id).await;
-    assert_eq!(after.status, "reset_pending");
+    assert_eq!(after.status(), Some(UserStatus::ResetPending));
     assert!(
         after.password_hash.is_none(),
         "the current password stops working now"
@@ -86,7 +86,7 @@ async fn admin_resets_a_user_from_the_row_menu(h: Harness) {
         .unwrap()
         .unwrap();
     assert_eq!(email.subject, "Reset your Acme Corp password");
-    assert_eq!(email.status, "queued");
+    assert_eq!(email.status(), Some(EmailStatus::Queued));
     let text = email.body_text.unwrap();
     assert!(text.contains("Ada Admin"));
     assert!(text.contains(&format!("http://orgdesk.test/reset-password/{token}")));
@@ -126,7 +126,7 @@ async fn admin_resets_users_selected_from_a_list(h: Harness) {
     assert_eq!(report.reset.len(), 12);
     assert!(report.skipped.is_empty());
     for id in &ids {
-        assert_eq!(h.user(*id).await.status, "reset_pending");
+        assert_eq!(h.user(*id).await.status(), Some(UserStatus::ResetPending));
         assert_eq!(h.live_links(*id).await.len(), 1);
     }
     let queued = email_outbox::Entity::find()
@@ -145,7 +145,10 @@ async fn admin_resets_users_selected_from_a_list(h: Harness) {
     assert_eq!(tokens.len(), 12);
     // Everyone else is untouched.
     let untouched = &demo.members[12];
-    assert_eq!(h.user(untouched.id).await.status, "active");
+    assert_eq!(
+        h.user(untouched.id).await.status(),
+        Some(UserStatus::Active)
+    );
 }
 
 async fn a_bulk_reset_mixing_permitted_and_forbidden_targets(h: Harness) {
@@ -184,9 +187,18 @@ async fn a_bulk_reset_mixing_permitted_and_forbidden_targets(h: Harness) {
     );
     assert_eq!(report.skipped[1].name, "Olivia Owens");
     assert_eq!(report.skipped[3].name, "", "unknown ids reveal nothing");
-    assert_eq!(h.user(demo.owner.user_id).await.status, "active");
-    assert_eq!(h.user(demo.admin.user_id).await.status, "active");
-    assert_eq!(h.user(suspended).await.status, "suspended");
+    assert_eq!(
+        h.user(demo.owner.user_id).await.status(),
+        Some(UserStatus::Active)
+    );
+    assert_eq!(
+        h.user(demo.admin.user_id).await.status(),
+        Some(UserStatus::Active)
+    );
+    assert_eq!(
+        h.user(suspended).await.status(),
+        Some(UserStatus::Suspended)
+    );
     assert_eq!(
         h.live_links(member).await.len(),
         1,
@@ -239,7 +251,11 @@ async fn admins_may_not_reset_other_admins(h: Harness) {
         .unwrap();
     assert!(report.reset.is_empty());
     assert_eq!(report.skipped[0].reason, SkipReason::NoPermission);
-    assert_eq!(h.user(peer).await.status, "active", "nothing changed");
+    assert_eq!(
+        h.user(peer).await.status(),
+        Some(UserStatus::Active),
+        "nothing changed"
+    );
     assert!(h.live_links(peer).await.is_empty());
     // The owner may.
     let report = h
@@ -275,7 +291,7 @@ async fn another_organizations_user_ids_are_not_found(h: Harness) {
         "the other organization's user stays anonymous"
     );
     let hank_after = h.user(hank).await;
-    assert_eq!(hank_after.status, "active");
+    assert_eq!(hank_after.status(), Some(UserStatus::Active));
     assert!(hank_after.password_hash.is_some());
     assert!(h.live_links(hank).await.is_empty());
 
@@ -310,7 +326,7 @@ async fn another_organizations_user_ids_are_not_found(h: Harness) {
         matches!(report, Err(CoreError::InvalidInput(_))),
         "{report:?}"
     );
-    assert_eq!(h.user(hank).await.status, "active");
+    assert_eq!(h.user(hank).await.status(), Some(UserStatus::Active));
 }
 
 async fn two_admins_resetting_the_same_user_at_once_leave_one_live_link(h: Harness) {
@@ -383,39 +399,19 @@ async fn a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back(h: Harnes
         ..Default::default()
     };
     let expected = matching(&h, &demo.admin, &active).await;
-    let before = snapshot(&h).await;
+    let before = h.snapshot().await;
     let result = h
         .core
         .admin_reset_matching(&demo.admin, &active, expected, None)
         .await;
     assert!(matches!(result, Err(CoreError::Database(_))), "{result:?}");
-    assert_eq!(snapshot(&h).await, before, "nothing changed");
+    assert_eq!(h.snapshot().await, before, "nothing changed");
     for m in demo.members.iter().take(3) {
         assert_eq!(h.live_sessions(m.id).await, 1);
     }
 }
 
 /// Counts that any part of a reset would change.
-pub async fn snapshot(h: &Harness) -> Vec<i64> {
-    vec![
-        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
-            .await,
-        h.scalar("SELECT COUNT(*) AS n FROM users WHERE password_hash IS NULL")
-            .await,
-        h.scalar("SELECT COUNT(*) AS n FROM users WHERE previous_password_hash IS NOT NULL")
-            .await,
-        h.scalar("SELECT COUNT(*) AS n FROM reset_links").await,
-        h.scalar("SELECT COUNT(*) AS n FROM reset_links WHERE revoked_at IS NOT NULL")
-            .await,
-        h.scalar("SELECT COUNT(*) AS n FROM email_outbox").await,
-        h.scalar("SELECT COUNT(*) AS n FROM activity").await,
-        h.scalar("SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NOT NULL")
-            .await,
-        h.scalar("SELECT COUNT(*) AS n FROM sessions").await,
-        h.scalar("SELECT COUNT(*) AS n FROM organizations").await,
-    ]
-}
-
 async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
     let demo = h.demo().await;
     let filter = UserFilter {
@@ -446,8 +442,11 @@ async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
         "{stale:?}"
     );
     assert_eq!(
-        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
-            .await,
+        h.scalar(&format!(
+            "SELECT COUNT(*) AS n FROM users WHERE status = '{}'",
+            UserStatus::ResetPending.as_str()
+        ))
+        .await,
         0
     );
     let report = h
@@ -470,7 +469,10 @@ async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
         ]
     );
     let pending = h
-        .scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM users WHERE status = '{}'",
+            UserStatus::ResetPending.as_str()
+        ))
         .await;
     assert_eq!(pending as usize, demo.members.len());
 }
@@ -553,7 +555,7 @@ async fn members_cannot_reset_anyone(h: Harness) {
         h.core.list_users(&wrong_org, &Default::default()).await,
         Err(CoreError::Forbidden)
     ));
-    assert_eq!(h.user(target).await.status, "active");
+    assert_eq!(h.user(target).await.status(), Some(UserStatus::Active));
 }
 
 /// How many users `filter` matches, as the console's "Select all N matching" shows it.
@@ -580,7 +582,7 @@ mod admin_resets_are_rate_limited_per_admin {
     use orgdesk_core::CoreConfig;
 
     use super::*;
-    use crate::common::test_config;
+    use orgdesk_testkit::test_config;
 
     fn config() -> CoreConfig {
         CoreConfig {
@@ -617,8 +619,8 @@ mod admin_resets_are_rate_limited_per_admin {
             "{third:?}"
         );
         assert_eq!(
-            h.user(c).await.status,
-            "active",
+            h.user(c).await.status(),
+            Some(UserStatus::Active),
             "the refused call changed nothing"
         );
         assert!(matches!(

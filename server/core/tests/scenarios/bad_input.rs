@@ -4,16 +4,15 @@
 use orgdesk_core::types::{LinkState, UserFilter, UserQuery};
 use orgdesk_core::CoreError;
 
-use crate::admin_resets::snapshot;
-use crate::common::Harness;
-use crate::on_both_databases;
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::Harness;
 
 on_both_databases!(bad_input_changes_nothing);
 
 async fn bad_input_changes_nothing(h: Harness) {
     let demo = h.demo().await;
     let megabyte = "é".repeat(500_000);
-    let before = snapshot(&h).await;
+    let before = h.snapshot().await;
 
     assert!(matches!(
         h.core.admin_reset_passwords(&demo.admin, &[], None).await,
@@ -100,7 +99,7 @@ async fn bad_input_changes_nothing(h: Harness) {
         Err(CoreError::InvalidInput(_))
     ));
 
-    let mut after = snapshot(&h).await;
+    let mut after = h.snapshot().await;
     // The failed admin sign-in is the only thing recorded.
     let activity = (before[6], after[6]);
     after[6] = before[6];

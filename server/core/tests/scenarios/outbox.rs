@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use orgdesk_core::entities::email_outbox;
+use orgdesk_core::types::EmailStatus;
 use orgdesk_core::{CoreError, FailedAttempt};
 use sea_orm::EntityTrait;
 
-use crate::common::{Harness, LEASE};
-use crate::on_both_databases;
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::{Harness, LEASE};
 
 on_both_databases!(
     a_queued_email_is_claimed_delivered_and_its_body_cleared,
@@ -47,7 +48,7 @@ async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
     assert!(email.html.contains("/reset-password/"));
     assert_eq!(email.subject, "Reset your Acme Corp password");
     let claimed_row = row(&h, email.id).await;
-    assert_eq!(claimed_row.status, "sending");
+    assert_eq!(claimed_row.status(), Some(EmailStatus::Sending));
     assert_eq!(claimed_row.locked_by.as_deref(), Some("worker-a"));
     // Leased: nobody else gets it.
     assert!(h
@@ -59,7 +60,7 @@ async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
 
     h.core.outbox_delivered(email.id).await.unwrap();
     let sent = row(&h, email.id).await;
-    assert_eq!(sent.status, "sent");
+    assert_eq!(sent.status(), Some(EmailStatus::Sent));
     assert!(sent.sent_at.is_some());
     assert!(
         sent.body_text.is_none() && sent.body_html.is_none(),
@@ -90,7 +91,7 @@ async fn a_failed_attempt_is_retried_with_backoff(h: Harness) {
         .await
         .unwrap();
     let retry = row(&h, email.id).await;
-    assert_eq!(retry.status, "queued");
+    assert_eq!(retry.status(), Some(EmailStatus::Queued));
     assert_eq!(retry.attempts, 1);
     assert_eq!(retry.last_error.as_deref(), Some("421 try again later"));
     let wait = retry.next_attempt_at - h.core.now();
@@ -138,7 +139,7 @@ async fn an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transien
         .await
         .unwrap();
     let failed = row(&h, claimed[0].id).await;
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status(), Some(EmailStatus::Failed));
     assert!(failed.body_text.is_none());
     let reason = h
         .scalar("SELECT COUNT(*) AS n FROM activity WHERE kind = 'email_failed' AND details LIKE '%550 mailbox unavailable%'")
@@ -168,7 +169,11 @@ async fn an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transien
             matches!(outcome, FailedAttempt::WillRetry { .. }),
             "attempt {attempts}: {outcome:?}"
         );
-        assert_eq!(row(&h, id).await.status, "queued", "attempt {attempts}");
+        assert_eq!(
+            row(&h, id).await.status(),
+            Some(EmailStatus::Queued),
+            "attempt {attempts}"
+        );
         h.clock.advance(Duration::minutes(90));
         assert_eq!(h.core.claim_outbox("w", 10, LEASE).await.unwrap().len(), 1);
     }
@@ -184,7 +189,7 @@ async fn an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transien
         FailedAttempt::GaveUp
     );
     let r = row(&h, id).await;
-    assert_eq!(r.status, "failed");
+    assert_eq!(r.status(), Some(EmailStatus::Failed));
     assert_eq!(r.attempts, attempts + 1);
     assert!(r.body_text.is_none(), "nothing will send it: the link goes");
     // A late report from a worker whose lease ran out changes nothing.

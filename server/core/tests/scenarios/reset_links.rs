@@ -4,12 +4,12 @@
 use chrono::Duration;
 use orgdesk_core::entities::email_outbox;
 use orgdesk_core::types::password_policy::Rule;
-use orgdesk_core::types::{LinkPurpose, LinkState};
+use orgdesk_core::types::{LinkPurpose, LinkState, UserStatus};
 use orgdesk_core::{CoreError, SignInOutcome};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use crate::common::{Harness, MEMBER_PASSWORD};
-use crate::on_both_databases;
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
 
 const NEW_PASSWORD: &str = "Tumbling-Otter-47-Harbor";
 
@@ -144,7 +144,7 @@ async fn completing_a_reset_sets_the_password_and_revokes_everything_else(h: Har
         .unwrap();
 
     let after = h.user(jane.id).await;
-    assert_eq!(after.status, "active");
+    assert_eq!(after.status(), Some(UserStatus::Active));
     assert!(after
         .password_hash
         .as_deref()
@@ -235,7 +235,10 @@ async fn a_weak_password_is_refused_and_changes_nothing(h: Harness) {
         ),
         "the link still works"
     );
-    assert_eq!(h.user(jane.id).await.status, "reset_pending");
+    assert_eq!(
+        h.user(jane.id).await.status(),
+        Some(UserStatus::ResetPending)
+    );
 }
 
 async fn an_expired_link_offers_a_new_one(h: Harness) {
@@ -364,7 +367,7 @@ async fn forgot_password_keeps_the_current_password_working(h: Harness) {
         expires_at - h.core.now() > Duration::minutes(29),
         "forgot links last the org's 30 minutes"
     );
-    assert_eq!(h.user(jane.id).await.status, "active");
+    assert_eq!(h.user(jane.id).await.status(), Some(UserStatus::Active));
     assert!(matches!(
         h.core
             .sign_in(&jane.email, MEMBER_PASSWORD, None)

@@ -4,11 +4,11 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use orgdesk_core::types::Role;
+use orgdesk_core::types::{Role, UserStatus};
 use orgdesk_core::{CoreError, SignInOutcome};
 
-use crate::common::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
-use crate::on_both_databases;
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
 
 on_both_databases!(
     the_admin_signs_in_and_out,
@@ -261,8 +261,11 @@ async fn the_demo_seed_is_idempotent(h: Harness) {
         3
     );
     assert_eq!(
-        h.scalar("SELECT COUNT(*) AS n FROM users WHERE status = 'reset_pending'")
-            .await,
+        h.scalar(&format!(
+            "SELECT COUNT(*) AS n FROM users WHERE status = '{}'",
+            UserStatus::ResetPending.as_str()
+        ))
+        .await,
         0
     );
     assert!(h.scalar("SELECT COUNT(*) AS n FROM assets").await > 40);

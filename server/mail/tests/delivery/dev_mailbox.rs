@@ -16,7 +16,7 @@ fn email(id: i64, to: &str, subject: &str) -> OutboundEmail {
 
 #[tokio::test]
 async fn the_dev_mailbox_writes_one_readable_json_file_per_message() {
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     let mailbox_dir = dir.path().join("mailbox"); // created on first delivery
     let mailer = Mailer::from_config(&MailConfig::dev_mailbox(&mailbox_dir)).unwrap();
 
@@ -43,7 +43,7 @@ async fn the_dev_mailbox_writes_one_readable_json_file_per_message() {
 
 #[tokio::test]
 async fn the_dev_mailbox_lists_newest_first_and_opens_one_by_id() {
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     let mailbox = DevMailbox::new(dir.path());
     let first = mailbox
         .deliver(&email(1, "a@acme.test", "first"))
@@ -92,7 +92,7 @@ async fn the_dev_mailbox_lists_newest_first_and_opens_one_by_id() {
 
 #[tokio::test]
 async fn an_empty_or_missing_dev_mailbox_lists_nothing() {
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     assert!(
         dev_mailbox::list_messages(dir.path().join("never-created"), 10)
             .await
@@ -103,7 +103,7 @@ async fn an_empty_or_missing_dev_mailbox_lists_nothing() {
 
 #[tokio::test]
 async fn the_dev_mailbox_refuses_an_invalid_recipient_like_a_server_would() {
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     let mailer = Mailer::from_config(&MailConfig::dev_mailbox(dir.path())).unwrap();
     let failure = mailer.send(&email(1, "nobody", "x")).await.unwrap_err();
     assert!(failure.permanent);

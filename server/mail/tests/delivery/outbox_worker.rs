@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use orgdesk_core::types::{ActivityKind, LinkState};
+use orgdesk_core::types::{ActivityKind, EmailStatus, LinkState};
 use orgdesk_mail::{dev_mailbox, DeliveryPass, MailConfig, WorkerSettings};
+use orgdesk_testkit::mime;
+use orgdesk_testkit::smtp_sink::SmtpSink;
 
 use crate::support::fixture::{core_config, reset_link, smtp_config, TestCore};
-use crate::support::mime;
-use crate::support::smtp_sink::SmtpSink;
 
 #[tokio::test]
 async fn admin_reset_email_arrives_over_smtp_with_the_org_the_admin_the_link_and_the_expiry() {
@@ -80,7 +80,7 @@ async fn admin_reset_email_arrives_over_smtp_with_the_org_the_admin_the_link_and
         activity.iter().any(|a| a.kind == ActivityKind::EmailSent),
         "{activity:?}"
     );
-    assert_eq!(t.outbox().await[0].status, "sent");
+    assert_eq!(t.outbox().await[0].status, EmailStatus::Sent);
 }
 
 #[tokio::test]
@@ -114,8 +114,8 @@ async fn smtp_down_for_a_while_then_back_delivers_every_message_exactly_once() {
     );
     for row in &t.outbox().await[1..] {
         assert_eq!(
-            (row.status.as_str(), row.attempts),
-            ("queued", 1),
+            (row.status, row.attempts),
+            (EmailStatus::Queued, 1),
             "{row:?}"
         );
         assert!(
@@ -158,7 +158,10 @@ async fn smtp_down_for_a_while_then_back_delivers_every_message_exactly_once() {
     let expected: HashSet<_> = members[..6].iter().map(|m| m.email.clone()).collect();
     assert_eq!(recipients, expected);
     let rows = t.outbox().await;
-    assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.status == EmailStatus::Sent),
+        "{rows:?}"
+    );
     assert!(
         rows[1..].iter().all(|r| r.attempts == 18),
         "17 failed attempts and the one that worked: {rows:?}"
@@ -202,8 +205,8 @@ async fn a_rejected_recipient_is_marked_failed_with_the_servers_reason() {
     let rows = t.outbox().await;
     let failed = rows.iter().find(|r| r.to == gone.email).unwrap();
     assert_eq!(
-        (failed.status.as_str(), failed.attempts),
-        ("failed", 1),
+        (failed.status, failed.attempts),
+        (EmailStatus::Failed, 1),
         "failed at once, no retries"
     );
     assert!(
@@ -212,7 +215,7 @@ async fn a_rejected_recipient_is_marked_failed_with_the_servers_reason() {
     );
     assert_eq!(
         rows.iter().find(|r| r.to == fine.email).unwrap().status,
-        "sent"
+        EmailStatus::Sent
     );
 
     let activity = t.core.user_activity(&t.admin, gone.id, 20).await.unwrap();
@@ -258,7 +261,7 @@ async fn a_message_still_undeliverable_when_the_give_up_time_comes_is_marked_fai
     assert_eq!(worker.deliver_due().await.unwrap().gave_up, 1);
 
     let row = &t.outbox().await[0];
-    assert_eq!((row.status.as_str(), row.attempts), ("failed", 6));
+    assert_eq!((row.status, row.attempts), (EmailStatus::Failed, 6));
     let activity = t
         .core
         .user_activity(&t.admin, members[0].id, 20)
@@ -273,7 +276,7 @@ async fn a_message_still_undeliverable_when_the_give_up_time_comes_is_marked_fai
 #[tokio::test]
 async fn with_no_smtp_host_reset_emails_land_in_the_dev_mailbox() {
     let t = TestCore::sqlite().await;
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     let members = t.members().await;
     t.reset(&[&members[0], &members[1]]).await;
 
@@ -328,5 +331,5 @@ async fn the_running_worker_sends_a_reset_email_at_once_and_stops_gracefully() {
         .await
         .expect("the worker stops")
         .unwrap();
-    assert_eq!(t.outbox().await[0].status, "sent");
+    assert_eq!(t.outbox().await[0].status, EmailStatus::Sent);
 }

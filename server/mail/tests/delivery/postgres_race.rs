@@ -4,11 +4,13 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use orgdesk_core::types::EmailStatus;
 use orgdesk_mail::{DeliveryPass, OutboxWorker, WorkerSettings};
+use orgdesk_testkit::mime;
+use orgdesk_testkit::smtp_sink::SmtpSink;
+use orgdesk_testkit::TestDatabase;
 
-use crate::support::fixture::{core_config, reset_link, smtp_config, PgDatabase, TestCore};
-use crate::support::mime;
-use crate::support::smtp_sink::SmtpSink;
+use crate::support::fixture::{core_config, reset_link, smtp_config, TestCore};
 
 /// Passes until a pass finds nothing due; the sum of what this worker did.
 async fn drain(worker: &OutboxWorker) -> DeliveryPass {
@@ -28,7 +30,7 @@ async fn drain(worker: &OutboxWorker) -> DeliveryPass {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_on_postgres_racing_over_one_outbox_send_each_message_exactly_once() {
-    let db = PgDatabase::create().await;
+    let db = TestDatabase::postgres().await;
     let url = db.url.clone();
     // The body runs in its own task so the database is dropped even when an assertion fails.
     let outcome = tokio::spawn(async move {
@@ -83,12 +85,13 @@ async fn two_workers_on_postgres_racing_over_one_outbox_send_each_message_exactl
         assert_eq!(links.len(), queued, "each outbox message arrived once");
         let rows = a.outbox().await;
         assert!(
-            rows.iter().all(|r| r.status == "sent" && r.attempts == 1),
+            rows.iter()
+                .all(|r| r.status == EmailStatus::Sent && r.attempts == 1),
             "{rows:?}"
         );
     })
     .await;
-    db.drop_now().await;
+    drop(db);
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use orgdesk_core::OutboundEmail;
 use orgdesk_mail::{MailConfig, Mailer, SmtpSettings, TlsMode};
-
-use crate::support::mime;
-use crate::support::smtp_sink::{SinkTls, SmtpSink, TEST_CA_FILE};
+use orgdesk_testkit::mime;
+use orgdesk_testkit::smtp_sink::{SinkTls, SmtpSink, TEST_CA_FILE};
 
 fn email(id: i64, to: &str) -> OutboundEmail {
     OutboundEmail {
@@ -311,7 +310,7 @@ fn an_unreadable_or_empty_ca_file_is_a_setup_error_naming_the_setting() {
         "{error}"
     );
 
-    let dir = crate::support::tempdir::tempdir().unwrap();
+    let dir = orgdesk_testkit::tempdir().unwrap();
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "not a certificate").unwrap();
     let error = Mailer::from_config(&MailConfig::smtp(SmtpSettings {

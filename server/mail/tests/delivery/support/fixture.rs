@@ -1,16 +1,17 @@
-//! A core on a fresh database, signed in as the demo organization's admin.
-#![allow(dead_code)]
+//! A core on a fresh database (from the test kit), with the demo organization, signed in as
+//! its admin; and an outbox worker pointed at the SMTP sink.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use orgdesk_core::config::{CoreConfig, HashCost};
-use orgdesk_core::types::{Actor, Role, UserFilter, UserQuery, UserStatus, UserSummary};
+use orgdesk_core::config::CoreConfig;
+use orgdesk_core::types::{
+    Actor, EmailStatus, Role, UserFilter, UserQuery, UserStatus, UserSummary,
+};
 use orgdesk_core::{Core, SignInOutcome, TestClock};
 use orgdesk_mail::{MailConfig, OutboxWorker, SmtpSettings, WorkerSettings};
-use sea_orm::{ConnectionTrait, Database, Statement};
-
-pub const PUBLIC_BASE_URL: &str = "http://orgdesk.test";
+use orgdesk_testkit::{Harness, PUBLIC_BASE_URL};
+use sea_orm::{ConnectionTrait, Statement};
 
 /// The reset link in a message body: the base URL up to the next whitespace or quote.
 pub fn reset_link(body: &str) -> String {
@@ -25,24 +26,14 @@ pub fn reset_link(body: &str) -> String {
         .to_owned()
 }
 
-pub fn core_config() -> CoreConfig {
-    CoreConfig {
-        public_base_url: PUBLIC_BASE_URL.into(),
-        // Cheap hashing: the tests are about email, not argon2.
-        hash_cost: HashCost {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        },
-        ..CoreConfig::default()
-    }
-}
+pub use orgdesk_testkit::test_config as core_config;
 
 pub struct TestCore {
     pub core: Core,
     pub clock: Arc<TestClock>,
     pub admin: Actor,
-    _dir: Option<crate::support::tempdir::TempDir>,
+    /// Owns the database when this core created it.
+    _harness: Option<Harness>,
 }
 
 impl TestCore {
@@ -52,10 +43,9 @@ impl TestCore {
     }
 
     pub async fn sqlite_with(config: CoreConfig) -> TestCore {
-        let dir = crate::support::tempdir::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("orgdesk.db").display());
-        let mut core = Self::connect(&url, config).await;
-        core._dir = Some(dir);
+        let harness = Harness::sqlite_with(config.clone()).await;
+        let mut core = Self::connect(harness.database_url(), config).await;
+        core._harness = Some(harness);
         core
     }
 
@@ -76,7 +66,7 @@ impl TestCore {
             core,
             clock,
             admin,
-            _dir: None,
+            _harness: None,
         }
     }
 
@@ -133,7 +123,8 @@ impl TestCore {
             .map(|row| OutboxRow {
                 id: row.try_get("", "id").unwrap(),
                 to: row.try_get("", "to_addr").unwrap(),
-                status: row.try_get("", "status").unwrap(),
+                status: EmailStatus::parse(&row.try_get::<String>("", "status").unwrap())
+                    .expect("a status Orgdesk writes"),
                 attempts: row.try_get("", "attempts").unwrap(),
                 last_error: row.try_get("", "last_error").unwrap(),
             })
@@ -149,7 +140,7 @@ impl TestCore {
 pub struct OutboxRow {
     pub id: i64,
     pub to: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
 }
@@ -164,62 +155,4 @@ pub fn smtp_config(port: u16) -> MailConfig {
         ..WorkerSettings::default()
     };
     config
-}
-
-/// A uniquely named PostgreSQL database, dropped by [`PgDatabase::drop_now`].
-pub struct PgDatabase {
-    pub url: String,
-    admin_url: String,
-    name: String,
-}
-
-pub const DEFAULT_PG_URL: &str = "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres";
-
-impl PgDatabase {
-    /// Creates it on the server named by `ORGDESK_TEST_PG_URL`; panics with instructions when
-    /// PostgreSQL is unreachable (the test must not pass silently without it).
-    pub async fn create() -> PgDatabase {
-        let admin_url =
-            std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-        let admin = match Database::connect(admin_url.as_str()).await {
-            Ok(admin) => admin,
-            Err(e) => panic!(
-                "PostgreSQL is unreachable at {admin_url} ({e}).\n\
-                 This test needs a real PostgreSQL server: start it (e.g. `pg_ctlcluster 15 main start`) \
-                 and create the role (`CREATE ROLE orgdesk LOGIN SUPERUSER PASSWORD 'orgdesk'`), \
-                 or point ORGDESK_TEST_PG_URL at one."
-            ),
-        };
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("orgdesk_mail_test_{}_{nanos}", std::process::id());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let (base, _) = admin_url
-            .rsplit_once('/')
-            .expect("ORGDESK_TEST_PG_URL ends in /<database>");
-        let base = base.to_owned();
-        PgDatabase {
-            url: format!("{base}/{name}"),
-            admin_url,
-            name,
-        }
-    }
-
-    pub async fn drop_now(self) {
-        let admin = Database::connect(self.admin_url.as_str()).await.unwrap();
-        admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-    }
 }

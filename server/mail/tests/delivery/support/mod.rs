@@ -1,6 +1,3 @@
-//! Shared fixtures: a real SMTP server on loopback, a MIME reader, and a core on a fresh
-//! database.
+//! The delivery tests' own fixture: a core with the demo organization, signed in as its admin.
+//! The SMTP server on loopback, the MIME reader and the databases come from the test kit.
 pub mod fixture;
-pub mod mime;
-pub mod smtp_sink;
-pub mod tempdir;

@@ -1,6 +1,5 @@
 //! Just enough MIME to read what lettre sends: headers, multipart/alternative parts, and the
 //! quoted-printable / base64 / 7bit transfer encodings.
-#![allow(dead_code)]
 
 use base64::Engine as _;
 

@@ -2,6 +2,7 @@
 //! Leptos front end) and for the server (`orgdesk-core`), so both speak the same types and the
 //! live password checklist runs the server's own rules.
 
+pub mod limits;
 pub mod model;
 pub mod panic_report;
 pub mod password_policy;

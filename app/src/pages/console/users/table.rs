@@ -8,16 +8,17 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 use orgdesk_types::{Role, UserPage, UserSort, UserStatus, UserSummary};
 
-use super::icons::{Icon, Svg};
-use super::menu::{KebabMenu, MenuItem};
-use super::time::{now, RelativeTime};
+use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
+
+use super::state::{users_href, UsersPageState};
+use crate::components::icons::{Icon, Svg};
+use crate::components::menu::{KebabMenu, MenuItem};
+use crate::components::time::RelativeTime;
 use crate::error::ApiError;
-use crate::pages::console::users::{group_thousands, users_href, UsersPageState, PER_PAGE_CHOICES};
+use crate::format::group_thousands;
 
 type UsersResource = Resource<Result<UserPage, ApiError>>;
 
-/// Search and filters. A plain GET form, so it works before the wasm arrives; once hydrated
-/// it updates the URL as you type.
 /// Shows `q` from its first page. The history entry is replaced, so typing a search or
 /// changing a filter doesn't pile up entries for Back.
 fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), mut q: orgdesk_types::UserQuery) {
@@ -32,6 +33,8 @@ fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), mut q: orgdesk_typ
     );
 }
 
+/// Search and filters. A plain GET form, so it works before the wasm arrives; once hydrated
+/// it updates the URL as you type.
 #[component]
 pub fn UsersToolbar() -> impl IntoView {
     let state = expect_context::<UsersPageState>();
@@ -169,7 +172,7 @@ pub fn UsersTable(users: UsersResource) -> impl IntoView {
                             match users.await {
                                 Ok(page) if page.users.is_empty() => view! { <EmptyRow/> }.into_any(),
                                 Ok(page) => {
-                                    let now = now();
+                                    let now = chrono::Utc::now();
                                     page.users.into_iter().map(|u| view! { <UserRow user=u now=now/> }).collect_view().into_any()
                                 }
                                 Err(e) => view! {
@@ -340,7 +343,7 @@ fn Pagination(users: UsersResource) -> impl IntoView {
     let navigate = use_navigate();
     let on_per_page = move |ev: leptos::ev::Event| {
         let mut q = state.query.get_untracked();
-        q.per_page = event_target_value(&ev).parse().unwrap_or(25);
+        q.per_page = event_target_value(&ev).parse().unwrap_or(DEFAULT_PER_PAGE);
         show_first_page(&navigate, q);
     };
     view! {

@@ -6,34 +6,31 @@
 //! connection at ~23 messages/s. Opening the socket here lets us set `TCP_NODELAY`; lettre
 //! still speaks all of SMTP (EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA) through
 //! [`AsyncSmtpConnection::connect_with_transport`].
+//!
+//! `tls` builds the TLS side of a connection; `diagnosis` turns what went wrong into words
+//! an operator can act on.
 
-use std::error::Error as _;
-use std::io;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+mod diagnosis;
+mod tls;
+
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{
-    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
-};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::Message;
 use orgdesk_core::OutboundEmail;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
-use crate::config::{SmtpSettings, TlsMode, ENV_SMTP_CA_FILE};
+use crate::config::{SmtpSettings, TlsMode};
 use crate::error::{MailError, SendFailure};
+use diagnosis::{describe_error, tls_mismatch_hint, Symptom, Trouble};
+use tls::{client_config, read_ca_file, ImplicitTls};
 
 /// A pooled connection idle for longer than this is checked with NOOP before it is reused
 /// (servers close idle clients: Postfix after 300 s, many providers sooner).
@@ -268,232 +265,6 @@ async fn quit(mut connection: AsyncSmtpConnection) {
     let _ = tokio::time::timeout(Duration::from_secs(2), connection.quit()).await;
 }
 
-/// TLS for implicit-TLS servers, trusting the system's root certificates (as lettre does
-/// for STARTTLS) and those in `extra_roots` (PEM).
-fn client_config(extra_roots: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
-    let mut roots = RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(found.certs);
-    if let Some(pem) = extra_roots {
-        let certificates = CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("{ENV_SMTP_CA_FILE} holds no usable PEM certificate: {e}"))?;
-        roots.add_parsable_certificates(certificates);
-    }
-    if roots.is_empty() {
-        return Err("no trusted root certificates were found on this machine".into());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// The PEM bytes of `ORGDESK_SMTP_CA_FILE`, which must hold at least one certificate.
-fn read_ca_file(path: &Path) -> Result<Vec<u8>, MailError> {
-    let invalid = |problem: String| MailError::InvalidSetting {
-        var: ENV_SMTP_CA_FILE,
-        problem,
-    };
-    let pem =
-        std::fs::read(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
-    match CertificateDer::pem_slice_iter(&pem).next() {
-        Some(Ok(_)) => Ok(pem),
-        _ => Err(invalid(format!(
-            "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-            path.display()
-        ))),
-    }
-}
-
-/// A TLS stream lettre's client can run on.
-#[derive(Debug)]
-struct ImplicitTls(tokio_rustls::client::TlsStream<TcpStream>);
-
-impl AsyncTokioStream for ImplicitTls {
-    fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.get_ref().0.peer_addr()
-    }
-}
-
-impl AsyncRead for ImplicitTls {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for ImplicitTls {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-}
-
-/// Why a send did not go through, before it is worded for the operator.
-#[derive(Debug)]
-enum Trouble {
-    /// The TCP connection could not be opened.
-    Connect(io::Error),
-    /// The implicit-TLS handshake failed.
-    TlsHandshake(io::Error),
-    /// lettre's client: an SMTP reply, STARTTLS, AUTH, or the connection during the exchange.
-    Smtp(lettre::transport::smtp::Error),
-}
-
-impl From<lettre::transport::smtp::Error> for Trouble {
-    fn from(e: lettre::transport::smtp::Error) -> Self {
-        Trouble::Smtp(e)
-    }
-}
-
-impl Trouble {
-    fn is_permanent(&self) -> bool {
-        matches!(self, Trouble::Smtp(e) if e.is_permanent())
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Trouble::Connect(e) => format!("could not connect: {}", describe_error(e)),
-            Trouble::TlsHandshake(e) => format!("TLS handshake failed: {}", describe_error(e)),
-            Trouble::Smtp(e) => describe_error(e),
-        }
-    }
-
-    fn symptom(&self) -> Symptom {
-        match self {
-            Trouble::Connect(e) => Symptom::of_io(e).unwrap_or(Symptom::Other),
-            Trouble::TlsHandshake(e) => {
-                if describe_error(e)
-                    .to_ascii_lowercase()
-                    .contains("certificate")
-                {
-                    Symptom::Certificate
-                } else {
-                    Symptom::of_io(e)
-                        .filter(|s| *s == Symptom::Silent)
-                        .unwrap_or(Symptom::TlsHandshake)
-                }
-            }
-            Trouble::Smtp(e) => Symptom::of(e),
-        }
-    }
-}
-
-/// What a failed send looked like, as far as TLS settings are concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Symptom {
-    /// The server answered in SMTP (a 4xx/5xx reply): the connection itself is fine.
-    SmtpReply,
-    /// Nobody listening, or unreachable: not a TLS question.
-    Unreachable,
-    /// Connected, but no usable answer in time.
-    Silent,
-    /// The bytes that came back were not SMTP (e.g. a TLS server answering plain text).
-    NotSmtp,
-    /// The TLS handshake failed (e.g. a plain-text server answering a ClientHello).
-    TlsHandshake,
-    /// The certificate was not trusted for the host name.
-    Certificate,
-    /// STARTTLS was required but the server does not offer it.
-    NoStartTls,
-    Other,
-}
-
-impl Symptom {
-    fn of(e: &lettre::transport::smtp::Error) -> Symptom {
-        if e.is_permanent() || e.is_transient() {
-            return Symptom::SmtpReply;
-        }
-        let mut source = e.source();
-        while let Some(cause) = source {
-            if let Some(symptom) = cause.downcast_ref::<io::Error>().and_then(Symptom::of_io) {
-                return symptom;
-            }
-            source = cause.source();
-        }
-        let text = describe_error(e).to_ascii_lowercase();
-        if text.contains("starttls is not supported") {
-            Symptom::NoStartTls
-        } else if text.contains("certificate") {
-            Symptom::Certificate
-        } else if [
-            "corrupt message",
-            "invalidcontenttype",
-            "handshake",
-            "wrong version number",
-        ]
-        .iter()
-        .any(|needle| text.contains(needle))
-        {
-            Symptom::TlsHandshake
-        } else if e.is_response() {
-            Symptom::NotSmtp
-        } else if e.is_timeout() {
-            Symptom::Silent
-        } else {
-            Symptom::Other
-        }
-    }
-
-    /// What an I/O error says by its kind alone, if anything.
-    fn of_io(e: &io::Error) -> Option<Symptom> {
-        use io::ErrorKind::*;
-        match e.kind() {
-            ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable => {
-                Some(Symptom::Unreachable)
-            }
-            TimedOut => Some(Symptom::Silent),
-            _ => None,
-        }
-    }
-}
-
-/// A hint for the operator when a failure suggests the TLS setting doesn't match what the
-/// server speaks.
-fn tls_mismatch_hint(settings: &SmtpSettings, symptom: Symptom) -> Option<String> {
-    let server = settings.server();
-    let not_trusted = || {
-        format!(
-            "the TLS certificate of {server} is not trusted for \"{}\"; check that ORGDESK_SMTP_HOST is the name on the certificate",
-            settings.host
-        )
-    };
-    match (settings.tls, symptom) {
-        (_, Symptom::SmtpReply | Symptom::Unreachable | Symptom::Other) => None,
-        (TlsMode::Tls | TlsMode::StartTls, Symptom::Certificate) => Some(not_trusted()),
-        (TlsMode::Tls, Symptom::TlsHandshake | Symptom::NotSmtp | Symptom::Silent) => Some(format!(
-            "the server at {server} does not seem to speak TLS; try ORGDESK_SMTP_TLS=starttls or none"
-        )),
-        (TlsMode::StartTls, Symptom::NoStartTls) => Some(format!(
-            "the server at {server} does not offer STARTTLS; try ORGDESK_SMTP_TLS=none (or tls if it expects TLS from the first byte, usually port 465)"
-        )),
-        (TlsMode::None | TlsMode::StartTls, Symptom::Silent | Symptom::NotSmtp | Symptom::TlsHandshake) => {
-            Some(format!(
-                "the server at {server} does not seem to speak plain SMTP; if it expects TLS from the first byte (usually port 465), try ORGDESK_SMTP_TLS=tls"
-            ))
-        }
-        _ => None,
-    }
-}
-
 /// Turns an outbox row into a MIME message. An unusable recipient is a permanent failure.
 pub(crate) fn build_message(from: &Mailbox, email: &OutboundEmail) -> Result<Message, SendFailure> {
     let to: Mailbox = email
@@ -510,21 +281,6 @@ pub(crate) fn build_message(from: &Mailbox, email: &OutboundEmail) -> Result<Mes
             email.html.clone(),
         ))
         .map_err(|e| SendFailure::permanent(format!("the message could not be built: {e}")))
-}
-
-/// The error with its whole chain of causes: lettre's own text is often just "Connection error".
-fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

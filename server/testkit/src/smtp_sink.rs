@@ -3,7 +3,6 @@
 //! with 550, and can go down (stop listening, drop open connections) and come back on the
 //! same port. Optionally it speaks STARTTLS or TLS from the first byte (with the test CA in
 //! `fixtures/`), and requires AUTH PLAIN.
-#![allow(dead_code)]
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -22,10 +21,7 @@ use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
 
 /// The test CA that signed the sink's certificate (for `localhost` and `127.0.0.1`).
-pub const TEST_CA_FILE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/delivery/fixtures/ca.pem"
-);
+pub const TEST_CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/ca.pem");
 
 /// How the sink encrypts its sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,7 +349,7 @@ async fn session(
 
 /// The sink's side of TLS: the test certificate for `localhost` / `127.0.0.1`.
 fn test_acceptor() -> TlsAcceptor {
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/delivery/fixtures");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let certificates = CertificateDer::pem_file_iter(format!("{fixtures}/server.pem"))
         .expect("the test certificate")
         .collect::<Result<Vec<_>, _>>()

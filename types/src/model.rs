@@ -70,6 +70,36 @@ impl UserStatus {
     }
 }
 
+/// Where a queued email is: waiting (or waiting to be retried), claimed by a delivery
+/// worker, delivered, or given up on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EmailStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl EmailStatus {
+    pub const ALL: [EmailStatus; 4] = [
+        EmailStatus::Queued,
+        EmailStatus::Sending,
+        EmailStatus::Sent,
+        EmailStatus::Failed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailStatus::Queued => "queued",
+            EmailStatus::Sending => "sending",
+            EmailStatus::Sent => "sent",
+            EmailStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<EmailStatus> {
+        EmailStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// The signed-in person, as resolved from their session on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {

@@ -26,7 +26,7 @@ pub fn tempdir() -> std::io::Result<TempDir> {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let dir = std::env::temp_dir().join(format!(
-        "orgdesk-mail-test-{}-{nanos}-{}",
+        "orgdesk-test-{}-{nanos}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));

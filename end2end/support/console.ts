@@ -1,6 +1,6 @@
 import { expect, Page, APIRequestContext, request } from '@playwright/test';
 
-import { DEMO_PASSWORD } from '../support/demo';
+import { DEMO_PASSWORD } from './demo';
 
 /** The demo organization's accounts all share the password the config hands the server. */
 export const ADMIN = { email: 'admin@acme.test', password: DEMO_PASSWORD };

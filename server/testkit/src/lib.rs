@@ -1,8 +1,17 @@
-//! The per-test fixture: a fresh database (a temporary SQLite file, or a PostgreSQL
-//! database created for the test and dropped after it), migrated by the real migrations,
-//! and a `Core` on a `TestClock` with a cheap argon2 cost.
+//! The test kit every Rust test shares: a `Core` on a fresh database — a temporary SQLite
+//! file, or a PostgreSQL database created for the test and dropped after it — migrated by the
+//! real migrations, on a `TestClock`, with a cheap argon2 cost; plus readers for what tests
+//! check (users, links, sessions, activity, queued emails), a temporary directory, a real SMTP
+//! server on loopback (`smtp_sink`, with a test CA in `fixtures/`) and a MIME reader (`mime`).
+//!
+//! Dev-only (`publish = false`): nothing in a shipped binary depends on it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#![allow(dead_code)]
+pub mod mime;
+pub mod smtp_sink;
+mod tempdir;
+
+pub use tempdir::{tempdir, TempDir};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,15 +19,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use orgdesk_core::config::HashCost;
+use orgdesk_core::emails::EmailKind;
 use orgdesk_core::entities::{activity, email_outbox, reset_link, session, user};
-use orgdesk_core::types::{Actor, Role, UserId};
+use orgdesk_core::types::{Actor, Role, UserId, UserStatus};
 use orgdesk_core::{Core, CoreConfig, TestClock};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Statement,
 };
 
+/// The PostgreSQL server the tests create their databases on, unless `ORGDESK_TEST_PG_URL`
+/// names another (scripts/postgres.sh starts this one).
 pub const PG_DEFAULT_URL: &str = "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres";
+/// The base URL links in test emails point at.
+pub const PUBLIC_BASE_URL: &str = "http://orgdesk.test";
 pub const MEMBER_PASSWORD: &str = "orgdesk-member";
 pub const ADMIN_PASSWORD: &str = "orgdesk-admin";
 
@@ -30,20 +44,22 @@ macro_rules! on_both_databases {
             mod $scenario {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    super::$scenario($crate::common::Harness::sqlite().await).await
+                    super::$scenario($crate::Harness::sqlite().await).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    super::$scenario($crate::common::Harness::postgres().await).await
+                    super::$scenario($crate::Harness::postgres().await).await
                 }
             }
         )*
     };
 }
 
+/// The default configuration with test links and cheap hashing (the tests are not about
+/// argon2's cost).
 pub fn test_config() -> CoreConfig {
     CoreConfig {
-        public_base_url: "http://orgdesk.test".into(),
+        public_base_url: PUBLIC_BASE_URL.into(),
         hash_cost: HashCost {
             memory_kib: 64,
             iterations: 1,
@@ -68,49 +84,41 @@ fn unique_name(prefix: &str) -> String {
 }
 
 enum Cleanup {
+    Keep,
     SqliteFile(PathBuf),
     PostgresDatabase { server_url: String, name: String },
 }
 
-pub struct Harness {
-    pub core: Core,
-    pub clock: Arc<TestClock>,
+/// A fresh, empty database for one test, removed when dropped (even after a panic).
+pub struct TestDatabase {
+    /// What `Core::connect` takes.
+    pub url: String,
     pub backend: DbBackend,
     cleanup: Cleanup,
 }
 
-impl Harness {
-    pub async fn sqlite() -> Harness {
-        Harness::sqlite_with(test_config()).await
-    }
-
-    pub async fn sqlite_with(config: CoreConfig) -> Harness {
-        let path = std::env::temp_dir().join(format!("{}.db", unique_name("orgdesk_core_test")));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let clock = Arc::new(TestClock::new());
-        let core = Core::connect(&url, config, clock.clone())
-            .await
-            .unwrap_or_else(|e| panic!("SQLite at {url}: {e:?}"));
-        Harness {
-            core,
-            clock,
+impl TestDatabase {
+    /// A temporary SQLite file.
+    pub fn sqlite() -> TestDatabase {
+        let path = std::env::temp_dir().join(format!("{}.db", unique_name("orgdesk_test")));
+        TestDatabase {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
             backend: DbBackend::Sqlite,
             cleanup: Cleanup::SqliteFile(path),
         }
     }
 
-    pub async fn postgres() -> Harness {
-        Harness::postgres_with(test_config()).await
-    }
-
-    pub async fn postgres_with(config: CoreConfig) -> Harness {
+    /// A database created on the PostgreSQL server named by `ORGDESK_TEST_PG_URL` (or
+    /// [`PG_DEFAULT_URL`]). Panics with instructions when the server is unreachable: a test
+    /// must not pass silently without it.
+    pub async fn postgres() -> TestDatabase {
         let server_url =
             std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| PG_DEFAULT_URL.to_owned());
         let name = unique_name("orgdesk_test");
         let admin = Database::connect(&server_url).await.unwrap_or_else(|e| {
             panic!(
                 "PostgreSQL is not reachable at {server_url} ({e}). The PostgreSQL half of this suite needs it: \
-                 start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point \
+                 run `bash scripts/postgres.sh` (it installs, starts and creates the role) or point \
                  ORGDESK_TEST_PG_URL at a server where the user may CREATE DATABASE."
             )
         });
@@ -119,17 +127,96 @@ impl Harness {
             .await
             .unwrap_or_else(|e| panic!("CREATE DATABASE {name} on {server_url}: {e}"));
         admin.close().await.ok();
-        let url = database_url(&server_url, &name);
-        let clock = Arc::new(TestClock::new());
-        let core = Core::connect(&url, config, clock.clone())
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
-        Harness {
-            core,
-            clock,
+        TestDatabase {
+            url: database_url(&server_url, &name),
             backend: DbBackend::Postgres,
             cleanup: Cleanup::PostgresDatabase { server_url, name },
         }
+    }
+}
+
+impl TestDatabase {
+    /// Keeps the database after all (to look at it later); returns its URL.
+    pub fn keep(mut self) -> String {
+        self.cleanup = Cleanup::Keep;
+        self.url.clone()
+    }
+}
+
+/// A `Core` on its own fresh database, and the clock it reads.
+pub struct Harness {
+    pub core: Core,
+    pub clock: Arc<TestClock>,
+    pub backend: DbBackend,
+    // Dropped after `core`, so the pool is gone before the database is.
+    database: TestDatabase,
+}
+
+impl Harness {
+    pub async fn sqlite() -> Harness {
+        Harness::sqlite_with(test_config()).await
+    }
+
+    pub async fn sqlite_with(config: CoreConfig) -> Harness {
+        Harness::on(TestDatabase::sqlite(), config).await
+    }
+
+    pub async fn postgres() -> Harness {
+        Harness::postgres_with(test_config()).await
+    }
+
+    pub async fn postgres_with(config: CoreConfig) -> Harness {
+        Harness::on(TestDatabase::postgres().await, config).await
+    }
+
+    /// Connects to `database`, running the migrations.
+    pub async fn on(database: TestDatabase, config: CoreConfig) -> Harness {
+        let clock = Arc::new(TestClock::new());
+        let core = Core::connect(&database.url, config, clock.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:?}", database.url));
+        Harness {
+            core,
+            clock,
+            backend: database.backend,
+            database,
+        }
+    }
+
+    /// The URL of this harness's database, for a second `Core` on it.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
+    /// Moves the test clock on.
+    pub fn advance(&self, by: Duration) {
+        self.clock
+            .advance(chrono::Duration::from_std(by).expect("a duration that fits"));
+    }
+
+    /// Counts of everything a reset touches: equal before and after a call that must change
+    /// nothing.
+    pub async fn snapshot(&self) -> Vec<i64> {
+        let reset_pending = UserStatus::ResetPending.as_str();
+        vec![
+            self.scalar(&format!(
+                "SELECT COUNT(*) AS n FROM users WHERE status = '{reset_pending}'"
+            ))
+            .await,
+            self.scalar("SELECT COUNT(*) AS n FROM users WHERE password_hash IS NULL")
+                .await,
+            self.scalar("SELECT COUNT(*) AS n FROM users WHERE previous_password_hash IS NOT NULL")
+                .await,
+            self.scalar("SELECT COUNT(*) AS n FROM reset_links").await,
+            self.scalar("SELECT COUNT(*) AS n FROM reset_links WHERE revoked_at IS NOT NULL")
+                .await,
+            self.scalar("SELECT COUNT(*) AS n FROM email_outbox").await,
+            self.scalar("SELECT COUNT(*) AS n FROM activity").await,
+            self.scalar("SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NOT NULL")
+                .await,
+            self.scalar("SELECT COUNT(*) AS n FROM sessions").await,
+            self.scalar("SELECT COUNT(*) AS n FROM organizations").await,
+        ]
     }
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
@@ -147,15 +234,15 @@ impl Harness {
         let owner = self.actor("owner@acme.test").await;
         let members = user::Entity::find()
             .filter(user::Column::OrgId.eq(admin.org_id))
-            .filter(user::Column::Role.eq("member"))
-            .filter(user::Column::Status.eq("active"))
+            .filter(user::Column::Role.eq(Role::Member.as_str()))
+            .filter(user::Column::Status.eq(UserStatus::Active.as_str()))
             .order_by_asc(user::Column::Id)
             .all(self.db())
             .await
             .expect("members");
         let suspended = user::Entity::find()
             .filter(user::Column::OrgId.eq(admin.org_id))
-            .filter(user::Column::Status.eq("suspended"))
+            .filter(user::Column::Status.eq(UserStatus::Suspended.as_str()))
             .order_by_asc(user::Column::Id)
             .all(self.db())
             .await
@@ -217,7 +304,10 @@ impl Harness {
     pub async fn emailed_token(&self, user_id: UserId) -> String {
         let email = email_outbox::Entity::find()
             .filter(email_outbox::Column::UserId.eq(user_id))
-            .filter(email_outbox::Column::Kind.is_in(["admin_reset", "forgot_password"]))
+            .filter(email_outbox::Column::Kind.is_in([
+                EmailKind::AdminReset.as_str(),
+                EmailKind::ForgotPassword.as_str(),
+            ]))
             .order_by_desc(email_outbox::Column::Id)
             .one(self.db())
             .await
@@ -279,9 +369,10 @@ impl Harness {
     }
 }
 
-impl Drop for Harness {
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Keep => {}
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let mut p = path.clone().into_os_string();
@@ -353,9 +444,5 @@ pub struct Demo {
     pub suspended: Vec<user::Model>,
 }
 
-/// Lets a spawned task share the harness's Core.
-pub fn shared(core: &Core) -> Core {
-    core.clone()
-}
-
+/// The outbox lease the scenarios claim emails with.
 pub const LEASE: Duration = Duration::from_secs(60);

@@ -1,161 +1,34 @@
-//! Admin Console → Users → the Users tab: the Users Table, its row menus, the profile sidebar
-//! and the bulk toolbar — the seed's three ways to reset a password.
-//!
-//! All view state that matters lives in the URL (filters, sort, page, open user and tab), so
-//! reload, back and sharing work; the selection lives in memory.
+//! Admin Console → Users → the Users tab: the seed's three ways to reset a password, one
+//! module each — the Users Table and its row menus (`table`), the profile sidebar
+//! (`sidebar`) and the selection bar (`selection`) — around the page's state (`state`) and
+//! the confirmation all three share (here).
+
+mod selection;
+mod sidebar;
+mod state;
+mod table;
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use orgdesk_types::{
-    Actor, ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
-};
+use orgdesk_types::{Actor, ResetReport, Role, UserId};
 
-use super::PageHeader;
-use crate::api::resets::{
-    admin_resend_reset_email, admin_reset_matching, admin_reset_passwords, MAX_IDS_PER_CALL,
-};
-use crate::api::users::list_users;
-use crate::components::bulk_toolbar::{BulkResult, SelectionBar};
-use crate::components::confirm_dialog::ConfirmDialog;
-use crate::components::toast::{use_toasts, Toasts};
-use crate::components::user_sidebar::{SidebarTab, UserSidebar};
-use crate::components::users_table::{UsersTable, UsersToolbar};
+use orgdesk_types::limits::MAX_IDS_PER_CALL;
+
+use crate::api::resets::{admin_reset_matching, admin_reset_passwords};
+use crate::api::users::fetch_users;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::focus::focus_id_when_present;
+use crate::components::page_header::PageHeader;
+use crate::components::toast::use_toasts;
 use crate::error::ApiError;
-
-pub const PER_PAGE_CHOICES: [u64; 4] = [25, 50, 100, 200];
-
-/// Reads the Users Table query from the URL's search parameters.
-pub fn query_from_params(get: impl Fn(&str) -> Option<String>) -> UserQuery {
-    let filter = UserFilter {
-        search: get("q")
-            .map(|q| q.trim().to_string())
-            .filter(|q| !q.is_empty()),
-        status: get("status").as_deref().and_then(UserStatus::parse),
-        role: get("role").as_deref().and_then(Role::parse),
-    };
-    UserQuery {
-        filter,
-        sort: get("sort")
-            .as_deref()
-            .and_then(UserSort::parse)
-            .unwrap_or_default(),
-        descending: get("dir").as_deref() == Some("desc"),
-        page: get("page")
-            .and_then(|p| p.parse().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1),
-        per_page: get("per_page")
-            .and_then(|p| p.parse().ok())
-            .filter(|p| PER_PAGE_CHOICES.contains(p))
-            .unwrap_or(25),
-    }
-}
-
-/// The URL for a query (plus the open user and tab, if any).
-pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) -> String {
-    let mut parts: Vec<(String, String)> = Vec::new();
-    if let Some(s) = &q.filter.search {
-        parts.push(("q".into(), s.clone()));
-    }
-    if let Some(s) = q.filter.status {
-        parts.push(("status".into(), s.as_str().into()));
-    }
-    if let Some(r) = q.filter.role {
-        parts.push(("role".into(), r.as_str().into()));
-    }
-    if q.sort != UserSort::default() {
-        parts.push(("sort".into(), q.sort.as_str().into()));
-    }
-    if q.descending {
-        parts.push(("dir".into(), "desc".into()));
-    }
-    if q.page > 1 {
-        parts.push(("page".into(), q.page.to_string()));
-    }
-    if q.per_page != 25 {
-        parts.push(("per_page".into(), q.per_page.to_string()));
-    }
-    if let Some(u) = user {
-        parts.push(("user".into(), u.to_string()));
-        if let Some(t) = tab.filter(|t| *t != SidebarTab::Details) {
-            parts.push(("tab".into(), t.as_str().into()));
-        }
-    }
-    if parts.is_empty() {
-        return "/users".into();
-    }
-    let qs = parts
-        .into_iter()
-        .map(|(k, v)| format!("{k}={}", crate::query_string::encode_value(&v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    format!("/users?{qs}")
-}
-
-/// What the confirmation dialog is about to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PendingReset {
-    One(UserSummary),
-    Selected(Vec<UserId>),
-    Matching { filter: UserFilter, count: u64 },
-}
-
-impl PendingReset {
-    fn count(&self) -> u64 {
-        match self {
-            PendingReset::One(_) => 1,
-            PendingReset::Selected(ids) => ids.len() as u64,
-            PendingReset::Matching { count, .. } => *count,
-        }
-    }
-}
-
-/// Shared by the table, the sidebar and the toolbar through context.
-#[derive(Clone, Copy)]
-pub struct UsersPageState {
-    pub query: Memo<UserQuery>,
-    pub open_user: Memo<Option<UserId>>,
-    pub tab: Memo<SidebarTab>,
-    pub selected: RwSignal<BTreeSet<UserId>>,
-    pub all_matching: RwSignal<bool>,
-    /// Bumped after every change, so every list and panel re-reads.
-    pub version: RwSignal<u64>,
-    pub confirm: RwSignal<Option<PendingReset>>,
-    pub progress: RwSignal<Option<(u64, u64)>>,
-    pub result: RwSignal<Option<ResetReport>>,
-    /// Taken from context when the page is built: event handlers and async continuations run
-    /// outside any reactive owner, where `use_context` finds nothing.
-    pub toasts: Toasts,
-}
-
-impl UsersPageState {
-    pub fn href(&self, user: Option<UserId>, tab: Option<SidebarTab>) -> String {
-        users_href(&self.query.get(), user, tab)
-    }
-    pub fn ask_reset(&self, user: UserSummary) {
-        self.confirm.set(Some(PendingReset::One(user)));
-    }
-    pub fn resend(&self, user: UserSummary) {
-        let toasts = self.toasts;
-        let version = self.version;
-        leptos::task::spawn_local(async move {
-            match admin_resend_reset_email(user.id).await {
-                Ok(()) => {
-                    toasts.success(format!(
-                        "Sent a new reset link to {}. The previous link no longer works.",
-                        user.email
-                    ));
-                    // The answer can arrive after the admin left the page.
-                    version.try_update(|v| *v += 1);
-                }
-                Err(e) => toasts.error(format!("Couldn't resend the email to {}: {e}", user.name)),
-            }
-        });
-    }
-}
+use crate::format::group_thousands;
+use selection::{BulkResult, SelectionBar};
+use sidebar::UserSidebar;
+pub use state::{query_from_params, users_href, PendingReset, SidebarTab, UsersPageState};
+use table::{UsersTable, UsersToolbar};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -205,7 +78,7 @@ pub fn UsersPage() -> impl IntoView {
 
     let users = Resource::new(
         move || (query.get(), state.version.get()),
-        |(q, _)| list_users(q),
+        |(q, _)| fetch_users(q),
     );
 
     view! {
@@ -267,7 +140,7 @@ fn ResetConfirmation() -> impl IntoView {
                     state.all_matching.try_set(false);
                     state.result.try_set(Some(report));
                     // The selection bar that had focus is gone; the summary is where it goes.
-                    crate::components::focus::focus_id_when_present("bulk-result-done".into());
+                    focus_id_when_present("bulk-result-done".into());
                 }
                 (_, Err((partial, e))) if partial.reset.is_empty() => {
                     toasts.error(format!("Nothing was reset: {e}"))
@@ -372,17 +245,4 @@ async fn perform_reset(
             Ok(all)
         }
     }
-}
-
-/// 12345 → "12,345".
-pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

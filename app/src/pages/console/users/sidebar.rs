@@ -8,47 +8,15 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 use orgdesk_types::{ActivityView, UserDetails, UserId};
 
-use super::focus;
-use super::icons::{Icon, Svg};
-use super::menu::KebabMenu;
-use super::time::{exact, now, RelativeTime};
-use super::users_table::{row_menu_items, StatusBadge};
-use crate::api::users::{fetch_user_details, user_activity};
-use crate::pages::console::initials;
-use crate::pages::console::users::UsersPageState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SidebarTab {
-    #[default]
-    Details,
-    Assets,
-    Activity,
-}
-
-impl SidebarTab {
-    pub const ALL: [SidebarTab; 3] = [
-        SidebarTab::Details,
-        SidebarTab::Assets,
-        SidebarTab::Activity,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SidebarTab::Details => "details",
-            SidebarTab::Assets => "assets",
-            SidebarTab::Activity => "activity",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            SidebarTab::Details => "Details",
-            SidebarTab::Assets => "Assets",
-            SidebarTab::Activity => "Activity",
-        }
-    }
-    pub fn parse(s: &str) -> Option<SidebarTab> {
-        SidebarTab::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-}
+use super::state::{SidebarTab, UsersPageState};
+use super::table::{row_menu_items, StatusBadge};
+use crate::api::activity::fetch_user_activity;
+use crate::api::users::fetch_user_details;
+use crate::components::focus;
+use crate::components::icons::{Icon, Svg};
+use crate::components::menu::KebabMenu;
+use crate::components::time::{exact, RelativeTime};
+use crate::format::initials;
 
 #[component]
 pub fn UserSidebar(user: UserId) -> impl IntoView {
@@ -62,7 +30,7 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
         move || (state.version.get(), state.tab.get() == SidebarTab::Activity),
         move |(_, wanted)| async move {
             if wanted {
-                user_activity(user).await.map(Some)
+                fetch_user_activity(user).await.map(Some)
             } else {
                 Ok(None)
             }
@@ -164,7 +132,7 @@ fn SidebarContent(
         })
     };
     let id = user.id;
-    let now = now();
+    let now = chrono::Utc::now();
     // This content is rebuilt whenever the user's details are re-read (after a reset, say). If
     // focus was on something in the old content, the browser dropped it to <body>: put it on
     // the panel's Three Dots, where a keyboard user left off.
@@ -234,7 +202,7 @@ fn SidebarContent(
 #[component]
 fn DetailsTab(details: UserDetails) -> impl IntoView {
     let u = details.user;
-    let now = now();
+    let now = chrono::Utc::now();
     let or_dash = |s: Option<String>| s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
     view! {
         <dl class="details">
@@ -297,7 +265,7 @@ fn ActivityTab(
 /// Newest first: sign-ins, failed sign-ins, resets, emails queued / sent / failed, …
 #[component]
 pub fn Timeline(events: Vec<ActivityView>) -> impl IntoView {
-    let now = now();
+    let now = chrono::Utc::now();
     view! {
         <ol class="timeline" aria-label="Recent activity">
             {events.into_iter().map(|e| view! {

@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use orgdesk_types::{ResetReport, UserPage};
 
-use super::confirm_dialog::Modal;
-use super::icons::{Icon, Svg};
-use super::menu::{KebabMenu, MenuItem};
+use super::state::{PendingReset, UsersPageState};
+use crate::components::dialog::Modal;
+use crate::components::icons::{Icon, Svg};
+use crate::components::menu::{KebabMenu, MenuItem};
 use crate::error::ApiError;
-use crate::pages::console::users::{group_thousands, PendingReset, UsersPageState};
+use crate::format::group_thousands;
 
 #[component]
 pub fn SelectionBar(users: Resource<Result<UserPage, ApiError>>) -> impl IntoView {

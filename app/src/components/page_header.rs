@@ -1,0 +1,25 @@
+//! The header at the top of each console page: eyebrow, title and tabs.
+
+use leptos::prelude::*;
+
+/// The "User Management" header with its tabs.
+#[component]
+pub fn PageHeader(
+    #[prop(into)] eyebrow: String,
+    #[prop(into)] title: String,
+    tabs: Vec<(&'static str, &'static str, bool)>,
+) -> impl IntoView {
+    view! {
+        <header class="page-header">
+            <div class="page-eyebrow">{eyebrow}</div>
+            <h1 class="page-title">{title}</h1>
+            {(!tabs.is_empty()).then(|| view! {
+                <nav class="tabs" aria-label="Sections">
+                    {tabs.into_iter().map(|(label, href, active)| view! {
+                        <a class="tab" href=href aria-current=active.then_some("page")>{label}</a>
+                    }).collect_view()}
+                </nav>
+            })}
+        </header>
+    }
+}

@@ -1,0 +1,84 @@
+//! Formatting for people and for URLs, the same on the server and in wasm: thousands
+//! separators, avatar initials, and query strings.
+
+/// 12345 → "12,345".
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Initials for avatars: "Jane Doe" → "JD".
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Percent-encodes `value` for a query string: everything but RFC 3986's unreserved
+/// characters is escaped, byte by byte.
+pub fn encode_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `path` with `pairs` as its query string, each value encoded; just `path` when there are
+/// none.
+pub fn with_query<K: AsRef<str>, V: AsRef<str>>(path: &str, pairs: &[(K, V)]) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let qs = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", k.as_ref(), encode_value(v.as_ref())))
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{path}?{qs}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_and_non_ascii_characters_are_escaped() {
+        assert_eq!(encode_value("jane.doe@acme.test"), "jane.doe%40acme.test");
+        assert_eq!(encode_value("a b&c=d"), "a%20b%26c%3Dd");
+        assert_eq!(encode_value("Zoë"), "Zo%C3%AB");
+    }
+
+    #[test]
+    fn a_query_keeps_ampersands_inside_values() {
+        let empty: [(&str, &str); 0] = [];
+        assert_eq!(with_query("/activity", &empty), "/activity");
+        assert_eq!(
+            with_query("/activity", &[("q", "R&D team"), ("page", "2")]),
+            "/activity?q=R%26D%20team&page=2"
+        );
+    }
+
+    #[test]
+    fn numbers_and_names() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(100_042), "100,042");
+        assert_eq!(initials("jane van doe"), "JV");
+        assert_eq!(initials(""), "");
+    }
+}

@@ -1,0 +1,324 @@
+//! The admin path: the row menu, the profile sidebar and the bulk toolbar (by ids or by
+//! filter), and the admin's Resend Email. The current password stops working at once,
+//! sessions are signed out, a link is emailed; set-based SQL, one transaction per call.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::{
+    ActivityKind, Actor, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
+use crate::activity::{self, clean_ip, NewActivity};
+use crate::authz;
+use crate::db::{self, id_batch, Sql};
+use crate::entities::{organization, user};
+use crate::users::filter_condition;
+use crate::{rate_limit, Core, CoreError, CoreResult};
+
+impl Core {
+    pub(crate) async fn admin_reset_passwords_impl(
+        &self,
+        actor: &Actor,
+        targets: &[UserId],
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
+        if targets.is_empty() {
+            return Err(CoreError::InvalidInput(
+                "Choose at least one user to reset.".into(),
+            ));
+        }
+        if targets.len() > MAX_RESET_TARGETS {
+            return Err(CoreError::InvalidInput(format!(
+                "At most {MAX_RESET_TARGETS} users can be reset at once; narrow the selection."
+            )));
+        }
+        let mut seen = HashSet::with_capacity(targets.len());
+        let ids: Vec<i64> = targets
+            .iter()
+            .copied()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
+        let org = self.organization(&tx, admin.org_id).await?;
+        // Lock the targets (PostgreSQL), in id order so two bulk resets never deadlock.
+        let mut found: HashMap<i64, user::Model> = HashMap::with_capacity(ids.len());
+        for chunk in sorted.chunks(id_batch(&tx)) {
+            // By primary key only, the organization checked here: with `org_id = ?` in the
+            // WHERE, planners without fresh statistics walk the organization's index (every
+            // user) instead of probing the ids.
+            let rows = user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(user::Column::Id)
+                .lock_exclusive()
+                .all(&tx)
+                .await?;
+            found.extend(
+                rows.into_iter()
+                    .filter(|u| u.org_id == admin.org_id)
+                    .map(|u| (u.id, u)),
+            );
+        }
+        let candidates = ids.into_iter().map(|id| {
+            found.remove(&id).ok_or(SkippedUser {
+                user_id: id,
+                name: String::new(),
+                reason: SkipReason::NotFound,
+            })
+        });
+        self.reset_permitted(tx, &org, &admin, candidates, ip, now)
+            .await
+    }
+
+    pub(crate) async fn admin_reset_matching_impl(
+        &self,
+        actor: &Actor,
+        filter: &UserFilter,
+        expected_count: u64,
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
+        let org = self.organization(&tx, admin.org_id).await?;
+        let matching = user::Entity::find()
+            .filter(filter_condition(
+                tx.get_database_backend(),
+                admin.org_id,
+                filter,
+            )?)
+            .order_by_asc(user::Column::Id)
+            .limit(MAX_RESET_TARGETS as u64 + 1)
+            .lock_exclusive()
+            .all(&tx)
+            .await?;
+        if matching.is_empty() {
+            return Err(CoreError::InvalidInput(
+                "No users match this filter.".into(),
+            ));
+        }
+        if matching.len() > MAX_RESET_TARGETS {
+            return Err(CoreError::InvalidInput(format!(
+                "More than {MAX_RESET_TARGETS} users match; narrow the filter."
+            )));
+        }
+        // The admin confirmed a number: if the filter matches another one now (users added,
+        // or a stale or forged request), they did not agree to this.
+        if matching.len() as u64 != expected_count {
+            return Err(CoreError::InvalidInput(format!(
+                "The filter now matches {} users, not the {expected_count} you confirmed. Nothing was reset: review the list and try again.",
+                matching.len()
+            )));
+        }
+        self.reset_permitted(tx, &org, &admin, matching.into_iter().map(Ok), ip, now)
+            .await
+    }
+
+    /// The end both entry points share: skips the users `admin` may not reset (with the
+    /// reason; a candidate that is already an `Err` was skipped earlier), resets the rest,
+    /// commits, and reports both, in the candidates' order.
+    async fn reset_permitted(
+        &self,
+        tx: DatabaseTransaction,
+        org: &organization::Model,
+        admin: &user::Model,
+        candidates: impl Iterator<Item = Result<user::Model, SkippedUser>>,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<ResetReport> {
+        let mut report = ResetReport::default();
+        let mut permitted = Vec::new();
+        for candidate in candidates {
+            match candidate {
+                Err(skipped) => report.skipped.push(skipped),
+                Ok(target) => match skip_reason(admin, &target) {
+                    Some(reason) => report.skipped.push(SkippedUser {
+                        user_id: target.id,
+                        name: target.name,
+                        reason,
+                    }),
+                    None => permitted.push(target),
+                },
+            }
+        }
+        self.reset_in_tx(&tx, org, admin, &permitted, clean_ip(ip), now)
+            .await?;
+        tx.commit().await?;
+        report.reset = permitted.iter().map(|u| u.id).collect();
+        tracing::info!(
+            admin = admin.id,
+            org = admin.org_id,
+            reset = report.reset.len(),
+            skipped = report.skipped.len(),
+            "admin reset passwords"
+        );
+        Ok(report)
+    }
+
+    /// The reset itself, for users already locked and permitted: a dozen statements or so per
+    /// 10,000 users.
+    async fn reset_in_tx(
+        &self,
+        tx: &DatabaseTransaction,
+        org: &organization::Model,
+        admin: &user::Model,
+        targets: &[user::Model],
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
+        for chunk in ids.chunks(id_batch(tx)) {
+            // The current password stops working now; its hash is kept aside only to
+            // recognise it at sign-in and explain that a reset is pending. A second reset
+            // keeps the hash from before the first one.
+            // (By id alone: the targets are this organization's rows, locked above.)
+            let mut invalidate = Sql::new(
+                "UPDATE users SET previous_password_hash = COALESCE(password_hash, previous_password_hash), \
+                 password_hash = NULL, status = 'reset_pending' WHERE id IN (",
+            );
+            invalidate.bind_list(chunk.iter().copied()).push(")");
+            invalidate.execute(tx).await?;
+            revoke_sessions(tx, chunk, now).await?;
+        }
+        self.issue_and_mail(
+            tx,
+            org,
+            targets,
+            Occasion::AdminReset { admin },
+            ip.clone(),
+            now,
+        )
+        .await?;
+        let ttl = org.admin_link_ttl_minutes;
+        let events = targets
+            .iter()
+            .map(|u| NewActivity {
+                org_id: org.id,
+                actor_id: Some(admin.id),
+                subject_id: Some(u.id),
+                kind: ActivityKind::AdminResetPassword,
+                details: format!(
+                    "Password reset by {}: current password invalidated, sessions signed out, \
+                     link valid {ttl} minutes emailed to {}",
+                    admin.name, u.email
+                ),
+                ip: ip.clone(),
+            })
+            .collect();
+        activity::record(tx, events, now).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn admin_resend_reset_email_impl(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let admin = authz::console_admin(&tx, actor).await?;
+        self.count_admin_reset(&tx, &admin, now).await?;
+        let org = self.organization(&tx, admin.org_id).await?;
+        let target = lock_user(&tx, admin.org_id, user_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+        match skip_reason(&admin, &target) {
+            Some(SkipReason::NoPermission | SkipReason::Yourself) => {
+                return Err(CoreError::Forbidden)
+            }
+            Some(SkipReason::NotFound) => {
+                return Err(CoreError::NotFound(authz::NO_SUCH_USER.into()))
+            }
+            _ => {}
+        }
+        if target.status != UserStatus::ResetPending.as_str() {
+            return Err(CoreError::InvalidInput(format!(
+                "{} has no pending reset.",
+                target.name
+            )));
+        }
+        let ip = clean_ip(ip);
+        self.issue_and_mail(
+            &tx,
+            &org,
+            std::slice::from_ref(&target),
+            Occasion::AdminResend { admin: &admin },
+            ip.clone(),
+            now,
+        )
+        .await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: org.id,
+                actor_id: Some(admin.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ResetEmailResent,
+                details: format!(
+                    "{} sent a new reset link to {}; the previous link no longer works",
+                    admin.name, target.email
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts one admin reset or resend call against the admin's limit, in the call's own
+    /// transaction: a call that fails changes nothing, its count included.
+    async fn count_admin_reset(
+        &self,
+        tx: &DatabaseTransaction,
+        admin: &user::Model,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        rate_limit::hit(
+            tx,
+            &rate_limit::key("admin_reset", "admin", &admin.id.to_string()),
+            self.config().admin_reset_limit,
+            now,
+        )
+        .await
+    }
+}
+
+/// Why `admin` may not reset `target`, if they may not.
+fn skip_reason(admin: &user::Model, target: &user::Model) -> Option<SkipReason> {
+    if target.org_id != admin.org_id {
+        return Some(SkipReason::NotFound);
+    }
+    if target.id == admin.id {
+        return Some(SkipReason::Yourself);
+    }
+    // Owners reset admins and owners; admins reset members (Google Workspace and Okta draw the
+    // same line), so one compromised admin can't lock every other admin out.
+    let admin_is_owner = admin.role == Role::Owner.as_str();
+    let target_is_privileged =
+        target.role == Role::Owner.as_str() || target.role == Role::Admin.as_str();
+    if target_is_privileged && !admin_is_owner {
+        return Some(SkipReason::NoPermission);
+    }
+    if target.status == UserStatus::Suspended.as_str() {
+        return Some(SkipReason::AlreadySuspended);
+    }
+    None
+}

@@ -1,0 +1,182 @@
+//! Password resets, both ways in:
+//! - the admin path (row menu, sidebar, bulk): the current password stops working at once,
+//!   sessions are signed out, a link is emailed; set-based SQL, one transaction per call;
+//! - the user's path: Resend Email (sign-in prompt or expired link), Forgot your password?
+//!   (the current password keeps working), completing a reset with a new password, and
+//!   "Didn't expect this? Cancel the request" from the email.
+//!
+//! This module holds the steps both paths share: issuing links and queueing their emails,
+//! locking a user, signing sessions out.
+
+mod admin;
+mod recovery;
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::{LinkPurpose, LinkState};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use crate::db::{id_batch, Sql};
+use crate::emails::{self, EmailKind, RequestedBy};
+use crate::entities::{organization, user};
+use crate::links::{self, FoundLink, RawState};
+use crate::outbox::{self, NewEmail};
+use crate::{Core, CoreError, CoreResult};
+
+/// The most users one reset call may name.
+pub const MAX_RESET_TARGETS: usize = 100_000;
+
+/// Why a link is being issued, which decides the email and the activity recorded.
+#[derive(Clone, Copy)]
+pub(super) enum Occasion<'a> {
+    /// An admin reset the password (`admin` is who).
+    AdminReset { admin: &'a user::Model },
+    /// An admin pressed Resend Email.
+    AdminResend { admin: &'a user::Model },
+    /// The user asked for a new admin-reset link; `admin` reset the password originally.
+    UserResend { admin_name: Option<&'a str> },
+    /// Forgot your password? (or a new forgot link from an expired one).
+    Forgot,
+}
+
+impl Occasion<'_> {
+    fn purpose(self) -> LinkPurpose {
+        match self {
+            Occasion::Forgot => LinkPurpose::ForgotPassword,
+            _ => LinkPurpose::AdminReset,
+        }
+    }
+    fn actor_id(self) -> Option<i64> {
+        match self {
+            Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => Some(admin.id),
+            _ => None,
+        }
+    }
+}
+
+/// Why a link can't be used, as the error the pages explain.
+pub(super) async fn unusable(db: &impl ConnectionTrait, found: Option<FoundLink>) -> CoreError {
+    match found {
+        None => CoreError::LinkUnusable(LinkState::Unknown),
+        // Live but refused (e.g. the account vanished): say nothing more than "unknown".
+        Some(found) if found.state == RawState::Live => CoreError::LinkUnusable(LinkState::Unknown),
+        Some(found) => match links::describe(db, found).await {
+            Ok(state) => CoreError::LinkUnusable(state),
+            Err(e) => e,
+        },
+    }
+}
+
+pub(super) fn minutes(m: i32) -> chrono::Duration {
+    chrono::Duration::minutes(i64::from(m.max(1)))
+}
+
+impl Core {
+    /// Revokes the users' open links, issues one new link each and queues its email.
+    pub(super) async fn issue_and_mail(
+        &self,
+        tx: &DatabaseTransaction,
+        org: &organization::Model,
+        targets: &[user::Model],
+        occasion: Occasion<'_>,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let purpose = occasion.purpose();
+        let ttl = match purpose {
+            LinkPurpose::AdminReset => minutes(org.admin_link_ttl_minutes),
+            LinkPurpose::ForgotPassword => minutes(org.forgot_link_ttl_minutes),
+        };
+        let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
+        links::revoke_open(tx, &ids, now).await?;
+        let created_by = match occasion {
+            Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => Some(admin.id),
+            _ => None,
+        };
+        let issued = links::issue(tx, org.id, purpose, created_by, &ids, ttl, now).await?;
+        let base = &self.config().public_base_url;
+        let mut mails = Vec::with_capacity(targets.len());
+        for (target, link) in targets.iter().zip(issued) {
+            let url = links::url(base, &link.token);
+            let cancel_url = links::cancel_url(base, &link.token);
+            let (kind, email) = match occasion {
+                Occasion::Forgot => (
+                    EmailKind::ForgotPassword,
+                    emails::forgot_password(&emails::ForgotPasswordEmail {
+                        org_name: &org.name,
+                        user_name: &target.name,
+                        link: &url,
+                        cancel_link: &cancel_url,
+                        now,
+                        expires_at: link.expires_at,
+                    }),
+                ),
+                _ => {
+                    let requested_by = match occasion {
+                        Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => {
+                            RequestedBy::Admin(&admin.name)
+                        }
+                        Occasion::UserResend { admin_name } => {
+                            RequestedBy::UserResend { admin: admin_name }
+                        }
+                        Occasion::Forgot => RequestedBy::UserResend { admin: None },
+                    };
+                    (
+                        EmailKind::AdminReset,
+                        emails::admin_reset(&emails::AdminResetEmail {
+                            org_name: &org.name,
+                            user_name: &target.name,
+                            requested_by,
+                            link: &url,
+                            cancel_link: &cancel_url,
+                            now,
+                            expires_at: link.expires_at,
+                        }),
+                    )
+                }
+            };
+            mails.push(NewEmail {
+                org_id: org.id,
+                user_id: Some(target.id),
+                actor_id: occasion.actor_id().or(Some(target.id)),
+                kind,
+                to: target.email.clone(),
+                email,
+                ip: ip.clone(),
+            });
+        }
+        outbox::enqueue(tx, mails, now).await?;
+        Ok(())
+    }
+}
+
+/// The user's row, locked for this transaction on PostgreSQL (SQLite's immediate
+/// transaction already excludes other writers).
+pub(super) async fn lock_user(
+    tx: &DatabaseTransaction,
+    org_id: i64,
+    user_id: i64,
+) -> CoreResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrgId.eq(org_id))
+        .lock_exclusive()
+        .one(tx)
+        .await?)
+}
+
+pub(super) async fn revoke_sessions(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    for chunk in user_ids.chunks(id_batch(db)) {
+        let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
+        sql.bind(now)
+            .push(" WHERE revoked_at IS NULL AND user_id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
+        sql.execute(db).await?;
+    }
+    Ok(())
+}

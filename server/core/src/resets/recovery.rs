@@ -1,0 +1,485 @@
+//! The user's path: Resend Email (from the sign-in prompt or an expired link), Forgot your
+//! password? (the current password keeps working), completing a reset with a new password,
+//! and "Didn't expect this? Cancel the request" from the email.
+
+use chrono::{DateTime, Utc};
+use orgdesk_types::limits::MAX_EMAIL_LEN;
+use orgdesk_types::password_policy::{self, PasswordContext};
+use orgdesk_types::{ActivityKind, LinkPurpose, LinkState, UserStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{lock_user, revoke_sessions, unusable, Occasion};
+use crate::activity::{self, clean_ip, NewActivity};
+use crate::authz::normalize_email;
+use crate::db::{self, Sql};
+use crate::emails::{self, EmailKind};
+use crate::entities::{reset_link, user};
+use crate::links::{self, RawState};
+use crate::outbox::{self, NewEmail};
+use crate::{rate_limit, Core, CoreError, CoreResult};
+
+/// What an email typed into a public page asks for; each has its own rate limits.
+#[derive(Clone, Copy)]
+enum PublicRequest {
+    /// Resend Email, for a reset an admin started.
+    Resend,
+    /// Forgot your password?
+    Forgot,
+}
+
+impl Core {
+    pub(crate) async fn resend_reset_email_impl(
+        &self,
+        email: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let ip = clean_ip(ip);
+        let pending = user::Column::Status.eq(UserStatus::ResetPending.as_str());
+        for candidate in self
+            .accounts_for_public_request(PublicRequest::Resend, email, ip.as_deref(), pending, now)
+            .await?
+        {
+            self.user_resend(
+                candidate.org_id,
+                candidate.id,
+                "the sign-in page",
+                ip.clone(),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The accounts (one per organization) behind an email typed into a public page, once
+    /// the rate limits allow the request. Anything unusable finds none: the page answers the
+    /// same either way, so it never tells which emails have accounts.
+    async fn accounts_for_public_request(
+        &self,
+        action: PublicRequest,
+        email: &str,
+        ip: Option<&str>,
+        condition: impl sea_orm::sea_query::IntoCondition,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Vec<user::Model>> {
+        let email = normalize_email(email);
+        self.limit_email_and_ip(action, &email, ip, now).await?;
+        if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+            return Ok(Vec::new());
+        }
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(condition)
+            .all(self.db())
+            .await?)
+    }
+
+    /// A new admin-reset link for a user whose reset is (still) pending.
+    async fn user_resend(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        from: &'static str,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let tx = db::begin_write(self.db()).await?;
+        let Some(target) = lock_user(&tx, org_id, user_id).await? else {
+            return Ok(());
+        };
+        if target.status != UserStatus::ResetPending.as_str() {
+            return Ok(());
+        }
+        let org = self.organization(&tx, org_id).await?;
+        // Name the admin who reset the password, as the first email did.
+        let last_admin_link = reset_link::Entity::find()
+            .filter(reset_link::Column::UserId.eq(target.id))
+            .filter(reset_link::Column::Purpose.eq(links::purpose_str(LinkPurpose::AdminReset)))
+            .order_by_desc(reset_link::Column::Id)
+            .one(&tx)
+            .await?;
+        let admin = match last_admin_link.and_then(|l| l.created_by) {
+            Some(admin_id) => user::Entity::find_by_id(admin_id).one(&tx).await?,
+            None => None,
+        };
+        let occasion = Occasion::UserResend {
+            admin_name: admin.as_ref().map(|a| a.name.as_str()),
+        };
+        self.issue_and_mail(
+            &tx,
+            &org,
+            std::slice::from_ref(&target),
+            occasion,
+            ip.clone(),
+            now,
+        )
+        .await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id,
+                actor_id: Some(target.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ResetEmailResent,
+                details: format!(
+                    "New reset link requested from {from}; the previous link no longer works"
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn resend_from_link_impl(
+        &self,
+        token: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let ip = clean_ip(ip);
+        if let Some(ip) = &ip {
+            rate_limit::hit(
+                self.db(),
+                &rate_limit::key("resend_link", "ip", ip),
+                self.config().resend_limit,
+                now,
+            )
+            .await?;
+        }
+        // Only an expired link earns a new one; anything else (garbage, unknown, used,
+        // revoked, still valid) is answered Ok without doing anything, so the page can't
+        // be used to probe tokens.
+        let Some(found) = links::find(self.db(), token, now).await? else {
+            return Ok(());
+        };
+        if found.state != RawState::Expired {
+            return Ok(());
+        }
+        let link = found.link;
+        rate_limit::hit(
+            self.db(),
+            &rate_limit::key("resend_link", "user", &link.user_id.to_string()),
+            self.config().resend_limit,
+            now,
+        )
+        .await?;
+        match links::parse_purpose(&link.purpose) {
+            Some(LinkPurpose::AdminReset) => {
+                self.user_resend(link.org_id, link.user_id, "an expired link", ip, now)
+                    .await
+            }
+            Some(LinkPurpose::ForgotPassword) => {
+                self.forgot_link(link.org_id, link.user_id, "an expired link", ip, now)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) async fn request_forgot_password_impl(
+        &self,
+        email: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let ip = clean_ip(ip);
+        let not_suspended = user::Column::Status.ne(UserStatus::Suspended.as_str());
+        for candidate in self
+            .accounts_for_public_request(
+                PublicRequest::Forgot,
+                email,
+                ip.as_deref(),
+                not_suspended,
+                now,
+            )
+            .await?
+        {
+            self.forgot_link(
+                candidate.org_id,
+                candidate.id,
+                "Forgot your password?",
+                ip.clone(),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A forgot-password link: the current password keeps working until a new one is set.
+    async fn forgot_link(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        from: &'static str,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let tx = db::begin_write(self.db()).await?;
+        let Some(target) = lock_user(&tx, org_id, user_id).await? else {
+            return Ok(());
+        };
+        if target.status == UserStatus::Suspended.as_str() {
+            return Ok(());
+        }
+        if target.status == UserStatus::ResetPending.as_str() {
+            // An admin already reset this password: "your current password keeps working"
+            // would be false. Send a fresh admin-reset link instead.
+            tx.rollback().await?;
+            return self.user_resend(org_id, user_id, from, ip, now).await;
+        }
+        let org = self.organization(&tx, org_id).await?;
+        self.issue_and_mail(
+            &tx,
+            &org,
+            std::slice::from_ref(&target),
+            Occasion::Forgot,
+            ip.clone(),
+            now,
+        )
+        .await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id,
+                actor_id: Some(target.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ForgotPasswordRequested,
+                details: format!(
+                    "Reset link requested from {from}; the current password keeps working"
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn complete_reset_impl(
+        &self,
+        token: &str,
+        new_password: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let Some(found) = links::find(self.db(), token, now).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        if found.state != RawState::Live {
+            return Err(unusable(self.db(), Some(found)).await);
+        }
+        let link = found.link;
+        let target = user::Entity::find_by_id(link.user_id)
+            .one(self.db())
+            .await?
+            .ok_or(CoreError::LinkUnusable(LinkState::Unknown))?;
+        let assessment = password_policy::assess(
+            new_password,
+            &PasswordContext {
+                email: target.email.clone(),
+                name: target.name.clone(),
+            },
+        );
+        if !assessment.is_acceptable() {
+            return Err(CoreError::WeakPassword(assessment.violations()));
+        }
+        let hash = self.passwords().hash(new_password).await?;
+        // Hashing took a while: the link must still be valid at the moment it is used.
+        let now = self.now().max(now);
+
+        let tx = db::begin_write(self.db()).await?;
+        let Some(target) = lock_user(&tx, link.org_id, link.user_id).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        // Conditional: of two submissions racing with the same link, exactly one marks it used.
+        let mut use_link = Sql::new("UPDATE reset_links SET used_at = ");
+        use_link
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(link.id)
+            .push(" AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ")
+            .bind(now);
+        if use_link.execute(&tx).await? != 1 {
+            tx.rollback().await?;
+            let found = links::find(self.db(), token, now).await?;
+            return Err(unusable(self.db(), found).await);
+        }
+        let mut set_password = Sql::new("UPDATE users SET password_hash = ");
+        set_password
+            .bind(hash)
+            .push(", previous_password_hash = NULL, status = CASE WHEN status = 'suspended' THEN status ELSE 'active' END")
+            .push(", password_changed_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(target.id);
+        set_password.execute(&tx).await?;
+        // Every other outstanding link dies with this one; every session is signed out.
+        links::revoke_open(&tx, &[target.id], now).await?;
+        revoke_sessions(&tx, &[target.id], now).await?;
+
+        let org = self.organization(&tx, target.org_id).await?;
+        let ip = clean_ip(ip);
+        let sign_in_url = format!(
+            "{}/sign-in",
+            self.config().public_base_url.trim_end_matches('/')
+        );
+        let email = emails::password_changed(&emails::PasswordChangedEmail {
+            org_name: &org.name,
+            user_name: &target.name,
+            changed_at: now,
+            sign_in_url: &sign_in_url,
+        });
+        outbox::enqueue(
+            &tx,
+            vec![NewEmail {
+                org_id: org.id,
+                user_id: Some(target.id),
+                actor_id: Some(target.id),
+                kind: EmailKind::PasswordChanged,
+                to: target.email.clone(),
+                email,
+                ip: ip.clone(),
+            }],
+            now,
+        )
+        .await?;
+        let how = match links::parse_purpose(&link.purpose) {
+            Some(LinkPurpose::ForgotPassword) => "a forgot-password link",
+            _ => "the link from an admin reset",
+        };
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: org.id,
+                actor_id: Some(target.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::PasswordChanged,
+                details: format!(
+                    "Password changed with {how}; other links and all sessions revoked"
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn cancel_reset_link_impl(
+        &self,
+        token: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let Some(found) = links::find(&tx, token, now).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        match found.state {
+            RawState::Live => {}
+            // Cancelled already (a second tab, a form sent twice): what the user asked for holds.
+            RawState::Cancelled => return Ok(()),
+            _ => return Err(unusable(&tx, Some(found)).await),
+        }
+        let link = found.link;
+        let Some(target) = lock_user(&tx, link.org_id, link.user_id).await? else {
+            return Err(CoreError::LinkUnusable(LinkState::Unknown));
+        };
+        // Conditional, as when completing a reset: a link used or replaced since it was read
+        // (PostgreSQL reads it before the user's row lock) is not cancelled.
+        let mut cancel = Sql::new("UPDATE reset_links SET revoked_at = ");
+        cancel
+            .bind(now)
+            .push(", cancelled_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(link.id)
+            .push(" AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ")
+            .bind(now);
+        if cancel.execute(&tx).await? != 1 {
+            tx.rollback().await?;
+            let found = links::find(self.db(), token, now).await?;
+            if found.as_ref().map(|f| f.state) == Some(RawState::Cancelled) {
+                return Ok(());
+            }
+            return Err(unusable(self.db(), found).await);
+        }
+        // Each user has at most one open link, but make sure: nothing emailed before works.
+        links::revoke_open(&tx, &[target.id], now).await?;
+        // Nothing else changes. An admin's reset is a security decision the person holding
+        // the email can't undo: the password stays invalid and the status "Reset pending", so
+        // an admin can check with the user and Resend Email. After Forgot your password? the
+        // current password never stopped working.
+        let details = match links::parse_purpose(&link.purpose) {
+            Some(LinkPurpose::ForgotPassword) => {
+                "Reported the forgot-password request as unexpected and \
+                 cancelled the emailed link; the current password keeps working"
+                    .to_owned()
+            }
+            _ => {
+                let admin = match link.created_by {
+                    Some(admin_id) => user::Entity::find_by_id(admin_id).one(&tx).await?,
+                    None => None,
+                };
+                let by = admin.map(|a| format!(" by {}", a.name)).unwrap_or_default();
+                format!(
+                    "Reported the password reset as unexpected and cancelled the emailed link; the \
+                     reset{by} stands and the password stays invalid. Check with the user, then \
+                     Resend Email"
+                )
+            }
+        };
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: target.org_id,
+                actor_id: Some(target.id),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ResetCancelled,
+                details,
+                ip: clean_ip(ip),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            user = target.id,
+            org = target.org_id,
+            "reset link cancelled as unexpected"
+        );
+        Ok(())
+    }
+
+    /// One hit against the per-email and the per-address limit of `action`.
+    async fn limit_email_and_ip(
+        &self,
+        action: PublicRequest,
+        email: &str,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let (name, limit) = match action {
+            PublicRequest::Forgot => ("forgot", self.config().forgot_limit),
+            PublicRequest::Resend => ("resend", self.config().resend_limit),
+        };
+        rate_limit::hit(
+            self.db(),
+            &rate_limit::key(name, "email", email),
+            limit,
+            now,
+        )
+        .await?;
+        if let Some(ip) = ip {
+            rate_limit::hit(self.db(), &rate_limit::key(name, "ip", ip), limit, now).await?;
+        }
+        Ok(())
+    }
+}
