@@ -39,6 +39,7 @@ sum=$(sha256sum "$wasm_in" | cut -d' ' -f1)
 if [ -f "$pkg/orgdesk.wasm" ] && [ -f "$pkg/orgdesk.js" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
   log "front end unchanged: keeping $pkg/orgdesk.{js,wasm}"
 else
+  bash scripts/await-tools.sh
   log "wasm-bindgen"
   rm -f "$stamp"
   wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name orgdesk "$wasm_in"

@@ -86,16 +86,37 @@ if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! cargo leptos --version 2>/dev/null 
 fi
 
 # --- 4. wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------------------
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly. Compiling it takes 3–4 minutes
+# of a cold start; with ORGDESK_TOOLS_IN_BACKGROUND=1 (the run and test commands) it compiles
+# beside the project's own build, filling the cores while that build is in its serial tails, and
+# scripts/build-site.sh waits for it (scripts/await-tools.sh) just before it is needed.
+tools_state="$HOME/.cache/orgdesk/tools"
+background_tools=0
 if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
-    log "installing wasm-bindgen-cli $wb"
-    # Not --locked: its lock file pins a webpki-roots release crates.io no longer serves.
-    tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
+    install_wasm_bindgen() {
+      tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
+    }
+    if [ "${ORGDESK_TOOLS_IN_BACKGROUND:-0}" = 1 ]; then
+      mkdir -p "$tools_state"
+      rm -f "$tools_state/wasm-bindgen.status"
+      log "installing wasm-bindgen-cli $wb in the background (log: $tools_state/wasm-bindgen.log)"
+      (
+        status=0
+        install_wasm_bindgen || status=$?
+        rm -rf "$HOME/.cache/orgdesk/tools-target"
+        echo "$status" >"$tools_state/wasm-bindgen.status"
+      ) >"$tools_state/wasm-bindgen.log" 2>&1 &
+      echo $! >"$tools_state/wasm-bindgen.pid"
+      background_tools=1
+    else
+      log "installing wasm-bindgen-cli $wb"
+      install_wasm_bindgen
+    fi
   fi
 fi
 
-# --- 5. Node packages: Playwright and a current wasm-opt (binaryen) -------------------------
 if [ -f end2end/package-lock.json ]; then
   if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.installed ]; then
     log "npm ci in end2end/"
@@ -103,5 +124,5 @@ if [ -f end2end/package-lock.json ]; then
   fi
 fi
 
-rm -rf "$HOME/.cache/orgdesk/tools-target"
+[ "$background_tools" = 1 ] || rm -rf "$HOME/.cache/orgdesk/tools-target"
 log "ready"

@@ -18,7 +18,7 @@ step() {
 }
 
 step "setup"
-bash scripts/setup.sh
+ORGDESK_TOOLS_IN_BACKGROUND=1 bash scripts/setup.sh
 source scripts/env.sh
 
 step "PostgreSQL"
