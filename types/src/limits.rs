@@ -31,6 +31,11 @@ pub const DEFAULT_ADMIN_LINK_MINUTES: u32 = 15;
 /// Lifetime of a forgot-password link in a new organization.
 pub const DEFAULT_FORGOT_LINK_MINUTES: u32 = 30;
 
+/// Allowed invitation lifetimes, in minutes: an hour to 30 days.
+pub const INVITATION_LIFETIME_MINUTES: RangeInclusive<u32> = 60..=43_200;
+/// Lifetime of an invitation in a new organization: 7 days.
+pub const DEFAULT_INVITATION_MINUTES: u32 = 7 * 24 * 60;
+
 /// Users per reset call by id; the console sends larger selections in chunks of this size.
 pub const MAX_IDS_PER_CALL: usize = 1000;
 
@@ -46,4 +51,6 @@ const _: () = {
     assert!(DEFAULT_ADMIN_LINK_MINUTES <= *LINK_LIFETIME_MINUTES.end());
     assert!(*LINK_LIFETIME_MINUTES.start() <= DEFAULT_FORGOT_LINK_MINUTES);
     assert!(DEFAULT_FORGOT_LINK_MINUTES <= *LINK_LIFETIME_MINUTES.end());
+    assert!(*INVITATION_LIFETIME_MINUTES.start() <= DEFAULT_INVITATION_MINUTES);
+    assert!(DEFAULT_INVITATION_MINUTES <= *INVITATION_LIFETIME_MINUTES.end());
 };

@@ -43,19 +43,23 @@ pub enum UserStatus {
     Active,
     ResetPending,
     Suspended,
+    /// Added and sent an invitation; has not set a password yet.
+    Invited,
 }
 
 impl UserStatus {
-    pub const ALL: [UserStatus; 3] = [
+    pub const ALL: [UserStatus; 4] = [
         UserStatus::Active,
         UserStatus::ResetPending,
         UserStatus::Suspended,
+        UserStatus::Invited,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
             UserStatus::Active => "active",
             UserStatus::ResetPending => "reset_pending",
             UserStatus::Suspended => "suspended",
+            UserStatus::Invited => "invited",
         }
     }
     pub fn parse(s: &str) -> Option<UserStatus> {
@@ -66,6 +70,7 @@ impl UserStatus {
             UserStatus::Active => "Active",
             UserStatus::ResetPending => "Reset pending",
             UserStatus::Suspended => "Suspended",
+            UserStatus::Invited => "Invited",
         }
     }
 }
@@ -97,6 +102,36 @@ impl EmailStatus {
     }
     pub fn parse(s: &str) -> Option<EmailStatus> {
         EmailStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A person to add to an organization (the console's Add user, a CSV row, the command line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMember {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub title: Option<String>,
+    pub department: Option<String>,
+}
+
+/// An invitation just sent: its link goes out by email (the command line also prints it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub user_id: UserId,
+    pub email: String,
+    pub link: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("user_id", &self.user_id)
+            .field("email", &self.email)
+            .field("link", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
     }
 }
 
@@ -238,10 +273,15 @@ pub enum ActivityKind {
     EmailSent,
     EmailFailed,
     SettingsChanged,
+    UserAdded,
+    InvitationSent,
+    UserSuspended,
+    UserReactivated,
+    RoleChanged,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 13] = [
+    pub const ALL: [ActivityKind; 18] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -255,6 +295,11 @@ impl ActivityKind {
         ActivityKind::EmailSent,
         ActivityKind::EmailFailed,
         ActivityKind::SettingsChanged,
+        ActivityKind::UserAdded,
+        ActivityKind::InvitationSent,
+        ActivityKind::UserSuspended,
+        ActivityKind::UserReactivated,
+        ActivityKind::RoleChanged,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -271,6 +316,11 @@ impl ActivityKind {
             ActivityKind::EmailSent => "email_sent",
             ActivityKind::EmailFailed => "email_failed",
             ActivityKind::SettingsChanged => "settings_changed",
+            ActivityKind::UserAdded => "user_added",
+            ActivityKind::InvitationSent => "invitation_sent",
+            ActivityKind::UserSuspended => "user_suspended",
+            ActivityKind::UserReactivated => "user_reactivated",
+            ActivityKind::RoleChanged => "role_changed",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -291,6 +341,11 @@ impl ActivityKind {
             ActivityKind::EmailSent => "Email sent",
             ActivityKind::EmailFailed => "Email failed",
             ActivityKind::SettingsChanged => "Settings changed",
+            ActivityKind::UserAdded => "User added",
+            ActivityKind::InvitationSent => "Invitation sent",
+            ActivityKind::UserSuspended => "User suspended",
+            ActivityKind::UserReactivated => "User reactivated",
+            ActivityKind::RoleChanged => "Role changed",
         }
     }
 }
@@ -334,6 +389,8 @@ pub enum SkipReason {
     AlreadySuspended,
     /// Not a user of this organization (or no such user at all).
     NotFound,
+    /// Invited, with no password yet: there is nothing to reset.
+    Invited,
 }
 
 impl SkipReason {
@@ -347,6 +404,9 @@ impl SkipReason {
             }
             SkipReason::AlreadySuspended => "The account is suspended.",
             SkipReason::NotFound => "No such user in this organization.",
+            SkipReason::Invited => {
+                "They haven't set a password yet: resend their invitation instead."
+            }
         }
     }
 }
@@ -370,6 +430,8 @@ pub struct ResetReport {
 pub enum LinkPurpose {
     AdminReset,
     ForgotPassword,
+    /// Sets the first password of an invited user.
+    Invitation,
 }
 
 /// What the Reset Password page learns when it opens a link.

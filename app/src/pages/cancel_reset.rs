@@ -71,6 +71,9 @@ pub fn after_cancelling(purpose: LinkPurpose, org_name: &str) -> String {
             "Your current password keeps working. Nothing else about your account changed."
                 .to_string()
         }
+        LinkPurpose::Invitation => format!(
+            "The invitation no longer works. If you do want an account, ask your {org_name} administrator to invite you again."
+        ),
     }
 }
 
@@ -94,6 +97,13 @@ fn CancelForm(
                 ("is-warning", format!(
                     "Your old password still won't work: an administrator's reset stands. Contact your {org_name} administrator to get back in."
                 )),
+            ],
+        ),
+        LinkPurpose::Invitation => (
+            format!("An administrator of {org_name} invited {email} to set up an account."),
+            vec![
+                ("", "The invitation link stops working, so no one can use it to set a password.".to_string()),
+                ("", format!("Your {org_name} administrators see that you didn't expect this invitation.")),
             ],
         ),
         LinkPurpose::ForgotPassword => (

@@ -28,17 +28,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 match link.await {
                     Ok(LinkState::Valid { org_name, name, email, purpose, expires_at }) => {
                         let who = PasswordContext { email: email.clone(), name: name.clone() };
-                        let why = match purpose {
-                            LinkPurpose::AdminReset => "An administrator reset your password.",
-                            LinkPurpose::ForgotPassword => "You asked to reset your password.",
+                        let (title, subtitle, expiry) = match purpose {
+                            LinkPurpose::AdminReset => (
+                                "Reset password",
+                                format!("An administrator reset your password. Choose a new password for {email} at {org_name}."),
+                                expires_at.format("%H:%M UTC").to_string(),
+                            ),
+                            LinkPurpose::ForgotPassword => (
+                                "Reset password",
+                                format!("You asked to reset your password. Choose a new password for {email} at {org_name}."),
+                                expires_at.format("%H:%M UTC").to_string(),
+                            ),
+                            LinkPurpose::Invitation => (
+                                "Set your password",
+                                format!("Welcome to {org_name}, {name}. Choose a password for {email} to finish setting up your account."),
+                                expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                            ),
                         };
                         view! {
-                            <AuthCard
-                                title="Reset password".to_string()
-                                subtitle=format!("{why} Choose a new password for {email} at {org_name}.")
-                            >
+                            <Title text=title/>
+                            <AuthCard title=title.to_string() subtitle=subtitle>
                                 <p class="field__hint">
-                                    "This link expires at " {expires_at.format("%H:%M UTC").to_string()} "."
+                                    "This link expires at " {expiry} "."
                                 </p>
                                 <ResetForm token=token() who=who/>
                             </AuthCard>

@@ -18,6 +18,10 @@ const MAX_IP_LEN: usize = 64;
 pub(crate) struct NewActivity {
     pub org_id: i64,
     pub actor_id: Option<i64>,
+    /// Who acted when it was not a user of the organization (see [`Initiator`]).
+    ///
+    /// [`Initiator`]: crate::Initiator
+    pub actor_label: Option<String>,
     pub subject_id: Option<i64>,
     pub kind: ActivityKind,
     pub details: String,
@@ -40,10 +44,11 @@ pub(crate) async fn record(
     while events.peek().is_some() {
         let rows: Vec<activity::ActiveModel> = events
             .by_ref()
-            .take(rows_per_insert(db, 7))
+            .take(rows_per_insert(db, 8))
             .map(|e| activity::ActiveModel {
                 org_id: Set(e.org_id),
                 actor_id: Set(e.actor_id),
+                actor_label: Set(e.actor_label),
                 subject_id: Set(e.subject_id),
                 kind: Set(e.kind.as_str().to_owned()),
                 details: Set(e.details),
@@ -68,7 +73,7 @@ pub(crate) async fn record_one(
 }
 
 const SELECT_VIEW: &str = "SELECT a.id, a.created_at, a.kind, a.details, a.ip, a.subject_id, \
-     actor.name AS actor_name, subject.name AS subject_name \
+     COALESCE(actor.name, a.actor_label) AS actor_name, subject.name AS subject_name \
      FROM activity a \
      LEFT JOIN users actor ON actor.id = a.actor_id \
      LEFT JOIN users subject ON subject.id = a.subject_id ";

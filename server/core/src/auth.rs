@@ -176,6 +176,7 @@ impl Core {
                         NewActivity {
                             org_id: candidate.org_id,
                             actor_id: Some(candidate.id),
+                            actor_label: None,
                             subject_id: Some(candidate.id),
                             kind: ActivityKind::SignInBlockedResetPending,
                             details:
@@ -199,6 +200,7 @@ impl Core {
             .map(|(user, why)| NewActivity {
                 org_id: user.org_id,
                 actor_id: Some(user.id),
+                actor_label: None,
                 subject_id: Some(user.id),
                 kind: ActivityKind::SignInFailed,
                 details: format!("Sign-in failed: {why}"),
@@ -271,6 +273,7 @@ impl Core {
             NewActivity {
                 org_id: user.org_id,
                 actor_id: Some(user.id),
+                actor_label: None,
                 subject_id: Some(user.id),
                 kind: ActivityKind::SignedIn,
                 details: "Signed in".into(),
@@ -362,6 +365,7 @@ impl Core {
                 NewActivity {
                     org_id: user.org_id,
                     actor_id: Some(user.id),
+                    actor_label: None,
                     subject_id: Some(user.id),
                     kind: ActivityKind::SignedOut,
                     details: "Signed out".into(),

@@ -11,19 +11,22 @@ pub enum EmailKind {
     AdminReset,
     ForgotPassword,
     PasswordChanged,
+    Invitation,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 3] = [
+    pub const ALL: [EmailKind; 4] = [
         EmailKind::AdminReset,
         EmailKind::ForgotPassword,
         EmailKind::PasswordChanged,
+        EmailKind::Invitation,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
             EmailKind::AdminReset => "admin_reset",
             EmailKind::ForgotPassword => "forgot_password",
             EmailKind::PasswordChanged => "password_changed",
+            EmailKind::Invitation => "invitation",
         }
     }
     pub fn parse(s: &str) -> Option<EmailKind> {
@@ -35,6 +38,7 @@ impl EmailKind {
             EmailKind::AdminReset => "Password reset email",
             EmailKind::ForgotPassword => "Forgot-password email",
             EmailKind::PasswordChanged => "Password-changed email",
+            EmailKind::Invitation => "Invitation email",
         }
     }
 }
@@ -65,6 +69,13 @@ pub fn escape_html(text: &str) -> String {
 /// "in 15 minutes (at 21:43 UTC)".
 pub fn expiry_in_words(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> String {
     let minutes = ((expires_at - now).num_seconds() + 59) / 60;
+    if minutes >= 48 * 60 {
+        let days = (minutes + 12 * 60) / (24 * 60);
+        return format!(
+            "in {days} days (on {} UTC)",
+            expires_at.format("%Y-%m-%d at %H:%M")
+        );
+    }
     let span = match minutes {
         m if m <= 1 => "in 1 minute".to_owned(),
         m if m < 120 => format!("in {m} minutes"),
@@ -82,6 +93,8 @@ pub enum RequestedBy<'a> {
     /// The user asked for a new link from the sign-in page or an expired link; the reset
     /// itself was an admin's (named when known).
     UserResend { admin: Option<&'a str> },
+    /// The organization's administrators, unnamed (the command line).
+    Unnamed,
 }
 
 pub struct AdminResetEmail<'a> {
@@ -102,7 +115,9 @@ pub fn admin_reset(e: &AdminResetEmail<'_>) -> RenderedEmail {
         RequestedBy::UserResend { admin: Some(admin) } => {
             format!("{admin}, an administrator of {},", e.org_name)
         }
-        RequestedBy::UserResend { admin: None } => format!("An administrator of {}", e.org_name),
+        RequestedBy::UserResend { admin: None } | RequestedBy::Unnamed => {
+            format!("An administrator of {}", e.org_name)
+        }
     };
     let resent = matches!(e.requested_by, RequestedBy::UserResend { .. });
     let subject = format!("Reset your {} password", e.org_name);
@@ -187,6 +202,52 @@ pub fn forgot_password(e: &ForgotPasswordEmail<'_>) -> RenderedEmail {
         h(&expiry),
         link = h(e.link),
         cancel = h(e.cancel_link),
+    );
+    RenderedEmail {
+        subject,
+        text,
+        html: page(&h(e.org_name), &body),
+    }
+}
+
+pub struct InvitationEmail<'a> {
+    pub org_name: &'a str,
+    pub user_name: &'a str,
+    /// Who invited them: an admin's name, or `None` (the command line).
+    pub invited_by: Option<&'a str>,
+    pub link: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn invitation(e: &InvitationEmail<'_>) -> RenderedEmail {
+    let expiry = expiry_in_words(e.now, e.expires_at);
+    let who = match e.invited_by {
+        Some(admin) => format!("{admin}, an administrator of {},", e.org_name),
+        None => format!("An administrator of {}", e.org_name),
+    };
+    let subject = format!("You're invited to {}", e.org_name);
+    let text = format!(
+        "Hello {},\n\n{who} invited you to your {} account.\n\n\
+         Set your password here:\n{}\n\nThis link can be used once and expires {expiry}. \
+         If it has expired, open it anyway to ask for a new one.\n\n\
+         Didn't expect this? You can ignore this email: nothing happens until a password is set.\n",
+        e.user_name, e.org_name, e.link
+    );
+    let h = escape_html;
+    let body = format!(
+        "<p>Hello {},</p>\n<p>{} invited you to your {} account.</p>\n\
+         <p><a href=\"{link}\" style=\"{BUTTON}\">Set your password</a></p>\n\
+         <p>Or paste this link into your browser:<br><a href=\"{link}\">{link}</a></p>\n\
+         <p>This link can be used once and expires <strong>{}</strong>. If it has expired, open it anyway to ask \
+         for a new one.</p>\n\
+         <p style=\"color:#555\">Didn't expect this? You can ignore this email: nothing happens until a password \
+         is set.</p>\n",
+        h(e.user_name),
+        h(&who),
+        h(e.org_name),
+        h(&expiry),
+        link = h(e.link),
     );
     RenderedEmail {
         subject,

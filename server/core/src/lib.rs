@@ -38,6 +38,7 @@ mod maintenance;
 mod orgs;
 mod outbox;
 mod passwords;
+mod people;
 mod rate_limit;
 mod tokens;
 mod users;
@@ -47,6 +48,7 @@ pub use config::CoreConfig;
 pub use error::CoreError;
 pub use orgdesk_migration::Migrator;
 pub use orgdesk_types as types;
+pub use people::Initiator;
 pub use seed::NewUser;
 
 use std::sync::Arc;
@@ -257,15 +259,16 @@ impl Core {
 
     // --- admin resets ---------------------------------------------------------------------
 
-    /// Resets every target the actor may reset, in one transaction; the rest are skipped with
-    /// a reason. Unknown and other-organization ids are skipped as `NotFound`.
+    /// Resets every target the initiator (an admin's `&Actor`, or the command line) may
+    /// reset, in one transaction; the rest are skipped with a reason. Unknown and
+    /// other-organization ids are skipped as `NotFound`.
     pub async fn admin_reset_passwords(
         &self,
-        actor: &Actor,
+        by: impl Into<Initiator>,
         targets: &[UserId],
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
-        self.admin_reset_passwords_impl(actor, targets, ip)
+        self.admin_reset_passwords_impl(&by.into(), targets, ip)
             .await
             .inspect(|_| self.wake_outbox())
     }
@@ -273,12 +276,12 @@ impl Core {
     /// nothing) unless it still matches the `expected_count` users the admin confirmed.
     pub async fn admin_reset_matching(
         &self,
-        actor: &Actor,
+        by: impl Into<Initiator>,
         filter: &UserFilter,
         expected_count: u64,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
-        self.admin_reset_matching_impl(actor, filter, expected_count, ip)
+        self.admin_reset_matching_impl(&by.into(), filter, expected_count, ip)
             .await
             .inspect(|_| self.wake_outbox())
     }
@@ -292,6 +295,54 @@ impl Core {
         self.admin_resend_reset_email_impl(actor, user, ip)
             .await
             .inspect(|_| self.wake_outbox())
+    }
+
+    // --- people: add, invite, suspend, roles --------------------------------------------------
+
+    /// Adds a user to the initiator's organization: Invited, with an invitation emailed (the
+    /// returned link is for the command line to print when no SMTP server is configured).
+    pub async fn add_user(
+        &self,
+        by: impl Into<Initiator>,
+        member: &NewMember,
+        ip: Option<&str>,
+    ) -> CoreResult<Invitation> {
+        self.add_user_impl(&by.into(), member, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
+    }
+    /// A new invitation for a user who has not set a password yet; the old link dies.
+    pub async fn resend_invitation(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        ip: Option<&str>,
+    ) -> CoreResult<Invitation> {
+        self.resend_invitation_impl(&by.into(), user, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
+    }
+    /// Suspends (signed out everywhere, links revoked, sign-in refused) or reactivates a user;
+    /// returns their status afterwards.
+    pub async fn set_suspended(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        suspended: bool,
+        ip: Option<&str>,
+    ) -> CoreResult<UserStatus> {
+        self.set_suspended_impl(&by.into(), user, suspended, ip)
+            .await
+    }
+    /// Changes a user's role (owners and the command line only).
+    pub async fn change_role(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        role: Role,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.change_role_impl(&by.into(), user, role, ip).await
     }
 
     // --- the user's way back in -------------------------------------------------------------
@@ -339,8 +390,13 @@ impl Core {
 
     // --- the console's reads ------------------------------------------------------------------
 
-    pub async fn list_users(&self, actor: &Actor, query: &UserQuery) -> CoreResult<UserPage> {
-        self.list_users_impl(actor, query).await
+    /// A page of the organization's users (for an admin's `&Actor`, or the command line).
+    pub async fn list_users(
+        &self,
+        by: impl Into<Initiator>,
+        query: &UserQuery,
+    ) -> CoreResult<UserPage> {
+        self.list_users_impl(&by.into(), query).await
     }
     pub async fn user_details(&self, actor: &Actor, user: UserId) -> CoreResult<UserDetails> {
         self.user_details_impl(actor, user).await

@@ -17,6 +17,7 @@ pub(crate) fn purpose_str(purpose: LinkPurpose) -> &'static str {
     match purpose {
         LinkPurpose::AdminReset => "admin_reset",
         LinkPurpose::ForgotPassword => "forgot_password",
+        LinkPurpose::Invitation => "invitation",
     }
 }
 
@@ -24,6 +25,7 @@ pub(crate) fn parse_purpose(s: &str) -> Option<LinkPurpose> {
     match s {
         "admin_reset" => Some(LinkPurpose::AdminReset),
         "forgot_password" => Some(LinkPurpose::ForgotPassword),
+        "invitation" => Some(LinkPurpose::Invitation),
         _ => None,
     }
 }

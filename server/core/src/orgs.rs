@@ -24,6 +24,7 @@ impl Core {
             name: Set(name.to_owned()),
             admin_link_ttl_minutes: Set(minutes(self.config().admin_link_ttl)),
             forgot_link_ttl_minutes: Set(minutes(self.config().forgot_link_ttl)),
+            invite_link_ttl_minutes: Set(limits::DEFAULT_INVITATION_MINUTES as i32),
             created_at: Set(now),
             ..Default::default()
         })

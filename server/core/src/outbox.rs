@@ -47,6 +47,7 @@ pub(crate) async fn enqueue(
             events.push(NewActivity {
                 org_id: e.org_id,
                 actor_id: e.actor_id,
+                actor_label: None,
                 subject_id: e.user_id,
                 kind: ActivityKind::EmailQueued,
                 details: format!("{} to {} queued", e.kind.label(), e.to),
@@ -170,6 +171,7 @@ impl Core {
             NewActivity {
                 org_id: row.org_id,
                 actor_id: None,
+                actor_label: None,
                 subject_id: row.user_id,
                 kind: ActivityKind::EmailSent,
                 details: format!(
@@ -224,6 +226,7 @@ impl Core {
                 NewActivity {
                     org_id: row.org_id,
                     actor_id: None,
+                    actor_label: None,
                     subject_id: row.user_id,
                     kind: ActivityKind::EmailFailed,
                     details: format!(

@@ -481,6 +481,7 @@ impl Core {
                     NewActivity {
                         org_id,
                         actor_id: Some(u.id),
+                        actor_label: None,
                         subject_id: Some(u.id),
                         kind: ActivityKind::SignedIn,
                         details: "Signed in".into(),
@@ -499,6 +500,7 @@ impl Core {
                 NewActivity {
                     org_id,
                     actor_id: Some(u.id),
+                    actor_label: None,
                     subject_id: Some(u.id),
                     kind: ActivityKind::SignInFailed,
                     details: "Sign-in failed: wrong password".into(),

@@ -58,6 +58,7 @@ impl Core {
             NewActivity {
                 org_id: admin.org_id,
                 actor_id: Some(admin.id),
+                actor_label: None,
                 subject_id: None,
                 kind: ActivityKind::SettingsChanged,
                 details: format!(

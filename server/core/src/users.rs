@@ -16,6 +16,7 @@ use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
 
 use crate::db::like_pattern;
 use crate::entities::{asset, reset_link, user};
+use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
 
 /// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
@@ -104,18 +105,14 @@ pub(crate) fn check_page(page: u64, per_page: u64) -> CoreResult<()> {
 impl Core {
     pub(crate) async fn list_users_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         query: &UserQuery,
     ) -> CoreResult<UserPage> {
-        let admin = authz::console_admin(self.db(), actor).await?;
+        let org = self.check_initiator(self.db(), initiator).await?.org;
         check_page(query.page, query.per_page)?;
         let per_page = query.per_page;
         let page = query.page.max(1);
-        let condition = filter_condition(
-            self.db().get_database_backend(),
-            admin.org_id,
-            &query.filter,
-        )?;
+        let condition = filter_condition(self.db().get_database_backend(), org.id, &query.filter)?;
         let total = user::Entity::find()
             .filter(condition.clone())
             .count(self.db())

@@ -9,6 +9,7 @@ mod m20250601_000003_create_email_outbox_and_activity;
 mod m20250601_000004_create_assets_and_rate_limits;
 mod m20261128_000005_add_cancelled_at_to_reset_links;
 mod m20261128_000006_index_user_search;
+mod m20261128_000007_invitations;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000004_create_assets_and_rate_limits::Migration),
             Box::new(m20261128_000005_add_cancelled_at_to_reset_links::Migration),
             Box::new(m20261128_000006_index_user_search::Migration),
+            Box::new(m20261128_000007_invitations::Migration),
         ]
     }
 }
@@ -34,6 +36,7 @@ pub(crate) enum Organizations {
     Name,
     AdminLinkTtlMinutes,
     ForgotLinkTtlMinutes,
+    InviteLinkTtlMinutes,
     CreatedAt,
 }
 

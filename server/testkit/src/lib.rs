@@ -307,6 +307,7 @@ impl Harness {
             .filter(email_outbox::Column::Kind.is_in([
                 EmailKind::AdminReset.as_str(),
                 EmailKind::ForgotPassword.as_str(),
+                EmailKind::Invitation.as_str(),
             ]))
             .order_by_desc(email_outbox::Column::Id)
             .one(self.db())

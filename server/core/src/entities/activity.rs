@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub details: String,
     pub ip: Option<String>,
+    /// Who acted when it was not a user of the organization: "command line (<os user>)".
+    pub actor_label: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

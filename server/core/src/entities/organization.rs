@@ -8,6 +8,7 @@ pub struct Model {
     pub name: String,
     pub admin_link_ttl_minutes: i32,
     pub forgot_link_ttl_minutes: i32,
+    pub invite_link_ttl_minutes: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -17,14 +17,15 @@ use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::authz;
 use crate::db::{self, id_batch, Sql};
-use crate::entities::{organization, user};
+use crate::entities::user;
+use crate::people::{Checked, Initiator};
 use crate::users::filter_condition;
 use crate::{rate_limit, Core, CoreError, CoreResult};
 
 impl Core {
     pub(crate) async fn admin_reset_passwords_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         targets: &[UserId],
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
@@ -49,9 +50,8 @@ impl Core {
 
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let admin = authz::console_admin(&tx, actor).await?;
-        self.count_admin_reset(&tx, &admin, now).await?;
-        let org = self.organization(&tx, admin.org_id).await?;
+        let by = self.check_initiator(&tx, initiator).await?;
+        self.count_admin_reset(&tx, &by, now).await?;
         // Lock the targets (PostgreSQL), in id order so two bulk resets never deadlock.
         let mut found: HashMap<i64, user::Model> = HashMap::with_capacity(ids.len());
         for chunk in sorted.chunks(id_batch(&tx)) {
@@ -66,7 +66,7 @@ impl Core {
                 .await?;
             found.extend(
                 rows.into_iter()
-                    .filter(|u| u.org_id == admin.org_id)
+                    .filter(|u| u.org_id == by.org.id)
                     .map(|u| (u.id, u)),
             );
         }
@@ -77,26 +77,24 @@ impl Core {
                 reason: SkipReason::NotFound,
             })
         });
-        self.reset_permitted(tx, &org, &admin, candidates, ip, now)
-            .await
+        self.reset_permitted(tx, &by, candidates, ip, now).await
     }
 
     pub(crate) async fn admin_reset_matching_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         filter: &UserFilter,
         expected_count: u64,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let admin = authz::console_admin(&tx, actor).await?;
-        self.count_admin_reset(&tx, &admin, now).await?;
-        let org = self.organization(&tx, admin.org_id).await?;
+        let by = self.check_initiator(&tx, initiator).await?;
+        self.count_admin_reset(&tx, &by, now).await?;
         let matching = user::Entity::find()
             .filter(filter_condition(
                 tx.get_database_backend(),
-                admin.org_id,
+                by.org.id,
                 filter,
             )?)
             .order_by_asc(user::Column::Id)
@@ -122,7 +120,7 @@ impl Core {
                 matching.len()
             )));
         }
-        self.reset_permitted(tx, &org, &admin, matching.into_iter().map(Ok), ip, now)
+        self.reset_permitted(tx, &by, matching.into_iter().map(Ok), ip, now)
             .await
     }
 
@@ -132,8 +130,7 @@ impl Core {
     async fn reset_permitted(
         &self,
         tx: DatabaseTransaction,
-        org: &organization::Model,
-        admin: &user::Model,
+        by: &Checked,
         candidates: impl Iterator<Item = Result<user::Model, SkippedUser>>,
         ip: Option<&str>,
         now: DateTime<Utc>,
@@ -143,7 +140,7 @@ impl Core {
         for candidate in candidates {
             match candidate {
                 Err(skipped) => report.skipped.push(skipped),
-                Ok(target) => match skip_reason(admin, &target) {
+                Ok(target) => match skip_reason(by, &target) {
                     Some(reason) => report.skipped.push(SkippedUser {
                         user_id: target.id,
                         name: target.name,
@@ -153,13 +150,13 @@ impl Core {
                 },
             }
         }
-        self.reset_in_tx(&tx, org, admin, &permitted, clean_ip(ip), now)
+        self.reset_in_tx(&tx, by, &permitted, clean_ip(ip), now)
             .await?;
         tx.commit().await?;
         report.reset = permitted.iter().map(|u| u.id).collect();
         tracing::info!(
-            admin = admin.id,
-            org = admin.org_id,
+            admin = by.actor_id(),
+            org = by.org.id,
             reset = report.reset.len(),
             skipped = report.skipped.len(),
             "admin reset passwords"
@@ -172,8 +169,7 @@ impl Core {
     async fn reset_in_tx(
         &self,
         tx: &DatabaseTransaction,
-        org: &organization::Model,
-        admin: &user::Model,
+        by: &Checked,
         targets: &[user::Model],
         ip: Option<String>,
         now: DateTime<Utc>,
@@ -195,11 +191,14 @@ impl Core {
             invalidate.execute(tx).await?;
             revoke_sessions(tx, chunk, now).await?;
         }
+        let org = &by.org;
         self.issue_and_mail(
             tx,
             org,
             targets,
-            Occasion::AdminReset { admin },
+            Occasion::AdminReset {
+                admin: by.admin.as_ref(),
+            },
             ip.clone(),
             now,
         )
@@ -207,17 +206,18 @@ impl Core {
         let ttl = org.admin_link_ttl_minutes;
         let events = targets
             .iter()
-            .map(|u| NewActivity {
-                org_id: org.id,
-                actor_id: Some(admin.id),
-                subject_id: Some(u.id),
-                kind: ActivityKind::AdminResetPassword,
-                details: format!(
-                    "Password reset by {}: current password invalidated, sessions signed out, \
-                     link valid {ttl} minutes emailed to {}",
-                    admin.name, u.email
-                ),
-                ip: ip.clone(),
+            .map(|u| {
+                by.event(
+                    u.id,
+                    ActivityKind::AdminResetPassword,
+                    format!(
+                        "Password reset by {}: current password invalidated, sessions signed out, \
+                         link valid {ttl} minutes emailed to {}",
+                        by.name(),
+                        u.email
+                    ),
+                    ip.clone(),
+                )
             })
             .collect();
         activity::record(tx, events, now).await?;
@@ -232,13 +232,18 @@ impl Core {
     ) -> CoreResult<()> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let admin = authz::console_admin(&tx, actor).await?;
-        self.count_admin_reset(&tx, &admin, now).await?;
-        let org = self.organization(&tx, admin.org_id).await?;
-        let target = lock_user(&tx, admin.org_id, user_id)
+        let by = self
+            .check_initiator(&tx, &Initiator::Admin(actor.clone()))
+            .await?;
+        self.count_admin_reset(&tx, &by, now).await?;
+        let (org, admin) = match &by.admin {
+            Some(admin) => (&by.org, admin),
+            None => return Err(CoreError::Forbidden),
+        };
+        let target = lock_user(&tx, org.id, user_id)
             .await?
             .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
-        match skip_reason(&admin, &target) {
+        match skip_reason(&by, &target) {
             Some(SkipReason::NoPermission | SkipReason::Yourself) => {
                 return Err(CoreError::Forbidden)
             }
@@ -256,9 +261,9 @@ impl Core {
         let ip = clean_ip(ip);
         self.issue_and_mail(
             &tx,
-            &org,
+            org,
             std::slice::from_ref(&target),
-            Occasion::AdminResend { admin: &admin },
+            Occasion::AdminResend { admin },
             ip.clone(),
             now,
         )
@@ -268,6 +273,7 @@ impl Core {
             NewActivity {
                 org_id: org.id,
                 actor_id: Some(admin.id),
+                actor_label: None,
                 subject_id: Some(target.id),
                 kind: ActivityKind::ResetEmailResent,
                 details: format!(
@@ -288,9 +294,13 @@ impl Core {
     async fn count_admin_reset(
         &self,
         tx: &DatabaseTransaction,
-        admin: &user::Model,
+        by: &Checked,
         now: DateTime<Utc>,
     ) -> CoreResult<()> {
+        // The command line is not limited: whoever runs it can read the database anyway.
+        let Some(admin) = &by.admin else {
+            return Ok(());
+        };
         rate_limit::hit(
             tx,
             &rate_limit::key("admin_reset", "admin", &admin.id.to_string()),
@@ -301,24 +311,22 @@ impl Core {
     }
 }
 
-/// Why `admin` may not reset `target`, if they may not.
-fn skip_reason(admin: &user::Model, target: &user::Model) -> Option<SkipReason> {
-    if target.org_id != admin.org_id {
+/// Why `by` may not reset `target`, if they may not.
+fn skip_reason(by: &Checked, target: &user::Model) -> Option<SkipReason> {
+    if target.org_id != by.org.id {
         return Some(SkipReason::NotFound);
     }
-    if target.id == admin.id {
+    if by.admin.as_ref().is_some_and(|admin| admin.id == target.id) {
         return Some(SkipReason::Yourself);
     }
     // Owners reset admins and owners; admins reset members (Google Workspace and Okta draw the
     // same line), so one compromised admin can't lock every other admin out.
-    let admin_is_owner = admin.role == Role::Owner.as_str();
-    let target_is_privileged =
-        target.role == Role::Owner.as_str() || target.role == Role::Admin.as_str();
-    if target_is_privileged && !admin_is_owner {
+    if target.role() != Some(Role::Member) && !by.owner {
         return Some(SkipReason::NoPermission);
     }
-    if target.status == UserStatus::Suspended.as_str() {
-        return Some(SkipReason::AlreadySuspended);
+    match target.status() {
+        Some(UserStatus::Suspended) => Some(SkipReason::AlreadySuspended),
+        Some(UserStatus::Invited) => Some(SkipReason::Invited),
+        _ => None,
     }
-    None
 }

@@ -29,27 +29,32 @@ pub const MAX_RESET_TARGETS: usize = 100_000;
 
 /// Why a link is being issued, which decides the email and the activity recorded.
 #[derive(Clone, Copy)]
-pub(super) enum Occasion<'a> {
+pub(crate) enum Occasion<'a> {
     /// An admin reset the password (`admin` is who).
-    AdminReset { admin: &'a user::Model },
+    AdminReset { admin: Option<&'a user::Model> },
     /// An admin pressed Resend Email.
     AdminResend { admin: &'a user::Model },
     /// The user asked for a new admin-reset link; `admin` reset the password originally.
     UserResend { admin_name: Option<&'a str> },
     /// Forgot your password? (or a new forgot link from an expired one).
     Forgot,
+    /// An invitation to set a first password; `admin` invited them (`None`: the command line,
+    /// or the user asked for a new invitation from an expired one).
+    Invitation { admin: Option<&'a user::Model> },
 }
 
 impl Occasion<'_> {
     fn purpose(self) -> LinkPurpose {
         match self {
             Occasion::Forgot => LinkPurpose::ForgotPassword,
+            Occasion::Invitation { .. } => LinkPurpose::Invitation,
             _ => LinkPurpose::AdminReset,
         }
     }
     fn actor_id(self) -> Option<i64> {
         match self {
-            Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => Some(admin.id),
+            Occasion::AdminResend { admin } => Some(admin.id),
+            Occasion::AdminReset { admin } | Occasion::Invitation { admin } => admin.map(|a| a.id),
             _ => None,
         }
     }
@@ -73,8 +78,9 @@ pub(super) fn minutes(m: i32) -> chrono::Duration {
 }
 
 impl Core {
-    /// Revokes the users' open links, issues one new link each and queues its email.
-    pub(super) async fn issue_and_mail(
+    /// Revokes the users' open links, issues one new link each and queues its email. Returns
+    /// the links (user id, URL, expiry), which only the command line ever shows.
+    pub(crate) async fn issue_and_mail(
         &self,
         tx: &DatabaseTransaction,
         org: &organization::Model,
@@ -82,25 +88,35 @@ impl Core {
         occasion: Occasion<'_>,
         ip: Option<String>,
         now: DateTime<Utc>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Vec<(i64, String, DateTime<Utc>)>> {
         let purpose = occasion.purpose();
         let ttl = match purpose {
             LinkPurpose::AdminReset => minutes(org.admin_link_ttl_minutes),
             LinkPurpose::ForgotPassword => minutes(org.forgot_link_ttl_minutes),
+            LinkPurpose::Invitation => minutes(org.invite_link_ttl_minutes),
         };
         let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
         links::revoke_open(tx, &ids, now).await?;
-        let created_by = match occasion {
-            Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => Some(admin.id),
-            _ => None,
-        };
+        let created_by = occasion.actor_id();
         let issued = links::issue(tx, org.id, purpose, created_by, &ids, ttl, now).await?;
         let base = &self.config().public_base_url;
         let mut mails = Vec::with_capacity(targets.len());
+        let mut sent = Vec::with_capacity(targets.len());
         for (target, link) in targets.iter().zip(issued) {
             let url = links::url(base, &link.token);
             let cancel_url = links::cancel_url(base, &link.token);
             let (kind, email) = match occasion {
+                Occasion::Invitation { admin } => (
+                    EmailKind::Invitation,
+                    emails::invitation(&emails::InvitationEmail {
+                        org_name: &org.name,
+                        user_name: &target.name,
+                        invited_by: admin.map(|a| a.name.as_str()),
+                        link: &url,
+                        now,
+                        expires_at: link.expires_at,
+                    }),
+                ),
                 Occasion::Forgot => (
                     EmailKind::ForgotPassword,
                     emails::forgot_password(&emails::ForgotPasswordEmail {
@@ -114,13 +130,15 @@ impl Core {
                 ),
                 _ => {
                     let requested_by = match occasion {
-                        Occasion::AdminReset { admin } | Occasion::AdminResend { admin } => {
-                            RequestedBy::Admin(&admin.name)
-                        }
+                        Occasion::AdminReset { admin: Some(admin) }
+                        | Occasion::AdminResend { admin } => RequestedBy::Admin(&admin.name),
+                        Occasion::AdminReset { admin: None } => RequestedBy::Unnamed,
                         Occasion::UserResend { admin_name } => {
                             RequestedBy::UserResend { admin: admin_name }
                         }
-                        Occasion::Forgot => RequestedBy::UserResend { admin: None },
+                        Occasion::Forgot | Occasion::Invitation { .. } => {
+                            RequestedBy::UserResend { admin: None }
+                        }
                     };
                     (
                         EmailKind::AdminReset,
@@ -145,15 +163,16 @@ impl Core {
                 email,
                 ip: ip.clone(),
             });
+            sent.push((target.id, url, link.expires_at));
         }
         outbox::enqueue(tx, mails, now).await?;
-        Ok(())
+        Ok(sent)
     }
 }
 
 /// The user's row, locked for this transaction on PostgreSQL (SQLite's immediate
 /// transaction already excludes other writers).
-pub(super) async fn lock_user(
+pub(crate) async fn lock_user(
     tx: &DatabaseTransaction,
     org_id: i64,
     user_id: i64,
@@ -165,7 +184,7 @@ pub(super) async fn lock_user(
         .await?)
 }
 
-pub(super) async fn revoke_sessions(
+pub(crate) async fn revoke_sessions(
     db: &impl ConnectionTrait,
     user_ids: &[i64],
     now: DateTime<Utc>,

@@ -120,6 +120,7 @@ impl Core {
             NewActivity {
                 org_id,
                 actor_id: Some(target.id),
+                actor_label: None,
                 subject_id: Some(target.id),
                 kind: ActivityKind::ResetEmailResent,
                 details: format!(
@@ -176,6 +177,9 @@ impl Core {
                 self.forgot_link(link.org_id, link.user_id, "an expired link", ip, now)
                     .await
             }
+            Some(LinkPurpose::Invitation) => {
+                self.reinvite(link.org_id, link.user_id, ip, now).await
+            }
             None => Ok(()),
         }
     }
@@ -207,6 +211,49 @@ impl Core {
             )
             .await?;
         }
+        Ok(())
+    }
+
+    /// A new invitation for a user who is still invited, asked for from an expired one.
+    async fn reinvite(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let tx = db::begin_write(self.db()).await?;
+        let Some(target) = lock_user(&tx, org_id, user_id).await? else {
+            return Ok(());
+        };
+        if target.status() != Some(UserStatus::Invited) {
+            return Ok(());
+        }
+        let org = self.organization(&tx, org_id).await?;
+        self.issue_and_mail(
+            &tx,
+            &org,
+            std::slice::from_ref(&target),
+            Occasion::Invitation { admin: None },
+            ip.clone(),
+            now,
+        )
+        .await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id,
+                actor_id: Some(target.id),
+                actor_label: None,
+                subject_id: Some(target.id),
+                kind: ActivityKind::InvitationSent,
+                details: "New invitation requested from an expired one; the previous link no longer works".into(),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -247,6 +294,7 @@ impl Core {
             NewActivity {
                 org_id,
                 actor_id: Some(target.id),
+                actor_label: None,
                 subject_id: Some(target.id),
                 kind: ActivityKind::ForgotPasswordRequested,
                 details: format!(
@@ -351,6 +399,7 @@ impl Core {
         .await?;
         let how = match links::parse_purpose(&link.purpose) {
             Some(LinkPurpose::ForgotPassword) => "a forgot-password link",
+            Some(LinkPurpose::Invitation) => "the invitation link (first password)",
             _ => "the link from an admin reset",
         };
         activity::record_one(
@@ -358,6 +407,7 @@ impl Core {
             NewActivity {
                 org_id: org.id,
                 actor_id: Some(target.id),
+                actor_label: None,
                 subject_id: Some(target.id),
                 kind: ActivityKind::PasswordChanged,
                 details: format!(
@@ -441,6 +491,7 @@ impl Core {
             NewActivity {
                 org_id: target.org_id,
                 actor_id: Some(target.id),
+                actor_label: None,
                 subject_id: Some(target.id),
                 kind: ActivityKind::ResetCancelled,
                 details,

@@ -10,5 +10,6 @@ mod bad_input;
 mod cancelling_a_reset;
 mod console;
 mod outbox;
+mod people;
 mod reset_links;
 mod sign_in;

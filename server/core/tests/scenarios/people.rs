@@ -1,0 +1,343 @@
+//! Bringing people in and managing them: add a user (Invited, with an invitation to set a
+//! first password), resend and expire invitations, suspend and reactivate, change roles, and
+//! the same from the command line, recorded under its own name.
+
+use chrono::Duration;
+use orgdesk_core::types::{
+    ActivityKind, LinkPurpose, LinkState, NewMember, Role, SkipReason, UserStatus,
+};
+use orgdesk_core::{CoreError, Initiator, SignInOutcome};
+
+use orgdesk_testkit::on_both_databases;
+use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
+
+const FIRST_PASSWORD: &str = "Quiet-Harbor-Lantern-82";
+
+on_both_databases!(
+    an_added_user_is_invited_sets_a_password_and_signs_in,
+    bad_or_duplicate_members_are_refused_and_change_nothing,
+    only_owners_add_admins_and_change_roles,
+    an_expired_invitation_offers_a_new_one_and_resend_kills_the_old,
+    suspending_signs_out_kills_links_and_refuses_sign_in,
+    the_command_line_acts_as_itself_in_the_activity_log,
+);
+
+fn member(name: &str, email: &str, role: Role) -> NewMember {
+    NewMember {
+        name: name.into(),
+        email: email.into(),
+        role,
+        title: Some("Analyst".into()),
+        department: None,
+    }
+}
+
+async fn an_added_user_is_invited_sets_a_password_and_signs_in(h: Harness) {
+    let demo = h.demo().await;
+    let invitation = h
+        .core
+        .add_user(
+            &demo.admin,
+            &member("Nia Newcomer", " Nia@Acme.test ", Role::Member),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(invitation.email, "nia@acme.test");
+    let nia = h.user(invitation.user_id).await;
+    assert_eq!(nia.status(), Some(UserStatus::Invited));
+    assert!(nia.password_hash.is_none());
+    // Nobody can sign in to an invited account before the password is set.
+    assert!(matches!(
+        h.core.sign_in("nia@acme.test", "", None).await,
+        Err(CoreError::InvalidCredentials)
+    ));
+    // The emailed link is the one returned, and it opens the page as an invitation, valid 7 days.
+    let token = h.emailed_token(nia.id).await;
+    assert!(invitation.link.ends_with(&token));
+    let LinkState::Valid {
+        purpose,
+        expires_at,
+        ..
+    } = h.core.inspect_link(&token).await.unwrap()
+    else {
+        panic!("a fresh invitation is valid")
+    };
+    assert_eq!(purpose, LinkPurpose::Invitation);
+    assert_eq!(expires_at, invitation.expires_at);
+    assert!(expires_at - h.core.now() > Duration::days(7) - Duration::minutes(1));
+
+    h.core
+        .complete_reset(&token, FIRST_PASSWORD, None)
+        .await
+        .unwrap();
+    assert_eq!(h.user(nia.id).await.status(), Some(UserStatus::Active));
+    assert!(matches!(
+        h.core
+            .sign_in("nia@acme.test", FIRST_PASSWORD, None)
+            .await
+            .unwrap(),
+        SignInOutcome::SignedIn { .. }
+    ));
+    let kinds = h.activity_kinds(nia.id).await;
+    for kind in [
+        ActivityKind::UserAdded,
+        ActivityKind::PasswordChanged,
+        ActivityKind::SignedIn,
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == kind.as_str()),
+            "{kind:?} in {kinds:?}"
+        );
+    }
+}
+
+async fn bad_or_duplicate_members_are_refused_and_change_nothing(h: Harness) {
+    let demo = h.demo().await;
+    let before = h.snapshot().await;
+    let users_before = h.scalar("SELECT COUNT(*) AS n FROM users").await;
+    for bad in [
+        member("", "x@acme.test", Role::Member),
+        member("No Email", "not-an-email", Role::Member),
+        member("Trailing", "a@acme", Role::Member),
+        member("Two", "a@acme.test, b@acme.test", Role::Member),
+        member(&"n".repeat(201), "long@acme.test", Role::Member),
+        // Already there (emails are compared lower-cased).
+        member(
+            "Jane Again",
+            &demo.members[0].email.to_uppercase(),
+            Role::Member,
+        ),
+    ] {
+        let outcome = h.core.add_user(&demo.admin, &bad, None).await;
+        assert!(
+            matches!(outcome, Err(CoreError::InvalidInput(_))),
+            "{bad:?}: {outcome:?}"
+        );
+    }
+    assert_eq!(h.snapshot().await, before);
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) AS n FROM users").await,
+        users_before
+    );
+}
+
+async fn only_owners_add_admins_and_change_roles(h: Harness) {
+    let demo = h.demo().await;
+    let admin_add = h
+        .core
+        .add_user(
+            &demo.admin,
+            &member("Ada Second", "ada2@acme.test", Role::Admin),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(admin_add, Err(CoreError::InvalidInput(_))),
+        "{admin_add:?}"
+    );
+    let ada = h
+        .core
+        .add_user(
+            &demo.owner,
+            &member("Ada Second", "ada2@acme.test", Role::Admin),
+            None,
+        )
+        .await
+        .unwrap();
+    let jane = &demo.members[0];
+    assert!(matches!(
+        h.core
+            .change_role(&demo.admin, jane.id, Role::Admin, None)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    h.core
+        .change_role(&demo.owner, jane.id, Role::Admin, None)
+        .await
+        .unwrap();
+    assert_eq!(h.user(jane.id).await.role(), Some(Role::Admin));
+    // An admin can't suspend another admin; the owner can't demote themselves.
+    assert!(matches!(
+        h.core
+            .set_suspended(&demo.admin, ada.user_id, true, None)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core
+            .change_role(&demo.owner, demo.owner.user_id, Role::Member, None)
+            .await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    // An invited user is skipped by a reset, with the reason.
+    let report = h
+        .core
+        .admin_reset_passwords(&demo.owner, &[ada.user_id], None)
+        .await
+        .unwrap();
+    assert_eq!(report.skipped[0].reason, SkipReason::Invited);
+}
+
+async fn an_expired_invitation_offers_a_new_one_and_resend_kills_the_old(h: Harness) {
+    let demo = h.demo().await;
+    let nia = h
+        .core
+        .add_user(
+            &demo.admin,
+            &member("Nia Newcomer", "nia@acme.test", Role::Member),
+            None,
+        )
+        .await
+        .unwrap();
+    let first = h.emailed_token(nia.user_id).await;
+    h.clock.advance(Duration::days(7) + Duration::seconds(1));
+    assert_eq!(
+        h.core.inspect_link(&first).await.unwrap(),
+        LinkState::Expired
+    );
+    // "Send me a new invitation" from the expired page.
+    h.core.resend_from_link(&first, None).await.unwrap();
+    let second = h.emailed_token(nia.user_id).await;
+    assert_ne!(first, second);
+    assert!(matches!(
+        h.core.inspect_link(&second).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+    // The admin's Resend invitation replaces it again.
+    let third = h
+        .core
+        .resend_invitation(&demo.admin, nia.user_id, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.core.inspect_link(&second).await.unwrap(),
+        LinkState::Revoked
+    );
+    assert!(third.link.ends_with(&h.emailed_token(nia.user_id).await));
+    // Once the password is set there is no invitation to resend.
+    h.core
+        .complete_reset(&h.emailed_token(nia.user_id).await, FIRST_PASSWORD, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.core
+            .resend_invitation(&demo.admin, nia.user_id, None)
+            .await,
+        Err(CoreError::InvalidInput(_))
+    ));
+}
+
+async fn suspending_signs_out_kills_links_and_refuses_sign_in(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in(&jane.email, MEMBER_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!("jane signs in")
+    };
+    let token = h.admin_reset(&demo, jane.id).await;
+    // A reset pending user is suspended: their link dies with their sessions.
+    let status = h
+        .core
+        .set_suspended(&demo.admin, jane.id, true, None)
+        .await
+        .unwrap();
+    assert_eq!(status, UserStatus::Suspended);
+    assert_eq!(h.live_sessions(jane.id).await, 0);
+    assert!(h.live_links(jane.id).await.is_empty());
+    assert!(h
+        .core
+        .session_actor(&session.token)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(matches!(
+        h.core.inspect_link(&token).await.unwrap(),
+        LinkState::Revoked
+    ));
+    assert!(h
+        .core
+        .sign_in(&jane.email, MEMBER_PASSWORD, None)
+        .await
+        .is_err());
+    // Nobody suspends themselves, and suspending twice says so.
+    assert!(matches!(
+        h.core
+            .set_suspended(&demo.admin, demo.admin.user_id, true, None)
+            .await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        h.core.set_suspended(&demo.admin, jane.id, true, None).await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    // Reactivated, Jane is back where she was: her reset still pending.
+    let status = h
+        .core
+        .set_suspended(&demo.admin, jane.id, false, None)
+        .await
+        .unwrap();
+    assert_eq!(status, UserStatus::ResetPending);
+    let kinds = h.activity_kinds(jane.id).await;
+    assert!(kinds
+        .iter()
+        .any(|k| k == ActivityKind::UserSuspended.as_str()));
+    assert!(kinds
+        .iter()
+        .any(|k| k == ActivityKind::UserReactivated.as_str()));
+}
+
+async fn the_command_line_acts_as_itself_in_the_activity_log(h: Harness) {
+    let demo = h.demo().await;
+    let cli = Initiator::CommandLine {
+        org_id: demo.admin.org_id,
+        os_user: "ops".into(),
+    };
+    // The command line may add an owner, and reset an admin.
+    let owner = h
+        .core
+        .add_user(
+            cli.clone(),
+            &member("Otto Owner", "otto@acme.test", Role::Owner),
+            None,
+        )
+        .await
+        .unwrap();
+    let report = h
+        .core
+        .admin_reset_passwords(cli.clone(), &[demo.admin.user_id], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, vec![demo.admin.user_id]);
+    let page = h
+        .core
+        .org_activity(&demo.owner, &Default::default(), 1, 50)
+        .await
+        .unwrap();
+    let by_cli: Vec<_> = page
+        .events
+        .iter()
+        .filter(|e| e.actor_name.as_deref() == Some("command line (ops)"))
+        .map(|e| e.kind)
+        .collect();
+    assert!(by_cli.contains(&ActivityKind::UserAdded), "{by_cli:?}");
+    assert!(
+        by_cli.contains(&ActivityKind::AdminResetPassword),
+        "{by_cli:?}"
+    );
+    // Another organization's id is refused.
+    let elsewhere = Initiator::CommandLine {
+        org_id: 999_999,
+        os_user: "ops".into(),
+    };
+    assert!(matches!(
+        h.core
+            .set_suspended(elsewhere, owner.user_id, true, None)
+            .await,
+        Err(CoreError::NotFound(_))
+    ));
+}
