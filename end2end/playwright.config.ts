@@ -13,7 +13,7 @@ export const baseURL = `http://127.0.0.1:${MAIN_PORT}`;
 /** One instance of the release build, on its own SQLite file. */
 function server(name: string, port: number, env: Record<string, string>) {
   return {
-    command: path.join(targetDir, process.env.E2E_PROFILE || 'release', 'orgdesk-server'),
+    command: path.join(targetDir, process.env.E2E_PROFILE || 'release', 'orgdesk'),
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 120_000,

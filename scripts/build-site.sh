@@ -2,7 +2,7 @@
 # Builds the release site the way `cargo leptos build --release` lays it out, with cargo,
 # wasm-bindgen and wasm-opt directly:
 #
-#   $CARGO_TARGET_DIR/release/orgdesk-server      the server (release profile)
+#   $CARGO_TARGET_DIR/release/orgdesk             the server (release profile)
 #   target/site/pkg/orgdesk.{js,wasm,css}        the front end (wasm-release profile), the style
 #   target/site/*                                  app/public
 #
@@ -51,4 +51,4 @@ else
 fi
 cp style/main.css "$pkg/orgdesk.css"
 cp -R app/public/. "$site/"
-log "site ready: $(du -k "$pkg/orgdesk.wasm" | cut -f1) KiB wasm, server at $CARGO_TARGET_DIR/release/orgdesk-server"
+log "site ready: $(du -k "$pkg/orgdesk.wasm" | cut -f1) KiB wasm, server at $CARGO_TARGET_DIR/release/orgdesk"

@@ -43,32 +43,73 @@ fn env_bool(name: &str, default: bool) -> Result<bool, String> {
     }
 }
 
+/// `DATABASE_URL`, or the SQLite file in `data/`.
+fn database_url() -> String {
+    env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/orgdesk.db?mode=rwc".to_string())
+}
+
+/// The core's settings from the environment; links point at `ORGDESK_PUBLIC_URL`, or at
+/// `addr` when it is unset.
+fn core_config(addr: SocketAddr) -> Result<CoreConfig, String> {
+    let mut core = CoreConfig {
+        public_base_url: env("ORGDESK_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string(),
+        ..CoreConfig::default()
+    };
+    if let Some(max) = env("ORGDESK_SIGN_IN_LIMIT") {
+        core.sign_in_limit.max = max.parse().map_err(|_| {
+            format!("ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes")
+        })?;
+    }
+    if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
+        core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
+            .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;
+    }
+    Ok(core)
+}
+
+/// What the command line needs: the same database, links and email settings as the server
+/// (so a link it prints or queues points where the server answers), nothing to listen on.
+#[derive(Clone)]
+pub struct CliConfig {
+    pub database_url: String,
+    pub core: CoreConfig,
+    pub mail: MailConfig,
+}
+
+impl CliConfig {
+    pub fn from_env() -> Result<Self, String> {
+        let conf = leptos::prelude::get_configuration(None)
+            .map_err(|e| format!("leptos configuration: {e}"))?;
+        Ok(CliConfig {
+            database_url: database_url(),
+            core: core_config(conf.leptos_options.site_addr)?,
+            mail: MailConfig::from_env().map_err(|e| format!("email configuration: {e}"))?,
+        })
+    }
+
+    /// Whether emails can leave without the command line's help: only over SMTP (the dev
+    /// mailbox and the hold both leave the link with whoever runs the command).
+    pub fn smtp_configured(&self) -> bool {
+        matches!(self.mail.delivery, orgdesk_mail::Delivery::Smtp(_))
+    }
+
+    /// The database URL without its password, for messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
 impl ServerConfig {
     pub async fn from_env() -> Result<Self, String> {
         let conf = leptos::prelude::get_configuration(None)
             .map_err(|e| format!("leptos configuration: {e}"))?;
         let leptos = conf.leptos_options;
         let addr = leptos.site_addr;
-        let database_url =
-            env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/orgdesk.db?mode=rwc".to_string());
-        let mut core = CoreConfig {
-            public_base_url: env("ORGDESK_PUBLIC_URL")
-                .unwrap_or_else(|| format!("http://{addr}"))
-                .trim_end_matches('/')
-                .to_string(),
-            ..CoreConfig::default()
-        };
-        if let Some(max) = env("ORGDESK_SIGN_IN_LIMIT") {
-            core.sign_in_limit.max = max.parse().map_err(|_| {
-                format!(
-                    "ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes"
-                )
-            })?;
-        }
-        if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
-            core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
-                .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;
-        }
+        let database_url = database_url();
+        let core = core_config(addr)?;
         let mail = MailConfig::from_env().map_err(|e| format!("email configuration: {e}"))?;
         let seed_demo = env_bool("ORGDESK_SEED_DEMO", false)?;
         let demo_password = env("ORGDESK_DEMO_PASSWORD");
@@ -154,17 +195,17 @@ impl ServerConfig {
 
     /// The database URL without its password, for messages.
     pub fn redacted_database_url(&self) -> String {
-        match (self.database_url.find("://"), self.database_url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let creds = &self.database_url[scheme + 3..at];
-                let user = creds.split(':').next().unwrap_or_default();
-                format!(
-                    "{}{user}:***{}",
-                    &self.database_url[..scheme + 3],
-                    &self.database_url[at..]
-                )
-            }
-            _ => self.database_url.clone(),
+        redact_url(&self.database_url)
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
         }
+        _ => url.to_owned(),
     }
 }

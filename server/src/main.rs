@@ -1,9 +1,12 @@
 #![recursion_limit = "512"]
-//! The Orgdesk server: configuration, database and migrations, the axum router (server
-//! render, server functions, static files), the email outbox worker, graceful shutdown.
+//! `orgdesk`: the Orgdesk server (configuration, database and migrations, the axum router —
+//! server render, server functions, static files —, the email outbox worker, graceful
+//! shutdown) and, in the same binary, the admin command line (`cli/`). No subcommand, or
+//! `serve`, serves.
 // Unit tests may unwrap; the code they test may not.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod cli;
 mod config;
 mod dev_mailbox_page;
 mod housekeeping;
@@ -14,13 +17,36 @@ mod web;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use clap::Parser;
 use orgdesk_core::{Clock, Core, SystemClock, TestClock};
 use tokio::sync::watch;
 
+use crate::cli::{Cli, Command};
 use crate::config::ServerConfig;
 
 #[tokio::main]
 async fn main() {
+    // Usage errors exit with 2 (clap's convention); --help and --version with 0.
+    let cli = Cli::parse();
+    match cli.command {
+        None | Some(Command::Serve) => serve().await,
+        Some(command) => {
+            // The command line speaks for itself on stdout; the log only warns, on stderr.
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "warn".into()),
+                )
+                .init();
+            let code = cli::run(command).await;
+            std::process::exit(i32::from(code));
+        }
+    }
+}
+
+/// `orgdesk` / `orgdesk serve`: the web server, until SIGINT or SIGTERM.
+async fn serve() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -28,7 +54,7 @@ async fn main() {
         )
         .init();
     if let Err(e) = run().await {
-        eprintln!("orgdesk-server: {e}");
+        eprintln!("orgdesk: {e}");
         std::process::exit(1);
     }
 }

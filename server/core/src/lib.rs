@@ -8,9 +8,10 @@
 //! - `auth` — sign-in (and the "reset pending" prompt) and sessions; `passwords` — argon2id
 //!   off the async runtime; `tokens` — 256-bit secrets of which only SHA-256 is stored;
 //! - `users` — the Users Table and the profile sidebar; `orgs` — organizations; `activity` —
-//!   the activity log;
+//!   the activity log; `imports` — people in bulk from a CSV file (the command line);
 //!   `settings` — link lifetimes; `authz` — who may do what, decided from the database;
 //! - `outbox` — queued emails, claimed by delivery workers; `emails` — their templates;
+//!   `outbox_admin` — the outbox's counts and retrying failures (the command line);
 //! - `rate_limit`, `maintenance`, `seed` (demo data, provisioning), `db` (pool, write
 //!   transactions, set-based SQL), `entities` (SeaORM), and `orgdesk-migration` for the schema.
 //!
@@ -23,6 +24,8 @@ pub mod config;
 pub mod emails;
 pub mod entities;
 pub mod error;
+pub mod imports;
+pub mod outbox_admin;
 pub mod proxies;
 pub mod redact;
 pub mod resets;
@@ -511,6 +514,88 @@ impl Core {
     /// demo mode, which picks it at random per database unless told otherwise.
     pub async fn seed_demo_with_password(&self, password: &str) -> CoreResult<DemoOrg> {
         self.seed_demo_impl(password, password).await
+    }
+}
+
+impl Core {
+    // --- the command line ------------------------------------------------------------------
+
+    /// The organization `name_or_id` names (its id, or its name in any case); two of the
+    /// same name are refused with their ids.
+    pub async fn find_organization(
+        &self,
+        name_or_id: &str,
+    ) -> CoreResult<entities::organization::Model> {
+        self.find_organization_impl(name_or_id).await
+    }
+    /// Creates an organization and its first owner (Invited, `owner.role` ignored) in one
+    /// transaction, and queues the owner's invitation; `os_user` names who did it in the
+    /// activity log. Refused if an organization of that name exists.
+    pub async fn create_organization_with_owner(
+        &self,
+        name: &str,
+        owner: &NewMember,
+        os_user: &str,
+    ) -> CoreResult<(entities::organization::Model, Invitation)> {
+        self.create_organization_with_owner_impl(name, owner, os_user)
+            .await
+            .inspect(|_| self.wake_outbox())
+    }
+    /// Imports people (an upsert by email), in one transaction: new users become Invited
+    /// (and are invited with `options.invite`), existing ones get the file's name, role,
+    /// title and department. Bad rows are reported by line and nothing is written for them.
+    /// `progress` hears how many rows are done.
+    pub async fn import_users(
+        &self,
+        by: impl Into<Initiator>,
+        rows: &[imports::ImportRow],
+        options: imports::ImportOptions,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> CoreResult<imports::ImportReport> {
+        self.import_users_impl(&by.into(), rows, options, progress)
+            .await
+            .inspect(|r| {
+                if r.invited > 0 {
+                    self.wake_outbox()
+                }
+            })
+    }
+    /// The ids of `emails` in the initiator's organization, in order (`None`: no such user).
+    pub async fn user_ids_by_email(
+        &self,
+        by: impl Into<Initiator>,
+        emails: &[String],
+    ) -> CoreResult<Vec<Option<UserId>>> {
+        self.user_ids_by_email_impl(&by.into(), emails).await
+    }
+    /// Every user `filter` matches in the initiator's organization, by id, ascending.
+    pub async fn matching_user_ids(
+        &self,
+        by: impl Into<Initiator>,
+        filter: &UserFilter,
+    ) -> CoreResult<Vec<UserId>> {
+        self.matching_user_ids_impl(&by.into(), filter).await
+    }
+    /// The organization's emails by state, and the newest failures.
+    pub async fn outbox_status(
+        &self,
+        by: impl Into<Initiator>,
+    ) -> CoreResult<outbox_admin::OutboxStatus> {
+        self.outbox_status_impl(&by.into()).await
+    }
+    /// Queues the organization's failed emails again, due now (attempts kept), in one
+    /// statement; those whose bodies were dropped are counted, not sent.
+    pub async fn outbox_retry_failed(
+        &self,
+        by: impl Into<Initiator>,
+    ) -> CoreResult<outbox_admin::RetryReport> {
+        self.outbox_retry_failed_impl(&by.into())
+            .await
+            .inspect(|r| {
+                if r.requeued > 0 {
+                    self.wake_outbox()
+                }
+            })
     }
 }
 

@@ -9,6 +9,7 @@ mod admin_resets;
 mod bad_input;
 mod cancelling_a_reset;
 mod console;
+mod imports;
 mod outbox;
 mod people;
 mod reset_links;
