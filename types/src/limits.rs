@@ -36,6 +36,10 @@ pub const INVITATION_LIFETIME_MINUTES: RangeInclusive<u32> = 60..=43_200;
 /// Lifetime of an invitation in a new organization: 7 days.
 pub const DEFAULT_INVITATION_MINUTES: u32 = 7 * 24 * 60;
 
+/// The largest CSV file the console's Import users accepts (about 2,500 people); the command
+/// line takes any size.
+pub const MAX_CONSOLE_IMPORT_BYTES: usize = 200 * 1024;
+
 /// Users per reset call by id; the console sends larger selections in chunks of this size.
 pub const MAX_IDS_PER_CALL: usize = 1000;
 

@@ -135,6 +135,26 @@ impl std::fmt::Debug for Invitation {
     }
 }
 
+/// What an import did, or in a dry run would do: counts, and the rows it refused, by line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub dry_run: bool,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub invited: u64,
+    pub bad: Vec<ImportProblem>,
+}
+
+/// A row an import refused: nothing was written for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    pub email: String,
+    pub reason: String,
+}
+
 /// The signed-in person, as resolved from their session on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {

@@ -15,6 +15,9 @@ pub fn Modal(
     /// Called on Escape or a backdrop click, unless `busy`.
     on_close: Callback<()>,
     #[prop(optional)] busy: Signal<bool>,
+    /// Room for a table (the import preview).
+    #[prop(optional)]
+    wide: bool,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Div>::new();
@@ -92,6 +95,7 @@ pub fn Modal(
         >
             <div
                 class="dialog"
+                class:dialog--wide=wide
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby=title_id

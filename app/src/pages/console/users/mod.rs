@@ -3,6 +3,8 @@
 //! (`sidebar`) and the selection bar (`selection`) — around the page's state (`state`) and
 //! the confirmation all three share (here).
 
+mod import;
+mod people;
 mod selection;
 mod sidebar;
 mod state;
@@ -21,10 +23,13 @@ use crate::api::resets::{admin_reset_matching, admin_reset_passwords};
 use crate::api::users::fetch_users;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::focus::focus_id_when_present;
+use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 use crate::components::toast::use_toasts;
 use crate::error::ApiError;
 use crate::format::group_thousands;
+use import::ImportUsersDialog;
+use people::{AddUserDialog, PeopleActionDialog};
 use selection::{BulkResult, SelectionBar};
 use sidebar::UserSidebar;
 pub use state::{query_from_params, users_href, PendingReset, SidebarTab, UsersPageState};
@@ -62,6 +67,10 @@ pub fn UsersPage() -> impl IntoView {
         confirm: RwSignal::new(None),
         progress: RwSignal::new(None),
         result: RwSignal::new(None),
+        adding: RwSignal::new(false),
+        importing: RwSignal::new(false),
+        people: RwSignal::new(None),
+        i_am_owner: use_context::<Actor>().is_some_and(|a| a.role == Role::Owner),
         toasts: use_toasts(),
     };
     provide_context(state);
@@ -83,7 +92,14 @@ pub fn UsersPage() -> impl IntoView {
 
     view! {
         <Title text="Users"/>
-        <PageHeader eyebrow="Admin Console" title="User Management" tabs=vec![("Users", "/users", true)]/>
+        <PageHeader eyebrow="Admin Console" title="User Management" tabs=vec![("Users", "/users", true)]>
+            <button type="button" class="btn" id="import-users" on:click=move |_| state.importing.set(true)>
+                "Import users"
+            </button>
+            <button type="button" class="btn btn--primary" id="add-user" on:click=move |_| state.adding.set(true)>
+                <Svg icon=Icon::Users/>"Add user"
+            </button>
+        </PageHeader>
         <div class="page-body">
             <UsersToolbar/>
             <SelectionBar users=users/>
@@ -91,6 +107,13 @@ pub fn UsersPage() -> impl IntoView {
         </div>
         {move || open_user.get().map(|id| view! { <UserSidebar user=id/> })}
         <ResetConfirmation/>
+        <Show when=move || state.adding.get()>
+            <AddUserDialog/>
+        </Show>
+        <Show when=move || state.importing.get()>
+            <ImportUsersDialog/>
+        </Show>
+        {move || state.people.get().map(|action| view! { <PeopleActionDialog action=action/> })}
         {move || state.result.get().map(|report| view! { <BulkResult report=report/> })}
     }
 }

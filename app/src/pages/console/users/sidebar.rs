@@ -125,7 +125,7 @@ fn SidebarContent(
         let navigate = navigate.clone();
         Signal::derive(move || {
             // "View profile" is where we are: leave it out here.
-            row_menu_items(&user, state, navigate.clone())
+            row_menu_items(&user, state, navigate.clone(), true)
                 .into_iter()
                 .filter(|i| i.label != "View profile")
                 .collect()

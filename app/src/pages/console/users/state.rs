@@ -11,6 +11,7 @@ use orgdesk_types::{
 
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
 
+use crate::api::people::resend_invitation;
 use crate::api::resets::admin_resend_reset_email;
 use crate::components::toast::Toasts;
 use crate::format::with_query;
@@ -126,6 +127,14 @@ impl PendingReset {
     }
 }
 
+/// A change to one person the admin is about to confirm (the sidebar's Three Dots).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeopleAction {
+    Suspend(UserSummary),
+    Reactivate(UserSummary),
+    ChangeRole(UserSummary),
+}
+
 /// Shared by the table, the sidebar and the toolbar through context.
 #[derive(Clone, Copy)]
 pub struct UsersPageState {
@@ -139,6 +148,13 @@ pub struct UsersPageState {
     pub confirm: RwSignal<Option<PendingReset>>,
     pub progress: RwSignal<Option<(u64, u64)>>,
     pub result: RwSignal<Option<ResetReport>>,
+    /// The Add user dialog is open.
+    pub adding: RwSignal<bool>,
+    /// The Import users dialog is open.
+    pub importing: RwSignal<bool>,
+    pub people: RwSignal<Option<PeopleAction>>,
+    /// Owners may add admins and change roles (the server decides; the UI only offers).
+    pub i_am_owner: bool,
     /// Taken from context when the page is built: event handlers and async continuations run
     /// outside any reactive owner, where `use_context` finds nothing.
     pub toasts: Toasts,
@@ -150,6 +166,25 @@ impl UsersPageState {
     }
     pub fn ask_reset(&self, user: UserSummary) {
         self.confirm.set(Some(PendingReset::One(user)));
+    }
+    pub fn resend_invitation(&self, user: UserSummary) {
+        let toasts = self.toasts;
+        let version = self.version;
+        leptos::task::spawn_local(async move {
+            match resend_invitation(user.id).await {
+                Ok(()) => {
+                    toasts.success(format!(
+                        "Sent a new invitation to {}. The previous link no longer works.",
+                        user.email
+                    ));
+                    version.try_update(|v| *v += 1);
+                }
+                Err(e) => toasts.error(format!(
+                    "Couldn't resend the invitation to {}: {e}",
+                    user.name
+                )),
+            }
+        });
     }
     pub fn resend(&self, user: UserSummary) {
         let toasts = self.toasts;

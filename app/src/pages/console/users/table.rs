@@ -10,7 +10,7 @@ use orgdesk_types::{Role, UserPage, UserSort, UserStatus, UserSummary};
 
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
 
-use super::state::{users_href, UsersPageState};
+use super::state::{users_href, PeopleAction, UsersPageState};
 use crate::components::icons::{Icon, Svg};
 use crate::components::menu::{KebabMenu, MenuItem};
 use crate::components::time::RelativeTime;
@@ -238,7 +238,7 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
     let navigate = use_navigate();
     let items = {
         let user = user.clone();
-        Signal::derive(move || row_menu_items(&user, state, navigate.clone()))
+        Signal::derive(move || row_menu_items(&user, state, navigate.clone(), false))
     };
     let name_href = move || state.href(Some(id), None);
     view! {
@@ -267,11 +267,13 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
     }
 }
 
-/// The row's Three Dots menu (the sidebar offers the same actions).
+/// The row's Three Dots menu. The sidebar's (`in_sidebar`) adds what concerns the account
+/// itself: Suspend or Reactivate, and Change role for owners.
 pub fn row_menu_items(
     user: &UserSummary,
     state: UsersPageState,
     navigate: impl Fn(&str, NavigateOptions) + Clone + Send + Sync + 'static,
+    in_sidebar: bool,
 ) -> Vec<MenuItem> {
     let mut items = Vec::new();
     let id = user.id;
@@ -290,13 +292,39 @@ pub fn row_menu_items(
             state.resend(u.clone())
         }));
     }
-    let u = user.clone();
-    items.push(
-        MenuItem::new("Reset Password", Icon::Key, move || {
-            state.ask_reset(u.clone())
-        })
-        .danger(),
-    );
+    if user.status == UserStatus::Invited {
+        let u = user.clone();
+        items.push(MenuItem::new("Resend invitation", Icon::Mail, move || {
+            state.resend_invitation(u.clone())
+        }));
+    } else {
+        let u = user.clone();
+        items.push(
+            MenuItem::new("Reset Password", Icon::Key, move || {
+                state.ask_reset(u.clone())
+            })
+            .danger(),
+        );
+    }
+    if in_sidebar {
+        if state.i_am_owner {
+            let u = user.clone();
+            items.push(MenuItem::new("Change role", Icon::Users, move || {
+                state.people.set(Some(PeopleAction::ChangeRole(u.clone())))
+            }));
+        }
+        let u = user.clone();
+        items.push(if user.status == UserStatus::Suspended {
+            MenuItem::new("Reactivate", Icon::Check, move || {
+                state.people.set(Some(PeopleAction::Reactivate(u.clone())))
+            })
+        } else {
+            MenuItem::new("Suspend", Icon::Warning, move || {
+                state.people.set(Some(PeopleAction::Suspend(u.clone())))
+            })
+            .danger()
+        });
+    }
     items
 }
 

@@ -1,0 +1,269 @@
+//! Bringing people in and managing them: the Add user dialog (from the page header), and the
+//! sidebar's Suspend / Reactivate and Change role confirmations.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use orgdesk_types::{NewMember, Role, UserSummary};
+
+use super::state::{PeopleAction, UsersPageState};
+use crate::api::people::{add_user, change_role, set_suspended};
+use crate::components::dialog::{ConfirmDialog, Modal};
+use crate::components::icons::{Icon, Svg};
+
+/// Name, email, role (admins and owners only for owners), title and department. The new user
+/// is Invited and gets an invitation email.
+#[component]
+pub fn AddUserDialog() -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Member);
+    let title = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let close = Callback::new(move |_| state.adding.set(false));
+    let roles: Vec<Role> = if state.i_am_owner {
+        vec![Role::Member, Role::Admin, Role::Owner]
+    } else {
+        vec![Role::Member]
+    };
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let optional = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let member = NewMember {
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            role: role.get_untracked(),
+            title: optional(title.get_untracked()),
+            department: optional(department.get_untracked()),
+        };
+        pending.set(true);
+        error.set(None);
+        let toasts = state.toasts;
+        leptos::task::spawn_local(async move {
+            match add_user(member.clone()).await {
+                Ok(_) => {
+                    toasts.success(format!(
+                        "Invited {}. We emailed {} a link to set a password.",
+                        member.name.trim(),
+                        member.email.trim().to_lowercase()
+                    ));
+                    state.version.try_update(|v| *v += 1);
+                    state.adding.try_set(false);
+                }
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                    pending.try_set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <Modal title_id="add-user-title" on_close=close busy=pending.into()>
+            <div class="dialog__icon dialog__icon--info"><Svg icon=Icon::Users/></div>
+            <h2 class="dialog__title" id="add-user-title">"Add user"</h2>
+            <p class="dialog__body">
+                "They'll get an email inviting them to set a password, and show as Invited until they do."
+            </p>
+            <form class="form" on:submit=submit novalidate>
+                <div class="field">
+                    <label class="field__label" for="add-user-name">"Name"</label>
+                    <input class="input" id="add-user-name" name="name" autocomplete="off" required data-autofocus
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label class="field__label" for="add-user-email">"Email"</label>
+                    <input class="input" id="add-user-email" name="email" type="email" autocomplete="off" required
+                        prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label class="field__label" for="add-user-role">"Role"</label>
+                    <select class="select" id="add-user-role" name="role"
+                        on:change=move |ev| role.set(Role::parse(&event_target_value(&ev)).unwrap_or(Role::Member))>
+                        {roles.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=move || role.get() == r>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    {(!state.i_am_owner).then(|| view! {
+                        <p class="field__hint">"Only an owner can add admins and owners."</p>
+                    })}
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label class="field__label" for="add-user-title-field">"Title " <span class="muted">"(optional)"</span></label>
+                        <input class="input" id="add-user-title-field" name="title" autocomplete="off"
+                            prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label class="field__label" for="add-user-department">"Department " <span class="muted">"(optional)"</span></label>
+                        <input class="input" id="add-user-department" name="department" autocomplete="off"
+                            prop:value=move || department.get() on:input=move |ev| department.set(event_target_value(&ev))/>
+                    </div>
+                </div>
+                {move || error.get().map(|e| view! {
+                    <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e}</div></div>
+                })}
+                <div class="dialog__actions">
+                    <button type="button" class="btn" disabled=move || pending.get() on:click=move |_| close.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="btn btn--primary" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
+                        <Show when=move || pending.get()>
+                            <span class="spinner" aria-hidden="true"></span>
+                        </Show>
+                        {move || if pending.get() { "Inviting…" } else { "Add and invite" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// Confirms Suspend / Reactivate, or picks the new role, for the user in `state.people`.
+#[component]
+pub fn PeopleActionDialog(action: PeopleAction) -> impl IntoView {
+    match action {
+        PeopleAction::Suspend(user) => view! { <SuspendDialog user=user suspend=true/> }.into_any(),
+        PeopleAction::Reactivate(user) => {
+            view! { <SuspendDialog user=user suspend=false/> }.into_any()
+        }
+        PeopleAction::ChangeRole(user) => view! { <ChangeRoleDialog user=user/> }.into_any(),
+    }
+}
+
+/// Closes the dialog and says how it went; the table and the sidebar re-read.
+fn finish(state: UsersPageState, pending: RwSignal<bool>, result: Result<String, String>) {
+    match result {
+        Ok(done) => {
+            state.toasts.success(done);
+            state.version.try_update(|v| *v += 1);
+        }
+        Err(e) => state.toasts.error(e),
+    }
+    pending.try_set(false);
+    state.people.try_set(None);
+}
+
+#[component]
+fn SuspendDialog(user: UserSummary, suspend: bool) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let pending = RwSignal::new(false);
+    let (title, intro, consequences, label, busy) = if suspend {
+        (
+            format!("Suspend {}?", user.name),
+            format!(
+                "{} won't be able to sign in until an admin reactivates the account.",
+                user.email
+            ),
+            vec![
+                "They're signed out of every session right away.".to_string(),
+                "Any password reset or invitation link they hold stops working.".to_string(),
+                "Their account and its activity stay; reactivating brings them back.".to_string(),
+            ],
+            "Yes, Suspend",
+            "Suspending…",
+        )
+    } else {
+        (
+            format!("Reactivate {}?", user.name),
+            format!(
+                "{} can sign in again, as before the suspension.",
+                user.email
+            ),
+            vec![
+                "Links revoked by the suspension stay dead: send a new one if they need it."
+                    .to_string(),
+            ],
+            "Reactivate",
+            "Reactivating…",
+        )
+    };
+    let run = move |_| {
+        pending.set(true);
+        let user = user.clone();
+        leptos::task::spawn_local(async move {
+            let result = match set_suspended(user.id, suspend).await {
+                Ok(_) if suspend => Ok(format!(
+                    "Suspended {}. They're signed out everywhere.",
+                    user.name
+                )),
+                Ok(status) => Ok(format!(
+                    "Reactivated {} ({}).",
+                    user.name,
+                    status.label().to_lowercase()
+                )),
+                Err(e) => Err(format!("Couldn't change {}'s account: {e}", user.name)),
+            };
+            finish(state, pending, result);
+        });
+    };
+    view! {
+        <ConfirmDialog
+            title=title
+            intro=intro
+            consequences=consequences
+            confirm_label=label
+            pending_label=busy
+            pending=pending.into()
+            on_confirm=Callback::new(run)
+            on_cancel=Callback::new(move |_| state.people.set(None))
+        />
+    }
+}
+
+#[component]
+fn ChangeRoleDialog(user: UserSummary) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let pending = RwSignal::new(false);
+    let current = user.role;
+    let role = RwSignal::new(current);
+    let close = Callback::new(move |_| state.people.set(None));
+    let name = user.name.clone();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let new_role = role.get_untracked();
+        pending.set(true);
+        let user = user.clone();
+        leptos::task::spawn_local(async move {
+            let result = match change_role(user.id, new_role).await {
+                Ok(()) => Ok(format!(
+                    "{} is now {}. They were signed out, to sign in again with the new role.",
+                    user.name,
+                    new_role.label().to_lowercase()
+                )),
+                Err(e) => Err(format!("Couldn't change {}'s role: {e}", user.name)),
+            };
+            finish(state, pending, result);
+        });
+    };
+    view! {
+        <Modal title_id="role-title" on_close=close busy=pending.into()>
+            <div class="dialog__icon dialog__icon--info"><Svg icon=Icon::Users/></div>
+            <h2 class="dialog__title" id="role-title">{format!("Change {name}'s role")}</h2>
+            <form class="form" on:submit=submit>
+                <div class="field">
+                    <label class="field__label" for="role-select">"Role"</label>
+                    <select class="select" id="role-select" data-autofocus
+                        on:change=move |ev| role.set(Role::parse(&event_target_value(&ev)).unwrap_or(current))>
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == current>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field__hint">"Owners manage everyone; admins manage members; members only use their own account."</p>
+                </div>
+                <div class="dialog__actions">
+                    <button type="button" class="btn" disabled=move || pending.get() on:click=move |_| close.run(())>"Cancel"</button>
+                    <button type="submit" class="btn btn--primary" disabled=move || pending.get() || role.get() == current>
+                        "Change role"
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
