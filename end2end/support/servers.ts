@@ -26,3 +26,13 @@ export function dataDir(name: string): string {
 }
 
 export const securityDatabase = () => path.join(dataDir('security'), 'orgdesk.db');
+
+/** The release binary the servers run: also the admin command line (`orgdesk users …`). */
+export function orgdeskBinary(): string {
+  const root = path.resolve(__dirname, '..', '..');
+  const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
+  return path.join(targetDir, process.env.E2E_PROFILE || 'release', 'orgdesk');
+}
+
+/** The main instance's database, for the command line to work on beside the server. */
+export const mainDatabaseUrl = () => `sqlite://${dataDir('main')}/orgdesk.db?mode=rwc`;

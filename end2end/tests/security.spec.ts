@@ -39,7 +39,7 @@ function snapshot(): string {
     "SELECT 'sessions', COUNT(*), SUM(revoked_at IS NOT NULL) FROM sessions",
     "SELECT 'outbox', COUNT(*) FROM email_outbox",
     "SELECT 'activity', COUNT(*) FROM activity",
-    "SELECT 'orgs', COUNT(*), group_concat(admin_link_ttl_minutes || '/' || forgot_link_ttl_minutes) FROM organizations",
+    "SELECT 'orgs', COUNT(*), group_concat(admin_link_ttl_minutes || '/' || forgot_link_ttl_minutes || '/' || invite_link_ttl_minutes) FROM organizations",
   ].join('; ');
   return execFileSync('sqlite3', ['-readonly', securityDatabase(), sql], { encoding: 'utf8' });
 }
@@ -85,6 +85,12 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
     ['admin_reset_passwords', (c) => json(c, 'admin_reset_passwords', { users: [ids.member] })],
     ['admin_reset_matching', (c) => json(c, 'admin_reset_matching', { filter, expected_count: 1 })],
     ['admin_resend_reset_email', (c) => form(c, 'admin_resend_reset_email', { user: String(ids.member) })],
+    ['add_user', (c) => json(c, 'add_user', { member: { name: 'Matrix Probe', email: 'matrix.probe@acme.test', role: 'Member', title: null, department: null } })],
+    ['import_users', (c) => json(c, 'import_users', { csv: 'name,email\nMatrix Import,matrix.import@acme.test\n', dry_run: false, invite: true })],
+    ['resend_invitation', (c) => form(c, 'resend_invitation', { user: String(ids.member) })],
+    ['set_suspended', (c) => form(c, 'set_suspended', { user: String(ids.member), suspended: 'true' })],
+    ['change_role', (c) => form(c, 'change_role', { user: String(ids.member), role: 'Admin' })],
+    ['update_invitation_lifetime', (c) => form(c, 'update_invitation_lifetime', { days: '3' })],
   ];
   const pages = ['/users', '/activity', '/settings'];
   let tried = 0;
@@ -158,6 +164,21 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
   cell(acmeActivity.status() === 200 && (await acmeActivity.json()).events.length === 0, 'other org → Acme activity by subject');
   const acmeSearch = await json(neighbour, 'admin_reset_matching', { filter: { search: 'acme.test', status: null, role: null }, expected_count: 1 });
   cell(acmeSearch.status() === 422, `other org → reset Acme by filter: ${acmeSearch.status()}`);
+
+  // People: an admin may not add an admin, change a role, or suspend an owner or another admin.
+  const addAdmin = await json(admin, 'add_user', { member: { name: 'Matrix Admin', email: 'matrix.admin@acme.test', role: 'Admin', title: null, department: null } });
+  cell(addAdmin.status() === 422, `admin → add an admin: ${addAdmin.status()}`);
+  const promote = await form(admin, 'change_role', { user: String(ids.member), role: 'Admin' });
+  cell(promote.status() === 403, `admin → change a role: ${promote.status()}`);
+  for (const target of [ids.owner, ids.admin]) {
+    const res = await form(admin, 'set_suspended', { user: String(target), suspended: 'true' });
+    cell(res.status() === 403 || res.status() === 422, `admin → suspend ${target}: ${res.status()}`);
+  }
+  // Another organization's admin can't touch Acme's people.
+  for (const fn of ['set_suspended', 'resend_invitation']) {
+    const res = await form(neighbour, fn, fn === 'set_suspended' ? { user: String(ids.member), suspended: 'true' } : { user: String(ids.member) });
+    cell(res.status() === 404, `other org → ${fn}(${ids.member}): ${res.status()}`);
+  }
 
   // An owner may not reset themselves through the admin path.
   const self = await form(owner, 'admin_resend_reset_email', { user: String(ids.owner) });
@@ -307,6 +328,14 @@ test('Generated bad input: only clear 4xx answers, no 5xx, nothing changed', asy
     ['user_activity', false, [['user', 'int', ids.member]]],
     ['admin_resend_reset_email', false, [['user', 'int', ids.member]]],
     ['update_link_lifetimes', false, [['admin_minutes', 'int', 15], ['forgot_minutes', 'int', 30]]],
+    // People: well-formed values that still change nothing (an invalid email, an unknown user,
+    // a file without a name column, a lifetime out of bounds), so every generated variant must too.
+    ['add_user', true, [['member', 'json', { name: 'Bad Input', email: 'not-an-email', role: 'Member', title: null, department: null }]]],
+    ['import_users', true, [['csv', 'text', 'email\nnobody@acme.test\n'], ['dry_run', 'json', true], ['invite', 'json', false]]],
+    ['resend_invitation', false, [['user', 'int', 9_999_999]]],
+    ['set_suspended', false, [['user', 'int', 9_999_999], ['suspended', 'text', 'true']]],
+    ['change_role', false, [['user', 'int', 9_999_999], ['role', 'text', 'Admin']]],
+    ['update_invitation_lifetime', false, [['days', 'int', 0]]],
     ['inspect_link', false, [['token', 'text', 'x']]],
     ['complete_reset', false, [['token', 'text', 'x'], ['password', 'text', 'y'], ['confirm', 'text', 'z']]],
     ['cancel_reset_link', false, [['token', 'text', 'x']]],

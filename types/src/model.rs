@@ -485,6 +485,8 @@ pub struct OrgSettings {
     pub admin_link_ttl_minutes: u32,
     /// How long a forgot-password link stays valid.
     pub forgot_link_ttl_minutes: u32,
+    /// How long an invitation stays valid (7 days by default).
+    pub invitation_ttl_minutes: u32,
 }
 
 #[cfg(test)]

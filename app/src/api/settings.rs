@@ -22,3 +22,13 @@ pub async fn update_link_lifetimes(
         .update_link_lifetimes(&actor, admin_minutes, forgot_minutes, ip.as_deref())
         .await?)
 }
+
+/// How long new invitations stay valid, in days.
+#[server(endpoint = "update_invitation_lifetime")]
+pub async fn update_invitation_lifetime(days: u32) -> Result<OrgSettings, ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core
+        .update_invitation_lifetime(&actor, days.saturating_mul(24 * 60), ip.as_deref())
+        .await?)
+}

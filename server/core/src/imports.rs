@@ -12,15 +12,15 @@ use std::io::Read;
 use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, NewMember, Role, UserFilter, UserId, UserStatus};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::activity::{self, NewActivity};
 use crate::authz::normalize_email;
 use crate::db::{self, id_batch, rows_per_insert, Sql};
 use crate::entities::user;
-use crate::people::{checked_member, Checked, Initiator};
+use crate::people::{checked_member, new_row, Checked, Initiator};
 use crate::resets::{revoke_sessions, Occasion};
 use crate::users::filter_condition;
 use crate::{Core, CoreError, CoreResult};
@@ -652,24 +652,6 @@ async fn ids_by_email<'a>(
         }
     }
     Ok(found)
-}
-
-fn new_row(org_id: i64, member: &NewMember, now: DateTime<Utc>) -> user::ActiveModel {
-    user::ActiveModel {
-        org_id: Set(org_id),
-        name: Set(member.name.clone()),
-        email: Set(member.email.clone()),
-        title: Set(member.title.clone()),
-        department: Set(member.department.clone()),
-        role: Set(member.role.as_str().to_owned()),
-        status: Set(UserStatus::Invited.as_str().to_owned()),
-        password_hash: Set(None),
-        previous_password_hash: Set(None),
-        password_changed_at: Set(None),
-        last_sign_in_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
 }
 
 #[cfg(test)]

@@ -435,6 +435,16 @@ impl Core {
         self.update_link_lifetimes_impl(actor, admin_minutes, forgot_minutes, ip)
             .await
     }
+    /// How long new invitations stay valid (sent ones keep their expiry).
+    pub async fn update_invitation_lifetime(
+        &self,
+        actor: &Actor,
+        minutes: u32,
+        ip: Option<&str>,
+    ) -> CoreResult<OrgSettings> {
+        self.update_invitation_lifetime_impl(actor, minutes, ip)
+            .await
+    }
 
     // --- the email outbox (used by orgdesk-mail's OutboxWorker) -----------------------------
 

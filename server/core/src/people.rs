@@ -484,7 +484,8 @@ pub(crate) fn checked_member(member: &NewMember) -> CoreResult<NewMember> {
     })
 }
 
-fn new_row(org_id: i64, member: &NewMember, now: DateTime<Utc>) -> user::ActiveModel {
+/// The row of a new, invited user (no password yet).
+pub(crate) fn new_row(org_id: i64, member: &NewMember, now: DateTime<Utc>) -> user::ActiveModel {
     user::ActiveModel {
         org_id: Set(org_id),
         name: Set(member.name.clone()),

@@ -1,6 +1,6 @@
 //! The organization's settings: how long reset links stay valid.
 
-use orgdesk_types::limits::LINK_LIFETIME_MINUTES;
+use orgdesk_types::limits::{INVITATION_LIFETIME_MINUTES, LINK_LIFETIME_MINUTES};
 use orgdesk_types::{ActivityKind, Actor, OrgSettings};
 
 use crate::activity::{self, clean_ip, NewActivity};
@@ -13,6 +13,7 @@ fn settings(org: &organization::Model) -> OrgSettings {
         org_name: org.name.clone(),
         admin_link_ttl_minutes: org.admin_link_ttl_minutes.max(0) as u32,
         forgot_link_ttl_minutes: org.forgot_link_ttl_minutes.max(0) as u32,
+        invitation_ttl_minutes: org.invite_link_ttl_minutes.max(0) as u32,
     }
 }
 
@@ -64,6 +65,51 @@ impl Core {
                 details: format!(
                     "Link lifetimes changed: admin reset {} → {admin_minutes} minutes, forgot password {} → {forgot_minutes} minutes",
                     before.admin_link_ttl_minutes, before.forgot_link_ttl_minutes
+                ),
+                ip: clean_ip(ip),
+            },
+            now,
+        )
+        .await?;
+        let after = self.organization(&tx, admin.org_id).await?;
+        tx.commit().await?;
+        Ok(settings(&after))
+    }
+
+    pub(crate) async fn update_invitation_lifetime_impl(
+        &self,
+        actor: &Actor,
+        minutes: u32,
+        ip: Option<&str>,
+    ) -> CoreResult<OrgSettings> {
+        if !INVITATION_LIFETIME_MINUTES.contains(&minutes) {
+            return Err(CoreError::InvalidInput(format!(
+                "An invitation must stay valid between {} hour and {} days.",
+                INVITATION_LIFETIME_MINUTES.start() / 60,
+                INVITATION_LIFETIME_MINUTES.end() / (24 * 60)
+            )));
+        }
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let admin = authz::console_admin(&tx, actor).await?;
+        let before = self.organization(&tx, admin.org_id).await?;
+        let mut update = Sql::new("UPDATE organizations SET invite_link_ttl_minutes = ");
+        update
+            .bind(minutes as i32)
+            .push(" WHERE id = ")
+            .bind(admin.org_id);
+        update.execute(&tx).await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: admin.org_id,
+                actor_id: Some(admin.id),
+                actor_label: None,
+                subject_id: None,
+                kind: ActivityKind::SettingsChanged,
+                details: format!(
+                    "Invitation lifetime changed: {} → {minutes} minutes",
+                    before.invite_link_ttl_minutes
                 ),
                 ip: clean_ip(ip),
             },

@@ -1,16 +1,20 @@
-//! Settings: how long reset links stay valid.
+//! Settings: how long reset links and invitations stay valid.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::settings::{fetch_org_settings, UpdateLinkLifetimes};
+use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateLinkLifetimes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<UpdateLinkLifetimes>::new();
-    let settings = Resource::new(move || save.version().get(), |_| fetch_org_settings());
+    let save_invitations = ServerAction::<UpdateInvitationLifetime>::new();
+    let settings = Resource::new(
+        move || (save.version().get(), save_invitations.version().get()),
+        |_| fetch_org_settings(),
+    );
     view! {
         <Title text="Settings"/>
         <PageHeader eyebrow="Admin Console" title="Settings" tabs=vec![]/>
@@ -47,6 +51,34 @@ pub fn SettingsPage() -> impl IntoView {
                             }.into_any(),
                             Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
                         }
+                    })}
+                </Suspense>
+            </section>
+            <section class="panel">
+                <h2 class="panel__title">"Invitations"</h2>
+                <p class="muted">"How long the link in an invitation keeps working. After that, the invited person opens it anyway to ask for a new one, or an admin resends it."</p>
+                {move || save_invitations.value().get().map(|r| match r {
+                    Ok(_) => view! { <div class="alert alert--success" role="status"><Svg icon=Icon::Check/><div>"Saved."</div></div> }.into_any(),
+                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                })}
+                <Suspense fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
+                    {move || Suspend::new(async move {
+                        settings.await.ok().map(|s| view! {
+                            <ActionForm action=save_invitations attr:class="form settings-form">
+                                <div class="field">
+                                    <label class="field__label" for="invitation_days">"Invitation lifetime (days)"</label>
+                                    <input class="input" id="invitation_days" name="days" type="number" min="1" max="30" required
+                                        value=(s.invitation_ttl_minutes / (24 * 60)).max(1).to_string()/>
+                                    <p class="field__hint">"For invitations sent from now on. Default 7."</p>
+                                </div>
+                                <div>
+                                    <button type="submit" class="btn btn--primary" disabled=move || save_invitations.pending().get()>
+                                        <Show when=move || save_invitations.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
+                                        "Save"
+                                    </button>
+                                </div>
+                            </ActionForm>
+                        })
                     })}
                 </Suspense>
             </section>
