@@ -4,7 +4,7 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use orgdesk_types::password_policy::Rule;
-use orgdesk_types::LinkState;
+use orgdesk_types::{LinkPurpose, LinkState};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -54,7 +54,8 @@ impl FromServerFnError for ApiError {
 pub fn link_state_message(state: &LinkState) -> &'static str {
     match state {
         LinkState::Valid { .. } => "This link is valid.",
-        LinkState::Expired => "This link has expired.",
+        LinkState::Expired { purpose: LinkPurpose::Invitation } => "This invitation has expired.",
+        LinkState::Expired { .. } => "This link has expired.",
         LinkState::Used => "This link has already been used.",
         LinkState::Revoked => "This link is no longer valid: a newer link was sent, or the password was already changed.",
         LinkState::Cancelled { .. } => "The request was cancelled from the email, so this link can't be used.",
@@ -65,7 +66,10 @@ pub fn link_state_message(state: &LinkState) -> &'static str {
 /// The heading of a page that opened a link it can't use.
 pub fn link_state_title(state: &LinkState) -> &'static str {
     match state {
-        LinkState::Expired => "This link has expired",
+        LinkState::Expired {
+            purpose: LinkPurpose::Invitation,
+        } => "This invitation has expired",
+        LinkState::Expired { .. } => "This link has expired",
         LinkState::Used => "This link has already been used",
         LinkState::Revoked => "This link is no longer valid",
         LinkState::Cancelled { .. } => "This link no longer works",

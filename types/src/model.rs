@@ -464,7 +464,10 @@ pub enum LinkState {
         purpose: LinkPurpose,
         expires_at: DateTime<Utc>,
     },
-    Expired,
+    /// Past its lifetime; the page offers a new one (a new invitation, for an invitation).
+    Expired {
+        purpose: LinkPurpose,
+    },
     Used,
     /// A newer link replaced it, or the password was changed another way.
     Revoked,

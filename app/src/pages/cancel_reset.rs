@@ -153,7 +153,7 @@ fn NothingToCancel(state: LinkState) -> impl IntoView {
             "It was already used to set a new password, so there is nothing to cancel. If that wasn't you, \
              contact your administrator right away.",
         ),
-        LinkState::Expired => Some(
+        LinkState::Expired { .. } => Some(
             "An expired link can't set a password, so there is nothing to cancel. If you didn't expect the \
              email, tell your administrator.",
         ),

@@ -137,7 +137,13 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
     let resend = ServerAction::<ResendFromLink>::new();
     // Only an expired link earns a new one (the server ignores the rest, so a stale link can't
     // be used to mint fresh ones); a replaced link points to the newest email instead.
-    let can_resend = matches!(state, LinkState::Expired);
+    let can_resend = matches!(state, LinkState::Expired { .. });
+    let invitation = matches!(
+        state,
+        LinkState::Expired {
+            purpose: LinkPurpose::Invitation
+        }
+    );
     let replaced = matches!(state, LinkState::Revoked);
     // Cancelled from the email: no Resend Email here, the user said the reset was unexpected.
     let cancelled = match &state {
@@ -153,14 +159,18 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
                 </p>
             })}
             {can_resend.then(|| view! {
-                <p class="muted">"We can email you a new link; it replaces this one."</p>
+                <p class="muted">{if invitation {
+                    "We can email you a new invitation; it replaces this one."
+                } else {
+                    "We can email you a new link; it replaces this one."
+                }}</p>
                 <ActionForm action=resend attr:class="form">
                     <input type="hidden" name="token" value=token.clone()/>
                     <button type="submit" class="btn btn--primary btn--block" disabled=move || resend.pending().get()>
                         <Show when=move || resend.pending().get()>
                             <span class="spinner" aria-hidden="true"></span>
                         </Show>
-                        "Resend Email"
+                        {if invitation { "Send me a new invitation" } else { "Resend Email" }}
                     </button>
                 </ActionForm>
                 {move || resend.value().get().map(|r| match r {

@@ -157,7 +157,9 @@ pub(crate) async fn describe(db: &impl ConnectionTrait, found: FoundLink) -> Cor
     Ok(match found.state {
         RawState::Used => LinkState::Used,
         RawState::Revoked => LinkState::Revoked,
-        RawState::Expired => LinkState::Expired,
+        RawState::Expired => LinkState::Expired {
+            purpose: parse_purpose(&link.purpose).unwrap_or(LinkPurpose::AdminReset),
+        },
         RawState::Cancelled => {
             let org = organization::Entity::find_by_id(link.org_id)
                 .one(db)

@@ -255,10 +255,15 @@ async fn an_expired_link_cannot_be_cancelled(h: Harness) {
     h.clock.advance(Duration::hours(2));
 
     let err = h.core.cancel_reset_link(&token, None).await.unwrap_err();
-    assert!(is_unusable_because(&err, &LinkState::Expired), "{err:?}");
+    assert!(
+        matches!(err, CoreError::LinkUnusable(LinkState::Expired { .. })),
+        "{err:?}"
+    );
     assert_eq!(
         h.core.inspect_link(&token).await.unwrap(),
-        LinkState::Expired
+        LinkState::Expired {
+            purpose: LinkPurpose::ForgotPassword
+        }
     );
     assert!(cancellations(&h, jane.id).await.is_empty());
 }

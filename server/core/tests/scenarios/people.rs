@@ -194,7 +194,9 @@ async fn an_expired_invitation_offers_a_new_one_and_resend_kills_the_old(h: Harn
     h.clock.advance(Duration::days(7) + Duration::seconds(1));
     assert_eq!(
         h.core.inspect_link(&first).await.unwrap(),
-        LinkState::Expired
+        LinkState::Expired {
+            purpose: LinkPurpose::Invitation
+        }
     );
     // "Send me a new invitation" from the expired page.
     h.core.resend_from_link(&first, None).await.unwrap();
