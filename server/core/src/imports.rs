@@ -84,20 +84,31 @@ pub struct ImportReport {
     pub bad: Vec<BadRow>,
 }
 
+/// The whole file, or the reason it can't be read.
+fn read_all(input: &mut impl Read) -> CoreResult<Vec<u8>> {
+    let mut text = Vec::new();
+    input
+        .read_to_end(&mut text)
+        .map_err(|e| CoreError::InvalidInput(format!("The file can't be read: {e}")))?;
+    Ok(text)
+}
+
+/// A CSV reader as every import reads: rows of varying length, fields trimmed.
+fn csv_reader(text: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text)
+}
+
 /// Reads an import file: a header naming its columns (`name` and `email` required; `role`,
 /// `title`, `department` optional; any order, any case), then one person per line. A file
 /// that can't be read as CSV or has no usable header is refused whole; a line that can't be
 /// read becomes a bad row.
 pub fn read_csv(mut input: impl Read) -> CoreResult<ImportFile> {
-    let mut text = Vec::new();
-    input
-        .read_to_end(&mut text)
-        .map_err(|e| CoreError::InvalidInput(format!("The file can't be read: {e}")))?;
+    let text = read_all(&mut input)?;
     let mut lines = LineCounter::new(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_slice());
+    let mut reader = csv_reader(&text);
     let header = reader
         .headers()
         .map_err(|e| CoreError::InvalidInput(format!("The file's header can't be read: {e}")))?
@@ -222,15 +233,9 @@ impl<'a> LineCounter<'a> {
 /// Reads the `email` column of a CSV file (other columns are ignored), for the commands
 /// that work on a list of people. Returns (line, email) pairs, blank emails left out.
 pub fn read_email_column(mut input: impl Read) -> CoreResult<Vec<(u64, String)>> {
-    let mut text = Vec::new();
-    input
-        .read_to_end(&mut text)
-        .map_err(|e| CoreError::InvalidInput(format!("The file can't be read: {e}")))?;
+    let text = read_all(&mut input)?;
     let mut lines = LineCounter::new(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_slice());
+    let mut reader = csv_reader(&text);
     let header = reader
         .headers()
         .map_err(|e| CoreError::InvalidInput(format!("The file's header can't be read: {e}")))?;
