@@ -1,37 +1,26 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { DEMO_PASSWORD } from './support/demo';
-import { BARE_PORT, MAIN_PORT, SECURITY_PORT, dataDir } from './support/servers';
+import { BARE_PORT, MAIN_PORT, SECURITY_PORT, SMTP_TO_SINK, orgdeskBinary, serverEnv } from './support/servers';
 
 // The app under test: the release build, on a fresh SQLite file, sending email over real SMTP
 // to the loopback sink, with a test clock the expiry test can move (a build with the
 // test-clock feature), and the demo organization seeded with a known password.
 const root = path.resolve(__dirname, '..');
-const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
 export const baseURL = `http://127.0.0.1:${MAIN_PORT}`;
 
 /** One instance of the release build, on its own SQLite file. */
 function server(name: string, port: number, env: Record<string, string>) {
   return {
-    command: path.join(targetDir, process.env.E2E_PROFILE || 'release', 'orgdesk'),
+    command: orgdeskBinary(),
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'pipe' as const,
-    env: {
-      LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'),
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_OUTPUT_NAME: 'orgdesk',
-      LEPTOS_ENV: 'PROD',
-      DATABASE_URL: `sqlite://${dataDir(name)}/orgdesk.db?mode=rwc`,
-      RUST_LOG: 'info',
-      ...env,
-    },
+    env: serverEnv(name, port, env),
   };
 }
-const smtpToSink = { ORGDESK_SMTP_HOST: '127.0.0.1', ORGDESK_SMTP_PORT: '2525', ORGDESK_SMTP_TLS: 'none' };
 const demo = { ORGDESK_SEED_DEMO: '1', ORGDESK_DEMO_PASSWORD: DEMO_PASSWORD };
 
 const chromium = {
@@ -78,8 +67,8 @@ export default defineConfig({
       stdout: 'pipe',
     },
     // The dev and test surfaces are opt-in; the binary is built with the test-clock feature.
-    server('main', MAIN_PORT, { ...smtpToSink, ...demo, ORGDESK_TEST_CLOCK: '1', ORGDESK_SIGN_IN_LIMIT: '1000' }),
-    server('security', SECURITY_PORT, { ...smtpToSink, ...demo, ORGDESK_TRUSTED_PROXIES: '127.0.0.1' }),
+    server('main', MAIN_PORT, { ...SMTP_TO_SINK, ...demo, ORGDESK_TEST_CLOCK: '1', ORGDESK_SIGN_IN_LIMIT: '1000' }),
+    server('security', SECURITY_PORT, { ...SMTP_TO_SINK, ...demo, ORGDESK_TRUSTED_PROXIES: '127.0.0.1' }),
     server('bare', BARE_PORT, {}),
   ],
 });

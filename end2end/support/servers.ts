@@ -9,6 +9,9 @@ export const SECURITY_PORT = MAIN_PORT + 2;
 /** An instance started with no settings at all: the binary's defaults. */
 export const BARE_PORT = MAIN_PORT + 3;
 
+/** The port the README-path test starts its own instance on (after its commands ran). */
+export const OWN_PORT = MAIN_PORT + 4;
+
 export const MAIN_URL = `http://127.0.0.1:${MAIN_PORT}`;
 export const SECURITY_URL = `http://127.0.0.1:${SECURITY_PORT}`;
 export const BARE_URL = `http://127.0.0.1:${BARE_PORT}`;
@@ -23,6 +26,24 @@ export function dataDir(name: string): string {
     process.env[key] = fs.mkdtempSync(path.join(os.tmpdir(), `orgdesk-e2e-${name}-`));
   }
   return process.env[key]!;
+}
+
+/** Where the instances send email: the loopback SMTP sink (support/smtp-sink.mjs). */
+export const SMTP_TO_SINK = { ORGDESK_SMTP_HOST: '127.0.0.1', ORGDESK_SMTP_PORT: '2525', ORGDESK_SMTP_TLS: 'none' };
+
+/** The environment an instance of the release build runs with, on its own SQLite file. */
+export function serverEnv(name: string, port: number, env: Record<string, string> = {}): Record<string, string> {
+  const root = path.resolve(__dirname, '..', '..');
+  return {
+    LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'),
+    LEPTOS_SITE_PKG_DIR: 'pkg',
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_OUTPUT_NAME: 'orgdesk',
+    LEPTOS_ENV: 'PROD',
+    DATABASE_URL: `sqlite://${dataDir(name)}/orgdesk.db?mode=rwc`,
+    RUST_LOG: 'info',
+    ...env,
+  };
 }
 
 export const securityDatabase = () => path.join(dataDir('security'), 'orgdesk.db');

@@ -298,10 +298,12 @@ pub enum ActivityKind {
     UserSuspended,
     UserReactivated,
     RoleChanged,
+    /// Name, title or department changed (a CSV import's update).
+    ProfileUpdated,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 18] = [
+    pub const ALL: [ActivityKind; 19] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -320,6 +322,7 @@ impl ActivityKind {
         ActivityKind::UserSuspended,
         ActivityKind::UserReactivated,
         ActivityKind::RoleChanged,
+        ActivityKind::ProfileUpdated,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -341,6 +344,7 @@ impl ActivityKind {
             ActivityKind::UserSuspended => "user_suspended",
             ActivityKind::UserReactivated => "user_reactivated",
             ActivityKind::RoleChanged => "role_changed",
+            ActivityKind::ProfileUpdated => "profile_updated",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -366,6 +370,7 @@ impl ActivityKind {
             ActivityKind::UserSuspended => "User suspended",
             ActivityKind::UserReactivated => "User reactivated",
             ActivityKind::RoleChanged => "Role changed",
+            ActivityKind::ProfileUpdated => "Profile updated",
         }
     }
 }

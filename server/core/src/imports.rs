@@ -269,6 +269,31 @@ struct Existing {
     department: Option<String>,
 }
 
+/// What an import row changes besides the role, for the activity log: "name (Ann → Anna),
+/// title (— → Analyst)".
+fn profile_changes(before: &Existing, after: &NewMember) -> Vec<String> {
+    fn shown(value: Option<&str>) -> &str {
+        value.filter(|v| !v.is_empty()).unwrap_or("—")
+    }
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push(format!("name ({} → {})", before.name, after.name));
+    }
+    for (what, old, new) in [
+        ("title", &before.title, &after.title),
+        ("department", &before.department, &after.department),
+    ] {
+        if old != new {
+            changes.push(format!(
+                "{what} ({} → {})",
+                shown(old.as_deref()),
+                shown(new.as_deref())
+            ));
+        }
+    }
+    changes
+}
+
 /// A good row, checked, and what it does.
 struct Planned {
     member: NewMember,
@@ -476,19 +501,34 @@ impl Core {
             .map(|(e, _)| e.id)
             .collect();
         revoke_sessions(&tx, &role_changed, now).await?;
-        // A role change is recorded; name, title and department are the file's to set.
-        for (e, m) in updates.iter().filter(|(e, m)| e.role != m.role) {
-            events.push(by.event(
-                e.id,
-                ActivityKind::RoleChanged,
-                format!(
-                    "{label} changed {}'s role: {} → {} (CSV import)",
-                    m.name,
-                    e.role.label().to_lowercase(),
-                    m.role.label().to_lowercase()
-                ),
-                None,
-            ));
+        // Every change is recorded: the role, and name, title and department together.
+        for (e, m) in &updates {
+            if e.role != m.role {
+                events.push(by.event(
+                    e.id,
+                    ActivityKind::RoleChanged,
+                    format!(
+                        "{label} changed {}'s role: {} → {} (CSV import)",
+                        m.name,
+                        e.role.label().to_lowercase(),
+                        m.role.label().to_lowercase()
+                    ),
+                    None,
+                ));
+            }
+            let changes = profile_changes(e, m);
+            if !changes.is_empty() {
+                events.push(by.event(
+                    e.id,
+                    ActivityKind::ProfileUpdated,
+                    format!(
+                        "{label} updated {}'s {} (CSV import)",
+                        m.name,
+                        changes.join(", ")
+                    ),
+                    None,
+                ));
+            }
         }
 
         // New users, Invited, a batch per statement.

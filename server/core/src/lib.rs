@@ -593,8 +593,8 @@ impl Core {
     ) -> CoreResult<outbox_admin::OutboxStatus> {
         self.outbox_status_impl(&by.into()).await
     }
-    /// Queues the organization's failed emails again, due now (attempts kept), in one
-    /// statement; those whose bodies were dropped are counted, not sent.
+    /// Sends failed invitation and reset emails again, as new emails with fresh links, to the
+    /// users who still wait for them; counts what nothing can replace (see `outbox_admin`).
     pub async fn outbox_retry_failed(
         &self,
         by: impl Into<Initiator>,
@@ -602,7 +602,7 @@ impl Core {
         self.outbox_retry_failed_impl(&by.into())
             .await
             .inspect(|r| {
-                if r.requeued > 0 {
+                if r.requeued + r.resent > 0 {
                     self.wake_outbox()
                 }
             })

@@ -2,16 +2,25 @@
 //! being sent, are retried, were sent or failed, with the newest failures' reasons; and
 //! sending failed emails again.
 //!
-//! A failed email keeps its bodies only if it failed before the worker gave up on it: when
-//! the worker gives up it drops them, as on success (they carry a live link). Those can't be
-//! sent again; the report counts them, and the fix is a new invitation or reset.
+//! When the worker gives up on an email it drops the text, as on success (it carries a live
+//! link), so a failed email can't simply be queued again. Retrying therefore replaces it: a
+//! user still invited, or still with a reset pending, whose newest such email failed gets a
+//! new one with a fresh link (the old link dies), recorded in the activity log. A failed
+//! email that still has its text (none today; kept for rows from before the text was
+//! dropped) is queued again as it is. What can't be replaced is counted.
 
 use chrono::{DateTime, Utc};
-use orgdesk_types::EmailStatus;
+use orgdesk_types::{ActivityKind, EmailStatus, UserStatus};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
-use crate::db::{self, Sql};
+use crate::activity;
+use crate::db::{self, id_batch, Sql};
 use crate::emails::EmailKind;
-use crate::people::Initiator;
+use crate::entities::user;
+use crate::people::{Checked, Initiator};
+use crate::resets::Occasion;
 use crate::{Core, CoreResult};
 
 /// How many failures `outbox_status` describes.
@@ -47,11 +56,20 @@ pub struct OutboxFailure {
 /// What `outbox_retry_failed` did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetryReport {
-    /// Failed emails queued again, due now.
+    /// Failed emails that still had their text, queued again, due now.
     pub requeued: u64,
-    /// Failed emails left as they are: their bodies are gone (see the module's notes).
+    /// Users whose failed invitation or reset email was replaced by a new one with a fresh
+    /// link (they were still invited, or still had a reset pending).
+    pub resent: u64,
+    /// Failed emails left as they are: no text, and nothing to replace them with (a
+    /// forgot-password email the user can ask for again, a notice, or a user who has moved
+    /// on since).
     pub not_resendable: u64,
 }
+
+/// `o` (an outbox row) is the newest email of its kind to its user.
+const NOT_SUPERSEDED: &str = "NOT EXISTS (SELECT 1 FROM email_outbox n \
+     WHERE n.user_id = o.user_id AND n.kind = o.kind AND n.id > o.id)";
 
 impl Core {
     pub(crate) async fn outbox_status_impl(
@@ -120,19 +138,106 @@ impl Core {
             )
             .bind(by.org.id);
         let requeued = sql.execute(&tx).await?;
+        let resent = self.resend_what_failed(&tx, &by, now).await?;
+        // What is still failed and not replaced by a newer email of its kind to its user.
         let mut left = Sql::new(
-            "SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'failed' AND org_id = ",
+            "SELECT COUNT(*) AS n FROM email_outbox o WHERE o.status = 'failed' AND o.org_id = ",
         );
-        left.bind(by.org.id);
+        left.bind(by.org.id).push(&format!(" AND {NOT_SUPERSEDED}"));
         let not_resendable = match left.query_one(&tx).await? {
             Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
             None => 0,
         };
         tx.commit().await?;
-        tracing::info!(org = by.org.id, requeued, "failed emails queued again");
+        tracing::info!(
+            org = by.org.id,
+            requeued,
+            resent,
+            not_resendable,
+            "failed emails sent again"
+        );
         Ok(RetryReport {
             requeued,
+            resent,
             not_resendable,
         })
+    }
+
+    /// Gives every user whose newest invitation or reset email failed, and who still waits
+    /// for it, a fresh link in a new email (the old link dies): the failed email's text is
+    /// gone, and its link may have expired meanwhile anyway. Returns how many.
+    async fn resend_what_failed(
+        &self,
+        tx: &DatabaseTransaction,
+        by: &Checked,
+        now: DateTime<Utc>,
+    ) -> CoreResult<u64> {
+        let mut resent = 0;
+        for (kind, waiting) in [
+            (EmailKind::Invitation, UserStatus::Invited),
+            (EmailKind::AdminReset, UserStatus::ResetPending),
+        ] {
+            let mut sql = Sql::new("SELECT DISTINCT o.user_id AS id FROM email_outbox o WHERE o.status = 'failed' AND o.body_text IS NULL AND o.org_id = ");
+            sql.bind(by.org.id)
+                .push(" AND o.kind = ")
+                .bind(kind.as_str())
+                .push(&format!(" AND o.user_id IS NOT NULL AND {NOT_SUPERSEDED}"));
+            let mut ids = Vec::new();
+            for row in sql.query_all(tx).await? {
+                ids.push(row.try_get::<i64>("", "id")?);
+            }
+            ids.sort_unstable();
+            let mut targets = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(id_batch(tx)) {
+                let rows = user::Entity::find()
+                    .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                    .filter(user::Column::OrgId.eq(by.org.id))
+                    .order_by_asc(user::Column::Id)
+                    .lock_exclusive()
+                    .all(tx)
+                    .await?;
+                targets.extend(rows.into_iter().filter(|u| u.status() == Some(waiting)));
+            }
+            if targets.is_empty() {
+                continue;
+            }
+            let (occasion, activity_kind, what) = match kind {
+                EmailKind::Invitation => (
+                    Occasion::Invitation {
+                        admin: by.admin.as_ref(),
+                    },
+                    ActivityKind::InvitationSent,
+                    "invitation",
+                ),
+                _ => (
+                    Occasion::AdminReset {
+                        admin: by.admin.as_ref(),
+                    },
+                    ActivityKind::ResetEmailResent,
+                    "reset link",
+                ),
+            };
+            self.issue_and_mail(tx, &by.org, &targets, occasion, None, now)
+                .await?;
+            let events = targets
+                .iter()
+                .map(|u| {
+                    by.event(
+                        u.id,
+                        activity_kind,
+                        format!(
+                            "{} sent a new {what} to {}: the email before it could not be \
+                             delivered, and its link no longer works",
+                            by.name(),
+                            u.email
+                        ),
+                        None,
+                    )
+                })
+                .collect();
+            activity::record(tx, events, now).await?;
+            resent += targets.len() as u64;
+        }
+        Ok(resent)
     }
 }

@@ -21,11 +21,13 @@ pub enum OutboxCommand {
     },
     /// Queue the organization's failed emails again, due now.
     #[command(
-        long_about = "Queues the organization's failed emails again, due now, with their attempt \
-            counts kept; the running server's delivery worker sends them. An email the worker \
-            gave up on has had its text dropped (it carried a live link), so it can't be sent \
-            again: those are counted, and the fix is a new invitation (`orgdesk users invite`) \
-            or reset (`orgdesk users reset`).",
+        long_about = "Sends the organization's failed emails again. The delivery worker drops a \
+            failed email's text (it carried a live link), so a user who is still invited, or \
+            still has a reset pending, and whose newest such email failed gets a new one with a \
+            fresh link; the old link stops working. Each is recorded in the activity log. The \
+            running server's delivery worker sends them. Failed emails nothing can replace (a \
+            forgot-password email the user can ask for again, a notice, a user who has moved \
+            on) are counted and left as they are.",
         after_help = "Example:\n  orgdesk outbox retry-failed --org \"Acme Corp\""
     )]
     RetryFailed {
@@ -85,16 +87,26 @@ pub async fn run(session: &Session, command: OutboxCommand) -> CliResult<ExitCod
                 .outbox_retry_failed(by)
                 .await
                 .map_err(|e| e.to_string())?;
+            let plural = |n: u64| if n == 1 { "" } else { "s" };
+            if report.requeued > 0 {
+                println!(
+                    "{} failed email{} of {org_name} queued again.",
+                    report.requeued,
+                    plural(report.requeued)
+                );
+            }
             println!(
-                "{} failed email{} of {org_name} queued again.",
-                report.requeued,
-                if report.requeued == 1 { "" } else { "s" }
+                "{} new email{} with a fresh link queued for {org_name}'s users whose invitation or reset email had failed.",
+                report.resent,
+                plural(report.resent)
             );
             if report.not_resendable > 0 {
                 println!(
-                    "{} failed email{} can't be sent again (the worker dropped the text, which carried a live link): send a new invitation or reset instead.",
+                    "{} failed email{} left as {}: nothing to replace {} with (forgot-password emails can be asked for again).",
                     report.not_resendable,
-                    if report.not_resendable == 1 { "" } else { "s" }
+                    plural(report.not_resendable),
+                    if report.not_resendable == 1 { "it is" } else { "they are" },
+                    if report.not_resendable == 1 { "it" } else { "them" },
                 );
             }
             Ok(0)

@@ -85,6 +85,16 @@ async fn an_import_adds_new_people_and_updates_existing_ones(h: Harness) {
         .activity_kinds(jane.id)
         .await
         .contains(&ActivityKind::RoleChanged.as_str().to_owned()));
+    // So are her new name and title, old and new side by side.
+    let profile = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE subject_id = {} AND kind = 'profile_updated' \
+             AND details LIKE '%name ({} → Jane Renamed)%' AND details LIKE '%title (% → Team Lead)%'",
+            jane.id,
+            jane.name.replace('\'', "''")
+        ))
+        .await;
+    assert_eq!(profile, 1);
     assert!(h
         .activity_kinds(nia.id)
         .await

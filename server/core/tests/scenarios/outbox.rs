@@ -5,7 +5,8 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use orgdesk_core::entities::email_outbox;
-use orgdesk_core::types::EmailStatus;
+use orgdesk_core::types::{EmailStatus, NewMember, Role, UserStatus};
+use orgdesk_core::Initiator;
 use orgdesk_core::{CoreError, FailedAttempt};
 use sea_orm::EntityTrait;
 
@@ -18,6 +19,7 @@ on_both_databases!(
     an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transient_ones,
     a_crashed_workers_lease_runs_out,
     two_concurrent_claimers_never_get_the_same_message,
+    retrying_failed_emails_sends_fresh_links_to_whoever_still_waits,
 );
 
 async fn reset_some(h: &Harness, n: usize) -> Vec<i64> {
@@ -258,4 +260,103 @@ async fn two_concurrent_claimers_never_get_the_same_message(h: Harness) {
         }
     }
     assert_eq!(total, 30);
+}
+
+/// `orgdesk outbox retry-failed`: the worker dropped the failed emails' text (it held a live
+/// link), so whoever still waits for an invitation or a reset gets a new email with a fresh
+/// link; the rest is counted, and a second retry finds nothing more to do.
+async fn retrying_failed_emails_sends_fresh_links_to_whoever_still_waits(h: Harness) {
+    let demo = h.demo().await;
+    let cli = Initiator::CommandLine {
+        org_id: demo.admin.org_id,
+        os_user: "ops".into(),
+    };
+    let (reset, moved_on, asked) = (&demo.members[0], &demo.members[1], &demo.members[2]);
+    h.core
+        .admin_reset_passwords(&demo.admin, &[reset.id, moved_on.id], None)
+        .await
+        .unwrap();
+    let invited = h
+        .core
+        .add_user(
+            &demo.admin,
+            &NewMember {
+                name: "Nina New".into(),
+                email: "nina@acme.test".into(),
+                role: Role::Member,
+                title: None,
+                department: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    h.core
+        .request_forgot_password(&asked.email, None)
+        .await
+        .unwrap();
+    let claimed = h.core.claim_outbox("w", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    for email in &claimed {
+        h.core
+            .outbox_attempt_failed(email.id, "550 mailbox unavailable", true)
+            .await
+            .unwrap();
+    }
+    // One of them no longer waits for the link.
+    h.core
+        .set_suspended(&demo.admin, moved_on.id, true, None)
+        .await
+        .unwrap();
+    let old_links = h
+        .scalar(
+            "SELECT COUNT(*) AS n FROM reset_links WHERE used_at IS NULL AND revoked_at IS NULL",
+        )
+        .await;
+
+    let report = h.core.outbox_retry_failed(cli.clone()).await.unwrap();
+    assert_eq!(report.requeued, 0);
+    assert_eq!(report.resent, 2, "{report:?}");
+    // The suspended member's reset email and the forgot-password email stay failed.
+    assert_eq!(report.not_resendable, 2, "{report:?}");
+
+    let again = h.core.claim_outbox("w", 10, LEASE).await.unwrap();
+    let mut to: Vec<&str> = again.iter().map(|e| e.to.as_str()).collect();
+    to.sort_unstable();
+    let mut expected = vec![reset.email.as_str(), invited.email.as_str()];
+    expected.sort_unstable();
+    assert_eq!(to, expected);
+    for email in &again {
+        assert!(email.text.contains("/reset-password/"), "{}", email.text);
+        assert!(
+            !claimed.iter().any(|c| c.text == email.text),
+            "a fresh link"
+        );
+    }
+    // One live link each, as before: the new ones replaced the old.
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) AS n FROM reset_links WHERE used_at IS NULL AND revoked_at IS NULL"
+        )
+        .await,
+        old_links
+    );
+    assert_eq!(
+        h.user_by_email(&reset.email).await.status(),
+        Some(UserStatus::ResetPending)
+    );
+    let by_cli = h
+        .scalar(
+            "SELECT COUNT(*) AS n FROM activity WHERE actor_label = 'command line (ops)' \
+             AND kind IN ('reset_email_resent', 'invitation_sent') AND details LIKE '%could not be delivered%'",
+        )
+        .await;
+    assert_eq!(by_cli, 2);
+
+    // Nothing more to do: the new emails are the newest, and they have not failed.
+    let twice = h.core.outbox_retry_failed(cli).await.unwrap();
+    assert_eq!(
+        (twice.requeued, twice.resent, twice.not_resendable),
+        (0, 0, 2)
+    );
 }
