@@ -3,7 +3,9 @@
 # wasm-bindgen and wasm-opt directly:
 #
 #   $CARGO_TARGET_DIR/release/orgdesk             the server (release profile)
+#   $CARGO_TARGET_DIR/release/hash.txt            the hashes of the files below, for the server
 #   target/site/pkg/orgdesk.{js,wasm,css}        the front end (wasm-release profile), the style
+#   target/site/pkg/orgdesk.<hash>.{js,wasm,css}  the same, named by content, + .br and .gz
 #   target/site/*                                  app/public
 #
 # Why not cargo-leptos here: compiling it takes ~15 of a cold run's minutes on 2 cores, and on
@@ -51,4 +53,27 @@ else
 fi
 cp style/main.css "$pkg/orgdesk.css"
 cp -R app/public/. "$site/"
-log "site ready: $(du -k "$pkg/orgdesk.wasm" | cut -f1) KiB wasm, server at $CARGO_TARGET_DIR/release/orgdesk"
+
+# Content-hashed copies, orgdesk.<hash>.{js,wasm,css}, which the server serves as immutable,
+# each with brotli and gzip twins for browsers that take them; the hashes go to hash.txt
+# beside the server binary, where the server (and Leptos' HydrationScripts) look for them.
+# Files of earlier builds go. A name's content never changes, so existing twins are kept.
+hashes=""
+keep=()
+for kind in js wasm css; do
+  hash=$(sha256sum "$pkg/orgdesk.$kind" | cut -c1-16)
+  hashed="$pkg/orgdesk.$hash.$kind"
+  if [ ! -f "$hashed.br" ] || [ ! -f "$hashed.gz" ]; then
+    cp "$pkg/orgdesk.$kind" "$hashed"
+    gzip -9 -k -f "$hashed"
+    brotli -q 11 -k -f "$hashed"
+  fi
+  hashes+="$kind: $hash"$'\n'
+  keep+=("$(basename "$hashed")" "$(basename "$hashed").br" "$(basename "$hashed").gz")
+done
+for f in "$pkg"/orgdesk.*.*; do
+  case " ${keep[*]} " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac
+done
+printf '%s' "$hashes" >"$CARGO_TARGET_DIR/release/hash.txt"
+wasm_hashed=$(ls "$pkg"/orgdesk.*.wasm)
+log "site ready: $(du -k "$wasm_hashed" | cut -f1) KiB wasm ($(du -k "$wasm_hashed.br" | cut -f1) KiB brotli, $(du -k "$wasm_hashed.gz" | cut -f1) KiB gzip), server at $CARGO_TARGET_DIR/release/orgdesk"

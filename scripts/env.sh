@@ -16,8 +16,22 @@ export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 # Leptos reads the output name when it is compiled (as under cargo-leptos) to name the wasm it
 # loads: `/pkg/orgdesk.wasm`. Every build sets it, so no build sees another's choice.
 export LEPTOS_OUTPUT_NAME=orgdesk
-# mold links the host binaries (server, tests) in a fraction of ld's time. Only for the host:
-# the wasm target keeps its own linker.
-if [ "$(uname -m)" = x86_64 ] && command -v mold >/dev/null 2>&1 && [ -z "${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:-}" ]; then
-  export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-fuse-ld=mold"
+# Flags for every build, host and wasm alike (per target: a plain RUSTFLAGS would override the
+# per-target ones, and with --target it skips the host's), so every script and the dev loop
+# share one set and never recompile the workspace for a mismatch:
+# - `--cfg erase_components`: Leptos' components return type-erased views. The app's view
+#   types stop nesting hundreds deep, which took a third of the server's cold build (the app
+#   crate 133 s → 80 s, the server binary 110 s → 35 s; docs/performance.md).
+# - mold links the host binaries (server, tests) in a fraction of ld's time; host only, the
+#   wasm target keeps its own linker.
+host_triple=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+host_var="CARGO_TARGET_$(printf '%s' "${host_triple:-x86_64-unknown-linux-gnu}" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
+if [ -z "${!host_var:-}" ]; then
+  host_flags="--cfg erase_components"
+  if command -v mold >/dev/null 2>&1 && [ "$(uname -s)" = Linux ]; then
+    host_flags="-C link-arg=-fuse-ld=mold $host_flags"
+  fi
+  export "$host_var=$host_flags"
 fi
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components}"
+unset host_triple host_var host_flags

@@ -36,9 +36,10 @@ wasm_std_present() {
 
 # --- 1. System packages, in one apt transaction ---------------------------------------------
 # Browser and database for the tests (sqlite3 lets the security suite compare database
-# snapshots), mold as the host linker (scripts/env.sh), and on the Debian route the toolchain.
+# snapshots), mold as the host linker (scripts/env.sh), brotli to precompress the site
+# (scripts/build-site.sh), and on the Debian route the toolchain.
 if have_apt; then
-  pkgs=(chromium postgresql mold sqlite3)
+  pkgs=(chromium postgresql mold sqlite3 brotli)
   [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-19)
   apt_install "${pkgs[@]}"
 fi
@@ -96,7 +97,9 @@ if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
     install_wasm_bindgen() {
-      tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb"
+      # Without its default TLS stack (rustls and ring, for the test runner's downloads,
+      # which nothing here uses): fewer crates to compile.
+      tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb" --no-default-features
     }
     if [ "${ORGDESK_TOOLS_IN_BACKGROUND:-0}" = 1 ]; then
       mkdir -p "$tools_state"

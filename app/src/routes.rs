@@ -1,7 +1,7 @@
 //! The app's routes: the user-facing pages and the Admin Console.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -19,7 +19,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     view! {
-        <Stylesheet id="leptos" href="/pkg/orgdesk.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Orgdesk".to_string() } else { format!("{t} · Orgdesk") }/>
         <Router>
             <Routes fallback=NotFound>

@@ -106,7 +106,12 @@ impl ServerConfig {
     pub async fn from_env() -> Result<Self, String> {
         let conf = leptos::prelude::get_configuration(None)
             .map_err(|e| format!("leptos configuration: {e}"))?;
-        let leptos = conf.leptos_options;
+        let mut leptos = conf.leptos_options;
+        // Hashed asset names when the build wrote their hashes beside this binary
+        // (scripts/build-site.sh), unless LEPTOS_HASH_FILES says otherwise.
+        if env("LEPTOS_HASH_FILES").is_none() {
+            leptos.hash_files = orgdesk_app::assets::read_hashes(&leptos.hash_file).is_some();
+        }
         let addr = leptos.site_addr;
         let database_url = database_url();
         let core = core_config(addr)?;

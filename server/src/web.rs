@@ -1,6 +1,7 @@
 //! The HTTP surface: server-rendered pages, server functions, static files, and the
 //! middleware every request passes (CSRF origin check, body limit, security headers, logs).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,7 +16,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use orgdesk_app::{shell, App, CspNonce};
 use orgdesk_core::{Core, TestClock};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 
 use crate::config::ServerConfig;
 
@@ -63,7 +66,15 @@ pub async fn router(
             move || shell(leptos.clone())
         })
         .merge(crate::dev_mailbox_page::routes(&config.mail))
-        .merge(crate::panic_reports::routes());
+        .merge(crate::panic_reports::routes())
+        // The build's JS, wasm and CSS, brotli or gzip as it precompressed them when the
+        // browser takes those.
+        .nest_service(
+            &format!("/{}", leptos.site_pkg_dir),
+            ServeDir::new(Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     #[cfg(feature = "test-clock")]
     let app = if state.test_clock.is_some() {
         tracing::warn!("ORGDESK_TEST_CLOCK is on: POST /__test/clock moves time. Never use this in production.");
@@ -83,6 +94,9 @@ pub async fn router(
             config.core.public_base_url.starts_with("https://"),
             security_headers,
         ))
+        // Pages and server-function answers, gzipped on the fly (the static files come
+        // precompressed and are left alone).
+        .layer(CompressionLayer::new())
         .layer(middleware::from_fn(redirects_are_redirects))
         .layer(middleware::from_fn(access_log))
         .with_state(state))
@@ -172,6 +186,7 @@ async fn security_headers(
         req.extensions_mut().insert(CspNonce(n.clone()));
     }
     let static_file = is_static_file(req.uri().path());
+    let named_by_content = is_named_by_content(req.uri().path());
     // Reset and cancel pages carry the token in their address: it must not travel on.
     let referrer_policy = if req.uri().path().starts_with("/reset-password/") {
         "no-referrer"
@@ -196,9 +211,15 @@ async fn security_headers(
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
-    if !static_file {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    let cache = match (static_file, named_by_content) {
+        // Pages and answers carry names, emails and tokens: never stored.
+        (false, _) => "no-store",
+        // A new build has new names: a repeat visit fetches nothing.
+        (true, true) => "public, max-age=31536000, immutable",
+        // Same names across builds (and the favicon): ask each time (ETag, Last-Modified).
+        (true, false) => "no-cache",
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if https {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -228,6 +249,16 @@ fn new_nonce() -> Option<String> {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.try_fill_bytes(&mut bytes).ok()?;
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A build file named after its contents, `/pkg/orgdesk.<16 hex digits>.wasm` (see
+/// scripts/build-site.sh): what is behind the name never changes.
+fn is_named_by_content(path: &str) -> bool {
+    let Some(file) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let parts: Vec<&str> = file.split('.').collect();
+    parts.len() == 3 && parts[1].len() == 16 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The build's static files (wasm, JS, CSS, favicon): the same for everyone, cacheable.
@@ -280,7 +311,18 @@ async fn advance_test_clock(
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{is_named_by_content, redact};
+
+    #[test]
+    fn only_content_named_build_files_are_immutable() {
+        assert!(is_named_by_content("/pkg/orgdesk.0123456789abcdef.wasm"));
+        assert!(!is_named_by_content("/pkg/orgdesk.wasm"));
+        assert!(!is_named_by_content("/pkg/orgdesk.0123456789abcdeg.css"));
+        assert!(!is_named_by_content(
+            "/pkg/orgdesk.0123456789abcdef.wasm.br"
+        ));
+        assert!(!is_named_by_content("/users.0123456789abcdef.css"));
+    }
 
     #[test]
     fn the_reset_forms_token_names_their_page() {
