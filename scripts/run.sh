@@ -5,7 +5,7 @@
 # mailbox on 127.0.0.1. The banner lists every development surface that is on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ORGDESK_TOOLS_IN_BACKGROUND=1 bash scripts/setup.sh
+ORGDESK_SETUP_FOR=run ORGDESK_TOOLS_IN_BACKGROUND=1 bash scripts/setup.sh
 source scripts/env.sh
 bash scripts/build-site.sh
 mkdir -p data

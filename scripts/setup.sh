@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing Orgdesk on a fresh machine.
 # Installs: a Rust toolchain with the wasm32 target, wasm-bindgen-cli (matching Cargo.lock),
-# Chromium, PostgreSQL, mold, sqlite3 and the Node packages of end2end/ (Playwright, wasm-opt).
+# mold, brotli, the Node packages of end2end/ (Playwright, wasm-opt), and for the tests
+# (unless ORGDESK_SETUP_FOR=run) Chromium, PostgreSQL, sqlite3, clippy and rustfmt.
 # cargo-leptos too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
 # A second run only checks and takes seconds.
 set -euo pipefail
@@ -38,9 +39,15 @@ wasm_std_present() {
 # Browser and database for the tests (sqlite3 lets the security suite compare database
 # snapshots), mold as the host linker (scripts/env.sh), brotli to precompress the site
 # (scripts/build-site.sh), and on the Debian route the toolchain.
+# The run command (ORGDESK_SETUP_FOR=run) needs only what builds and serves: no browser, no
+# PostgreSQL, no linters, which are most of the download on a fresh machine.
 if have_apt; then
-  pkgs=(chromium postgresql mold sqlite3 brotli)
-  [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-19)
+  pkgs=(mold brotli)
+  [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rustc-web cargo-web rust-web-src lld-19)
+  if [ "${ORGDESK_SETUP_FOR:-test}" != run ]; then
+    pkgs+=(chromium postgresql sqlite3)
+    [ "$ORGDESK_TOOLCHAIN" = web ] && pkgs+=(rust-web-clippy rustfmt-web)
+  fi
   apt_install "${pkgs[@]}"
 fi
 
@@ -105,7 +112,10 @@ if [ -f Cargo.lock ]; then
       mkdir -p "$tools_state"
       rm -f "$tools_state/wasm-bindgen.status"
       log "installing wasm-bindgen-cli $wb in the background (log: $tools_state/wasm-bindgen.log)"
+      # At the lowest priority: the project's own build is the critical path, and this
+      # install only has to be done by the time wasm-bindgen runs.
       (
+        renice -n 15 -p $BASHPID >/dev/null 2>&1 || true
         status=0
         install_wasm_bindgen || status=$?
         rm -rf "$HOME/.cache/orgdesk/tools-target"

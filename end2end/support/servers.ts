@@ -11,6 +11,8 @@ export const BARE_PORT = MAIN_PORT + 3;
 
 /** The port the README-path test starts its own instance on (after its commands ran). */
 export const OWN_PORT = MAIN_PORT + 4;
+/** The two instances on one PostgreSQL database (two-instances.spec.ts). */
+export const TWIN_PORTS = [MAIN_PORT + 5, MAIN_PORT + 6];
 
 export const MAIN_URL = `http://127.0.0.1:${MAIN_PORT}`;
 export const SECURITY_URL = `http://127.0.0.1:${SECURITY_PORT}`;
