@@ -115,10 +115,10 @@ if [ -f Cargo.lock ]; then
       mkdir -p "$tools_state"
       rm -f "$tools_state/wasm-bindgen.status"
       log "installing wasm-bindgen-cli $wb in the background (log: $tools_state/wasm-bindgen.log)"
-      # At the front end's priority, below the server's build (the critical path): it only
-      # has to be done by the time wasm-bindgen runs, which is when the wasm is built.
+      # At the lowest priority: the server's build is the critical path and the front end
+      # comes next; this install only has to be done by the time wasm-bindgen runs.
       (
-        renice -n 10 -p $BASHPID >/dev/null 2>&1 || true
+        renice -n 15 -p $BASHPID >/dev/null 2>&1 || true
         status=0
         install_wasm_bindgen || status=$?
         rm -rf "$HOME/.cache/orgdesk/tools-target"
