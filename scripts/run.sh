@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGDESK_SETUP_FOR=run ORGDESK_TOOLS_IN_BACKGROUND=1 bash scripts/setup.sh
 source scripts/env.sh
+# Every crate of both graphs in one go, before the two builds (and the tool install) would take
+# turns at the package cache's lock to download theirs.
+cargo fetch -q
 bash scripts/build-site.sh
 mkdir -p data
 export ORGDESK_SEED_DEMO="${ORGDESK_SEED_DEMO:-1}"
