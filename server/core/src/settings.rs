@@ -1,11 +1,13 @@
 //! The organization's settings: how long reset links stay valid.
 
+use chrono::{DateTime, Utc};
 use orgdesk_types::limits::{INVITATION_LIFETIME_MINUTES, LINK_LIFETIME_MINUTES};
 use orgdesk_types::{ActivityKind, Actor, OrgSettings};
+use sea_orm::DatabaseTransaction;
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::db::{self, Sql};
-use crate::entities::organization;
+use crate::entities::{organization, user};
 use crate::{authz, Core, CoreError, CoreResult};
 
 fn settings(org: &organization::Model) -> OrgSettings {
@@ -54,26 +56,11 @@ impl Core {
             .push(" WHERE id = ")
             .bind(admin.org_id);
         update.execute(&tx).await?;
-        activity::record_one(
-            &tx,
-            NewActivity {
-                org_id: admin.org_id,
-                actor_id: Some(admin.id),
-                actor_label: None,
-                subject_id: None,
-                kind: ActivityKind::SettingsChanged,
-                details: format!(
+        let details = format!(
                     "Link lifetimes changed: admin reset {} → {admin_minutes} minutes, forgot password {} → {forgot_minutes} minutes",
                     before.admin_link_ttl_minutes, before.forgot_link_ttl_minutes
-                ),
-                ip: clean_ip(ip),
-            },
-            now,
-        )
-        .await?;
-        let after = self.organization(&tx, admin.org_id).await?;
-        tx.commit().await?;
-        Ok(settings(&after))
+                );
+        self.settings_changed(tx, &admin, details, ip, now).await
     }
 
     pub(crate) async fn update_invitation_lifetime_impl(
@@ -99,6 +86,23 @@ impl Core {
             .push(" WHERE id = ")
             .bind(admin.org_id);
         update.execute(&tx).await?;
+        let details = format!(
+            "Invitation lifetime changed: {} → {minutes} minutes",
+            before.invite_link_ttl_minutes
+        );
+        self.settings_changed(tx, &admin, details, ip, now).await
+    }
+
+    /// The common end of a settings change: recorded as `SettingsChanged`, committed, and the
+    /// organization's settings as they now are.
+    async fn settings_changed(
+        &self,
+        tx: DatabaseTransaction,
+        admin: &user::Model,
+        details: String,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<OrgSettings> {
         activity::record_one(
             &tx,
             NewActivity {
@@ -107,10 +111,7 @@ impl Core {
                 actor_label: None,
                 subject_id: None,
                 kind: ActivityKind::SettingsChanged,
-                details: format!(
-                    "Invitation lifetime changed: {} → {minutes} minutes",
-                    before.invite_link_ttl_minutes
-                ),
+                details,
                 ip: clean_ip(ip),
             },
             now,
