@@ -214,10 +214,24 @@ impl UserSort {
 /// sends to the bulk reset, so the server re-evaluates it rather than trusting ids).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct UserFilter {
-    /// Matches name or email, case-insensitive, substring.
+    /// Matches name or email, case-insensitive, substring; one or two characters match the
+    /// start of a word instead ("jo" finds "Ada Jones"), which an index can answer.
     pub search: Option<String>,
     pub status: Option<UserStatus>,
     pub role: Option<Role>,
+}
+
+/// Where a page of the Users Table starts, when it is not counted from the first row: next to
+/// a row of the page the admin came from (keyset paging: any page costs what the first does,
+/// and rows added meanwhile never shift a page), or the final `rows` rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageAt {
+    /// The rows after the row this cursor names ([`UserPage::next`]).
+    After(String),
+    /// The rows before the row this cursor names ([`UserPage::prev`]).
+    Before(String),
+    /// The last page, which holds this many rows (1 to the page size).
+    Last(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,9 +239,11 @@ pub struct UserQuery {
     pub filter: UserFilter,
     pub sort: UserSort,
     pub descending: bool,
-    /// 1-based.
+    /// 1-based. Without `at`, page `page` is counted from the first row (a typed or old link);
+    /// with it, the number is only shown.
     pub page: u64,
     pub per_page: u64,
+    pub at: Option<PageAt>,
 }
 
 impl Default for UserQuery {
@@ -238,17 +254,22 @@ impl Default for UserQuery {
             descending: false,
             page: 1,
             per_page: 25,
+            at: None,
         }
     }
 }
 
+/// One page of the Users Table. How many users match the filter over all pages is a separate
+/// question (`count_users`), asked once per filter rather than once per page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {
     pub users: Vec<UserSummary>,
-    /// How many users match the filter, over all pages.
-    pub total: u64,
     pub page: u64,
     pub per_page: u64,
+    /// Cursor for the page after this one ([`PageAt::After`]), if there are more rows.
+    pub next: Option<String>,
+    /// Cursor for the page before this one ([`PageAt::Before`]), if there are earlier rows.
+    pub prev: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

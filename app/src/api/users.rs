@@ -1,7 +1,7 @@
 //! The Users Table and the profile sidebar's reads.
 
 use leptos::prelude::*;
-use orgdesk_types::{UserDetails, UserId, UserPage, UserQuery};
+use orgdesk_types::{UserDetails, UserFilter, UserId, UserPage, UserQuery};
 
 use crate::error::ApiError;
 
@@ -9,6 +9,13 @@ use crate::error::ApiError;
 pub async fn fetch_users(query: UserQuery) -> Result<UserPage, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     Ok(core.list_users(&actor, &query).await?)
+}
+
+/// How many users match `filter` over all pages: asked once per filter, not once per page.
+#[server(endpoint = "count_users", input = leptos::server_fn::codec::Json)]
+pub async fn count_users(filter: UserFilter) -> Result<u64, ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    Ok(core.count_users(&actor, &filter).await?)
 }
 
 #[server(endpoint = "user_details")]

@@ -401,6 +401,14 @@ impl Core {
     ) -> CoreResult<UserPage> {
         self.list_users_impl(&by.into(), query).await
     }
+    /// How many of the organization's users match `filter`, over all pages.
+    pub async fn count_users(
+        &self,
+        by: impl Into<Initiator>,
+        filter: &UserFilter,
+    ) -> CoreResult<u64> {
+        self.count_users_impl(&by.into(), filter).await
+    }
     pub async fn user_details(&self, actor: &Actor, user: UserId) -> CoreResult<UserDetails> {
         self.user_details_impl(actor, user).await
     }

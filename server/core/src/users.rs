@@ -3,7 +3,7 @@
 //! fast at 100,000 users.
 
 use orgdesk_types::{
-    Actor, AssetView, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
+    Actor, AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
     UserStatus, UserSummary,
 };
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
@@ -18,6 +18,10 @@ use crate::db::like_pattern;
 use crate::entities::{asset, reset_link, user};
 use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
+
+mod paging;
+
+use paging::Cursor;
 
 /// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
 pub(crate) fn filter_condition(
@@ -48,7 +52,8 @@ pub(crate) fn filter_condition(
     Ok(condition)
 }
 
-/// Name or email contains `search`, ignoring case (emails are stored lower-cased).
+/// Name or email contains `search`, ignoring case (emails are stored lower-cased); for one or
+/// two characters, a word of the name or email starts with it.
 fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
@@ -60,6 +65,21 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
             r#""users"."id" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
             [phrase],
         ));
+    }
+    // One or two letters or digits: no trigram to look up, so a word of the name or email
+    // that starts with them, from the word-prefix index (migration 8).
+    if search.chars().count() < 3 && search.chars().all(char::is_alphanumeric) {
+        let prefix = search.to_lowercase();
+        return Condition::all().add(match backend {
+            DbBackend::Sqlite => Expr::cust_with_values(
+                r#""users"."id" IN (SELECT rowid FROM users_words WHERE users_words MATCH ?)"#,
+                [format!("\"{prefix}\"*")],
+            ),
+            _ => Expr::cust_with_values(
+                r#"to_tsvector('simple', "users"."name" || ' ' || "users"."email") @@ to_tsquery('simple', $1)"#,
+                [format!("{prefix}:*")],
+            ),
+        });
     }
     let pattern = like_pattern(search);
     let name = match backend {
@@ -110,51 +130,134 @@ impl Core {
     ) -> CoreResult<UserPage> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
         check_page(query.page, query.per_page)?;
+        let db = self.db();
         let per_page = query.per_page;
         let page = query.page.max(1);
-        let condition = filter_condition(self.db().get_database_backend(), org.id, &query.filter)?;
-        let total = user::Entity::find()
-            .filter(condition.clone())
-            .count(self.db())
-            .await?;
+        let sort = query.sort;
+        let descending = query.descending;
+        let condition = filter_condition(db.get_database_backend(), org.id, &query.filter)?;
+        let plan = paging::plan_for(db, &condition, sort, &query.filter).await?;
+        // Each read asks for one row more than it shows, to know whether there is more.
+        let (rows, earlier, later) = match &query.at {
+            None if page == 1 => {
+                let mut rows =
+                    paging::scan(db, &condition, sort, !descending, None, per_page + 1, plan)
+                        .await?;
+                let later = rows.len() as u64 > per_page;
+                rows.truncate(per_page as usize);
+                (rows, false, later)
+            }
+            // A page number without a cursor (typed, or an old link): counted from the start.
+            None => {
+                let mut rows = self
+                    .users_at_offset(&condition, query, (page - 1).saturating_mul(per_page))
+                    .await?;
+                let later = rows.len() as u64 > per_page;
+                rows.truncate(per_page as usize);
+                (rows, true, later)
+            }
+            Some(PageAt::After(token)) => {
+                let from = Cursor::decode(token, sort, descending)?;
+                let mut rows = paging::scan(
+                    db,
+                    &condition,
+                    sort,
+                    !descending,
+                    Some(&from),
+                    per_page + 1,
+                    plan,
+                )
+                .await?;
+                let later = rows.len() as u64 > per_page;
+                rows.truncate(per_page as usize);
+                (rows, true, later)
+            }
+            Some(PageAt::Before(token)) => {
+                let from = Cursor::decode(token, sort, descending)?;
+                let mut rows = paging::scan(
+                    db,
+                    &condition,
+                    sort,
+                    descending,
+                    Some(&from),
+                    per_page + 1,
+                    plan,
+                )
+                .await?;
+                let earlier = rows.len() as u64 > per_page;
+                rows.truncate(per_page as usize);
+                rows.reverse();
+                (rows, earlier, true)
+            }
+            Some(PageAt::Last(n)) => {
+                if *n == 0 || *n > per_page {
+                    return Err(CoreError::InvalidInput(format!(
+                        "The last page holds between 1 and {per_page} rows."
+                    )));
+                }
+                let mut rows =
+                    paging::scan(db, &condition, sort, descending, None, n + 1, plan).await?;
+                let earlier = rows.len() as u64 > *n;
+                rows.truncate(*n as usize);
+                rows.reverse();
+                (rows, earlier, false)
+            }
+        };
+        let cursor = |row: &user::Model| Cursor::of(sort, descending, row).encode();
+        Ok(UserPage {
+            users: rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?,
+            page,
+            per_page,
+            next: rows.last().filter(|_| later).map(cursor),
+            prev: rows.first().filter(|_| earlier).map(cursor),
+        })
+    }
 
+    /// Page `page` counted from the first row: what a page number alone asks for.
+    async fn users_at_offset(
+        &self,
+        condition: &Condition,
+        query: &UserQuery,
+        offset: u64,
+    ) -> CoreResult<Vec<user::Model>> {
         let order = if query.descending {
             Order::Desc
         } else {
             Order::Asc
         };
-        let mut select = user::Entity::find().filter(condition);
-        select = match query.sort {
-            UserSort::Name => select.order_by(user::Column::Name, order.clone()),
-            // Unique within the organization: no tie to break.
-            UserSort::Email => select.order_by(user::Column::Email, order.clone()),
-            UserSort::Role => select.order_by(user::Column::Role, order.clone()),
-            UserSort::Status => select.order_by(user::Column::Status, order.clone()),
-            // Never signed in counts as longest ago, on both databases.
-            UserSort::LastSignIn => select.order_by_with_nulls(
-                user::Column::LastSignInAt,
-                order.clone(),
-                if query.descending {
-                    NullOrdering::Last
-                } else {
-                    NullOrdering::First
-                },
-            ),
+        let column = paging::sort_column(query.sort);
+        let select = user::Entity::find().filter(condition.clone());
+        // Never signed in counts as longest ago, on both databases.
+        let select = if query.sort == UserSort::LastSignIn {
+            let nulls = if query.descending {
+                NullOrdering::Last
+            } else {
+                NullOrdering::First
+            };
+            select.order_by_with_nulls(column, order.clone(), nulls)
+        } else {
+            select.order_by(column, order.clone())
         };
-        let offset = (page - 1).saturating_mul(per_page);
-        let rows = select
+        Ok(select
             .order_by(user::Column::Id, order)
             .offset(offset)
-            .limit(per_page)
+            .limit(query.per_page + 1)
             .all(self.db())
-            .await?;
-        let users = rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?;
-        Ok(UserPage {
-            users,
-            total,
-            page,
-            per_page,
-        })
+            .await?)
+    }
+
+    /// How many users match `filter`: the Users Table asks once per filter, not per page.
+    pub(crate) async fn count_users_impl(
+        &self,
+        initiator: &Initiator,
+        filter: &UserFilter,
+    ) -> CoreResult<u64> {
+        let org = self.check_initiator(self.db(), initiator).await?.org;
+        let condition = filter_condition(self.db().get_database_backend(), org.id, filter)?;
+        Ok(user::Entity::find()
+            .filter(condition)
+            .count(self.db())
+            .await?)
     }
 
     pub(crate) async fn user_details_impl(

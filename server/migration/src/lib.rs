@@ -10,6 +10,7 @@ mod m20250601_000004_create_assets_and_rate_limits;
 mod m20261128_000005_add_cancelled_at_to_reset_links;
 mod m20261128_000006_index_user_search;
 mod m20261128_000007_invitations;
+mod m20261128_000008_index_user_word_prefixes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_add_cancelled_at_to_reset_links::Migration),
             Box::new(m20261128_000006_index_user_search::Migration),
             Box::new(m20261128_000007_invitations::Migration),
+            Box::new(m20261128_000008_index_user_word_prefixes::Migration),
         ]
     }
 }

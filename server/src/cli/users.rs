@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Subcommand, ValueEnum};
 use orgdesk_core::types::limits::MAX_PER_PAGE;
 use orgdesk_core::types::{
-    NewMember, ResetReport, SkipReason, SkippedUser, UserFilter, UserId, UserQuery, UserSummary,
+    NewMember, PageAt, ResetReport, SkipReason, SkippedUser, UserFilter, UserId, UserQuery,
+    UserSummary,
 };
 use orgdesk_core::Initiator;
 
@@ -351,13 +352,19 @@ async fn list(
     limit: Option<u64>,
 ) -> CliResult<ExitCode> {
     let limit = limit.unwrap_or(u64::MAX);
+    let total = session
+        .core
+        .count_users(by.clone(), &filter)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut users: Vec<UserSummary> = Vec::new();
-    let mut page = 1;
-    let total = loop {
+    let mut at = None;
+    // Page after page, each read from where the last ended.
+    while (users.len() as u64) < limit.min(total) {
         let query = UserQuery {
             filter: filter.clone(),
-            page,
             per_page: MAX_PER_PAGE,
+            at: at.take(),
             ..UserQuery::default()
         };
         let found = session
@@ -365,13 +372,12 @@ async fn list(
             .list_users(by.clone(), &query)
             .await
             .map_err(|e| e.to_string())?;
-        let last = found.users.len() < MAX_PER_PAGE as usize;
         users.extend(found.users);
-        if last || users.len() as u64 >= limit.min(found.total) {
-            break found.total;
+        match found.next {
+            Some(next) => at = Some(PageAt::After(next)),
+            None => break,
         }
-        page += 1;
-    };
+    }
     users.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     match format {
         Format::Csv => {

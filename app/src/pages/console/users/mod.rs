@@ -20,7 +20,7 @@ use orgdesk_types::{Actor, ResetReport, Role, UserId};
 use orgdesk_types::limits::MAX_IDS_PER_CALL;
 
 use crate::api::resets::{admin_reset_matching, admin_reset_passwords};
-use crate::api::users::fetch_users;
+use crate::api::users::{count_users, fetch_users};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::focus::focus_id_when_present;
 use crate::components::icons::{Icon, Svg};
@@ -89,6 +89,11 @@ pub fn UsersPage() -> impl IntoView {
         move || (query.get(), state.version.get()),
         |(q, _)| fetch_users(q),
     );
+    // Counted again when the filter changes or something was done to users, not per page.
+    let total = Resource::new(
+        move || (query.get().filter, state.version.get()),
+        |(filter, _)| count_users(filter),
+    );
 
     view! {
         <Title text="Users"/>
@@ -102,8 +107,8 @@ pub fn UsersPage() -> impl IntoView {
         </PageHeader>
         <div class="page-body">
             <UsersToolbar/>
-            <SelectionBar users=users/>
-            <UsersTable users=users/>
+            <SelectionBar users=users total=total/>
+            <UsersTable users=users total=total/>
         </div>
         {move || open_user.get().map(|id| view! { <UserSidebar user=id/> })}
         <ResetConfirmation/>

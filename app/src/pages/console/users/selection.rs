@@ -12,15 +12,12 @@ use crate::error::ApiError;
 use crate::format::group_thousands;
 
 #[component]
-pub fn SelectionBar(users: Resource<Result<UserPage, ApiError>>) -> impl IntoView {
+pub fn SelectionBar(
+    users: Resource<Result<UserPage, ApiError>>,
+    total: Resource<Result<u64, ApiError>>,
+) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
-    let total = move || {
-        users
-            .get()
-            .and_then(|r| r.ok())
-            .map(|p| p.total)
-            .unwrap_or(0)
-    };
+    let total = move || total.get().and_then(|r| r.ok()).unwrap_or(0);
     let page_len = move || {
         users
             .get()

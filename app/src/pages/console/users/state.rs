@@ -1,12 +1,13 @@
-//! The Users page's state: what lives in the URL (filters, sort, page, open user and tab), so
-//! reload, back and sharing work, and what lives in memory (the selection, the dialog, the
-//! bulk progress), shared by the table, the sidebar and the selection bar through context.
+//! The Users page's state: what lives in the URL (filters, sort, page and its cursor, open user
+//! and tab), so reload, back and sharing work, and what lives in memory (the selection, the
+//! dialog, the bulk progress), shared by the table, the sidebar and the selection bar through
+//! context.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use orgdesk_types::{
-    ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
+    PageAt, ResetReport, Role, UserFilter, UserId, UserQuery, UserSort, UserStatus, UserSummary,
 };
 
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
@@ -73,6 +74,10 @@ pub fn query_from_params(get: impl Fn(&str) -> Option<String>) -> UserQuery {
             .and_then(|p| p.parse().ok())
             .filter(|p| PER_PAGE_CHOICES.contains(p))
             .unwrap_or(DEFAULT_PER_PAGE),
+        at: get("after")
+            .map(PageAt::After)
+            .or_else(|| get("before").map(PageAt::Before))
+            .or_else(|| get("last").and_then(|n| n.parse().ok()).map(PageAt::Last)),
     }
 }
 
@@ -99,6 +104,12 @@ pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) 
     }
     if q.per_page != DEFAULT_PER_PAGE {
         parts.push(("per_page".into(), q.per_page.to_string()));
+    }
+    match &q.at {
+        Some(PageAt::After(c)) => parts.push(("after".into(), c.clone())),
+        Some(PageAt::Before(c)) => parts.push(("before".into(), c.clone())),
+        Some(PageAt::Last(n)) => parts.push(("last".into(), n.to_string())),
+        None => {}
     }
     if let Some(u) = user {
         parts.push(("user".into(), u.to_string()));

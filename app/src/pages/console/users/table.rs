@@ -6,7 +6,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
-use orgdesk_types::{Role, UserPage, UserSort, UserStatus, UserSummary};
+use orgdesk_types::{PageAt, Role, UserPage, UserSort, UserStatus, UserSummary};
 
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
 
@@ -18,11 +18,13 @@ use crate::error::ApiError;
 use crate::format::group_thousands;
 
 type UsersResource = Resource<Result<UserPage, ApiError>>;
+type TotalResource = Resource<Result<u64, ApiError>>;
 
 /// Shows `q` from its first page. The history entry is replaced, so typing a search or
 /// changing a filter doesn't pile up entries for Back.
 fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), mut q: orgdesk_types::UserQuery) {
     q.page = 1;
+    q.at = None;
     navigate(
         &users_href(&q, None, None),
         NavigateOptions {
@@ -112,7 +114,7 @@ pub fn UsersToolbar() -> impl IntoView {
 }
 
 #[component]
-pub fn UsersTable(users: UsersResource) -> impl IntoView {
+pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let page_ids = move || {
         users
@@ -191,7 +193,7 @@ pub fn UsersTable(users: UsersResource) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Pagination users=users/>
+        <Pagination users=users total=total/>
     }
 }
 
@@ -213,6 +215,7 @@ fn SortHeader(label: &'static str, sort: UserSort) -> impl IntoView {
         q.descending = q.sort == sort && !q.descending;
         q.sort = sort;
         q.page = 1;
+        q.at = None;
         users_href(&q, state.open_user.get(), None)
     };
     view! {
@@ -365,8 +368,11 @@ fn EmptyRow() -> impl IntoView {
     }
 }
 
+/// "1–25 of 100,000", rows per page, and First / Previous / Next / Last. The page links carry
+/// a cursor (the row next to them), so every page is read from the index like the first; the
+/// total comes from its own, per-filter answer.
 #[component]
-fn Pagination(users: UsersResource) -> impl IntoView {
+fn Pagination(users: UsersResource, total: TotalResource) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let navigate = use_navigate();
     let on_per_page = move |ev: leptos::ev::Event| {
@@ -377,20 +383,48 @@ fn Pagination(users: UsersResource) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || { let on_per_page = on_per_page.clone(); Suspend::new(async move {
-                let Ok(page) = users.await else { return ().into_any() };
+                let (Ok(page), Ok(total)) = (users.await, total.await) else { return ().into_any() };
                 let q = state.query.get_untracked();
-                let first = if page.total == 0 { 0 } else { (page.page - 1) * page.per_page + 1 };
-                let last = (page.page * page.per_page).min(page.total);
-                let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
-                let href_for = move |p: u64| {
+                let pages = total.div_ceil(page.per_page.max(1)).max(1);
+                // A page number past the end (rows went away since) shows as the last page.
+                let number = page.page.min(pages);
+                let first = if page.users.is_empty() { 0 } else { (number - 1) * page.per_page + 1 };
+                let last = (first + page.users.len() as u64).saturating_sub(1).min(total);
+                let href_for = move |number: u64, at: Option<PageAt>| {
                     let mut q = state.query.get_untracked();
-                    q.page = p;
+                    q.page = number;
+                    q.at = at;
                     users_href(&q, None, None)
                 };
+                let link = |label: &'static str, rel: &'static str, href: Option<String>, icon: Option<(Icon, bool)>| match href {
+                    Some(href) => view! {
+                        <a class="btn btn--sm" href=href rel=rel>
+                            {icon.filter(|(_, before)| *before).map(|(i, _)| view! { <Svg icon=i/> })}
+                            {label}
+                            {icon.filter(|(_, before)| !*before).map(|(i, _)| view! { <Svg icon=i/> })}
+                        </a>
+                    }.into_any(),
+                    None => view! {
+                        <button class="btn btn--sm" disabled>
+                            {icon.filter(|(_, before)| *before).map(|(i, _)| view! { <Svg icon=i/> })}
+                            {label}
+                            {icon.filter(|(_, before)| !*before).map(|(i, _)| view! { <Svg icon=i/> })}
+                        </button>
+                    }.into_any(),
+                };
+                let on_first = number <= 1 && page.prev.is_none();
+                let first_href = (!on_first).then(|| href_for(1, None));
+                let prev_href = page.prev.clone().map(|c| {
+                    if number <= 2 { href_for(1, None) } else { href_for(number - 1, Some(PageAt::Before(c))) }
+                });
+                let next_href = page.next.clone().map(|c| href_for(number + 1, Some(PageAt::After(c))));
+                let last_rows = total - (pages - 1) * page.per_page;
+                let last_href = (page.next.is_some() && pages > 1)
+                    .then(|| href_for(pages, Some(PageAt::Last(last_rows.max(1)))));
                 view! {
                     <nav class="pagination" aria-label="Pagination">
                         <span class="muted">
-                            {format!("{}–{} of {}", group_thousands(first), group_thousands(last), group_thousands(page.total))}
+                            {format!("{}–{} of {}", group_thousands(first), group_thousands(last), group_thousands(total))}
                         </span>
                         <span class="toolbar__spacer"></span>
                         <label class="muted">
@@ -401,17 +435,11 @@ fn Pagination(users: UsersResource) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </label>
-                        <span class="muted">{format!("Page {} of {}", group_thousands(page.page), group_thousands(pages))}</span>
-                        {if page.page > 1 {
-                            view! { <a class="btn btn--sm" href=href_for(page.page - 1) rel="prev"><Svg icon=Icon::ChevronLeft/>"Previous"</a> }.into_any()
-                        } else {
-                            view! { <button class="btn btn--sm" disabled><Svg icon=Icon::ChevronLeft/>"Previous"</button> }.into_any()
-                        }}
-                        {if page.page < pages {
-                            view! { <a class="btn btn--sm" href=href_for(page.page + 1) rel="next">"Next"<Svg icon=Icon::ChevronRight/></a> }.into_any()
-                        } else {
-                            view! { <button class="btn btn--sm" disabled>"Next"<Svg icon=Icon::ChevronRight/></button> }.into_any()
-                        }}
+                        <span class="muted">{format!("Page {} of {}", group_thousands(number), group_thousands(pages))}</span>
+                        {link("First", "first", first_href, None)}
+                        {link("Previous", "prev", prev_href, Some((Icon::ChevronLeft, true)))}
+                        {link("Next", "next", next_href, Some((Icon::ChevronRight, false)))}
+                        {link("Last", "last", last_href, None)}
                     </nav>
                 }.into_any()
             })}}

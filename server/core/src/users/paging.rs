@@ -1,0 +1,324 @@
+//! Keyset paging for the Users Table. A page is read from where the previous one ended, so
+//! page 4,000 costs what page 1 costs and a row added meanwhile never shifts a page: the
+//! cursor names the sort value and id of a row, and the query asks the `(org_id, column, id)`
+//! index for the rows after (or before) that pair.
+//!
+//! "Last sign-in" has a gap the index can't jump in one range: people who never signed in
+//! (NULL), who come first in ascending order and last in descending order on both databases.
+//! Its order is therefore read as two runs, the never-signed-in by id and the signed-in by
+//! time, each one index range; a page that straddles them reads from both.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use orgdesk_types::UserSort;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
+};
+
+use crate::entities::user;
+use crate::{CoreError, CoreResult};
+
+/// A row's place in one order of the table: what [`orgdesk_types::UserPage::next`] and
+/// `prev` carry, opaque to the browser (base64url of `v1|sort|dir|id|value`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    pub sort: UserSort,
+    pub descending: bool,
+    pub id: i64,
+    /// The row's sort value; `None` only for "Last sign-in" of someone who never signed in.
+    pub key: Option<String>,
+}
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+impl Cursor {
+    pub fn of(sort: UserSort, descending: bool, row: &user::Model) -> Cursor {
+        let key = match sort {
+            UserSort::Name => Some(row.name.clone()),
+            UserSort::Email => Some(row.email.clone()),
+            UserSort::Role => Some(row.role.clone()),
+            UserSort::Status => Some(row.status.clone()),
+            UserSort::LastSignIn => row.last_sign_in_at.map(|t| t.to_rfc3339()),
+        };
+        Cursor {
+            sort,
+            descending,
+            id: row.id,
+            key,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let dir = if self.descending { "d" } else { "a" };
+        let key = match &self.key {
+            Some(k) => format!("s{k}"),
+            None => "n".to_string(),
+        };
+        B64.encode(format!("v1|{}|{dir}|{}|{key}", self.sort.as_str(), self.id))
+    }
+
+    /// Reads a cursor made for this `sort` and direction; anything else is a clear error (a
+    /// page link edited by hand, or kept from another order).
+    pub fn decode(token: &str, sort: UserSort, descending: bool) -> CoreResult<Cursor> {
+        let stale = || {
+            CoreError::InvalidInput(
+                "This page link is no longer valid: go back to the first page.".into(),
+            )
+        };
+        let text = B64
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(stale)?;
+        let mut parts = text.splitn(5, '|');
+        let (Some("v1"), Some(s), Some(dir), Some(id), Some(key)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(stale());
+        };
+        let cursor = Cursor {
+            sort: UserSort::parse(s).ok_or_else(stale)?,
+            descending: match dir {
+                "a" => false,
+                "d" => true,
+                _ => return Err(stale()),
+            },
+            id: id.parse().map_err(|_| stale())?,
+            key: match key.split_at_checked(1) {
+                Some(("s", k)) => Some(k.to_string()),
+                Some(("n", "")) => None,
+                _ => return Err(stale()),
+            },
+        };
+        if cursor.sort != sort || cursor.descending != descending {
+            return Err(stale());
+        }
+        if cursor.key.is_none() && sort != UserSort::LastSignIn {
+            return Err(stale());
+        }
+        Ok(cursor)
+    }
+
+    /// The sort value as the database compares it.
+    fn value(&self) -> CoreResult<Value> {
+        match (&self.key, self.sort) {
+            (Some(k), UserSort::LastSignIn) => DateTime::parse_from_rfc3339(k)
+                .map(|t| Value::from(t.with_timezone(&Utc)))
+                .map_err(|_| {
+                    CoreError::InvalidInput(
+                        "This page link is no longer valid: go back to the first page.".into(),
+                    )
+                }),
+            (Some(k), _) => Ok(Value::from(k.clone())),
+            (None, _) => Ok(Value::from(None::<String>)),
+        }
+    }
+}
+
+/// One stretch of an order that a single index range serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// The whole order (every sort but "Last sign-in").
+    All,
+    /// Never signed in, by id.
+    NeverSignedIn,
+    /// Signed in, by time then id.
+    SignedIn,
+}
+
+impl Run {
+    fn holds(self, cursor: &Cursor) -> bool {
+        match self {
+            Run::All => true,
+            Run::NeverSignedIn => cursor.key.is_none(),
+            Run::SignedIn => cursor.key.is_some(),
+        }
+    }
+}
+
+/// The runs of `sort` in reading order, for a scan that goes up (`ascending`) or down. Never
+/// signed in is "longest ago": first going up, last going down.
+fn runs(sort: UserSort, ascending: bool) -> &'static [Run] {
+    match (sort, ascending) {
+        (UserSort::LastSignIn, true) => &[Run::NeverSignedIn, Run::SignedIn],
+        (UserSort::LastSignIn, false) => &[Run::SignedIn, Run::NeverSignedIn],
+        _ => &[Run::All],
+    }
+}
+
+pub(crate) fn sort_column(sort: UserSort) -> user::Column {
+    match sort {
+        UserSort::Name => user::Column::Name,
+        UserSort::Email => user::Column::Email,
+        UserSort::Role => user::Column::Role,
+        UserSort::Status => user::Column::Status,
+        UserSort::LastSignIn => user::Column::LastSignInAt,
+    }
+}
+
+/// How a scan is ordered in SQL. `Plain` lets the database read the sort index in order;
+/// `Sorted` hides the columns from the index (SQLite's unary `+`), so a rare filter is read
+/// from its own index and the few matches sorted, instead of walking the whole sort index
+/// to find them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    Plain,
+    Sorted,
+}
+
+fn column_expr(column: user::Column, plan: Plan) -> SimpleExpr {
+    match plan {
+        Plan::Plain => Expr::col((user::Entity, column)),
+        Plan::Sorted => Expr::cust(format!(r#"+"users"."{}""#, column.as_str())),
+    }
+}
+
+/// Up to `limit` rows of `condition`, in the order of `sort` read upwards (`ascending`) or
+/// downwards, starting right after `from` (or at the start).
+pub(crate) async fn scan(
+    db: &impl ConnectionTrait,
+    condition: &Condition,
+    sort: UserSort,
+    ascending: bool,
+    from: Option<&Cursor>,
+    limit: u64,
+    plan: Plan,
+) -> CoreResult<Vec<user::Model>> {
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    let runs = runs(sort, ascending);
+    let start = from
+        .and_then(|c| runs.iter().position(|r| r.holds(c)))
+        .unwrap_or(0);
+    let id = column_expr(user::Column::Id, plan);
+    let mut rows: Vec<user::Model> = Vec::new();
+    for (i, run) in runs.iter().enumerate().skip(start) {
+        let want = limit.saturating_sub(rows.len() as u64);
+        if want == 0 {
+            break;
+        }
+        let column = column_expr(sort_column(sort), plan);
+        let mut select = user::Entity::find().filter(condition.clone());
+        select = match run {
+            Run::All => select,
+            Run::NeverSignedIn => select.filter(user::Column::LastSignInAt.is_null()),
+            Run::SignedIn => select.filter(user::Column::LastSignInAt.is_not_null()),
+        };
+        if let Some(cursor) = from.filter(|_| i == start) {
+            let (mine, theirs) = match run {
+                Run::NeverSignedIn => (id.clone(), Expr::value(cursor.id)),
+                _ => (
+                    Expr::tuple([column.clone(), id.clone()]),
+                    Expr::tuple([Expr::value(cursor.value()?), Expr::value(cursor.id)]),
+                ),
+            };
+            select = select.filter(if ascending {
+                mine.gt(theirs)
+            } else {
+                mine.lt(theirs)
+            });
+        }
+        if *run != Run::NeverSignedIn {
+            select = select.order_by(column, order.clone());
+        }
+        rows.extend(
+            select
+                .order_by(id.clone(), order.clone())
+                .limit(want)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// The matches of a rare filter are few enough to sort (see [`Plan`]). Only SQLite needs
+/// telling: PostgreSQL's statistics already say how common a status or role is. The probe
+/// reads at most `RARE + 1` index entries.
+pub(crate) async fn plan_for(
+    db: &impl ConnectionTrait,
+    condition: &Condition,
+    sort: UserSort,
+    filter: &orgdesk_types::UserFilter,
+) -> CoreResult<Plan> {
+    const RARE: u64 = 2_000;
+    let served_by_sort_index = match sort {
+        UserSort::Status => filter.role.is_none() && filter.search.is_none(),
+        UserSort::Role => filter.status.is_none() && filter.search.is_none(),
+        _ => false,
+    };
+    let filtered = filter.status.is_some() || filter.role.is_some() || filter.search.is_some();
+    if db.get_database_backend() != DbBackend::Sqlite || !filtered || served_by_sort_index {
+        return Ok(Plan::Plain);
+    }
+    let probe = sea_orm::sea_query::Query::select()
+        .expr(Expr::cust("COUNT(*) AS n"))
+        .from_subquery(
+            user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .filter(condition.clone())
+                .limit(RARE + 1)
+                .into_query(),
+            "probe",
+        )
+        .to_owned();
+    let n: i64 = match db.query_one(&probe).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(if n as u64 <= RARE {
+        Plan::Sorted
+    } else {
+        Plan::Plain
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_written_and_only_for_its_own_order() {
+        for key in [Some("Ada | Lovelace".to_string()), None] {
+            let c = Cursor {
+                sort: UserSort::LastSignIn,
+                descending: true,
+                id: 42,
+                key,
+            };
+            let token = c.encode();
+            assert_eq!(
+                Cursor::decode(&token, UserSort::LastSignIn, true).unwrap(),
+                c
+            );
+            assert!(Cursor::decode(&token, UserSort::LastSignIn, false).is_err());
+            assert!(Cursor::decode(&token, UserSort::Name, true).is_err());
+        }
+    }
+
+    #[test]
+    fn a_cursor_edited_by_hand_is_a_clear_error() {
+        for token in [
+            "",
+            "!!",
+            "djF8bmFtZXxhfDF8",
+            &B64.encode("v1|name|a|x|sAda"),
+        ] {
+            let e = Cursor::decode(token, UserSort::Name, false).unwrap_err();
+            assert!(e.to_string().contains("no longer valid"), "{token}: {e}");
+        }
+        let no_key = Cursor {
+            sort: UserSort::Name,
+            descending: false,
+            id: 1,
+            key: None,
+        };
+        assert!(Cursor::decode(&no_key.encode(), UserSort::Name, false).is_err());
+    }
+}
