@@ -213,6 +213,8 @@ impl UserSort {
 /// Which users: the filter part of a Users Table query (also what "Select all N matching"
 /// sends to the bulk reset, so the server re-evaluates it rather than trusting ids).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A misnamed field is a bad request, not "no filter" (which would mean everyone).
+#[serde(deny_unknown_fields)]
 pub struct UserFilter {
     /// Matches name or email, case-insensitive, substring; one or two characters match the
     /// start of a word instead ("jo" finds "Ada Jones"), which an index can answer.

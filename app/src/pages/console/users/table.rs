@@ -183,7 +183,15 @@ pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
                                             <Svg icon=Icon::Warning/>
                                             <p class="error-state__title">"Couldn't load users"</p>
                                             <p class="muted">{e.to_string()}</p>
-                                            <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
+                                            <div class="error-state__actions">
+                                                <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
+                                                <a class="btn" href=move || {
+                                                    let mut q = state.query.get();
+                                                    q.page = 1;
+                                                    q.at = None;
+                                                    users_href(&q, None, None)
+                                                }>"First page"</a>
+                                            </div>
                                         </div>
                                     </td></tr>
                                 }.into_any(),

@@ -1,0 +1,62 @@
+import { test, expect } from '../support/fixtures';
+import { signInAsAdmin, hydrated, shot } from '../support/console';
+
+// The Users Table's pages: First, Previous, Next and Last carry a cursor in the URL, so a
+// page reloads as the same rows and every page costs what the first does. Other specs add
+// users meanwhile, so the numbers are read off the page, not assumed.
+test.describe('The Users Table pages', () => {
+  test('Last, Previous, Next and First move through the pages, and a page reloads as itself', async ({ page }) => {
+    await signInAsAdmin(page);
+    await page.goto('/users');
+    await hydrated(page);
+    const nav = page.getByRole('navigation', { name: 'Pagination' });
+    await expect(nav).toContainText(/1–25 of [\d,]+/);
+    const total = Number((await nav.innerText()).match(/of ([\d,]+)/)![1].replace(/,/g, ''));
+    const pages = Math.ceil(total / 25);
+    expect(pages).toBeGreaterThan(1);
+    const range = (p: number) => `${((p - 1) * 25 + 1).toLocaleString('en-US')}–${Math.min(p * 25, total).toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+    const rows = page.locator('tbody tr');
+    const ids = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-user-id')));
+    const firstRows = await ids();
+    const rowsNow = async (first: string | null) => {
+      // The table keeps the old rows until the new ones arrive: wait for its first row.
+      await expect(rows.first()).toHaveAttribute('data-user-id', first ?? '');
+      return ids();
+    };
+
+    await nav.getByRole('link', { name: 'Last' }).click();
+    await expect(page).toHaveURL(/[?&]last=\d+/);
+    await expect(nav).toContainText(range(pages));
+    await expect(nav).toContainText(`Page ${pages.toLocaleString('en-US')} of ${pages.toLocaleString('en-US')}`);
+    await expect(nav.getByRole('button', { name: 'Next' })).toBeDisabled();
+    await expect(nav.getByRole('button', { name: 'Last' })).toBeDisabled();
+    await expect(rows).toHaveCount(total - (pages - 1) * 25);
+    const lastRows = await ids();
+    await shot(page, 'users-last-page');
+
+    await nav.getByRole('link', { name: 'Previous' }).click();
+    await expect(nav).toContainText(range(pages - 1));
+    await nav.getByRole('link', { name: 'Next' }).click();
+    await expect(page).toHaveURL(/[?&]after=/);
+    await expect(nav).toContainText(range(pages));
+    expect(await rowsNow(lastRows[0]), 'Next reaches the rows Last showed').toEqual(lastRows);
+    await page.reload();
+    await hydrated(page);
+    expect(await ids(), 'a page reloads as itself').toEqual(lastRows);
+
+    await nav.getByRole('link', { name: 'First' }).click();
+    await expect(nav).toContainText(range(1));
+    expect(await rowsNow(firstRows[0])).toEqual(firstRows);
+    await expect(nav.getByRole('button', { name: 'Previous' })).toBeDisabled();
+    await expect(nav.getByRole('button', { name: 'First' })).toBeDisabled();
+  });
+
+  test('a page link edited by hand says so, and First gets back', async ({ page, pageErrors }) => {
+    pageErrors.expect(/status of 4\d\d/);
+    await signInAsAdmin(page);
+    await page.goto('/users?page=3&after=not-a-cursor');
+    await expect(page.locator('tbody')).toContainText('This page link is no longer valid');
+    await page.getByRole('link', { name: 'First page' }).click();
+    await expect(page.getByRole('navigation', { name: 'Pagination' })).toContainText(/1–25 of/);
+  });
+});

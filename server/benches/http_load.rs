@@ -1,0 +1,660 @@
+//! The load harness: the real server (this package's `orgdesk` binary, release) on loopback,
+//! over HTTP, with an organization of 100,000 users, on SQLite and on PostgreSQL. Not a timed
+//! test: it prints p50 / p95 / p99 and throughput for
+//!
+//! - the Users Table: first page, searches, filters, sorts, a deep page by cursor and by
+//!   number, the last page, and the totals (asked once per filter);
+//! - sign-in with 50 requests in flight, beside one sign-in at a time;
+//! - a bulk reset of 10,000 users (ten calls of 1,000, as the console sends them), and the
+//!   Users Table's latency while it runs;
+//! - forgot-password under a flood (unknown and known emails, many client addresses).
+//!
+//! ```sh
+//! source scripts/env.sh
+//! cargo bench -p orgdesk-server --bench http_load              # both databases
+//! cargo bench -p orgdesk-server --bench http_load -- --sqlite-only
+//! ```
+//!
+//! PostgreSQL comes from ORGDESK_TEST_PG_URL (default postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres);
+//! a database is created for the run and dropped after it. The server trusts 127.0.0.1 as a
+//! proxy, so each simulated client names its own address in `X-Forwarded-For` (as behind a
+//! load balancer) and the per-address limits apply per client, not to the whole harness.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orgdesk_core::types::Role;
+use orgdesk_core::{Core, CoreConfig, NewUser, TestClock};
+use orgdesk_testkit::TestDatabase;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+const ORG_USERS: u64 = 100_000;
+const PER_PAGE: u64 = 50;
+const CALLS: usize = 200;
+const ADMIN_PASSWORD: &str = "orgdesk-admin";
+/// What `Core::seed_bulk_users` gives every member.
+const MEMBER_PASSWORD: &str = "orgdesk-member";
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> BenchResult<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
+    let pg_only = args.iter().any(|a| a == "--pg-only");
+    println!(
+        "http_load: {} users, pages of {PER_PAGE}, {CALLS} calls per case, release server on loopback",
+        ORG_USERS
+    );
+    if !pg_only {
+        let database = TestDatabase::sqlite();
+        run("SQLite", &database.url).await?;
+    }
+    if !sqlite_only {
+        let database = TestDatabase::postgres().await;
+        run("PostgreSQL", &database.url).await?;
+    }
+    Ok(())
+}
+
+async fn run(label: &str, url: &str) -> BenchResult<()> {
+    let started = Instant::now();
+    let core = Core::connect(url, CoreConfig::default(), Arc::new(TestClock::new())).await?;
+    let org = core.create_organization("Bench Corp").await?;
+    core.create_user(
+        org,
+        NewUser::member("Bench Admin", "admin@bench.test", ADMIN_PASSWORD).with_role(Role::Admin),
+    )
+    .await?;
+    core.seed_bulk_users(org, ORG_USERS).await?;
+    // One member in fifty suspended: a rare filter.
+    core.db()
+        .execute_unprepared("UPDATE users SET status = 'suspended' WHERE id % 50 = 7")
+        .await?;
+    let members: Vec<String> = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = core.db();
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT email FROM users WHERE status = 'active' AND role = 'member' ORDER BY id LIMIT 20000"
+                .to_owned(),
+        ))
+        .await?
+        .iter()
+        .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+        .collect()
+    };
+    drop(core);
+    println!(
+        "\n== {label}: {ORG_USERS} users seeded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let server = Server::start(url).await?;
+    let admin = server
+        .sign_in("admin@bench.test", ADMIN_PASSWORD, 1)
+        .await?;
+
+    // --- the Users Table ---------------------------------------------------------------
+    let q = |filter: Value, sort: &str, descending: bool, page: u64, at: Value| {
+        json!({ "query": {
+            "filter": filter, "sort": sort, "descending": descending,
+            "page": page, "per_page": PER_PAGE, "at": at,
+        }})
+    };
+    let everyone = json!({ "search": null, "status": null, "role": null });
+    let search = |s: &str| json!({ "search": s, "status": null, "role": null });
+    let status = |s: &str| json!({ "search": null, "status": s, "role": null });
+
+    // Cursors for deep pages, as the table's links carry them.
+    let deep = 2_000;
+    let before_deep = admin
+        .call_json(
+            "list_users",
+            &q(everyone.clone(), "LastSignIn", true, deep - 1, Value::Null),
+        )
+        .await?;
+    let deep_cursor = before_deep["next"].clone();
+    let last_rows = ORG_USERS + 1 - (ORG_USERS + 1).div_ceil(PER_PAGE).saturating_sub(1) * PER_PAGE;
+
+    let cases: Vec<(&str, &str, Value)> = vec![
+        (
+            "first page by name",
+            "list_users",
+            q(everyone.clone(), "Name", false, 1, Value::Null),
+        ),
+        (
+            "search \"carter\" (substring)",
+            "list_users",
+            q(search("carter"), "Name", false, 1, Value::Null),
+        ),
+        (
+            "search \"zq\" (2 letters, no match)",
+            "list_users",
+            q(search("zq"), "Name", false, 1, Value::Null),
+        ),
+        (
+            "search \"li\" (2 letters, many)",
+            "list_users",
+            q(search("li"), "Name", false, 1, Value::Null),
+        ),
+        (
+            "status = Reset pending (no match)",
+            "list_users",
+            q(status("ResetPending"), "Name", false, 1, Value::Null),
+        ),
+        (
+            "status = Suspended (2%), by email",
+            "list_users",
+            q(status("Suspended"), "Email", false, 1, Value::Null),
+        ),
+        (
+            "sort by last sign-in, desc",
+            "list_users",
+            q(everyone.clone(), "LastSignIn", true, 1, Value::Null),
+        ),
+        (
+            "page 2,000 by last sign-in, by cursor",
+            "list_users",
+            q(
+                everyone.clone(),
+                "LastSignIn",
+                true,
+                deep,
+                json!({ "After": deep_cursor }),
+            ),
+        ),
+        (
+            "last page by last sign-in",
+            "list_users",
+            q(
+                everyone.clone(),
+                "LastSignIn",
+                true,
+                (ORG_USERS + 1).div_ceil(PER_PAGE),
+                json!({ "Last": last_rows }),
+            ),
+        ),
+        (
+            "page 2,000 by number (OFFSET, typed link)",
+            "list_users",
+            q(everyone.clone(), "LastSignIn", true, deep, Value::Null),
+        ),
+        (
+            "total: everyone",
+            "count_users",
+            json!({ "filter": everyone.clone() }),
+        ),
+        (
+            "total: search \"carter\"",
+            "count_users",
+            json!({ "filter": search("carter") }),
+        ),
+        (
+            "total: search \"zq\"",
+            "count_users",
+            json!({ "filter": search("zq") }),
+        ),
+        (
+            "total: status = Suspended",
+            "count_users",
+            json!({ "filter": status("Suspended") }),
+        ),
+    ];
+    println!(
+        "{:<44} {:>8} {:>8} {:>8} {:>9}",
+        "case", "p50 ms", "p95 ms", "p99 ms", "calls/s"
+    );
+    let mut idle_first_page_p95 = 0.0;
+    for (name, function, body) in &cases {
+        let mut conn = admin.connect().await?;
+        for _ in 0..10 {
+            conn.call(function, body).await?;
+        }
+        let mut times = Vec::with_capacity(CALLS);
+        let wall = Instant::now();
+        for _ in 0..CALLS {
+            let t = Instant::now();
+            conn.call(function, body).await?;
+            times.push(t.elapsed());
+        }
+        let stats = Stats::of(&mut times, wall.elapsed());
+        if *name == "first page by name" {
+            idle_first_page_p95 = stats.p95;
+        }
+        println!("{name:<44} {stats}");
+    }
+
+    // --- sign-in -----------------------------------------------------------------------
+    let one_at_a_time = {
+        let mut times = Vec::new();
+        let wall = Instant::now();
+        for (i, email) in members.iter().take(20).enumerate() {
+            let t = Instant::now();
+            server
+                .sign_in(email, MEMBER_PASSWORD, 100 + i as u32)
+                .await?;
+            times.push(t.elapsed());
+        }
+        Stats::of(&mut times, wall.elapsed())
+    };
+    println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
+    let in_flight = 50;
+    let per_client = 10;
+    let emails = Arc::new(members[20..20 + in_flight * per_client].to_vec());
+    let wall = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..in_flight {
+        let server = server.clone();
+        let emails = emails.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            for k in 0..per_client {
+                let t = Instant::now();
+                let i = c * per_client + k;
+                server
+                    .sign_in(&emails[i], MEMBER_PASSWORD, 1_000 + i as u32)
+                    .await?;
+                times.push(t.elapsed());
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await??);
+    }
+    let concurrent = Stats::of(&mut times, wall.elapsed());
+    println!(
+        "{:<44} {concurrent}",
+        format!("sign-in, {in_flight} in flight")
+    );
+    println!(
+        "   p99 with {in_flight} in flight / p50 of one at a time (≈ one argon2 hash + a session): {:.1}×",
+        concurrent.p99 / one_at_a_time.p50
+    );
+
+    // --- a bulk reset of 10,000, and the table meanwhile ---------------------------------
+    let ids: Vec<i64> = {
+        let mut ids = Vec::new();
+        let mut at = Value::Null;
+        while ids.len() < 10_000 {
+            let page = admin
+                .call_json(
+                    "list_users",
+                    &json!({ "query": {
+                        "filter": status("Active"), "sort": "Email", "descending": false,
+                        "page": 1, "per_page": 200, "at": at,
+                    }}),
+                )
+                .await?;
+            let users = page["users"].as_array().cloned().unwrap_or_default();
+            ids.extend(users.iter().filter_map(|u| u["id"].as_i64()));
+            match page["next"].as_str() {
+                Some(next) => at = json!({ "After": next }),
+                None => break,
+            }
+        }
+        ids.truncate(10_000);
+        ids
+    };
+    let lister = {
+        let admin = admin.clone();
+        let body = q(everyone.clone(), "Name", false, 1, Value::Null);
+        tokio::spawn(async move {
+            let mut conn = admin.connect().await?;
+            let mut times = Vec::new();
+            let wall = Instant::now();
+            while wall.elapsed() < Duration::from_secs(60) {
+                let t = Instant::now();
+                conn.call("list_users", &body).await?;
+                times.push(t.elapsed());
+                if STOP.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((times, wall.elapsed()))
+        })
+    };
+    let mut conn = admin.connect().await?;
+    let wall = Instant::now();
+    let mut reset = 0;
+    for chunk in ids.chunks(1_000) {
+        let report = conn
+            .call_json("admin_reset_passwords", &json!({ "users": chunk }))
+            .await?;
+        reset += report["reset"].as_array().map_or(0, Vec::len);
+    }
+    let bulk = wall.elapsed();
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut during, during_wall) = lister.await??;
+    let during = Stats::of(&mut during, during_wall);
+    println!(
+        "{:<44} {:.2} s ({reset} reset, 10 calls of 1,000)",
+        "bulk reset of 10,000 over HTTP",
+        bulk.as_secs_f64()
+    );
+    println!(
+        "{:<44} {during}",
+        "first page by name, during the bulk reset"
+    );
+    println!(
+        "   p95 during / p95 idle: {:.1}×",
+        during.p95 / idle_first_page_p95
+    );
+
+    // --- forgot-password under a flood ----------------------------------------------------
+    let clients = 20;
+    let per_client = 50;
+    let emails = Arc::new(members[1_000..1_000 + clients * per_client].to_vec());
+    let wall = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let server = server.clone();
+        let emails = emails.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = server.connect().await?;
+            let mut times = Vec::new();
+            for k in 0..per_client {
+                let i = c * per_client + k;
+                // Half known members, half addresses nobody has: the answer must not differ.
+                let email = if i % 2 == 0 {
+                    emails[i].clone()
+                } else {
+                    format!("nobody{i}@bench.test")
+                };
+                let t = Instant::now();
+                let res = conn
+                    .request(
+                        "POST",
+                        "/api/forgot_password",
+                        &[
+                            ("Content-Type", "application/x-www-form-urlencoded"),
+                            ("X-Forwarded-For", &client_address(20_000 + i as u32)),
+                        ],
+                        format!("email={}", email.replace('@', "%40")).as_bytes(),
+                    )
+                    .await?;
+                if res.status >= 400 {
+                    return Err(format!("forgot_password: HTTP {}", res.status).into());
+                }
+                times.push(t.elapsed());
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await??);
+    }
+    let flood = Stats::of(&mut times, wall.elapsed());
+    println!(
+        "{:<44} {flood}",
+        format!("forgot-password, {clients} clients")
+    );
+    STOP.store(false, std::sync::atomic::Ordering::Relaxed);
+    drop(server);
+    Ok(())
+}
+
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A distinct client address for `n` (10.x.y.z), for `X-Forwarded-For`.
+fn client_address(n: u32) -> String {
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+struct Stats {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    per_sec: f64,
+}
+
+impl Stats {
+    fn of(times: &mut [Duration], wall: Duration) -> Stats {
+        times.sort();
+        let at = |q: f64| {
+            let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1;
+            times[i].as_secs_f64() * 1e3
+        };
+        Stats {
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            per_sec: times.len() as f64 / wall.as_secs_f64(),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>8.2} {:>8.2} {:>8.2} {:>9.0}",
+            self.p50, self.p95, self.p99, self.per_sec
+        )
+    }
+}
+
+/// The server under test, started from this package's binary; killed when dropped.
+#[derive(Clone)]
+struct Server {
+    addr: String,
+    _child: Arc<Child>,
+}
+
+impl Server {
+    async fn start(database_url: &str) -> BenchResult<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_orgdesk"))
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", &addr)
+            .env("LEPTOS_OUTPUT_NAME", "orgdesk")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("ORGDESK_PUBLIC_URL", format!("http://{addr}"))
+            .env("ORGDESK_TRUSTED_PROXIES", "127.0.0.1")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let server = Server {
+            addr,
+            _child: Arc::new(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(mut conn) = server.connect().await {
+                if let Ok(res) = conn.request("GET", "/healthz", &[], b"").await {
+                    if res.status == 200 {
+                        return Ok(server);
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err("the server did not answer /healthz within 60 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn connect(&self) -> BenchResult<Conn> {
+        let stream = TcpStream::connect(&self.addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
+            stream: BufReader::new(stream),
+            addr: self.addr.clone(),
+            cookie: None,
+        })
+    }
+
+    /// Signs in over HTTP (the form post of the sign-in page) as client number `client`.
+    async fn sign_in(&self, email: &str, password: &str, client: u32) -> BenchResult<Session> {
+        let mut conn = self.connect().await?;
+        let body = format!("email={}&password={}", email.replace('@', "%40"), password);
+        let res = conn
+            .request(
+                "POST",
+                "/api/sign_in",
+                &[
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                    ("X-Forwarded-For", &client_address(client)),
+                ],
+                body.as_bytes(),
+            )
+            .await?;
+        let cookie = res
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("sign-in of {email}: HTTP {}, no session cookie", res.status))?;
+        Ok(Session {
+            server: self.clone(),
+            cookie,
+        })
+    }
+}
+
+#[derive(Clone)]
+struct Session {
+    server: Server,
+    cookie: String,
+}
+
+impl Session {
+    async fn connect(&self) -> BenchResult<Conn> {
+        let mut conn = self.server.connect().await?;
+        conn.cookie = Some(self.cookie.clone());
+        Ok(conn)
+    }
+    async fn call_json(&self, function: &str, body: &Value) -> BenchResult<Value> {
+        self.connect().await?.call_json(function, body).await
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection: enough client for JSON server functions.
+struct Conn {
+    stream: BufReader<TcpStream>,
+    addr: String,
+    cookie: Option<String>,
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Conn {
+    async fn call(&mut self, function: &str, body: &Value) -> BenchResult<Response> {
+        let res = self
+            .request(
+                "POST",
+                &format!("/api/{function}"),
+                &[("Content-Type", "application/json")],
+                body.to_string().as_bytes(),
+            )
+            .await?;
+        if res.status != 200 {
+            return Err(format!(
+                "{function}: HTTP {}: {}",
+                res.status,
+                String::from_utf8_lossy(&res.body)
+            )
+            .into());
+        }
+        Ok(res)
+    }
+
+    async fn call_json(&mut self, function: &str, body: &Value) -> BenchResult<Value> {
+        let res = self.call(function, body).await?;
+        Ok(serde_json::from_slice(&res.body)?)
+    }
+
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> BenchResult<Response> {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nAccept: application/json\r\nContent-Length: {}\r\n",
+            body.len(),
+            addr = self.addr
+        );
+        if let Some(cookie) = &self.cookie {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let stream = self.stream.get_mut();
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await?;
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("not an HTTP answer: {line:?}"))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = l.split_once(':') {
+                headers.push((n.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let mut res = Response {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if let Some(len) = res.header("content-length").and_then(|v| v.parse().ok()) {
+            res.body.resize(len, 0);
+            self.stream.read_exact(&mut res.body).await?;
+        } else if res
+            .header("transfer-encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+        {
+            loop {
+                line.clear();
+                self.stream.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim(), 16)?;
+                let start = res.body.len();
+                res.body.resize(start + size, 0);
+                self.stream.read_exact(&mut res.body[start..]).await?;
+                line.clear();
+                self.stream.read_line(&mut line).await?;
+                if size == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(res)
+    }
+}
