@@ -29,7 +29,43 @@ pub(crate) fn filter_condition(
     org_id: i64,
     filter: &UserFilter,
 ) -> CoreResult<Condition> {
-    let mut condition = Condition::all().add(user::Column::OrgId.eq(org_id));
+    condition_within(
+        backend,
+        Condition::all().add(user::Column::OrgId.eq(org_id)),
+        filter,
+    )
+}
+
+/// The same users as [`filter_condition`], found from the search index first. SQLite has no
+/// statistics, so it takes `org_id = ?` for the narrow condition and checks all 100,000 of an
+/// organization's users against the search's matches (≈ 10 ms even when nothing matches);
+/// hiding `org_id` from the index (unary `+`) makes it look the matches up by id instead. Right
+/// for counting and for few matches; for many, walking the sort index (plain) finds a page
+/// sooner.
+pub(crate) fn search_first_condition(
+    backend: DbBackend,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Condition> {
+    let searching = filter
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty());
+    if backend != DbBackend::Sqlite || !searching {
+        return filter_condition(backend, org_id, filter);
+    }
+    condition_within(
+        backend,
+        Condition::all().add(Expr::cust_with_values(r#"+"users"."org_id" = ?"#, [org_id])),
+        filter,
+    )
+}
+
+fn condition_within(
+    backend: DbBackend,
+    mut condition: Condition,
+    filter: &UserFilter,
+) -> CoreResult<Condition> {
     if let Some(search) = filter
         .search
         .as_deref()
@@ -135,8 +171,13 @@ impl Core {
         let page = query.page.max(1);
         let sort = query.sort;
         let descending = query.descending;
-        let condition = filter_condition(db.get_database_backend(), org.id, &query.filter)?;
-        let plan = paging::plan_for(db, &condition, sort, &query.filter).await?;
+        let backend = db.get_database_backend();
+        let search_first = search_first_condition(backend, org.id, &query.filter)?;
+        let plan = paging::plan_for(db, &search_first, sort, &query.filter).await?;
+        let condition = match plan {
+            paging::Plan::Sorted => search_first,
+            paging::Plan::Plain => filter_condition(backend, org.id, &query.filter)?,
+        };
         // Each read asks for one row more than it shows, to know whether there is more.
         let (rows, earlier, later) = match &query.at {
             None if page == 1 => {
@@ -253,7 +294,7 @@ impl Core {
         filter: &UserFilter,
     ) -> CoreResult<u64> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
-        let condition = filter_condition(self.db().get_database_backend(), org.id, filter)?;
+        let condition = search_first_condition(self.db().get_database_backend(), org.id, filter)?;
         Ok(user::Entity::find()
             .filter(condition)
             .count(self.db())
