@@ -181,18 +181,9 @@ impl Core {
             paging::Plan::Sorted => search_first,
             paging::Plan::Plain => filter_condition(backend, org.id, &query.filter)?,
         };
-        // Each read asks for one row more than it shows, to know whether there is more.
         let (rows, earlier, later) = match &query.at {
-            None if page == 1 => {
-                let mut rows =
-                    paging::scan(db, &condition, sort, !descending, None, per_page + 1, plan)
-                        .await?;
-                let later = rows.len() as u64 > per_page;
-                rows.truncate(per_page as usize);
-                (rows, false, later)
-            }
             // A page number without a cursor (typed, or an old link): counted from the start.
-            None => {
+            None if page > 1 => {
                 let mut rows = self
                     .users_at_offset(&condition, query, (page - 1).saturating_mul(per_page))
                     .await?;
@@ -200,51 +191,50 @@ impl Core {
                 rows.truncate(per_page as usize);
                 (rows, true, later)
             }
-            Some(PageAt::After(token)) => {
-                let from = Cursor::decode(token, sort, descending)?;
+            at => {
+                // Where to start, whether to read against the table's order (Previous, Last),
+                // and how many rows the page shows.
+                let (from, backward, shown) = match at {
+                    Some(PageAt::After(token)) => (
+                        Some(Cursor::decode(token, sort, descending)?),
+                        false,
+                        per_page,
+                    ),
+                    Some(PageAt::Before(token)) => (
+                        Some(Cursor::decode(token, sort, descending)?),
+                        true,
+                        per_page,
+                    ),
+                    Some(PageAt::Last(n)) if (1..=per_page).contains(n) => (None, true, *n),
+                    Some(PageAt::Last(_)) => {
+                        return Err(CoreError::InvalidInput(format!(
+                            "The last page holds between 1 and {per_page} rows."
+                        )))
+                    }
+                    None => (None, false, per_page),
+                };
+                // One row more than the page shows, to know whether there is more that way.
+                let ascending = descending == backward;
                 let mut rows = paging::scan(
                     db,
                     &condition,
                     sort,
-                    !descending,
-                    Some(&from),
-                    per_page + 1,
+                    ascending,
+                    from.as_ref(),
+                    shown + 1,
                     plan,
                 )
                 .await?;
-                let later = rows.len() as u64 > per_page;
-                rows.truncate(per_page as usize);
-                (rows, true, later)
-            }
-            Some(PageAt::Before(token)) => {
-                let from = Cursor::decode(token, sort, descending)?;
-                let mut rows = paging::scan(
-                    db,
-                    &condition,
-                    sort,
-                    descending,
-                    Some(&from),
-                    per_page + 1,
-                    plan,
-                )
-                .await?;
-                let earlier = rows.len() as u64 > per_page;
-                rows.truncate(per_page as usize);
-                rows.reverse();
-                (rows, earlier, true)
-            }
-            Some(PageAt::Last(n)) => {
-                if *n == 0 || *n > per_page {
-                    return Err(CoreError::InvalidInput(format!(
-                        "The last page holds between 1 and {per_page} rows."
-                    )));
+                let more = rows.len() as u64 > shown;
+                rows.truncate(shown as usize);
+                // The cursor's own row lies on the other side.
+                let beyond_cursor = from.is_some();
+                if backward {
+                    rows.reverse();
+                    (rows, more, beyond_cursor)
+                } else {
+                    (rows, beyond_cursor, more)
                 }
-                let mut rows =
-                    paging::scan(db, &condition, sort, descending, None, n + 1, plan).await?;
-                let earlier = rows.len() as u64 > *n;
-                rows.truncate(*n as usize);
-                rows.reverse();
-                (rows, earlier, false)
             }
         };
         let cursor = |row: &user::Model| Cursor::of(sort, descending, row).encode();

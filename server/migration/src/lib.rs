@@ -30,6 +30,22 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// Runs the SQL written for the connection's database: for what SeaQuery can't say (FTS5
+/// tables, triggers, extensions, expression indexes).
+pub(crate) async fn execute_per_backend(
+    manager: &SchemaManager<'_>,
+    sqlite: &str,
+    postgres: &str,
+) -> Result<(), DbErr> {
+    let sql = match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DbBackend::Sqlite => sqlite,
+        sea_orm_migration::sea_orm::DbBackend::Postgres => postgres,
+        other => return Err(DbErr::Migration(format!("{other:?} is not supported"))),
+    };
+    manager.get_connection().execute_unprepared(sql).await?;
+    Ok(())
+}
+
 /// Identifiers shared by several migrations.
 #[derive(DeriveIden)]
 pub(crate) enum Organizations {

@@ -9,7 +9,6 @@
 //!   `to_tsquery('simple', 'jo:*')` uses.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -53,22 +52,10 @@ DROP INDEX IF EXISTS users_words;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let sql = match manager.get_database_backend() {
-            DbBackend::Sqlite => SQLITE_UP,
-            DbBackend::Postgres => POSTGRES_UP,
-            other => return Err(DbErr::Migration(format!("{other:?} is not supported"))),
-        };
-        manager.get_connection().execute_unprepared(sql).await?;
-        Ok(())
+        crate::execute_per_backend(manager, SQLITE_UP, POSTGRES_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let sql = match manager.get_database_backend() {
-            DbBackend::Sqlite => SQLITE_DOWN,
-            DbBackend::Postgres => POSTGRES_DOWN,
-            other => return Err(DbErr::Migration(format!("{other:?} is not supported"))),
-        };
-        manager.get_connection().execute_unprepared(sql).await?;
-        Ok(())
+        crate::execute_per_backend(manager, SQLITE_DOWN, POSTGRES_DOWN).await
     }
 }

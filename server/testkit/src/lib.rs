@@ -21,7 +21,7 @@ use std::time::Duration;
 use orgdesk_core::config::HashCost;
 use orgdesk_core::emails::EmailKind;
 use orgdesk_core::entities::{activity, email_outbox, reset_link, session, user};
-use orgdesk_core::types::{Actor, Role, UserId, UserStatus};
+use orgdesk_core::types::{Actor, NewMember, Role, UserId, UserStatus};
 use orgdesk_core::{Core, CoreConfig, TestClock};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
@@ -87,6 +87,17 @@ enum Cleanup {
     Keep,
     SqliteFile(PathBuf),
     PostgresDatabase { server_url: String, name: String },
+}
+
+/// A member to add, with nothing but a name and an email.
+pub fn new_member(name: &str, email: &str) -> NewMember {
+    NewMember {
+        name: name.into(),
+        email: email.into(),
+        role: Role::Member,
+        title: None,
+        department: None,
+    }
 }
 
 /// A fresh, empty database for one test, removed when dropped (even after a panic).

@@ -31,6 +31,11 @@ pub(crate) struct Cursor {
     pub key: Option<String>,
 }
 
+/// A cursor that doesn't read back: edited by hand, or made for another order.
+fn stale() -> CoreError {
+    CoreError::InvalidInput("This page link is no longer valid: go back to the first page.".into())
+}
+
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 impl Cursor {
@@ -62,11 +67,6 @@ impl Cursor {
     /// Reads a cursor made for this `sort` and direction; anything else is a clear error (a
     /// page link edited by hand, or kept from another order).
     pub fn decode(token: &str, sort: UserSort, descending: bool) -> CoreResult<Cursor> {
-        let stale = || {
-            CoreError::InvalidInput(
-                "This page link is no longer valid: go back to the first page.".into(),
-            )
-        };
         let text = B64
             .decode(token)
             .ok()
@@ -110,11 +110,7 @@ impl Cursor {
         match (&self.key, self.sort) {
             (Some(k), UserSort::LastSignIn) => DateTime::parse_from_rfc3339(k)
                 .map(|t| Value::from(t.with_timezone(&Utc)))
-                .map_err(|_| {
-                    CoreError::InvalidInput(
-                        "This page link is no longer valid: go back to the first page.".into(),
-                    )
-                }),
+                .map_err(|_| stale()),
             (Some(k), _) => Ok(Value::from(k.clone())),
             (None, _) => Ok(Value::from(None::<String>)),
         }

@@ -2,13 +2,13 @@
 
 use orgdesk_core::types::limits::MAX_PER_PAGE;
 use orgdesk_core::types::{
-    ActivityFilter, ActivityKind, Actor, NewMember, PageAt, Role, UserFilter, UserId, UserQuery,
-    UserSort, UserStatus,
+    ActivityFilter, ActivityKind, Actor, PageAt, Role, UserFilter, UserId, UserQuery, UserSort,
+    UserStatus,
 };
 use orgdesk_core::CoreError;
 
 use orgdesk_testkit::on_both_databases;
-use orgdesk_testkit::Harness;
+use orgdesk_testkit::{new_member, Harness};
 
 on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
@@ -294,13 +294,7 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
     h.core
         .add_user(
             admin,
-            &NewMember {
-                name: "Aaron Aardvark".into(),
-                email: "aaron@acme.test".into(),
-                role: Role::Member,
-                title: None,
-                department: None,
-            },
+            &new_member("Aaron Aardvark", "aaron@acme.test"),
             None,
         )
         .await

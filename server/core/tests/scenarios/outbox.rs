@@ -5,13 +5,13 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use orgdesk_core::entities::email_outbox;
-use orgdesk_core::types::{EmailStatus, NewMember, Role, UserStatus};
+use orgdesk_core::types::{EmailStatus, UserStatus};
 use orgdesk_core::Initiator;
 use orgdesk_core::{CoreError, FailedAttempt};
 use sea_orm::EntityTrait;
 
 use orgdesk_testkit::on_both_databases;
-use orgdesk_testkit::{Harness, LEASE};
+use orgdesk_testkit::{new_member, Harness, LEASE};
 
 on_both_databases!(
     a_queued_email_is_claimed_delivered_and_its_body_cleared,
@@ -278,17 +278,7 @@ async fn retrying_failed_emails_sends_fresh_links_to_whoever_still_waits(h: Harn
         .unwrap();
     let invited = h
         .core
-        .add_user(
-            &demo.admin,
-            &NewMember {
-                name: "Nina New".into(),
-                email: "nina@acme.test".into(),
-                role: Role::Member,
-                title: None,
-                department: None,
-            },
-            None,
-        )
+        .add_user(&demo.admin, &new_member("Nina New", "nina@acme.test"), None)
         .await
         .unwrap();
     h.core
