@@ -56,6 +56,7 @@ test.describe('The Users Table pages', () => {
     await signInAsAdmin(page);
     await page.goto('/users?page=3&after=not-a-cursor');
     await expect(page.locator('tbody')).toContainText('This page link is no longer valid');
+    await shot(page, 'users-stale-page-link');
     await page.getByRole('link', { name: 'First page' }).click();
     await expect(page.getByRole('navigation', { name: 'Pagination' })).toContainText(/1–25 of/);
   });

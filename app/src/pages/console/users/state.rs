@@ -81,6 +81,13 @@ pub fn query_from_params(get: impl Fn(&str) -> Option<String>) -> UserQuery {
     }
 }
 
+/// `q` at page `page`, read from the cursor `at`, or counted from the start without one.
+pub fn on_page(mut q: UserQuery, page: u64, at: Option<PageAt>) -> UserQuery {
+    q.page = page;
+    q.at = at;
+    q
+}
+
 /// The URL for a query (plus the open user and tab, if any).
 pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) -> String {
     let mut parts: Vec<(String, String)> = Vec::new();

@@ -10,7 +10,7 @@ use orgdesk_types::{PageAt, Role, UserPage, UserSort, UserStatus, UserSummary};
 
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
 
-use super::state::{users_href, PeopleAction, UsersPageState};
+use super::state::{on_page, users_href, PeopleAction, UsersPageState};
 use crate::components::icons::{Icon, Svg};
 use crate::components::menu::{KebabMenu, MenuItem};
 use crate::components::time::RelativeTime;
@@ -22,11 +22,9 @@ type TotalResource = Resource<Result<u64, ApiError>>;
 
 /// Shows `q` from its first page. The history entry is replaced, so typing a search or
 /// changing a filter doesn't pile up entries for Back.
-fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), mut q: orgdesk_types::UserQuery) {
-    q.page = 1;
-    q.at = None;
+fn show_first_page(navigate: &impl Fn(&str, NavigateOptions), q: orgdesk_types::UserQuery) {
     navigate(
-        &users_href(&q, None, None),
+        &users_href(&on_page(q, 1, None), None, None),
         NavigateOptions {
             replace: true,
             scroll: false,
@@ -185,12 +183,9 @@ pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
                                             <p class="muted">{e.to_string()}</p>
                                             <div class="error-state__actions">
                                                 <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
-                                                <a class="btn" href=move || {
-                                                    let mut q = state.query.get();
-                                                    q.page = 1;
-                                                    q.at = None;
-                                                    users_href(&q, None, None)
-                                                }>"First page"</a>
+                                                <a class="btn" href=move || users_href(&on_page(state.query.get(), 1, None), None, None)>
+                                                    "First page"
+                                                </a>
                                             </div>
                                         </div>
                                     </td></tr>
@@ -222,9 +217,7 @@ fn SortHeader(label: &'static str, sort: UserSort) -> impl IntoView {
         let mut q = state.query.get();
         q.descending = q.sort == sort && !q.descending;
         q.sort = sort;
-        q.page = 1;
-        q.at = None;
-        users_href(&q, state.open_user.get(), None)
+        users_href(&on_page(q, 1, None), state.open_user.get(), None)
     };
     view! {
         <th scope="col" aria-sort=aria_sort>
@@ -399,26 +392,7 @@ fn Pagination(users: UsersResource, total: TotalResource) -> impl IntoView {
                 let first = if page.users.is_empty() { 0 } else { (number - 1) * page.per_page + 1 };
                 let last = (first + page.users.len() as u64).saturating_sub(1).min(total);
                 let href_for = move |number: u64, at: Option<PageAt>| {
-                    let mut q = state.query.get_untracked();
-                    q.page = number;
-                    q.at = at;
-                    users_href(&q, None, None)
-                };
-                let link = |label: &'static str, rel: &'static str, href: Option<String>, icon: Option<(Icon, bool)>| match href {
-                    Some(href) => view! {
-                        <a class="btn btn--sm" href=href rel=rel>
-                            {icon.filter(|(_, before)| *before).map(|(i, _)| view! { <Svg icon=i/> })}
-                            {label}
-                            {icon.filter(|(_, before)| !*before).map(|(i, _)| view! { <Svg icon=i/> })}
-                        </a>
-                    }.into_any(),
-                    None => view! {
-                        <button class="btn btn--sm" disabled>
-                            {icon.filter(|(_, before)| *before).map(|(i, _)| view! { <Svg icon=i/> })}
-                            {label}
-                            {icon.filter(|(_, before)| !*before).map(|(i, _)| view! { <Svg icon=i/> })}
-                        </button>
-                    }.into_any(),
+                    users_href(&on_page(state.query.get_untracked(), number, at), None, None)
                 };
                 let on_first = number <= 1 && page.prev.is_none();
                 let first_href = (!on_first).then(|| href_for(1, None));
@@ -444,13 +418,35 @@ fn Pagination(users: UsersResource, total: TotalResource) -> impl IntoView {
                             </select>
                         </label>
                         <span class="muted">{format!("Page {} of {}", group_thousands(number), group_thousands(pages))}</span>
-                        {link("First", "first", first_href, None)}
-                        {link("Previous", "prev", prev_href, Some((Icon::ChevronLeft, true)))}
-                        {link("Next", "next", next_href, Some((Icon::ChevronRight, false)))}
-                        {link("Last", "last", last_href, None)}
+                        <PageLink label="First" rel="first" href=first_href/>
+                        <PageLink label="Previous" rel="prev" href=prev_href before=Icon::ChevronLeft/>
+                        <PageLink label="Next" rel="next" href=next_href after=Icon::ChevronRight/>
+                        <PageLink label="Last" rel="last" href=last_href/>
                     </nav>
                 }.into_any()
             })}}
         </Transition>
+    }
+}
+
+/// A pagination button: a link while there is a page to go to, disabled otherwise.
+#[component]
+fn PageLink(
+    label: &'static str,
+    rel: &'static str,
+    href: Option<String>,
+    #[prop(optional)] before: Option<Icon>,
+    #[prop(optional)] after: Option<Icon>,
+) -> impl IntoView {
+    let content = move || {
+        view! {
+            {before.map(|icon| view! { <Svg icon=icon/> })}
+            {label}
+            {after.map(|icon| view! { <Svg icon=icon/> })}
+        }
+    };
+    match href {
+        Some(href) => view! { <a class="btn btn--sm" href=href rel=rel>{content()}</a> }.into_any(),
+        None => view! { <button class="btn btn--sm" disabled>{content()}</button> }.into_any(),
     }
 }
