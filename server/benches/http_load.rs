@@ -20,16 +20,14 @@
 //! proxy, so each simulated client names its own address in `X-Forwarded-For` (as behind a
 //! load balancer) and the per-address limits apply per client, not to the whole harness.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orgdesk_core::types::Role;
 use orgdesk_core::{Core, CoreConfig, NewUser, TestClock};
+use orgdesk_testkit::http::{Conn, HttpResponse, ServerProcess};
 use orgdesk_testkit::TestDatabase;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
 const ORG_USERS: u64 = 100_000;
 const PER_PAGE: u64 = 50;
@@ -100,10 +98,8 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let server = Server::start(url).await?;
-    let admin = server
-        .sign_in("admin@bench.test", ADMIN_PASSWORD, 1)
-        .await?;
+    let server = start_server(url).await?;
+    let admin = sign_in(&server, "admin@bench.test", ADMIN_PASSWORD, 1).await?;
 
     // --- the Users Table ---------------------------------------------------------------
     let q = |filter: Value, sort: &str, descending: bool, page: u64, at: Value| {
@@ -219,13 +215,13 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     for (name, function, body) in &cases {
         let mut conn = admin.connect().await?;
         for _ in 0..10 {
-            conn.call(function, body).await?;
+            call(&mut conn, function, body).await?;
         }
         let mut times = Vec::with_capacity(CALLS);
         let wall = Instant::now();
         for _ in 0..CALLS {
             let t = Instant::now();
-            conn.call(function, body).await?;
+            call(&mut conn, function, body).await?;
             times.push(t.elapsed());
         }
         let stats = Stats::of(&mut times, wall.elapsed());
@@ -241,9 +237,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         let wall = Instant::now();
         for (i, email) in members.iter().take(20).enumerate() {
             let t = Instant::now();
-            server
-                .sign_in(email, MEMBER_PASSWORD, 100 + i as u32)
-                .await?;
+            sign_in(&server, email, MEMBER_PASSWORD, 100 + i as u32).await?;
             times.push(t.elapsed());
         }
         Stats::of(&mut times, wall.elapsed())
@@ -265,10 +259,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             for k in 0..per_client {
                 let t = Instant::now();
                 let i = c * per_client + k;
-                match server
-                    .sign_in(&emails[i], MEMBER_PASSWORD, 1_000 + i as u32)
-                    .await
-                {
+                match sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32).await {
                     Ok(_) => times.push(t.elapsed()),
                     Err(e) if e.to_string().contains("HTTP 429") => refused += 1,
                     Err(e) => return Err(e),
@@ -328,7 +319,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             let wall = Instant::now();
             while wall.elapsed() < Duration::from_secs(60) {
                 let t = Instant::now();
-                conn.call("list_users", &body).await?;
+                call(&mut conn, "list_users", &body).await?;
                 times.push(t.elapsed());
                 if STOP.load(std::sync::atomic::Ordering::Relaxed) {
                     break;
@@ -341,9 +332,12 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     let wall = Instant::now();
     let mut reset = 0;
     for chunk in ids.chunks(1_000) {
-        let report = conn
-            .call_json("admin_reset_passwords", &json!({ "users": chunk }))
-            .await?;
+        let report = call_json(
+            &mut conn,
+            "admin_reset_passwords",
+            &json!({ "users": chunk }),
+        )
+        .await?;
         reset += report["reset"].as_array().map_or(0, Vec::len);
     }
     let bulk = wall.elapsed();
@@ -458,99 +452,51 @@ impl std::fmt::Display for Stats {
     }
 }
 
-/// The server under test, started from this package's binary; killed when the last clone
-/// is dropped.
-#[derive(Clone)]
-struct Server {
-    addr: String,
-    _process: Arc<Running>,
+/// The server under test, this package's binary; each simulated client names its own
+/// address in `X-Forwarded-For`, which the server trusts from loopback.
+async fn start_server(database_url: &str) -> BenchResult<ServerProcess> {
+    ServerProcess::start(
+        env!("CARGO_BIN_EXE_orgdesk"),
+        database_url,
+        &[("ORGDESK_TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Server {
-    async fn start(database_url: &str) -> BenchResult<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_orgdesk"))
-            .env("DATABASE_URL", database_url)
-            .env("LEPTOS_SITE_ADDR", &addr)
-            .env("LEPTOS_OUTPUT_NAME", "orgdesk")
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("ORGDESK_PUBLIC_URL", format!("http://{addr}"))
-            .env("ORGDESK_TRUSTED_PROXIES", "127.0.0.1")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()?;
-        let server = Server {
-            addr,
-            _process: Arc::new(Running(child)),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(mut conn) = server.connect().await {
-                if let Ok(res) = conn.request("GET", "/healthz", &[], b"").await {
-                    if res.status == 200 {
-                        return Ok(server);
-                    }
-                }
-            }
-            if Instant::now() > deadline {
-                return Err("the server did not answer /healthz within 60 s".into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn connect(&self) -> BenchResult<Conn> {
-        let stream = TcpStream::connect(&self.addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn {
-            stream: BufReader::new(stream),
-            addr: self.addr.clone(),
-            cookie: None,
-        })
-    }
-
-    /// Signs in over HTTP (the form post of the sign-in page) as client number `client`.
-    async fn sign_in(&self, email: &str, password: &str, client: u32) -> BenchResult<Session> {
-        let mut conn = self.connect().await?;
-        let body = format!("email={}&password={}", email.replace('@', "%40"), password);
-        let res = conn
-            .request(
-                "POST",
-                "/api/sign_in",
-                &[
-                    ("Content-Type", "application/x-www-form-urlencoded"),
-                    ("X-Forwarded-For", &client_address(client)),
-                ],
-                body.as_bytes(),
-            )
-            .await?;
-        let cookie = res
-            .header("set-cookie")
-            .and_then(|c| c.split(';').next())
-            .map(str::to_owned)
-            .ok_or_else(|| format!("sign-in of {email}: HTTP {}, no session cookie", res.status))?;
-        Ok(Session {
-            server: self.clone(),
-            cookie,
-        })
-    }
+/// Signs in over HTTP (the form post of the sign-in page) as client number `client`.
+async fn sign_in(
+    server: &ServerProcess,
+    email: &str,
+    password: &str,
+    client: u32,
+) -> BenchResult<Session> {
+    let mut conn = server.connect().await?;
+    let body = format!("email={}&password={}", email.replace('@', "%40"), password);
+    let res = conn
+        .request(
+            "POST",
+            "/api/sign_in",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("X-Forwarded-For", &client_address(client)),
+            ],
+            body.as_bytes(),
+        )
+        .await?;
+    let cookie = res
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("sign-in of {email}: HTTP {}, no session cookie", res.status))?;
+    Ok(Session {
+        server: server.clone(),
+        cookie,
+    })
 }
 
 #[derive(Clone)]
 struct Session {
-    server: Server,
+    server: ServerProcess,
     cookie: String,
 }
 
@@ -561,126 +507,27 @@ impl Session {
         Ok(conn)
     }
     async fn call_json(&self, function: &str, body: &Value) -> BenchResult<Value> {
-        self.connect().await?.call_json(function, body).await
+        call_json(&mut self.connect().await?, function, body).await
     }
 }
 
-/// One keep-alive HTTP/1.1 connection: enough client for JSON server functions.
-struct Conn {
-    stream: BufReader<TcpStream>,
-    addr: String,
-    cookie: Option<String>,
+/// Calls a JSON server function; anything but 200 is an error.
+async fn call(conn: &mut Conn, function: &str, body: &Value) -> BenchResult<HttpResponse> {
+    let res = conn
+        .request(
+            "POST",
+            &format!("/api/{function}"),
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await?;
+    if res.status != 200 {
+        return Err(format!("{function}: HTTP {}: {}", res.status, res.text()).into());
+    }
+    Ok(res)
 }
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl Conn {
-    async fn call(&mut self, function: &str, body: &Value) -> BenchResult<Response> {
-        let res = self
-            .request(
-                "POST",
-                &format!("/api/{function}"),
-                &[("Content-Type", "application/json")],
-                body.to_string().as_bytes(),
-            )
-            .await?;
-        if res.status != 200 {
-            return Err(format!(
-                "{function}: HTTP {}: {}",
-                res.status,
-                String::from_utf8_lossy(&res.body)
-            )
-            .into());
-        }
-        Ok(res)
-    }
-
-    async fn call_json(&mut self, function: &str, body: &Value) -> BenchResult<Value> {
-        let res = self.call(function, body).await?;
-        Ok(serde_json::from_slice(&res.body)?)
-    }
-
-    async fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> BenchResult<Response> {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nAccept: application/json\r\nContent-Length: {}\r\n",
-            body.len(),
-            addr = self.addr
-        );
-        if let Some(cookie) = &self.cookie {
-            head.push_str(&format!("Cookie: {cookie}\r\n"));
-        }
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let stream = self.stream.get_mut();
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body).await?;
-
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await?;
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("not an HTTP answer: {line:?}"))?;
-        let mut headers = Vec::new();
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).await?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':') {
-                headers.push((n.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let mut res = Response {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        if let Some(len) = res.header("content-length").and_then(|v| v.parse().ok()) {
-            res.body.resize(len, 0);
-            self.stream.read_exact(&mut res.body).await?;
-        } else if res
-            .header("transfer-encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-        {
-            loop {
-                line.clear();
-                self.stream.read_line(&mut line).await?;
-                let size = usize::from_str_radix(line.trim(), 16)?;
-                let start = res.body.len();
-                res.body.resize(start + size, 0);
-                self.stream.read_exact(&mut res.body[start..]).await?;
-                line.clear();
-                self.stream.read_line(&mut line).await?;
-                if size == 0 {
-                    break;
-                }
-            }
-        }
-        Ok(res)
-    }
+async fn call_json(conn: &mut Conn, function: &str, body: &Value) -> BenchResult<Value> {
+    let res = call(conn, function, body).await?;
+    Ok(serde_json::from_slice(&res.body)?)
 }

@@ -63,6 +63,11 @@ fn core_config(addr: SocketAddr) -> Result<CoreConfig, String> {
             format!("ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes")
         })?;
     }
+    if let Some(max) = env("ORGDESK_API_RATE_LIMIT") {
+        core.api_limit.max = max.parse().map_err(|_| {
+            format!("ORGDESK_API_RATE_LIMIT={max:?}: use a whole number of calls per minute per API token")
+        })?;
+    }
     if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
         core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
             .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;

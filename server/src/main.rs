@@ -6,6 +6,7 @@
 // Unit tests may unwrap; the code they test may not.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod api_v1;
 mod cli;
 mod config;
 mod dev_mailbox_page;

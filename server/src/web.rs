@@ -59,6 +59,8 @@ pub async fn router(
     };
 
     let app = Router::new()
+        // The automation API (bearer tokens) before the server functions' catch-all.
+        .nest_service(crate::api_v1::PREFIX, crate::api_v1::router(core.clone()))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, routes, context, {

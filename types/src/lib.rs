@@ -2,9 +2,11 @@
 //! Leptos front end) and for the server (`orgdesk-core`), so both speak the same types and the
 //! live password checklist runs the server's own rules.
 
+pub mod api_tokens;
 pub mod limits;
 pub mod model;
 pub mod panic_report;
 pub mod password_policy;
 
+pub use api_tokens::*;
 pub use model::*;

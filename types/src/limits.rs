@@ -43,6 +43,15 @@ pub const MAX_CONSOLE_IMPORT_BYTES: usize = 200 * 1024;
 /// Users per reset call by id; the console sends larger selections in chunks of this size.
 pub const MAX_IDS_PER_CALL: usize = 1000;
 
+/// How long an API token may live, in days (from a day to a year), and what Settings offers
+/// first.
+pub const API_TOKEN_LIFETIME_DAYS: RangeInclusive<u32> = 1..=365;
+pub const DEFAULT_API_TOKEN_DAYS: u32 = 90;
+/// Longest API token name, in characters.
+pub const MAX_API_TOKEN_NAME_CHARS: usize = 100;
+/// Live API tokens an organization may hold at once.
+pub const MAX_API_TOKENS_PER_ORG: u64 = 50;
+
 // Checked when this crate compiles: the defaults lie within their bounds.
 const _: () = {
     let mut i = 1;
@@ -57,4 +66,6 @@ const _: () = {
     assert!(DEFAULT_FORGOT_LINK_MINUTES <= *LINK_LIFETIME_MINUTES.end());
     assert!(*INVITATION_LIFETIME_MINUTES.start() <= DEFAULT_INVITATION_MINUTES);
     assert!(DEFAULT_INVITATION_MINUTES <= *INVITATION_LIFETIME_MINUTES.end());
+    assert!(*API_TOKEN_LIFETIME_DAYS.start() <= DEFAULT_API_TOKEN_DAYS);
+    assert!(DEFAULT_API_TOKEN_DAYS <= *API_TOKEN_LIFETIME_DAYS.end());
 };

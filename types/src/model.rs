@@ -291,6 +291,8 @@ pub struct UserDetails {
     pub user: UserSummary,
     pub title: Option<String>,
     pub department: Option<String>,
+    /// The pending reset's newest link (its id names the reset in the automation API).
+    pub reset_id: Option<i64>,
     /// When the pending reset link (if any) expires.
     pub reset_link_expires_at: Option<DateTime<Utc>>,
     /// When the user cancelled the pending reset's link from the email as unexpected (then no
@@ -323,10 +325,13 @@ pub enum ActivityKind {
     RoleChanged,
     /// Name, title or department changed (a CSV import's update).
     ProfileUpdated,
+    /// An owner created an API token (Settings, or the command line).
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 19] = [
+    pub const ALL: [ActivityKind; 21] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -346,6 +351,8 @@ impl ActivityKind {
         ActivityKind::UserReactivated,
         ActivityKind::RoleChanged,
         ActivityKind::ProfileUpdated,
+        ActivityKind::ApiTokenCreated,
+        ActivityKind::ApiTokenRevoked,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -368,6 +375,8 @@ impl ActivityKind {
             ActivityKind::UserReactivated => "user_reactivated",
             ActivityKind::RoleChanged => "role_changed",
             ActivityKind::ProfileUpdated => "profile_updated",
+            ActivityKind::ApiTokenCreated => "api_token_created",
+            ActivityKind::ApiTokenRevoked => "api_token_revoked",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -394,6 +403,8 @@ impl ActivityKind {
             ActivityKind::UserReactivated => "User reactivated",
             ActivityKind::RoleChanged => "Role changed",
             ActivityKind::ProfileUpdated => "Profile updated",
+            ActivityKind::ApiTokenCreated => "API token created",
+            ActivityKind::ApiTokenRevoked => "API token revoked",
         }
     }
 }

@@ -61,6 +61,10 @@ pub mod ssr {
                     ApiError::WeakPassword(rules),
                 ),
                 CoreError::LinkUnusable(state) => (StatusCode::GONE, ApiError::LinkUnusable(state)),
+                CoreError::CountChanged { .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ApiError::Invalid(e.to_string()),
+                ),
                 CoreError::RateLimited { retry_after_secs } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     ApiError::RateLimited { retry_after_secs },

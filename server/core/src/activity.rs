@@ -8,6 +8,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult
 
 use crate::db::{like_pattern, rows_per_insert, Sql};
 use crate::entities::activity;
+use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
 
 /// Longest IP address text kept (the column is 64 characters).
@@ -99,18 +100,52 @@ fn view(row: &QueryResult) -> Result<Option<ActivityView>, DbErr> {
 impl Core {
     pub(crate) async fn user_activity_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         user: UserId,
         limit: u64,
     ) -> CoreResult<Vec<ActivityView>> {
-        let admin = authz::console_admin(self.db(), actor).await?;
-        authz::user_in_org(self.db(), admin.org_id, user).await?;
+        let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
+        authz::user_in_org(self.db(), org_id, user).await?;
         let limit = limit.clamp(1, 200);
         let mut sql = Sql::new(SELECT_VIEW);
-        sql.push("WHERE a.org_id = ").bind(admin.org_id);
+        sql.push("WHERE a.org_id = ").bind(org_id);
         sql.push(" AND a.subject_id = ").bind(user);
         sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
             .bind(limit as i64);
+        let rows = sql.query_all(self.db()).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(view(row)?);
+        }
+        Ok(events)
+    }
+
+    pub(crate) async fn activity_feed_impl(
+        &self,
+        initiator: &Initiator,
+        filter: &ActivityFilter,
+        before: Option<i64>,
+        limit: u64,
+    ) -> CoreResult<Vec<ActivityView>> {
+        let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
+        if filter.search.is_some() {
+            return Err(CoreError::InvalidInput(
+                "The activity feed filters by kind and user, not by search text.".into(),
+            ));
+        }
+        let mut sql = Sql::new(SELECT_VIEW);
+        sql.push("WHERE a.org_id = ").bind(org_id);
+        if let Some(kind) = filter.kind {
+            sql.push(" AND a.kind = ").bind(kind.as_str());
+        }
+        if let Some(subject) = filter.subject {
+            sql.push(" AND a.subject_id = ").bind(subject);
+        }
+        if let Some(before) = before {
+            sql.push(" AND a.id < ").bind(before);
+        }
+        sql.push(" ORDER BY a.id DESC LIMIT ")
+            .bind(limit.clamp(1, 200) as i64);
         let rows = sql.query_all(self.db()).await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {

@@ -45,6 +45,8 @@ pub struct CoreConfig {
     /// Admin resets and resends per admin (each call counts once, however many users it
     /// resets): generous for bulk work, a ceiling on email bombing.
     pub admin_reset_limit: RateLimit,
+    /// Calls to the automation API per token (every instance counts against the same limit).
+    pub api_limit: RateLimit,
     pub hash_cost: HashCost,
     /// At most this many argon2 computations run at once (each on the blocking pool).
     pub max_concurrent_hashes: usize,
@@ -87,6 +89,10 @@ impl Default for CoreConfig {
             admin_reset_limit: RateLimit {
                 max: 300,
                 per: Duration::from_secs(15 * 60),
+            },
+            api_limit: RateLimit {
+                max: 600,
+                per: Duration::from_secs(60),
             },
             hash_cost: HashCost {
                 memory_kib: 19 * 1024,

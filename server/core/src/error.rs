@@ -26,6 +26,10 @@ pub enum CoreError {
     /// The reset link can't be used: expired, used, revoked or unknown.
     #[error("the link can't be used ({0:?})")]
     LinkUnusable(LinkState),
+    /// A bulk reset by filter whose filter no longer matches the count the caller confirmed:
+    /// nothing was reset.
+    #[error("The filter now matches {matching} users, not the {expected} you confirmed. Nothing was reset: review the list and try again.")]
+    CountChanged { matching: u64, expected: u64 },
     #[error("rate limited: retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database: {0}")]

@@ -27,25 +27,28 @@ pub mod error;
 pub mod imports;
 pub mod outbox_admin;
 pub mod proxies;
+pub mod rate_limit;
 pub mod redact;
 pub mod resets;
 pub mod seed;
 pub mod settings;
 
 mod activity;
+mod api_tokens;
 mod auth;
 mod authz;
 mod db;
+pub mod jobs;
 mod links;
 mod maintenance;
 mod orgs;
 mod outbox;
 mod passwords;
 mod people;
-mod rate_limit;
 mod tokens;
 mod users;
 
+pub use api_tokens::{ApiCaller, Idempotency, SECRET_PREFIX as API_TOKEN_PREFIX};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use config::CoreConfig;
 pub use error::CoreError;
@@ -291,11 +294,11 @@ impl Core {
     /// Resend Email from the row menu or the sidebar: a new link, the old one dead.
     pub async fn admin_resend_reset_email(
         &self,
-        actor: &Actor,
+        by: impl Into<Initiator>,
         user: UserId,
         ip: Option<&str>,
     ) -> CoreResult<()> {
-        self.admin_resend_reset_email_impl(actor, user, ip)
+        self.admin_resend_reset_email_impl(&by.into(), user, ip)
             .await
             .inspect(|_| self.wake_outbox())
     }
@@ -346,6 +349,81 @@ impl Core {
         ip: Option<&str>,
     ) -> CoreResult<()> {
         self.change_role_impl(&by.into(), user, role, ip).await
+    }
+
+    // --- API tokens and the automation API -------------------------------------------------
+
+    /// Creates an API token (owners, or the command line); its secret is in the answer only.
+    pub async fn create_api_token(
+        &self,
+        by: impl Into<Initiator>,
+        new: &NewApiToken,
+        ip: Option<&str>,
+    ) -> CoreResult<CreatedApiToken> {
+        self.create_api_token_impl(&by.into(), new, ip).await
+    }
+    /// The organization's API tokens, newest first (owners, or the command line).
+    pub async fn list_api_tokens(&self, by: impl Into<Initiator>) -> CoreResult<Vec<ApiTokenView>> {
+        self.list_api_tokens_impl(&by.into()).await
+    }
+    /// Revokes a token at once; revoking it again changes nothing.
+    pub async fn revoke_api_token(
+        &self,
+        by: impl Into<Initiator>,
+        token_id: i64,
+        ip: Option<&str>,
+    ) -> CoreResult<ApiTokenView> {
+        self.revoke_api_token_impl(&by.into(), token_id, ip).await
+    }
+    /// The caller behind a bearer secret: `Unauthenticated` when unknown, revoked or expired.
+    /// Notes the token's last use (time and address).
+    pub async fn authenticate_api_token(
+        &self,
+        secret: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<ApiCaller> {
+        self.authenticate_api_token_impl(secret, ip).await
+    }
+    /// Counts one call against the token's rate limit (shared by every instance):
+    /// `RateLimited` past it, else where the token stands.
+    pub async fn api_rate_limit(&self, caller: &ApiCaller) -> CoreResult<rate_limit::Window> {
+        self.api_rate_limit_impl(caller).await
+    }
+    /// Claims an `Idempotency-Key` for `request` (its method, path and body), or says what
+    /// became of its first use within 24 hours.
+    pub async fn idempotency_begin(
+        &self,
+        caller: &ApiCaller,
+        key: &str,
+        request: &[u8],
+    ) -> CoreResult<Idempotency> {
+        self.idempotency_begin_impl(caller, key, request).await
+    }
+    /// Keeps the answer to a claimed key (`None`: no answer to keep; the key is freed).
+    pub async fn idempotency_finish(
+        &self,
+        caller: &ApiCaller,
+        key: &str,
+        status: Option<u16>,
+        body: &str,
+    ) -> CoreResult<()> {
+        self.idempotency_finish_impl(caller, key, status, body)
+            .await
+    }
+
+    /// Starts a bulk reset as a job (the automation API, past `jobs::JOB_THRESHOLD` users):
+    /// queued now, run in the background, polled with [`Core::job`].
+    pub async fn start_reset_job(
+        &self,
+        caller: &ApiCaller,
+        targets: jobs::ResetTargets,
+        ip: Option<&str>,
+    ) -> CoreResult<jobs::JobView> {
+        self.start_reset_job_impl(caller, targets, ip).await
+    }
+    /// A job of the caller's organization.
+    pub async fn job(&self, caller: &ApiCaller, id: i64) -> CoreResult<jobs::JobView> {
+        self.job_impl(caller, id).await
     }
 
     // --- the user's way back in -------------------------------------------------------------
@@ -409,17 +487,42 @@ impl Core {
     ) -> CoreResult<u64> {
         self.count_users_impl(&by.into(), filter).await
     }
-    pub async fn user_details(&self, actor: &Actor, user: UserId) -> CoreResult<UserDetails> {
-        self.user_details_impl(actor, user).await
+    pub async fn user_details(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+    ) -> CoreResult<UserDetails> {
+        self.user_details_impl(&by.into(), user).await
     }
     /// Newest first.
     pub async fn user_activity(
         &self,
-        actor: &Actor,
+        by: impl Into<Initiator>,
         user: UserId,
         limit: u64,
     ) -> CoreResult<Vec<ActivityView>> {
-        self.user_activity_impl(actor, user, limit).await
+        self.user_activity_impl(&by.into(), user, limit).await
+    }
+    /// The organization's activity newest first, `limit` events older than the event
+    /// `before` (an id from an earlier call): the automation API's cursor.
+    pub async fn activity_feed(
+        &self,
+        by: impl Into<Initiator>,
+        filter: &ActivityFilter,
+        before: Option<i64>,
+        limit: u64,
+    ) -> CoreResult<Vec<ActivityView>> {
+        self.activity_feed_impl(&by.into(), filter, before, limit)
+            .await
+    }
+    /// The emails sent (or being sent) to a user, newest first, with their delivery state.
+    pub async fn user_emails(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        limit: u64,
+    ) -> CoreResult<Vec<outbox_admin::EmailView>> {
+        self.user_emails_impl(&by.into(), user, limit).await
     }
     pub async fn org_activity(
         &self,

@@ -31,6 +31,11 @@ impl Core {
         let mut sessions = Sql::new("DELETE FROM sessions WHERE expires_at < ");
         sessions.bind(cutoff).push(" OR revoked_at < ").bind(cutoff);
         purged += sessions.execute(self.db()).await?;
+
+        let mut replies = Sql::new("DELETE FROM api_idempotency WHERE created_at < ");
+        replies.bind(now - crate::api_tokens::IDEMPOTENCY_WINDOW);
+        purged += replies.execute(self.db()).await?;
+        purged += self.fail_interrupted_jobs().await?;
         Ok(purged)
     }
 }

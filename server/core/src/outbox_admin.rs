@@ -241,3 +241,90 @@ impl Core {
         Ok(resent)
     }
 }
+
+/// Where one email is, as the automation API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailDelivery {
+    /// Waiting for its first attempt.
+    Queued,
+    /// Claimed by a delivery worker right now.
+    Sending,
+    /// Waiting to be tried again after a failed attempt.
+    Retrying,
+    Sent,
+    /// Given up on; `EmailView::last_error` says why.
+    Failed,
+}
+
+impl EmailDelivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailDelivery::Queued => "queued",
+            EmailDelivery::Sending => "sending",
+            EmailDelivery::Retrying => "retrying",
+            EmailDelivery::Sent => "sent",
+            EmailDelivery::Failed => "failed",
+        }
+    }
+}
+
+/// One email to a user: never its body (it carries a live link) nor its address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailView {
+    pub id: i64,
+    /// `EmailKind::as_str`: admin_reset, forgot_password, password_changed, invitation.
+    pub kind: String,
+    pub subject: String,
+    pub delivery: EmailDelivery,
+    pub attempts: u32,
+    pub queued_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the next attempt is due (queued or retrying).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last failure's reason (retrying or failed).
+    pub last_error: Option<String>,
+}
+
+impl Core {
+    pub(crate) async fn user_emails_impl(
+        &self,
+        initiator: &Initiator,
+        user_id: i64,
+        limit: u64,
+    ) -> CoreResult<Vec<EmailView>> {
+        use crate::entities::email_outbox;
+        let by = self.check_initiator(self.db(), initiator).await?;
+        crate::authz::user_in_org(self.db(), by.org.id, user_id).await?;
+        let rows = email_outbox::Entity::find()
+            .filter(email_outbox::Column::OrgId.eq(by.org.id))
+            .filter(email_outbox::Column::UserId.eq(user_id))
+            .order_by_desc(email_outbox::Column::Id)
+            .limit(limit.clamp(1, 200))
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let delivery = match row.status() {
+                    Some(EmailStatus::Sent) => EmailDelivery::Sent,
+                    Some(EmailStatus::Failed) | None => EmailDelivery::Failed,
+                    Some(EmailStatus::Sending) => EmailDelivery::Sending,
+                    Some(EmailStatus::Queued) if row.attempts > 0 => EmailDelivery::Retrying,
+                    Some(EmailStatus::Queued) => EmailDelivery::Queued,
+                };
+                let waiting = matches!(delivery, EmailDelivery::Queued | EmailDelivery::Retrying);
+                EmailView {
+                    id: row.id,
+                    kind: row.kind,
+                    subject: row.subject,
+                    delivery,
+                    attempts: row.attempts.max(0) as u32,
+                    queued_at: row.created_at,
+                    sent_at: row.sent_at,
+                    next_attempt_at: waiting.then_some(row.next_attempt_at),
+                    last_error: row.last_error,
+                }
+            })
+            .collect())
+    }
+}

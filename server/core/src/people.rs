@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::activity::{self, clean_ip, NewActivity};
+use crate::api_tokens::ApiCaller;
 use crate::authz::{self, normalize_email};
 use crate::db::{self, Sql};
 use crate::entities::{organization, user};
@@ -26,6 +27,15 @@ pub enum Initiator {
     /// Someone at the server's command line, who can read the database and so may do
     /// anything an owner may. `os_user` names them in the activity log.
     CommandLine { org_id: OrgId, os_user: String },
+    /// A script calling the automation API with an organization's API token; it may do what
+    /// its creator's current role allows (its scopes are the API routes' business).
+    ApiToken(ApiCaller),
+}
+
+impl From<&ApiCaller> for Initiator {
+    fn from(caller: &ApiCaller) -> Initiator {
+        Initiator::ApiToken(caller.clone())
+    }
 }
 
 impl From<&Actor> for Initiator {
@@ -42,11 +52,18 @@ pub(crate) struct Checked {
     pub owner: bool,
     /// How the activity log names them when they are not a user.
     pub label: Option<String>,
+    /// The user an API token acts for (its creator): held to the same "not yourself" rules.
+    pub on_behalf_of: Option<i64>,
 }
 
 impl Checked {
     pub fn actor_id(&self) -> Option<i64> {
         self.admin.as_ref().map(|a| a.id)
+    }
+
+    /// Whether `user_id` is the one acting (the admin, or an API token's creator).
+    pub fn is_self(&self, user_id: i64) -> bool {
+        self.admin.as_ref().map(|a| a.id).or(self.on_behalf_of) == Some(user_id)
     }
 
     pub fn name(&self) -> String {
@@ -78,7 +95,7 @@ impl Checked {
     /// May they act on `target`'s account? Admins manage members; owners manage everyone;
     /// nobody suspends or demotes themselves.
     fn may_manage(&self, target: &user::Model) -> CoreResult<()> {
-        if self.admin.as_ref().is_some_and(|a| a.id == target.id) {
+        if self.is_self(target.id) {
             return Err(CoreError::InvalidInput(
                 "You can't do that to your own account.".into(),
             ));
@@ -107,6 +124,7 @@ impl Core {
                     owner: admin.role() == Some(Role::Owner),
                     admin: Some(admin),
                     label: None,
+                    on_behalf_of: None,
                 })
             }
             Initiator::CommandLine { org_id, os_user } => {
@@ -122,8 +140,10 @@ impl Core {
                     admin: None,
                     owner: true,
                     label: Some(format!("command line ({os_user})")),
+                    on_behalf_of: None,
                 })
             }
+            Initiator::ApiToken(caller) => self.check_api_caller(tx, caller).await,
         }
     }
 

@@ -23,6 +23,25 @@ pub(crate) async fn hit(
     limit: RateLimit,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
+    hit_counted(db, key, limit, now).await.map(|_| ())
+}
+
+/// Where a key stands in its window after a permitted attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window ends and the count starts again.
+    pub resets_in_secs: u64,
+}
+
+/// Like [`hit`], and says where the key stands (for `RateLimit-*` headers).
+pub(crate) async fn hit_counted(
+    db: &impl ConnectionTrait,
+    key: &str,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+) -> CoreResult<Window> {
     let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
     let window_expired_before = now
         .checked_sub_signed(per)
@@ -45,13 +64,18 @@ pub(crate) async fn hit(
         .ok_or_else(|| CoreError::Internal("rate limit upsert returned nothing".into()))?;
     let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
     let count: i32 = row.try_get("", "count")?;
-    if count.max(0) as u32 > limit.max {
-        let retry_after = (window_start + per - now).num_seconds().max(1) as u64;
+    let resets_in_secs = (window_start + per - now).num_seconds().max(1) as u64;
+    let count = count.max(0) as u32;
+    if count > limit.max {
         return Err(CoreError::RateLimited {
-            retry_after_secs: retry_after,
+            retry_after_secs: resets_in_secs,
         });
     }
-    Ok(())
+    Ok(Window {
+        limit: limit.max,
+        remaining: limit.max - count,
+        resets_in_secs,
+    })
 }
 
 /// Gives back one attempt that `hit` reserved (a sign-in with the right password).

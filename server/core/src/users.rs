@@ -3,7 +3,7 @@
 //! fast at 100,000 users.
 
 use orgdesk_types::{
-    Actor, AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
+    AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
     UserStatus, UserSummary,
 };
 use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
@@ -295,14 +295,14 @@ impl Core {
 
     pub(crate) async fn user_details_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         user_id: UserId,
     ) -> CoreResult<UserDetails> {
-        let admin = authz::console_admin(self.db(), actor).await?;
-        let u = authz::user_in_org(self.db(), admin.org_id, user_id).await?;
+        let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
+        let u = authz::user_in_org(self.db(), org_id, user_id).await?;
         let assets = asset::Entity::find()
             .filter(asset::Column::OwnerId.eq(u.id))
-            .filter(asset::Column::OrgId.eq(admin.org_id))
+            .filter(asset::Column::OrgId.eq(org_id))
             .order_by_asc(asset::Column::AssignedAt)
             .order_by_asc(asset::Column::Id)
             .all(self.db())
@@ -329,6 +329,7 @@ impl Core {
         } else {
             None
         };
+        let reset_id = newest_link.as_ref().map(|l| l.id);
         let (reset_link_expires_at, reset_link_cancelled_at) = match newest_link {
             Some(l) if l.revoked_at.is_none() => (Some(l.expires_at), None),
             Some(l) => (None, l.cancelled_at),
@@ -338,6 +339,7 @@ impl Core {
             user: summary(&u)?,
             title: u.title,
             department: u.department,
+            reset_id,
             reset_link_expires_at,
             reset_link_cancelled_at,
             password_changed_at: u.password_changed_at,

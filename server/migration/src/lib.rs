@@ -11,6 +11,7 @@ mod m20261128_000005_add_cancelled_at_to_reset_links;
 mod m20261128_000006_index_user_search;
 mod m20261128_000007_invitations;
 mod m20261128_000008_index_user_word_prefixes;
+mod m20261128_000009_create_api_tokens;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_index_user_search::Migration),
             Box::new(m20261128_000007_invitations::Migration),
             Box::new(m20261128_000008_index_user_word_prefixes::Migration),
+            Box::new(m20261128_000009_create_api_tokens::Migration),
         ]
     }
 }

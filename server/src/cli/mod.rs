@@ -10,6 +10,7 @@ mod import;
 mod org;
 mod outbox;
 mod progress;
+mod tokens;
 mod users;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ Examples:
   orgdesk users list --org \"Acme Corp\" --status invited
   orgdesk users reset --org \"Acme Corp\" --csv leavers.csv --yes
   orgdesk outbox status --org \"Acme Corp\"
+  orgdesk tokens create --org \"Acme Corp\" --name helpdesk --scope resets:write --days 30
 
 Environment:
   DATABASE_URL         sqlite://data/orgdesk.db?mode=rwc (default) or postgres://user:pass@host/db
@@ -82,6 +84,11 @@ pub enum Command {
     Outbox {
         #[command(subcommand)]
         command: outbox::OutboxCommand,
+    },
+    /// Create, list and revoke API tokens for the automation API (/api/v1).
+    Tokens {
+        #[command(subcommand)]
+        command: tokens::TokensCommand,
     },
 }
 
@@ -211,6 +218,7 @@ pub async fn run(command: Command) -> ExitCode {
             Command::Org { command } => org::run(&session, command).await,
             Command::Users { command } => users::run(&session, command).await,
             Command::Outbox { command } => outbox::run(&session, command).await,
+            Command::Tokens { command } => tokens::run(&session, command).await,
         }
     }
     .await;

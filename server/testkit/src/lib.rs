@@ -7,6 +7,7 @@
 //! Dev-only (`publish = false`): nothing in a shipped binary depends on it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http;
 pub mod mime;
 pub mod smtp_sink;
 mod tempdir;

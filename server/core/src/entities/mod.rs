@@ -2,6 +2,8 @@
 //! kinds are stored as the strings of their `as_str()` so both databases read them alike.
 
 pub mod activity;
+pub mod api_job;
+pub mod api_token;
 pub mod asset;
 pub mod email_outbox;
 pub mod organization;

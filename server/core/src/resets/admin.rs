@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::{
-    ActivityKind, Actor, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
+    ActivityKind, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
-use crate::activity::{self, clean_ip, NewActivity};
+use crate::activity::{self, clean_ip};
 use crate::authz;
 use crate::db::{self, id_batch, Sql};
 use crate::entities::user;
@@ -115,10 +115,10 @@ impl Core {
         // The admin confirmed a number: if the filter matches another one now (users added,
         // or a stale or forged request), they did not agree to this.
         if matching.len() as u64 != expected_count {
-            return Err(CoreError::InvalidInput(format!(
-                "The filter now matches {} users, not the {expected_count} you confirmed. Nothing was reset: review the list and try again.",
-                matching.len()
-            )));
+            return Err(CoreError::CountChanged {
+                matching: matching.len() as u64,
+                expected: expected_count,
+            });
         }
         self.reset_permitted(tx, &by, matching.into_iter().map(Ok), ip, now)
             .await
@@ -226,21 +226,15 @@ impl Core {
 
     pub(crate) async fn admin_resend_reset_email_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         user_id: UserId,
         ip: Option<&str>,
     ) -> CoreResult<()> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let by = self
-            .check_initiator(&tx, &Initiator::Admin(actor.clone()))
-            .await?;
+        let by = self.check_initiator(&tx, initiator).await?;
         self.count_admin_reset(&tx, &by, now).await?;
-        let (org, admin) = match &by.admin {
-            Some(admin) => (&by.org, admin),
-            None => return Err(CoreError::Forbidden),
-        };
-        let target = lock_user(&tx, org.id, user_id)
+        let target = lock_user(&tx, by.org.id, user_id)
             .await?
             .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
         match skip_reason(&by, &target) {
@@ -261,27 +255,27 @@ impl Core {
         let ip = clean_ip(ip);
         self.issue_and_mail(
             &tx,
-            org,
+            &by.org,
             std::slice::from_ref(&target),
-            Occasion::AdminResend { admin },
+            Occasion::AdminResend {
+                admin: by.admin.as_ref(),
+            },
             ip.clone(),
             now,
         )
         .await?;
         activity::record_one(
             &tx,
-            NewActivity {
-                org_id: org.id,
-                actor_id: Some(admin.id),
-                actor_label: None,
-                subject_id: Some(target.id),
-                kind: ActivityKind::ResetEmailResent,
-                details: format!(
+            by.event(
+                target.id,
+                ActivityKind::ResetEmailResent,
+                format!(
                     "{} sent a new reset link to {}; the previous link no longer works",
-                    admin.name, target.email
+                    by.name(),
+                    target.email
                 ),
                 ip,
-            },
+            ),
             now,
         )
         .await?;
@@ -316,7 +310,7 @@ fn skip_reason(by: &Checked, target: &user::Model) -> Option<SkipReason> {
     if target.org_id != by.org.id {
         return Some(SkipReason::NotFound);
     }
-    if by.admin.as_ref().is_some_and(|admin| admin.id == target.id) {
+    if by.is_self(target.id) {
         return Some(SkipReason::Yourself);
     }
     // Owners reset admins and owners; admins reset members (Google Workspace and Okta draw the

@@ -33,7 +33,7 @@ pub(crate) enum Occasion<'a> {
     /// An admin reset the password (`admin` is who).
     AdminReset { admin: Option<&'a user::Model> },
     /// An admin pressed Resend Email.
-    AdminResend { admin: &'a user::Model },
+    AdminResend { admin: Option<&'a user::Model> },
     /// The user asked for a new admin-reset link; `admin` reset the password originally.
     UserResend { admin_name: Option<&'a str> },
     /// Forgot your password? (or a new forgot link from an expired one).
@@ -53,8 +53,9 @@ impl Occasion<'_> {
     }
     fn actor_id(self) -> Option<i64> {
         match self {
-            Occasion::AdminResend { admin } => Some(admin.id),
-            Occasion::AdminReset { admin } | Occasion::Invitation { admin } => admin.map(|a| a.id),
+            Occasion::AdminResend { admin }
+            | Occasion::AdminReset { admin }
+            | Occasion::Invitation { admin } => admin.map(|a| a.id),
             _ => None,
         }
     }
@@ -131,8 +132,11 @@ impl Core {
                 _ => {
                     let requested_by = match occasion {
                         Occasion::AdminReset { admin: Some(admin) }
-                        | Occasion::AdminResend { admin } => RequestedBy::Admin(&admin.name),
-                        Occasion::AdminReset { admin: None } => RequestedBy::Unnamed,
+                        | Occasion::AdminResend { admin: Some(admin) } => {
+                            RequestedBy::Admin(&admin.name)
+                        }
+                        Occasion::AdminReset { admin: None }
+                        | Occasion::AdminResend { admin: None } => RequestedBy::Unnamed,
                         Occasion::UserResend { admin_name } => {
                             RequestedBy::UserResend { admin: admin_name }
                         }

@@ -438,7 +438,9 @@ async fn select_all_matching_resets_what_the_filter_matches(h: Harness) {
         .admin_reset_matching(&demo.admin, &filter, confirmed - 1, None)
         .await;
     assert!(
-        matches!(&stale, Err(CoreError::InvalidInput(m)) if m.contains(&format!("not the {}", confirmed - 1))),
+        matches!(&stale, Err(e @ CoreError::CountChanged { matching, expected })
+            if *matching == confirmed && *expected == confirmed - 1
+                && e.to_string().contains(&format!("not the {}", confirmed - 1))),
         "{stale:?}"
     );
     assert_eq!(

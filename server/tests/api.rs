@@ -1,0 +1,637 @@
+//! The automation API (`/api/v1`) over real HTTP: the `orgdesk` binary on a fresh SQLite file
+//! and a fresh PostgreSQL database, called the way a help-desk script would. The test kit's
+//! `Harness` on the same database makes the tokens (as an owner would in Settings) and checks
+//! what the calls changed.
+//!
+//! - the token and scope matrix, for every operation the served OpenAPI document lists (which
+//!   also proves the document and the routes agree);
+//! - list with cursors (stable under inserts), read, add, suspend;
+//! - resets: one, resend, by ids, by filter (a wrong `expected_count` is 409), and a
+//!   10,000-user job to completion with its report; the same rules as the console (no
+//!   self-reset, owners protected);
+//! - `Idempotency-Key` replays; the rate limit and its headers; no session cookie on the API
+//!   and no token on the browser's server functions; CORS closed.
+
+use std::time::{Duration, Instant};
+
+use orgdesk_core::types::{ApiScope, NewApiToken};
+use orgdesk_core::{seed, Initiator};
+use orgdesk_testkit::http::{HttpResponse, ServerProcess};
+use orgdesk_testkit::{test_config, Harness, TestDatabase};
+use serde_json::{json, Value};
+
+const BULK_USERS: u64 = 10_000;
+
+struct Api {
+    server: ServerProcess,
+}
+
+impl Api {
+    async fn start(h: &Harness, env: &[(&str, &str)]) -> Api {
+        let server = ServerProcess::start(env!("CARGO_BIN_EXE_orgdesk"), h.database_url(), env)
+            .await
+            .expect("the orgdesk server starts");
+        Api { server }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> HttpResponse {
+        let mut conn = self.server.connect().await.expect("connect");
+        // A script, not a page: no Origin, no cookie.
+        conn.origin = false;
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(auth) = &auth {
+            all.push(("Authorization", auth));
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        if !body.is_empty() {
+            all.push(("Content-Type", "application/json"));
+        }
+        conn.request(method, &format!("/api/v1{path}"), &all, body.as_bytes())
+            .await
+            .expect("an HTTP answer")
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Value {
+        let res = self.call("GET", path, Some(token), None, &[]).await;
+        assert_eq!(res.status, 200, "GET {path}: {}", res.text());
+        json_of(&res)
+    }
+}
+
+fn json_of(res: &HttpResponse) -> Value {
+    serde_json::from_slice(&res.body).unwrap_or_else(|e| panic!("{e}: {}", res.text()))
+}
+
+/// Asserts a problem of `slug` with `status`.
+fn problem(res: &HttpResponse, status: u16, slug: &str, what: &str) {
+    assert_eq!(res.status, status, "{what}: {}", res.text());
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/problem+json"),
+        "{what}"
+    );
+    let body = json_of(res);
+    assert_eq!(
+        body["type"],
+        format!("urn:orgdesk:problem:{slug}"),
+        "{what}: {body}"
+    );
+    assert_eq!(body["status"], status, "{what}");
+}
+
+async fn token(h: &Harness, by: impl Into<Initiator>, name: &str, scopes: &[ApiScope]) -> String {
+    h.core
+        .create_api_token(
+            by,
+            &NewApiToken {
+                name: name.into(),
+                scopes: scopes.to_vec(),
+                expires_in_days: 30,
+            },
+            None,
+        )
+        .await
+        .expect("create an API token")
+        .secret
+}
+
+async fn the_automation_api(database: TestDatabase) {
+    let h = Harness::on(database, test_config()).await;
+    let demo = h.demo().await;
+    h.core
+        .seed_demo_neighbour(seed::DEMO_MEMBER_PASSWORD)
+        .await
+        .expect("the neighbour organization");
+    let globex = h.actor(seed::DEMO_NEIGHBOUR_ADMIN_EMAIL).await.org_id;
+
+    // --- tokens, as an owner makes them in Settings ---------------------------------------
+    let all = ApiScope::ALL;
+    let helpdesk = token(&h, &demo.owner, "helpdesk", &all).await;
+    let admin_refused = h
+        .core
+        .create_api_token(
+            &demo.admin,
+            &NewApiToken {
+                name: "mine".into(),
+                scopes: vec![ApiScope::UsersRead],
+                expires_in_days: 30,
+            },
+            None,
+        )
+        .await;
+    assert!(admin_refused.is_err(), "only owners make tokens");
+    let revoked = token(&h, &demo.owner, "revoked", &all).await;
+    let revoked_id = h.core.list_api_tokens(&demo.owner).await.expect("list")[0].id;
+    h.core
+        .revoke_api_token(&demo.owner, revoked_id, None)
+        .await
+        .expect("revoke");
+    let expired = token(&h, &demo.owner, "expired", &all).await;
+    {
+        use orgdesk_core::entities::api_token;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(h.core.now() - chrono::Duration::minutes(1)),
+            )
+            .filter(api_token::Column::Name.eq("expired"))
+            .exec(h.db())
+            .await
+            .expect("expire a token");
+    }
+    let other_org = token(
+        &h,
+        Initiator::CommandLine {
+            org_id: globex,
+            os_user: "test".into(),
+        },
+        "globex",
+        &all,
+    )
+    .await;
+    let scoped: Vec<(ApiScope, String)> = {
+        let mut v = Vec::new();
+        for scope in all {
+            v.push((
+                scope,
+                token(&h, &demo.owner, scope.as_str(), &[scope]).await,
+            ));
+        }
+        v
+    };
+
+    let api = Api::start(&h, &[]).await;
+
+    // --- the document, and the matrix over every operation it lists ------------------------
+    let doc = json_of(&api.call("GET", "/openapi.json", None, None, &[]).await);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let member = &demo.members[0];
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let scope = ApiScope::parse(op["x-required-scope"].as_str().expect("a scope"))
+                .expect("a known scope");
+            operations.push((
+                method.to_uppercase(),
+                path.replace("{id}", &member.id.to_string()),
+                scope,
+            ));
+        }
+    }
+    assert_eq!(operations.len(), 11, "{operations:?}");
+    let mut checked = 0;
+    for (method, path, scope) in &operations {
+        let what = format!("{method} {path}");
+        let body = (method != "GET").then(|| json!({}));
+        for (token, slug, status) in [
+            (None, "unauthenticated", 401),
+            (Some("odk_not-a-real-token"), "unauthenticated", 401),
+            (Some(revoked.as_str()), "unauthenticated", 401),
+            (Some(expired.as_str()), "unauthenticated", 401),
+        ] {
+            let res = api.call(method, path, token, body.as_ref(), &[]).await;
+            problem(&res, status, slug, &format!("{what} with {token:?}"));
+            checked += 1;
+        }
+        let res = api
+            .call(
+                method,
+                path,
+                None,
+                body.as_ref(),
+                &[("Cookie", "orgdesk_session=x")],
+            )
+            .await;
+        problem(
+            &res,
+            401,
+            "unauthenticated",
+            &format!("{what} with a cookie"),
+        );
+        checked += 1;
+        for (other, token) in &scoped {
+            if other == scope {
+                continue;
+            }
+            let res = api
+                .call(method, path, Some(token), body.as_ref(), &[])
+                .await;
+            problem(
+                &res,
+                403,
+                "insufficient-scope",
+                &format!("{what} as {other:?}"),
+            );
+            checked += 1;
+        }
+        // Another organization's token: the user does not exist for it.
+        if path.contains(&member.id.to_string()) {
+            let res = api
+                .call(method, path, Some(&other_org), body.as_ref(), &[])
+                .await;
+            assert!(
+                res.status == 404 || res.status == 422,
+                "{what} as Globex: {} {}",
+                res.status,
+                res.text()
+            );
+            checked += 1;
+        }
+    }
+    println!(
+        "token/scope matrix: {checked} calls over {} operations",
+        operations.len()
+    );
+    let globex_users = api.get("/users?limit=200", &other_org).await;
+    assert!(globex_users["data"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .all(|u| u["email"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("@globex.test"))));
+    let routes = api
+        .call("GET", "/nothing-here", Some(&helpdesk), None, &[])
+        .await;
+    problem(&routes, 404, "not-found", "an unknown route");
+
+    // --- list, cursors, read ----------------------------------------------------------------
+    let first = api.get("/users?limit=5&sort=email", &helpdesk).await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let everyone = api.get("/users?limit=10&sort=email", &helpdesk).await;
+    h.core
+        .add_user(
+            &demo.admin,
+            &orgdesk_testkit::new_member("Aaron Early", "aaa-early@acme.test"),
+            None,
+        )
+        .await
+        .expect("a user added between pages");
+    let second = api
+        .get(
+            &format!("/users?limit=5&sort=email&cursor={cursor}"),
+            &helpdesk,
+        )
+        .await;
+    let ids = |v: &Value| -> Vec<i64> {
+        v["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|u| u["id"].as_i64())
+            .collect()
+    };
+    let mut paged = ids(&first);
+    paged.extend(ids(&second));
+    assert_eq!(paged, ids(&everyone), "pages don't shift under an insert");
+    let suspended = api.get("/users?status=suspended", &helpdesk).await;
+    assert!(suspended["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .all(|u| u["status"] == "suspended"));
+    let bad = api
+        .call("GET", "/users?status=gone", Some(&helpdesk), None, &[])
+        .await;
+    problem(&bad, 422, "invalid-input", "an unknown status");
+    let one = api.get(&format!("/users/{}", member.id), &helpdesk).await;
+    assert_eq!(one["email"], member.email.as_str());
+    assert!(one["reset"].is_null());
+
+    // --- one reset, replayed, resent ---------------------------------------------------------
+    let key = [("Idempotency-Key", "ticket-4711")];
+    let path = format!("/users/{}/reset-password", member.id);
+    let reset = api.call("POST", &path, Some(&helpdesk), None, &key).await;
+    assert_eq!(reset.status, 201, "{}", reset.text());
+    let reset_body = json_of(&reset);
+    assert_eq!(reset_body["state"], "pending");
+    assert_eq!(reset_body["user_id"], member.id);
+    assert!(reset_body["link_expires_at"].is_string());
+    let emails_after_reset = h
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM email_outbox WHERE user_id = {}",
+            member.id
+        ))
+        .await;
+    let replay = api.call("POST", &path, Some(&helpdesk), None, &key).await;
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(json_of(&replay), reset_body, "the first answer, again");
+    assert_eq!(
+        h.scalar(&format!(
+            "SELECT COUNT(*) FROM email_outbox WHERE user_id = {}",
+            member.id
+        ))
+        .await,
+        emails_after_reset,
+        "a replay emails nobody"
+    );
+    let other_path = format!("/users/{}/reset-password", demo.members[1].id);
+    let reused = api
+        .call("POST", &other_path, Some(&helpdesk), None, &key)
+        .await;
+    problem(
+        &reused,
+        422,
+        "idempotency-key-reused",
+        "the key on another request",
+    );
+    let activity = api
+        .get(&format!("/users/{}/activity", member.id), &helpdesk)
+        .await;
+    let resets: Vec<&Value> = activity["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "admin_reset_password")
+        .collect();
+    assert_eq!(resets.len(), 1, "reset once: {activity}");
+    assert_eq!(resets[0]["actor"], "API token helpdesk");
+    let emails = api
+        .get(&format!("/users/{}/emails", member.id), &helpdesk)
+        .await;
+    let newest = &emails["data"][0];
+    assert_eq!(newest["kind"], "admin_reset");
+    assert!(
+        ["queued", "sending", "retrying"].contains(&newest["state"].as_str().unwrap_or("")),
+        "{newest}"
+    );
+    let resent = api
+        .call(
+            "POST",
+            &format!("{path}/resend"),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(resent.status, 200, "{}", resent.text());
+    assert_ne!(json_of(&resent)["id"], reset_body["id"], "a new link");
+
+    // --- the console's rules ------------------------------------------------------------------
+    let owner_id = demo.owner.user_id;
+    let own = api
+        .call(
+            "POST",
+            &format!("/users/{owner_id}/reset-password"),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    problem(&own, 403, "self-reset", "the token's creator");
+    let suspended_id = demo.suspended[0].id;
+    let frozen = api
+        .call(
+            "POST",
+            &format!("/users/{suspended_id}/reset-password"),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    problem(&frozen, 409, "user-state", "a suspended user");
+
+    // --- bulk: by filter with a wrong count, by ids --------------------------------------------
+    let before = h
+        .scalar("SELECT COUNT(*) FROM users WHERE status = 'reset_pending'")
+        .await;
+    let wrong = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(
+                &json!({ "filter": { "role": "member", "status": "active" }, "expected_count": 1 }),
+            ),
+            &[],
+        )
+        .await;
+    problem(&wrong, 409, "count-changed", "a wrong expected_count");
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM users WHERE status = 'reset_pending'")
+            .await,
+        before,
+        "nothing reset"
+    );
+    let three: Vec<i64> = demo.members[2..5].iter().map(|m| m.id).collect();
+    let bulk = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(&json!({ "ids": [three[0], three[1], three[2], suspended_id] })),
+            &[],
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text());
+    let report = json_of(&bulk);
+    assert_eq!(report["reset"], json!(three));
+    assert_eq!(report["skipped"][0]["reason"], "suspended");
+
+    // --- people: add, suspend ------------------------------------------------------------------
+    let added = api
+        .call(
+            "POST",
+            "/users",
+            Some(&helpdesk),
+            Some(
+                &json!({ "name": "Nina New", "email": "nina@acme.test", "department": "Support" }),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    assert_eq!(json_of(&added)["status"], "invited");
+    let offboard = demo.members[6].id;
+    let suspend = api
+        .call(
+            "PATCH",
+            &format!("/users/{offboard}"),
+            Some(&helpdesk),
+            Some(&json!({ "status": "suspended" })),
+            &[],
+        )
+        .await;
+    assert_eq!(suspend.status, 200, "{}", suspend.text());
+    assert_eq!(json_of(&suspend)["status"], "suspended");
+    let both = api
+        .call(
+            "PATCH",
+            &format!("/users/{offboard}"),
+            Some(&helpdesk),
+            Some(&json!({ "status": "active", "role": "admin" })),
+            &[],
+        )
+        .await;
+    problem(&both, 422, "invalid-input", "two changes at once");
+    let unknown_field = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(&json!({ "userids": [1] })),
+            &[],
+        )
+        .await;
+    problem(&unknown_field, 422, "invalid-input", "a misspelt field");
+
+    // --- the activity export -------------------------------------------------------------------
+    let mut cursor: Option<String> = None;
+    let mut events = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/activity?limit=7&cursor={c}"),
+            None => "/activity?limit=7".into(),
+        };
+        let page = api.get(&path, &helpdesk).await;
+        events += page["data"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let org_events = h
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM activity WHERE org_id = {}",
+            demo.owner.org_id
+        ))
+        .await;
+    assert_eq!(events as i64, org_events, "the export walks every event");
+    let by_kind = api.get("/activity?kind=user_suspended", &helpdesk).await;
+    assert_eq!(by_kind["data"][0]["actor"], "API token helpdesk");
+
+    // --- a 10,000-user job ------------------------------------------------------------------
+    h.core
+        .seed_bulk_users(demo.owner.org_id, BULK_USERS)
+        .await
+        .expect("bulk users");
+    let filter = json!({ "filter": { "search": "@bulk.test" }, "expected_count": BULK_USERS });
+    let accepted = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(&filter),
+            &[("Idempotency-Key", "big")],
+        )
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    let job = json_of(&accepted);
+    let job_path = accepted.header("location").expect("a Location").to_owned();
+    assert_eq!(job_path, format!("/api/v1/jobs/{}", job["id"]));
+    let again = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(&filter),
+            &[("Idempotency-Key", "big")],
+        )
+        .await;
+    assert_eq!(json_of(&again)["id"], job["id"], "a retry is the same job");
+    let started = Instant::now();
+    let done = loop {
+        let now = api
+            .get(job_path.trim_start_matches("/api/v1"), &helpdesk)
+            .await;
+        if now["state"] == "succeeded" || now["state"] == "failed" {
+            break now;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the job ends: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["done"], BULK_USERS);
+    assert_eq!(
+        done["report"]["reset"].as_array().map(Vec::len),
+        Some(BULK_USERS as usize)
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM users WHERE email LIKE '%@bulk.test' AND status = 'reset_pending'")
+            .await,
+        BULK_USERS as i64
+    );
+    println!(
+        "10,000-user job: {:.2} s from 202 to succeeded (polled)",
+        started.elapsed().as_secs_f64()
+    );
+
+    // --- no cookie on the API, no token on the server functions, CORS closed -----------------
+    let mut conn = api.server.connect().await.expect("connect");
+    let bearer = format!("Bearer {helpdesk}");
+    let server_fn = conn
+        .request(
+            "POST",
+            "/api/list_users",
+            &[("Authorization", &bearer), ("Content-Type", "application/json")],
+            json!({ "query": { "filter": {}, "sort": "Name", "descending": false, "page": 1, "per_page": 25, "at": null } })
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .expect("an answer");
+    assert!(
+        server_fn.status == 401 || server_fn.status == 403,
+        "{}",
+        server_fn.text()
+    );
+    let preflight = api
+        .call(
+            "OPTIONS",
+            "/users",
+            None,
+            None,
+            &[
+                ("Origin", "https://evil.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+        )
+        .await;
+    assert!(preflight.header("access-control-allow-origin").is_none());
+
+    // --- the rate limit, on a second instance allowing 3 calls a minute -----------------------
+    let strict = Api::start(&h, &[("ORGDESK_API_RATE_LIMIT", "3")]).await;
+    let limited = token(&h, &demo.owner, "limited", &[ApiScope::UsersRead]).await;
+    for left in (0..3).rev() {
+        let res = strict
+            .call("GET", "/users?limit=1", Some(&limited), None, &[])
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("ratelimit-limit"), Some("3"));
+        assert_eq!(
+            res.header("ratelimit-remaining"),
+            Some(left.to_string().as_str())
+        );
+    }
+    let refused = strict
+        .call("GET", "/users?limit=1", Some(&limited), None, &[])
+        .await;
+    problem(&refused, 429, "rate-limited", "the fourth call");
+    assert!(refused.header("retry-after").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite() {
+    the_automation_api(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres() {
+    the_automation_api(TestDatabase::postgres().await).await;
+}
