@@ -7,7 +7,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::toast::{provide_toasts, ToastRegion};
 use crate::pages::console::{
-    activity::ActivityPage, settings::SettingsPage, users::UsersPage, ConsoleLayout,
+    activity::ActivityPage, api_tokens::ApiTokensPage, settings::SettingsPage, users::UsersPage,
+    ConsoleLayout,
 };
 use crate::pages::{
     account::AccountPage, cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage,
@@ -32,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

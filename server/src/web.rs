@@ -59,8 +59,6 @@ pub async fn router(
     };
 
     let app = Router::new()
-        // The automation API (bearer tokens) before the server functions' catch-all.
-        .nest_service(crate::api_v1::PREFIX, crate::api_v1::router(core.clone()))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, routes, context, {
@@ -88,6 +86,8 @@ pub async fn router(
         .fallback(leptos_axum::file_and_error_handler::<WebState, _>(shell))
         .layer(middleware::from_fn(reset_forms_return_to_their_page))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The automation API (bearer tokens), with its own body limit and problem answers.
+        .nest_service(crate::api_v1::PREFIX, crate::api_v1::router(core.clone()))
         .layer(middleware::from_fn_with_state(
             origin,
             crate::origin::enforce,

@@ -128,6 +128,22 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     assert!(admin_refused.is_err(), "only owners make tokens");
+    let twin = h
+        .core
+        .create_api_token(
+            &demo.owner,
+            &NewApiToken {
+                name: "helpdesk".into(),
+                scopes: vec![ApiScope::UsersRead],
+                expires_in_days: 30,
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(twin, Err(orgdesk_core::CoreError::Conflict(_))),
+        "two live tokens never share a name (the activity log names them): {twin:?}"
+    );
     let revoked = token(&h, &demo.owner, "revoked", &all).await;
     let revoked_id = h.core.list_api_tokens(&demo.owner).await.expect("list")[0].id;
     h.core
@@ -359,6 +375,16 @@ async fn the_automation_api(database: TestDatabase) {
         .collect();
     assert_eq!(resets.len(), 1, "reset once: {activity}");
     assert_eq!(resets[0]["actor"], "API token helpdesk");
+    let queued = activity["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "email_queued")
+        .expect("the email's event");
+    assert_eq!(
+        queued["actor"], "API token helpdesk",
+        "the token queued it, not the user"
+    );
     let emails = api
         .get(&format!("/users/{}/emails", member.id), &helpdesk)
         .await;
@@ -391,7 +417,7 @@ async fn the_automation_api(database: TestDatabase) {
             &[],
         )
         .await;
-    problem(&own, 403, "self-reset", "the token's creator");
+    problem(&own, 403, "own-account", "the token's creator");
     let suspended_id = demo.suspended[0].id;
     let frozen = api
         .call(
@@ -402,7 +428,7 @@ async fn the_automation_api(database: TestDatabase) {
             &[],
         )
         .await;
-    problem(&frozen, 409, "user-state", "a suspended user");
+    problem(&frozen, 409, "conflict", "a suspended user");
 
     // --- bulk: by filter with a wrong count, by ids --------------------------------------------
     let before = h
@@ -477,6 +503,30 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     problem(&both, 422, "invalid-input", "two changes at once");
+    let twice = api
+        .call(
+            "PATCH",
+            &format!("/users/{offboard}"),
+            Some(&helpdesk),
+            Some(&json!({ "status": "suspended" })),
+            &[],
+        )
+        .await;
+    problem(&twice, 409, "conflict", "suspending a suspended user");
+    // Declared, not sent: the server refuses on the length alone.
+    let too_large = api
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            None,
+            &[
+                ("Content-Length", "3000000"),
+                ("Content-Type", "application/json"),
+            ],
+        )
+        .await;
+    problem(&too_large, 413, "too-large", "a 3 MB body");
     let unknown_field = api
         .call(
             "POST",
@@ -542,6 +592,12 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     assert_eq!(json_of(&again)["id"], job["id"], "a retry is the same job");
+    assert_eq!(again.status, 202);
+    assert_eq!(
+        again.header("location"),
+        Some(job_path.as_str()),
+        "with its Location"
+    );
     let started = Instant::now();
     let done = loop {
         let now = api

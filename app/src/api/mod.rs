@@ -6,6 +6,7 @@ pub mod recovery;
 pub mod resets;
 pub mod session;
 pub mod settings;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]
@@ -61,6 +62,11 @@ pub mod ssr {
                     ApiError::WeakPassword(rules),
                 ),
                 CoreError::LinkUnusable(state) => (StatusCode::GONE, ApiError::LinkUnusable(state)),
+                CoreError::Conflict(m) => (StatusCode::UNPROCESSABLE_ENTITY, ApiError::Invalid(m)),
+                CoreError::OwnAccount => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ApiError::Invalid(e.to_string()),
+                ),
                 CoreError::CountChanged { .. } => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     ApiError::Invalid(e.to_string()),

@@ -56,8 +56,12 @@ impl ApiCaller {
 pub enum Idempotency {
     /// New: go ahead, then `idempotency_finish` with the answer.
     Proceed,
-    /// Seen with the same request: this was the first answer.
-    Replay { status: u16, body: String },
+    /// Seen with the same request: this was the first answer (and its `Location`).
+    Replay {
+        status: u16,
+        body: String,
+        location: Option<String>,
+    },
     /// Seen with a different request.
     Mismatch,
     /// The first request with this key is still being answered.
@@ -196,6 +200,19 @@ impl Core {
             .filter(api_token::Column::ExpiresAt.gt(now))
             .count(&tx)
             .await?;
+        let same_name = api_token::Entity::find()
+            .filter(api_token::Column::OrgId.eq(by.org.id))
+            .filter(api_token::Column::Name.eq(name))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .filter(api_token::Column::ExpiresAt.gt(now))
+            .count(&tx)
+            .await?;
+        if same_name > 0 {
+            // The activity log names tokens by name: two live ones must not share it.
+            return Err(CoreError::Conflict(format!(
+                "A live API token is already named \"{name}\"; choose another name or revoke it first."
+            )));
+        }
         if live >= MAX_API_TOKENS_PER_ORG {
             return Err(CoreError::InvalidInput(format!(
                 "{} already has {MAX_API_TOKENS_PER_ORG} live API tokens; revoke one first.",
@@ -396,7 +413,7 @@ impl Core {
             return Ok(Idempotency::Proceed);
         }
         let mut find = Sql::new(
-            "SELECT request_hash, status, response, created_at FROM api_idempotency WHERE token_id = ",
+            "SELECT request_hash, status, response, location, created_at FROM api_idempotency WHERE token_id = ",
         );
         find.bind(caller.token_id)
             .push(" AND \"key\" = ")
@@ -430,10 +447,12 @@ impl Core {
         }
         let status: Option<i32> = row.try_get("", "status")?;
         let body: Option<String> = row.try_get("", "response")?;
+        let location: Option<String> = row.try_get("", "location")?;
         Ok(match (status, body) {
             (Some(status), Some(body)) => Idempotency::Replay {
                 status: u16::try_from(status).unwrap_or(500),
                 body,
+                location,
             },
             _ => Idempotency::InProgress,
         })
@@ -445,13 +464,16 @@ impl Core {
         key: &str,
         status: Option<u16>,
         body: &str,
+        location: Option<&str>,
     ) -> CoreResult<()> {
         let mut sql = match status {
             Some(status) => {
                 let mut sql = Sql::new("UPDATE api_idempotency SET status = ");
                 sql.bind(i32::from(status))
                     .push(", response = ")
-                    .bind(body.to_owned());
+                    .bind(body.to_owned())
+                    .push(", location = ")
+                    .bind(location.map(|l| l.chars().take(255).collect::<String>()));
                 sql
             }
             // Nothing to keep (the server failed before answering): the key may be used again.

@@ -21,6 +21,13 @@ pub enum CoreError {
     /// What is wrong with the input, as a sentence the caller may be shown.
     #[error("{0}")]
     InvalidInput(String),
+    /// The request conflicts with the target's current state (already suspended, no pending
+    /// reset, the last owner, an email already taken), as a sentence the caller may be shown.
+    #[error("{0}")]
+    Conflict(String),
+    /// The initiator asked to do this to their own account (or an API token to its creator's).
+    #[error("You can't do that to your own account.")]
+    OwnAccount,
     #[error("the new password breaks {} of the password rules", .0.len())]
     WeakPassword(Vec<Rule>),
     /// The reset link can't be used: expired, used, revoked or unknown.

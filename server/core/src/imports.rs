@@ -614,9 +614,7 @@ impl Core {
                 tx,
                 &by.org,
                 &targets,
-                Occasion::Invitation {
-                    admin: by.admin.as_ref(),
-                },
+                Occasion::Invitation { by: Some(by) },
                 None,
                 now,
             )

@@ -399,15 +399,17 @@ impl Core {
     ) -> CoreResult<Idempotency> {
         self.idempotency_begin_impl(caller, key, request).await
     }
-    /// Keeps the answer to a claimed key (`None`: no answer to keep; the key is freed).
+    /// Keeps the answer to a claimed key, with its `Location` (`None` status: no answer to
+    /// keep; the key is freed).
     pub async fn idempotency_finish(
         &self,
         caller: &ApiCaller,
         key: &str,
         status: Option<u16>,
         body: &str,
+        location: Option<&str>,
     ) -> CoreResult<()> {
-        self.idempotency_finish_impl(caller, key, status, body)
+        self.idempotency_finish_impl(caller, key, status, body, location)
             .await
     }
 

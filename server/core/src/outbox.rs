@@ -25,8 +25,10 @@ const MAX_ERROR_LEN: usize = 500;
 pub(crate) struct NewEmail {
     pub org_id: i64,
     pub user_id: Option<i64>,
-    /// Who caused it, for the `EmailQueued` activity.
+    /// Who caused it, for the `EmailQueued` activity: a user, or a label (the command line, an
+    /// API token).
     pub actor_id: Option<i64>,
+    pub actor_label: Option<String>,
     pub kind: EmailKind,
     pub to: String,
     pub email: RenderedEmail,
@@ -47,7 +49,7 @@ pub(crate) async fn enqueue(
             events.push(NewActivity {
                 org_id: e.org_id,
                 actor_id: e.actor_id,
-                actor_label: None,
+                actor_label: e.actor_label,
                 subject_id: e.user_id,
                 kind: ActivityKind::EmailQueued,
                 details: format!("{} to {} queued", e.kind.label(), e.to),

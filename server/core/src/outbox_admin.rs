@@ -203,16 +203,12 @@ impl Core {
             }
             let (occasion, activity_kind, what) = match kind {
                 EmailKind::Invitation => (
-                    Occasion::Invitation {
-                        admin: by.admin.as_ref(),
-                    },
+                    Occasion::Invitation { by: Some(by) },
                     ActivityKind::InvitationSent,
                     "invitation",
                 ),
                 _ => (
-                    Occasion::AdminReset {
-                        admin: by.admin.as_ref(),
-                    },
+                    Occasion::AdminReset { by },
                     ActivityKind::ResetEmailResent,
                     "reset link",
                 ),

@@ -96,9 +96,7 @@ impl Checked {
     /// nobody suspends or demotes themselves.
     fn may_manage(&self, target: &user::Model) -> CoreResult<()> {
         if self.is_self(target.id) {
-            return Err(CoreError::InvalidInput(
-                "You can't do that to your own account.".into(),
-            ));
+            return Err(CoreError::OwnAccount);
         }
         if target.role() != Some(Role::Member) && !self.owner {
             return Err(CoreError::Forbidden);
@@ -187,7 +185,7 @@ impl Core {
             .one(tx)
             .await?;
         if taken.is_some() {
-            return Err(CoreError::InvalidInput(format!(
+            return Err(CoreError::Conflict(format!(
                 "{} already has an account in {}.",
                 member.email, by.org.name
             )));
@@ -234,9 +232,7 @@ impl Core {
                 tx,
                 &by.org,
                 std::slice::from_ref(target),
-                Occasion::Invitation {
-                    admin: by.admin.as_ref(),
-                },
+                Occasion::Invitation { by: Some(by) },
                 ip,
                 now,
             )
@@ -266,7 +262,7 @@ impl Core {
             .await?
             .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
         if target.status() != Some(UserStatus::Invited) {
-            return Err(CoreError::InvalidInput(format!(
+            return Err(CoreError::Conflict(format!(
                 "{} has already set a password: there is no invitation to resend.",
                 target.name
             )));
@@ -315,7 +311,7 @@ impl Core {
         by.may_manage(&target)?;
         let is_suspended = target.status() == Some(UserStatus::Suspended);
         if is_suspended == suspended {
-            return Err(CoreError::InvalidInput(format!(
+            return Err(CoreError::Conflict(format!(
                 "{} is already {}.",
                 target.name,
                 if suspended { "suspended" } else { "active" }
@@ -325,7 +321,7 @@ impl Core {
             && target.role() == Some(Role::Owner)
             && self.owners_left(&tx, &by, &target).await? == 0
         {
-            return Err(CoreError::InvalidInput(
+            return Err(CoreError::Conflict(
                 "An organization keeps at least one active owner.".into(),
             ));
         }
@@ -404,14 +400,14 @@ impl Core {
             .role()
             .ok_or_else(|| CoreError::Internal("unknown role".into()))?;
         if before == role {
-            return Err(CoreError::InvalidInput(format!(
+            return Err(CoreError::Conflict(format!(
                 "{} is already {}.",
                 target.name,
                 role.label().to_lowercase()
             )));
         }
         if before == Role::Owner && self.owners_left(&tx, &by, &target).await? == 0 {
-            return Err(CoreError::InvalidInput(
+            return Err(CoreError::Conflict(
                 "An organization keeps at least one active owner.".into(),
             ));
         }

@@ -36,6 +36,7 @@ enum ApiIdempotency {
     RequestHash,
     Status,
     Response,
+    Location,
     CreatedAt,
 }
 
@@ -121,6 +122,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(ApiIdempotency::RequestHash, 64))
                     .col(integer_null(ApiIdempotency::Status))
                     .col(text_null(ApiIdempotency::Response))
+                    .col(string_len_null(ApiIdempotency::Location, 255))
                     .col(timestamp_with_time_zone(ApiIdempotency::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()

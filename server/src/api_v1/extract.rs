@@ -21,6 +21,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 "Send the body as application/json.",
             )),
             Err(JsonRejection::JsonDataError(e)) => Err(Problem::invalid(e.body_text())),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                problem::TOO_LARGE,
+                "The request body is too large.",
+            )),
             Err(e) => Err(Problem::new(problem::MALFORMED, e.body_text())),
         }
     }

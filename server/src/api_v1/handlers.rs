@@ -259,7 +259,9 @@ pub async fn user_emails(
     let emails = core.user_emails(&ctx.caller, id, limit(q.limit)?).await?;
     Ok(json(
         StatusCode::OK,
-        serde_json::json!({ "data": emails.into_iter().map(wire::Email::from).collect::<Vec<_>>() }),
+        wire::List {
+            data: emails.into_iter().map(wire::Email::from).collect(),
+        },
     ))
 }
 

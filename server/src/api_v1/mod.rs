@@ -26,14 +26,15 @@ use axum::routing::{get, MethodRouter};
 use axum::Router;
 use orgdesk_core::types::ApiScope;
 use orgdesk_core::{ApiCaller, Core, Idempotency};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use self::problem::Problem;
 
 /// Where the API is mounted.
 pub const PREFIX: &str = "/api/v1";
 
-/// Largest request body read for an idempotency fingerprint (the router's own limit is lower).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request body: a bulk reset of 100,000 ids fits.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Who is calling, from where: put into every authenticated request.
 #[derive(Debug, Clone)]
@@ -244,13 +245,32 @@ pub fn router(core: Core) -> Router {
     }
     let routes = routes
         .layer(middleware::from_fn_with_state(core.clone(), idempotent))
-        .layer(middleware::from_fn_with_state(core.clone(), authenticate));
+        .layer(middleware::from_fn_with_state(core.clone(), authenticate))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(too_large_as_problem));
     Router::new()
         .route("/openapi.json", get(openapi::serve))
         .merge(routes)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(core)
+}
+
+/// The body limit's own 413 (a `Content-Length` past it) as a problem too.
+async fn too_large_as_problem(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|t| t.as_bytes() != problem::CONTENT_TYPE.as_bytes());
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return Problem::new(
+            problem::TOO_LARGE,
+            format!("Send at most {} MiB.", MAX_BODY_BYTES / (1024 * 1024)),
+        )
+        .into_response();
+    }
+    response
 }
 
 async fn not_found() -> Problem {
@@ -312,9 +332,19 @@ async fn authenticate(State(core): State<Core>, mut req: Request, next: Next) ->
     let window = match core.api_rate_limit(&caller).await {
         Ok(window) => window,
         Err(e) => {
-            let limit = core.config().api_limit.max;
+            let reset = match &e {
+                orgdesk_core::CoreError::RateLimited { retry_after_secs } => {
+                    Some(*retry_after_secs)
+                }
+                _ => None,
+            };
             let mut response = Problem::from(e).into_response();
-            set_rate_headers(response.headers_mut(), limit, 0, None);
+            set_rate_headers(
+                response.headers_mut(),
+                core.config().api_limit.max,
+                0,
+                reset,
+            );
             return response;
         }
     };
@@ -369,8 +399,14 @@ async fn idempotent(State(core): State<Core>, req: Request, next: Next) -> Respo
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
-            return Problem::new(problem::MALFORMED, "The request body could not be read.")
-                .into_response()
+            return Problem::new(
+                problem::TOO_LARGE,
+                format!(
+                    "The body could not be read whole (at most {} MiB).",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            )
+            .into_response()
         }
     };
     let mut fingerprint = format!("{} {}\n", parts.method, parts.uri).into_bytes();
@@ -391,7 +427,11 @@ async fn idempotent(State(core): State<Core>, req: Request, next: Next) -> Respo
         )
         .header(header::RETRY_AFTER, "1")
         .into_response(),
-        Ok(Idempotency::Replay { status, body }) => {
+        Ok(Idempotency::Replay {
+            status,
+            body,
+            location,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let content_type = if status.is_success() {
                 "application/json"
@@ -405,6 +445,9 @@ async fn idempotent(State(core): State<Core>, req: Request, next: Next) -> Respo
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
             response
         }
         Ok(Idempotency::Proceed) => {
@@ -417,8 +460,12 @@ async fn idempotent(State(core): State<Core>, req: Request, next: Next) -> Respo
                 !(parts.status.is_server_error() || parts.status == StatusCode::TOO_MANY_REQUESTS);
             let text = String::from_utf8_lossy(&body);
             let status = keep.then_some(parts.status.as_u16());
+            let location = parts
+                .headers
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok());
             if let Err(e) = core
-                .idempotency_finish(&ctx.caller, &key, status, &text)
+                .idempotency_finish(&ctx.caller, &key, status, &text, location)
                 .await
             {
                 tracing::error!(error = %e, "could not keep an idempotent answer");

@@ -30,17 +30,18 @@ kinds! {
     UNAUTHENTICATED = "unauthenticated", UNAUTHORIZED, "Send a valid API token";
     INSUFFICIENT_SCOPE = "insufficient-scope", FORBIDDEN, "The token lacks a scope this needs";
     FORBIDDEN = "forbidden", FORBIDDEN, "Not allowed for the token's role";
-    SELF_RESET = "self-reset", FORBIDDEN, "A token can't act on its creator's own account";
+    SELF_RESET = "own-account", FORBIDDEN, "A token can't act on its creator's own account";
     NOT_FOUND = "not-found", NOT_FOUND, "No such resource";
     METHOD_NOT_ALLOWED = "method-not-allowed", METHOD_NOT_ALLOWED, "Method not allowed here";
     MALFORMED = "malformed-request", BAD_REQUEST, "The request could not be read";
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", UNSUPPORTED_MEDIA_TYPE, "Send application/json";
     INVALID = "invalid-input", UNPROCESSABLE_ENTITY, "The request is not valid";
-    USER_STATE = "user-state", CONFLICT, "The user's state does not allow this";
+    CONFLICT = "conflict", CONFLICT, "The request conflicts with the current state";
     COUNT_CHANGED = "count-changed", CONFLICT, "The filter matches a different number of users";
     IDEMPOTENCY_MISMATCH = "idempotency-key-reused", UNPROCESSABLE_ENTITY, "This Idempotency-Key was used for a different request";
     IDEMPOTENCY_IN_PROGRESS = "idempotency-key-in-progress", CONFLICT, "The first request with this Idempotency-Key is still being answered";
     RATE_LIMITED = "rate-limited", TOO_MANY_REQUESTS, "Too many requests";
+    TOO_LARGE = "too-large", PAYLOAD_TOO_LARGE, "The request body is too large";
     SERVER = "server-error", INTERNAL_SERVER_ERROR, "Something went wrong on our side";
 }
 
@@ -109,7 +110,7 @@ impl Problem {
             SkipReason::Yourself => SELF_RESET,
             SkipReason::NoPermission => FORBIDDEN,
             SkipReason::NotFound => NOT_FOUND,
-            SkipReason::AlreadySuspended | SkipReason::Invited => USER_STATE,
+            SkipReason::AlreadySuspended | SkipReason::Invited => CONFLICT,
         };
         Problem::new(kind, reason.explain())
     }
@@ -140,6 +141,8 @@ impl From<CoreError> for Problem {
             ),
             CoreError::NotFound(m) => Problem::new(NOT_FOUND, m),
             CoreError::InvalidInput(m) => Problem::invalid(m),
+            CoreError::Conflict(m) => Problem::new(CONFLICT, m),
+            CoreError::OwnAccount => Problem::new(SELF_RESET, e.to_string()),
             CoreError::WeakPassword(_) | CoreError::LinkUnusable(_) => {
                 Problem::invalid(e.to_string())
             }

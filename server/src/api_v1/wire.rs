@@ -44,6 +44,12 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A whole list (no pages).
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub data: Vec<T>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct UserDetail {
     #[serde(flatten)]

@@ -127,10 +127,16 @@ impl Conn {
         body: &[u8],
     ) -> HttpResult<HttpResponse> {
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nContent-Length: {}\r\n",
-            body.len(),
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n",
             addr = self.addr
         );
+        // A caller may declare its own length (to test a server's limit without sending it).
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         if self.origin {
             head.push_str(&format!("Origin: http://{}\r\n", self.addr));
         }

@@ -2,6 +2,7 @@
 //! Who may see it is decided on the server (`require_admin`); this layout only follows.
 
 pub mod activity;
+pub mod api_tokens;
 pub mod settings;
 pub mod users;
 

@@ -1,11 +1,33 @@
-//! Settings: how long reset links and invitations stay valid.
+//! Settings: how long reset links and invitations stay valid (General); API tokens have their
+//! own tab (`api_tokens.rs`), shown to owners.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use orgdesk_types::{Actor, Role};
 
 use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateLinkLifetimes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SettingsTab {
+    General,
+    ApiTokens,
+}
+
+/// The Settings tabs; API tokens only for owners (the server refuses everyone else anyway).
+pub fn settings_tabs(active: SettingsTab) -> Vec<(&'static str, &'static str, bool)> {
+    let owner = use_context::<Actor>().is_some_and(|a| a.role == Role::Owner);
+    let mut tabs = vec![("General", "/settings", active == SettingsTab::General)];
+    if owner {
+        tabs.push((
+            "API tokens",
+            "/settings/api-tokens",
+            active == SettingsTab::ApiTokens,
+        ));
+    }
+    tabs
+}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -17,7 +39,7 @@ pub fn SettingsPage() -> impl IntoView {
     );
     view! {
         <Title text="Settings"/>
-        <PageHeader eyebrow="Admin Console" title="Settings" tabs=vec![]/>
+        <PageHeader eyebrow="Admin Console" title="Settings" tabs=settings_tabs(SettingsTab::General)/>
         <div class="page-body">
             <section class="panel">
                 <h2 class="panel__title">"Password reset links"</h2>

@@ -196,9 +196,7 @@ impl Core {
             tx,
             org,
             targets,
-            Occasion::AdminReset {
-                admin: by.admin.as_ref(),
-            },
+            Occasion::AdminReset { by },
             ip.clone(),
             now,
         )
@@ -247,7 +245,7 @@ impl Core {
             _ => {}
         }
         if target.status != UserStatus::ResetPending.as_str() {
-            return Err(CoreError::InvalidInput(format!(
+            return Err(CoreError::Conflict(format!(
                 "{} has no pending reset.",
                 target.name
             )));
@@ -257,9 +255,7 @@ impl Core {
             &tx,
             &by.org,
             std::slice::from_ref(&target),
-            Occasion::AdminResend {
-                admin: by.admin.as_ref(),
-            },
+            Occasion::AdminResend { by: &by },
             ip.clone(),
             now,
         )

@@ -11,6 +11,7 @@
 mod admin;
 mod recovery;
 
+use crate::people::Checked;
 use chrono::{DateTime, Utc};
 use orgdesk_types::{LinkPurpose, LinkState};
 use sea_orm::{
@@ -30,20 +31,20 @@ pub const MAX_RESET_TARGETS: usize = 100_000;
 /// Why a link is being issued, which decides the email and the activity recorded.
 #[derive(Clone, Copy)]
 pub(crate) enum Occasion<'a> {
-    /// An admin reset the password (`admin` is who).
-    AdminReset { admin: Option<&'a user::Model> },
-    /// An admin pressed Resend Email.
-    AdminResend { admin: Option<&'a user::Model> },
+    /// An admin (or the command line, or an API token) reset the password.
+    AdminReset { by: &'a Checked },
+    /// An admin (or …) pressed Resend Email.
+    AdminResend { by: &'a Checked },
     /// The user asked for a new admin-reset link; `admin` reset the password originally.
     UserResend { admin_name: Option<&'a str> },
     /// Forgot your password? (or a new forgot link from an expired one).
     Forgot,
-    /// An invitation to set a first password; `admin` invited them (`None`: the command line,
-    /// or the user asked for a new invitation from an expired one).
-    Invitation { admin: Option<&'a user::Model> },
+    /// An invitation to set a first password from `by` (`None`: the invited person asked for a
+    /// new one from an expired link).
+    Invitation { by: Option<&'a Checked> },
 }
 
-impl Occasion<'_> {
+impl<'a> Occasion<'a> {
     fn purpose(self) -> LinkPurpose {
         match self {
             Occasion::Forgot => LinkPurpose::ForgotPassword,
@@ -51,12 +52,12 @@ impl Occasion<'_> {
             _ => LinkPurpose::AdminReset,
         }
     }
-    fn actor_id(self) -> Option<i64> {
+    /// Who asked for it, when not the recipient.
+    fn initiator(self) -> Option<&'a Checked> {
         match self {
-            Occasion::AdminResend { admin }
-            | Occasion::AdminReset { admin }
-            | Occasion::Invitation { admin } => admin.map(|a| a.id),
-            _ => None,
+            Occasion::AdminReset { by } | Occasion::AdminResend { by } => Some(by),
+            Occasion::Invitation { by } => by,
+            Occasion::UserResend { .. } | Occasion::Forgot => None,
         }
     }
 }
@@ -98,7 +99,7 @@ impl Core {
         };
         let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
         links::revoke_open(tx, &ids, now).await?;
-        let created_by = occasion.actor_id();
+        let created_by = occasion.initiator().and_then(Checked::actor_id);
         let issued = links::issue(tx, org.id, purpose, created_by, &ids, ttl, now).await?;
         let base = &self.config().public_base_url;
         let mut mails = Vec::with_capacity(targets.len());
@@ -107,12 +108,12 @@ impl Core {
             let url = links::url(base, &link.token);
             let cancel_url = links::cancel_url(base, &link.token);
             let (kind, email) = match occasion {
-                Occasion::Invitation { admin } => (
+                Occasion::Invitation { by } => (
                     EmailKind::Invitation,
                     emails::invitation(&emails::InvitationEmail {
                         org_name: &org.name,
                         user_name: &target.name,
-                        invited_by: admin.map(|a| a.name.as_str()),
+                        invited_by: by.and_then(|b| b.admin.as_ref()).map(|a| a.name.as_str()),
                         link: &url,
                         now,
                         expires_at: link.expires_at,
@@ -131,12 +132,12 @@ impl Core {
                 ),
                 _ => {
                     let requested_by = match occasion {
-                        Occasion::AdminReset { admin: Some(admin) }
-                        | Occasion::AdminResend { admin: Some(admin) } => {
-                            RequestedBy::Admin(&admin.name)
+                        Occasion::AdminReset { by } | Occasion::AdminResend { by } => {
+                            match &by.admin {
+                                Some(admin) => RequestedBy::Admin(&admin.name),
+                                None => RequestedBy::Unnamed,
+                            }
                         }
-                        Occasion::AdminReset { admin: None }
-                        | Occasion::AdminResend { admin: None } => RequestedBy::Unnamed,
                         Occasion::UserResend { admin_name } => {
                             RequestedBy::UserResend { admin: admin_name }
                         }
@@ -161,7 +162,13 @@ impl Core {
             mails.push(NewEmail {
                 org_id: org.id,
                 user_id: Some(target.id),
-                actor_id: occasion.actor_id().or(Some(target.id)),
+                // The admin (or the command line, or the API token) who asked; the recipient
+                // when they asked themselves.
+                actor_id: match occasion.initiator() {
+                    Some(by) => by.actor_id(),
+                    None => Some(target.id),
+                },
+                actor_label: occasion.initiator().and_then(|by| by.label.clone()),
                 kind,
                 to: target.email.clone(),
                 email,

@@ -234,7 +234,7 @@ impl Core {
             &tx,
             &org,
             std::slice::from_ref(&target),
-            Occasion::Invitation { admin: None },
+            Occasion::Invitation { by: None },
             ip.clone(),
             now,
         )
@@ -389,6 +389,7 @@ impl Core {
                 org_id: org.id,
                 user_id: Some(target.id),
                 actor_id: Some(target.id),
+                actor_label: None,
                 kind: EmailKind::PasswordChanged,
                 to: target.email.clone(),
                 email,

@@ -489,7 +489,7 @@ async fn resend_email_replaces_the_link_of_a_pending_reset(h: Harness) {
         .await
         .unwrap_err();
     match err {
-        CoreError::InvalidInput(message) => {
+        CoreError::Conflict(message) => {
             assert!(message.contains("has no pending reset"), "{message}")
         }
         other => panic!("{other:?}"),

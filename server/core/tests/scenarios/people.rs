@@ -111,7 +111,10 @@ async fn bad_or_duplicate_members_are_refused_and_change_nothing(h: Harness) {
     ] {
         let outcome = h.core.add_user(&demo.admin, &bad, None).await;
         assert!(
-            matches!(outcome, Err(CoreError::InvalidInput(_))),
+            matches!(
+                outcome,
+                Err(CoreError::InvalidInput(_) | CoreError::Conflict(_))
+            ),
             "{bad:?}: {outcome:?}"
         );
     }
@@ -168,7 +171,7 @@ async fn only_owners_add_admins_and_change_roles(h: Harness) {
         h.core
             .change_role(&demo.owner, demo.owner.user_id, Role::Member, None)
             .await,
-        Err(CoreError::InvalidInput(_))
+        Err(CoreError::OwnAccount)
     ));
     // An invited user is skipped by a reset, with the reason.
     let report = h
@@ -226,7 +229,7 @@ async fn an_expired_invitation_offers_a_new_one_and_resend_kills_the_old(h: Harn
         h.core
             .resend_invitation(&demo.admin, nia.user_id, None)
             .await,
-        Err(CoreError::InvalidInput(_))
+        Err(CoreError::Conflict(_))
     ));
 }
 
@@ -271,11 +274,11 @@ async fn suspending_signs_out_kills_links_and_refuses_sign_in(h: Harness) {
         h.core
             .set_suspended(&demo.admin, demo.admin.user_id, true, None)
             .await,
-        Err(CoreError::InvalidInput(_))
+        Err(CoreError::OwnAccount)
     ));
     assert!(matches!(
         h.core.set_suspended(&demo.admin, jane.id, true, None).await,
-        Err(CoreError::InvalidInput(_))
+        Err(CoreError::Conflict(_))
     ));
     // Reactivated, Jane is back where she was: her reset still pending.
     let status = h

@@ -1,0 +1,233 @@
+//! Settings → API tokens: owners create tokens for the automation API (`/api/v1`), see when
+//! and from where each was last used, and revoke them. A new token's secret is shown once.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use orgdesk_types::limits::{DEFAULT_API_TOKEN_DAYS, MAX_API_TOKEN_NAME_CHARS};
+use orgdesk_types::{Actor, ApiScope, ApiTokenView, Role};
+
+use super::settings::{settings_tabs, SettingsTab};
+use crate::api::tokens::{fetch_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::components::icons::{Icon, Svg};
+use crate::components::page_header::PageHeader;
+use crate::components::time::RelativeTime;
+
+/// Lifetimes offered, in days.
+const LIFETIMES: [(u32, &str); 5] = [
+    (7, "7 days"),
+    (30, "30 days"),
+    (90, "90 days"),
+    (180, "180 days"),
+    (365, "1 year"),
+];
+
+#[component]
+pub fn ApiTokensPage() -> impl IntoView {
+    let owner = use_context::<Actor>().is_some_and(|a| a.role == Role::Owner);
+    if !owner {
+        return view! {
+            <Title text="API tokens · Settings"/>
+            <PageHeader eyebrow="Admin Console" title="Settings" tabs=settings_tabs(SettingsTab::ApiTokens)/>
+            <div class="page-body">
+                <div class="alert alert--info" role="alert"><Svg icon=Icon::Warning/>
+                    <div>"Only the organization's owners manage API tokens."</div>
+                </div>
+            </div>
+        }
+        .into_any();
+    }
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| fetch_api_tokens(),
+    );
+    view! {
+        <Title text="API tokens · Settings"/>
+        <PageHeader eyebrow="Admin Console" title="Settings" tabs=settings_tabs(SettingsTab::ApiTokens)/>
+        <div class="page-body">
+            <section class="panel">
+                <h2 class="panel__title">"Create an API token"</h2>
+                <p class="panel__desc">
+                    "Scripts and other systems call the automation API ("<code class="code">"/api/v1"</code>
+                    ") with a token: it can do what its scopes allow, never more than your role does, and it never opens the console. "
+                    <a class="link" href="/api/v1/openapi.json">"API reference (OpenAPI)"</a>
+                </p>
+                {move || create.value().get().map(|r| match r {
+                    Ok(created) => view! { <NewSecret name=created.token.name secret=created.secret/> }.into_any(),
+                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                })}
+                <ActionForm action=create attr:class="form settings-form">
+                    <div class="field">
+                        <label class="field__label" for="token_name">"Name"</label>
+                        <input class="input" id="token_name" name="name" type="text" required
+                            maxlength=MAX_API_TOKEN_NAME_CHARS.to_string() placeholder="e.g. Help desk"/>
+                        <p class="field__hint">"Shown in the activity log as “API token <name>”."</p>
+                    </div>
+                    <fieldset class="field scope-list">
+                        <legend class="field__label">"Scopes"</legend>
+                        {ApiScope::ALL.into_iter().map(|scope| {
+                            let field = scope.as_str().replace(':', "_");
+                            let id = format!("scope_{field}");
+                            let label_for = id.clone();
+                            view! {
+                                <label class="scope" for=label_for>
+                                    <input type="checkbox" id=id name=field/>
+                                    <span>
+                                        <code class="code">{scope.as_str()}</code>
+                                        <span class="scope__desc">{scope.description()}</span>
+                                    </span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <div class="field">
+                        <label class="field__label" for="token_days">"Expires after"</label>
+                        <select class="select" id="token_days" name="days">
+                            {LIFETIMES.into_iter().map(|(days, label)| view! {
+                                <option value=days.to_string() selected=days == DEFAULT_API_TOKEN_DAYS>{label}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div>
+                        <button type="submit" class="btn btn--primary" disabled=move || create.pending().get()>
+                            <Show when=move || create.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
+                            "Create token"
+                        </button>
+                    </div>
+                </ActionForm>
+            </section>
+            <section class="panel">
+                <h2 class="panel__title">"Tokens"</h2>
+                <p class="panel__desc">"Last use is noted at most once a minute per address. Revoking is immediate."</p>
+                {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! {
+                    <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                })}
+                <Transition fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
+                    {move || Suspend::new(async move {
+                        match tokens.await {
+                            Ok(list) if list.is_empty() => view! {
+                                <div class="empty-state"><Svg icon=Icon::Settings/><p class="empty-state__title">"No API tokens yet"</p></div>
+                            }.into_any(),
+                            Ok(list) => view! { <TokenTable tokens=list revoke=revoke/> }.into_any(),
+                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+/// The secret of a token just created: shown this once, ready to copy.
+#[component]
+fn NewSecret(name: String, secret: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = secret.clone();
+    view! {
+        <div class="alert alert--success token-secret" role="status">
+            <Svg icon=Icon::Check/>
+            <div class="alert__body">
+                <div class="alert__title">{format!("Token “{name}” created. Copy it now: it won't be shown again.")}</div>
+                <div class="token-secret__row">
+                    <input class="input token-secret__value" type="text" readonly value=secret aria-label="New API token"
+                        on:focus=|ev| {
+                            use wasm_bindgen::JsCast;
+                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                input.select();
+                            }
+                        }/>
+                    <button type="button" class="btn btn--sm" on:click=move |_| {
+                        copy_text(&to_copy);
+                        copied.set(true);
+                    }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// `navigator.clipboard.writeText(text)`, looked up at run time.
+fn copy_text(text: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into());
+    if let Ok(clipboard) = clipboard {
+        use wasm_bindgen::JsCast;
+        if let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        {
+            let _ = write.call1(&clipboard, &text.into());
+        }
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let now = chrono::Utc::now();
+    view! {
+        <div class="table-wrap">
+            <table class="table" aria-label="API tokens">
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th>
+                    <th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {tokens.into_iter().map(|t| {
+                        let live = t.is_live(now);
+                        let (badge, label) = match (t.revoked_at, live) {
+                            (Some(_), _) => ("badge badge--failed", "Revoked"),
+                            (None, true) => ("badge badge--active", "Live"),
+                            (None, false) => ("badge", "Expired"),
+                        };
+                        let name = t.name.clone();
+                        view! {
+                            <tr>
+                                <td><strong>{t.name.clone()}</strong></td>
+                                <td><div class="token-scopes">{t.scopes.iter().map(|s| view! { <code class="code">{s.as_str()}</code> }).collect_view()}</div></td>
+                                <td class="muted"><RelativeTime at=t.created_at now=now/>" by "{t.created_by.clone()}</td>
+                                <td class="muted"><RelativeTime at=t.expires_at now=now/></td>
+                                <td class="muted">{match t.last_used_at {
+                                    Some(at) => view! {
+                                        <RelativeTime at=at now=now/>
+                                        {t.last_used_ip.clone().map(|ip| format!(" from {ip}"))}
+                                    }.into_any(),
+                                    None => "Never".into_any(),
+                                }}</td>
+                                <td><span class=badge>{label}</span></td>
+                                <td class="cell-actions">
+                                    {(t.revoked_at.is_none()).then(|| view! { <RevokeButton id=t.id name=name revoke=revoke/> })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Revoke, asked twice: scripts using the token stop working at once.
+#[component]
+fn RevokeButton(id: i64, name: String, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    view! {
+        <Show when=move || asking.get() fallback=move || view! {
+            <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(true)>"Revoke"</button>
+        }>
+            <div class="revoke-confirm" role="group" aria-label=format!("Revoke {name}")>
+                <div class="revoke-confirm__actions">
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <button type="submit" class="btn btn--sm btn--danger">"Revoke token"</button>
+                    </ActionForm>
+                    <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </div>
+                <p class="revoke-confirm__note">"Scripts using it stop working at once."</p>
+            </div>
+        </Show>
+    }
+}
