@@ -114,6 +114,16 @@ async fn run() -> Result<(), String> {
         }))
     };
 
+    let webhooks =
+        orgdesk_mail::WebhookWorker::new(core.clone(), format!("web-{}", std::process::id()), None)
+            .map_err(|e| format!("webhook delivery can't start: {e}"))?;
+    let webhook_task = {
+        let mut rx = shutdown_rx.clone();
+        tokio::spawn(webhooks.run_until(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }))
+    };
+
     let housekeeping_task = tokio::spawn(housekeeping::run(
         core.clone(),
         config.mail.dev_mailbox_dir().map(|d| d.to_path_buf()),
@@ -142,6 +152,7 @@ async fn run() -> Result<(), String> {
     // Let the outbox worker finish what it is sending.
     let _ = shutdown_tx.send(true);
     let _ = worker_task.await;
+    let _ = webhook_task.await;
     let _ = housekeeping_task.await;
     Ok(())
 }

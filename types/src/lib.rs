@@ -7,6 +7,8 @@ pub mod limits;
 pub mod model;
 pub mod panic_report;
 pub mod password_policy;
+pub mod webhooks;
 
 pub use api_tokens::*;
 pub use model::*;
+pub use webhooks::*;

@@ -328,10 +328,27 @@ pub enum ActivityKind {
     /// An owner created an API token (Settings, or the command line).
     ApiTokenCreated,
     ApiTokenRevoked,
+    /// A reset link expired without being used (announced once, by the delivery worker).
+    ResetLinkExpired,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 21] = [
+    /// The webhook event this activity announces, if any.
+    pub fn webhook_event(self) -> Option<crate::WebhookEvent> {
+        use crate::WebhookEvent as E;
+        match self {
+            ActivityKind::AdminResetPassword => Some(E::ResetRequested),
+            ActivityKind::PasswordChanged => Some(E::ResetCompleted),
+            ActivityKind::ResetCancelled => Some(E::ResetCancelled),
+            ActivityKind::ResetLinkExpired => Some(E::ResetLinkExpired),
+            ActivityKind::EmailFailed => Some(E::EmailFailed),
+            ActivityKind::UserSuspended => Some(E::UserSuspended),
+            ActivityKind::UserAdded => Some(E::UserInvited),
+            _ => None,
+        }
+    }
+
+    pub const ALL: [ActivityKind; 22] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -353,6 +370,7 @@ impl ActivityKind {
         ActivityKind::ProfileUpdated,
         ActivityKind::ApiTokenCreated,
         ActivityKind::ApiTokenRevoked,
+        ActivityKind::ResetLinkExpired,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -377,6 +395,7 @@ impl ActivityKind {
             ActivityKind::ProfileUpdated => "profile_updated",
             ActivityKind::ApiTokenCreated => "api_token_created",
             ActivityKind::ApiTokenRevoked => "api_token_revoked",
+            ActivityKind::ResetLinkExpired => "reset_link_expired",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -405,6 +424,7 @@ impl ActivityKind {
             ActivityKind::ProfileUpdated => "Profile updated",
             ActivityKind::ApiTokenCreated => "API token created",
             ActivityKind::ApiTokenRevoked => "API token revoked",
+            ActivityKind::ResetLinkExpired => "Reset link expired",
         }
     }
 }

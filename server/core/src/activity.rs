@@ -1,5 +1,6 @@
 //! The activity log: recorded in the same transaction as what it describes, read newest
-//! first by the sidebar's Activity tab and the console's Activity page.
+//! first by the sidebar's Activity tab and the console's Activity page. Recording an event
+//! also queues its webhook deliveries, in that transaction.
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::limits::MAX_SEARCH_CHARS;
@@ -41,6 +42,8 @@ pub(crate) async fn record(
     events: Vec<NewActivity>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // Webhook deliveries for what this records, in the same transaction (see `webhooks`).
+    crate::webhooks::enqueue_for(db, &events, now).await?;
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         let rows: Vec<activity::ActiveModel> = events

@@ -47,6 +47,7 @@ mod passwords;
 mod people;
 mod tokens;
 mod users;
+pub mod webhooks;
 
 pub use api_tokens::{ApiCaller, Idempotency, SECRET_PREFIX as API_TOKEN_PREFIX};
 pub use clock::{Clock, SystemClock, TestClock};
@@ -426,6 +427,68 @@ impl Core {
     /// A job of the caller's organization.
     pub async fn job(&self, caller: &ApiCaller, id: i64) -> CoreResult<jobs::JobView> {
         self.job_impl(caller, id).await
+    }
+
+    // --- event webhooks --------------------------------------------------------------------
+
+    /// Registers an HTTPS endpoint for some events (owners, or the command line); the signing
+    /// secret is in the answer only.
+    pub async fn create_webhook(
+        &self,
+        by: impl Into<Initiator>,
+        new: &NewWebhook,
+        ip: Option<&str>,
+    ) -> CoreResult<CreatedWebhook> {
+        self.create_webhook_impl(&by.into(), new, ip).await
+    }
+    pub async fn list_webhooks(&self, by: impl Into<Initiator>) -> CoreResult<Vec<WebhookView>> {
+        self.list_webhooks_impl(&by.into()).await
+    }
+    /// Stops sending to an endpoint; deliveries waiting for it fail.
+    pub async fn remove_webhook(
+        &self,
+        by: impl Into<Initiator>,
+        id: i64,
+        ip: Option<&str>,
+    ) -> CoreResult<WebhookView> {
+        self.remove_webhook_impl(&by.into(), id, ip).await
+    }
+    /// The newest deliveries (of one endpoint, or all), newest first.
+    pub async fn webhook_deliveries(
+        &self,
+        by: impl Into<Initiator>,
+        webhook: Option<i64>,
+        limit: u64,
+    ) -> CoreResult<Vec<DeliveryView>> {
+        self.webhook_deliveries_impl(&by.into(), webhook, limit)
+            .await
+    }
+    /// Claims up to `limit` due deliveries for `lease` (the delivery worker).
+    pub async fn claim_webhooks(
+        &self,
+        worker: &str,
+        limit: u64,
+        lease: std::time::Duration,
+    ) -> CoreResult<Vec<webhooks::OutboundWebhook>> {
+        self.claim_webhooks_impl(worker, limit, lease).await
+    }
+    /// Records deliveries the endpoints took, with the status they answered.
+    pub async fn webhooks_delivered(&self, done: &[(i64, u16)]) -> CoreResult<()> {
+        self.webhooks_delivered_impl(done).await
+    }
+    /// Records a failed attempt: retried with backoff, or given up on after a day.
+    pub async fn webhook_attempt_failed(
+        &self,
+        id: i64,
+        status_code: Option<u16>,
+        reason: &str,
+    ) -> CoreResult<FailedAttempt> {
+        self.webhook_attempt_failed_impl(id, status_code, reason)
+            .await
+    }
+    /// Announces reset links that expired unused (`reset.link_expired`); returns how many.
+    pub async fn announce_expired_links(&self) -> CoreResult<u64> {
+        self.announce_expired_links_impl().await
     }
 
     // --- the user's way back in -------------------------------------------------------------

@@ -1,6 +1,7 @@
-//! Email delivery for Orgdesk: drains the core's email outbox into an SMTP server (lettre's
+//! Outbound delivery for Orgdesk: drains the core's email outbox into an SMTP server (lettre's
 //! async SMTP client on pooled `TCP_NODELAY` connections) or, when none is configured, into
-//! the dev mailbox directory.
+//! the dev mailbox directory; and its event webhooks to their HTTPS endpoints
+//! ([`WebhookWorker`], signed, retried).
 //!
 //! ```text
 //! admin reset ──(one transaction)──▶ outbox row ──▶ OutboxWorker ──▶ Mailer ─┬─▶ SMTP server
@@ -40,6 +41,7 @@ pub mod dev_mailbox;
 pub mod error;
 pub mod mailer;
 pub mod smtp;
+pub mod webhooks;
 pub mod worker;
 
 pub use config::{Delivery, MailConfig, SmtpSettings, TlsMode, WorkerSettings};
@@ -47,4 +49,5 @@ pub use dev_mailbox::{list_messages, read_message, DevMailbox, DevMessage};
 pub use error::{MailError, SendFailure};
 pub use mailer::Mailer;
 pub use smtp::SmtpMailer;
+pub use webhooks::{WebhookPass, WebhookWorker};
 pub use worker::{DeliveryPass, OutboxWorker};

@@ -12,6 +12,7 @@ mod m20261128_000006_index_user_search;
 mod m20261128_000007_invitations;
 mod m20261128_000008_index_user_word_prefixes;
 mod m20261128_000009_create_api_tokens;
+mod m20261128_000010_create_webhooks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_invitations::Migration),
             Box::new(m20261128_000008_index_user_word_prefixes::Migration),
             Box::new(m20261128_000009_create_api_tokens::Migration),
+            Box::new(m20261128_000010_create_webhooks::Migration),
         ]
     }
 }

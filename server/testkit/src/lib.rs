@@ -11,6 +11,7 @@ pub mod http;
 pub mod mime;
 pub mod smtp_sink;
 mod tempdir;
+pub mod webhook_sink;
 
 pub use tempdir::{tempdir, TempDir};
 

@@ -348,7 +348,7 @@ async fn session(
 }
 
 /// The sink's side of TLS: the test certificate for `localhost` / `127.0.0.1`.
-fn test_acceptor() -> TlsAcceptor {
+pub(crate) fn test_acceptor() -> TlsAcceptor {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let certificates = CertificateDer::pem_file_iter(format!("{fixtures}/server.pem"))
         .expect("the test certificate")

@@ -11,7 +11,7 @@
 //! an operator can act on.
 
 mod diagnosis;
-mod tls;
+pub(crate) mod tls;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -20,7 +20,7 @@ use crate::error::MailError;
 
 /// TLS for implicit-TLS servers, trusting the system's root certificates (as lettre does
 /// for STARTTLS) and those in `extra_roots` (PEM).
-pub(super) fn client_config(extra_roots: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
+pub(crate) fn client_config(extra_roots: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(found.certs);

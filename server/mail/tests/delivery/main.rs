@@ -6,3 +6,4 @@ mod dev_mailbox;
 mod outbox_worker;
 mod postgres_race;
 mod smtp_transport;
+mod webhooks;
