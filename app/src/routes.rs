@@ -8,7 +8,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::toast::{provide_toasts, ToastRegion};
 use crate::pages::console::{
     activity::ActivityPage, api_tokens::ApiTokensPage, settings::SettingsPage, users::UsersPage,
-    ConsoleLayout,
+    webhooks::WebhooksPage, ConsoleLayout,
 };
 use crate::pages::{
     account::AccountPage, cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage,
@@ -34,6 +34,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -8,9 +8,11 @@ import { hydrated, signInAsAdmin } from '../support/console';
 // costs. The budgets are today's sizes plus a little, so growth fails here first; the goals
 // of the "Fast first visit" issue (Reset Password page ≤ 150 KB, /users ≤ 250 KB) need the
 // console split from the pages everyone lands on, which is not done yet (docs/performance.md).
+// Raised by 25 KB on 2026-11-28 for Settings → API tokens and Webhooks (+16 KB brotli of wasm):
+// without code splitting every page carries the whole console.
 const BUDGET = {
-  resetPage: 450_000,
-  users: 455_000,
+  resetPage: 475_000,
+  users: 480_000,
   /** Time to interactive of the Reset Password page on a slow phone network (goal: 2.5 s). */
   resetPageInteractiveMs: 3_200,
 };

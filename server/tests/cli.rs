@@ -275,6 +275,57 @@ async fn a_whole_organization_from_the_command_line(database: TestDatabase) {
     let retried = expect(&url, &["outbox", "retry-failed", "--org", "Initech"], 0);
     assert!(retried.contains("0 new emails"), "{retried}");
 
+    // An API token: its secret alone on stdout, listed without it, revoked.
+    let secret = expect(
+        &url,
+        &[
+            "tokens",
+            "create",
+            "--org",
+            "Initech",
+            "--name",
+            "helpdesk",
+            "--scope",
+            "users:read",
+            "--scope",
+            "resets:write",
+            "--days",
+            "30",
+        ],
+        0,
+    );
+    let secret = secret.trim();
+    assert!(secret.starts_with("odk_") && secret.len() == 47, "{secret}");
+    let tokens = expect(&url, &["tokens", "list", "--org", "Initech"], 0);
+    assert!(
+        tokens.contains("helpdesk") && tokens.contains("users:read resets:write"),
+        "{tokens}"
+    );
+    assert!(
+        tokens.contains("live") && !tokens.contains(secret),
+        "{tokens}"
+    );
+    let id = tokens
+        .lines()
+        .find(|l| l.contains("helpdesk"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the token's id")
+        .to_owned();
+    let revoked = expect(&url, &["tokens", "revoke", "--org", "Initech", &id], 0);
+    assert!(revoked.contains("is revoked"), "{revoked}");
+    let tokens = expect(&url, &["tokens", "list", "--org", "Initech"], 0);
+    assert!(tokens.contains("revoked"), "{tokens}");
+    assert_eq!(
+        orgdesk(
+            &url,
+            &["tokens", "create", "--org", "Initech", "--name", "x"]
+        )
+        .status
+        .code(),
+        Some(2),
+        "a token needs a scope"
+    );
+
     // Every change was recorded as the command line's.
     assert!(
         h.scalar(

@@ -8,6 +8,7 @@ pub mod session;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {

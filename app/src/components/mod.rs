@@ -6,6 +6,7 @@ pub mod dialog;
 pub mod focus;
 pub mod icons;
 pub mod menu;
+pub mod one_time_secret;
 pub mod page_header;
 pub mod password_field;
 pub mod time;

@@ -9,6 +9,7 @@ use orgdesk_types::{Actor, ApiScope, ApiTokenView, Role};
 use super::settings::{settings_tabs, SettingsTab};
 use crate::api::tokens::{fetch_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::icons::{Icon, Svg};
+use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
 use crate::components::time::RelativeTime;
 
@@ -54,7 +55,12 @@ pub fn ApiTokensPage() -> impl IntoView {
                     <a class="link" href="/api/v1/openapi.json">"API reference (OpenAPI)"</a>
                 </p>
                 {move || create.value().get().map(|r| match r {
-                    Ok(created) => view! { <NewSecret name=created.token.name secret=created.secret/> }.into_any(),
+                    Ok(created) => view! {
+                        <OneTimeSecret
+                            title=format!("Token “{}” created. Copy it now: it won't be shown again.", created.token.name)
+                            label="New API token"
+                            secret=created.secret/>
+                    }.into_any(),
                     Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
                 })}
                 <ActionForm action=create attr:class="form settings-form">
@@ -118,50 +124,6 @@ pub fn ApiTokensPage() -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-/// The secret of a token just created: shown this once, ready to copy.
-#[component]
-fn NewSecret(name: String, secret: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let to_copy = secret.clone();
-    view! {
-        <div class="alert alert--success token-secret" role="status">
-            <Svg icon=Icon::Check/>
-            <div class="alert__body">
-                <div class="alert__title">{format!("Token “{name}” created. Copy it now: it won't be shown again.")}</div>
-                <div class="token-secret__row">
-                    <input class="input token-secret__value" type="text" readonly value=secret aria-label="New API token"
-                        on:focus=|ev| {
-                            use wasm_bindgen::JsCast;
-                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
-                            }
-                        }/>
-                    <button type="button" class="btn btn--sm" on:click=move |_| {
-                        copy_text(&to_copy);
-                        copied.set(true);
-                    }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                </div>
-            </div>
-        </div>
-    }
-}
-
-/// `navigator.clipboard.writeText(text)`, looked up at run time.
-fn copy_text(text: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into());
-    if let Ok(clipboard) = clipboard {
-        use wasm_bindgen::JsCast;
-        if let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into())
-            .and_then(|f| f.dyn_into::<js_sys::Function>())
-        {
-            let _ = write.call1(&clipboard, &text.into());
-        }
-    }
 }
 
 #[component]

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api_tokens;
 pub mod settings;
 pub mod users;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};

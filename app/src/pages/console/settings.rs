@@ -13,9 +13,11 @@ use crate::components::page_header::PageHeader;
 pub enum SettingsTab {
     General,
     ApiTokens,
+    Webhooks,
 }
 
-/// The Settings tabs; API tokens only for owners (the server refuses everyone else anyway).
+/// The Settings tabs; API tokens and webhooks only for owners (the server refuses everyone
+/// else anyway).
 pub fn settings_tabs(active: SettingsTab) -> Vec<(&'static str, &'static str, bool)> {
     let owner = use_context::<Actor>().is_some_and(|a| a.role == Role::Owner);
     let mut tabs = vec![("General", "/settings", active == SettingsTab::General)];
@@ -24,6 +26,11 @@ pub fn settings_tabs(active: SettingsTab) -> Vec<(&'static str, &'static str, bo
             "API tokens",
             "/settings/api-tokens",
             active == SettingsTab::ApiTokens,
+        ));
+        tabs.push((
+            "Webhooks",
+            "/settings/webhooks",
+            active == SettingsTab::Webhooks,
         ));
     }
     tabs
