@@ -147,15 +147,24 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Links from before webhooks existed are not announced.
+        // Links from before webhooks existed are not announced; the links still to announce
+        // (live ones, a few) have a partial index, which the worker's poll reads.
         manager
             .get_connection()
-            .execute_unprepared("UPDATE reset_links SET expired_event_at = created_at")
+            .execute_unprepared(
+                "UPDATE reset_links SET expired_event_at = created_at;
+                 CREATE INDEX ix_reset_links_unannounced ON reset_links (expires_at)
+                     WHERE expired_event_at IS NULL AND used_at IS NULL AND revoked_at IS NULL;",
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX IF EXISTS ix_reset_links_unannounced")
+            .await?;
         manager
             .alter_table(
                 Table::alter()
