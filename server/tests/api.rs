@@ -203,7 +203,7 @@ async fn the_automation_api(database: TestDatabase) {
             ));
         }
     }
-    assert_eq!(operations.len(), 11, "{operations:?}");
+    assert_eq!(operations.len(), 12, "{operations:?}");
     let mut checked = 0;
     for (method, path, scope) in &operations {
         let what = format!("{method} {path}");
@@ -434,6 +434,13 @@ async fn the_automation_api(database: TestDatabase) {
     let before = h
         .scalar("SELECT COUNT(*) FROM users WHERE status = 'reset_pending'")
         .await;
+    let matching = api
+        .get("/users/count?role=member&status=active", &helpdesk)
+        .await;
+    assert!(
+        matching["count"].as_u64().is_some_and(|n| n > 1),
+        "{matching}"
+    );
     let wrong = api
         .call(
             "POST",

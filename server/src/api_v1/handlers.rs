@@ -86,6 +86,15 @@ pub async fn list_users(
     ))
 }
 
+pub async fn count_users(
+    State(core): State<Core>,
+    Extension(ctx): Extension<Ctx>,
+    Query(filter): Query<wire::Filter>,
+) -> ApiResult<Response> {
+    let count = core.count_users(&ctx.caller, &filter.to_core()?).await?;
+    Ok(json(StatusCode::OK, wire::Count { count }))
+}
+
 pub async fn get_user(
     State(core): State<Core>,
     Extension(ctx): Extension<Ctx>,

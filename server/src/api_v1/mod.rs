@@ -105,6 +105,22 @@ pub static ENDPOINTS: &[Endpoint] = &[
         handler: || get(handlers::list_users),
     },
     Endpoint {
+        method: Method::GET,
+        path: "/users/count",
+        scope: ApiScope::UsersRead,
+        operation_id: "countUsers",
+        summary: "How many users a filter matches (the expected_count of a bulk reset by filter)",
+        query: &[
+            Param { name: "status", schema: "string", description: "active, reset_pending, suspended or invited." },
+            Param { name: "role", schema: "string", description: "owner, admin or member." },
+            Param { name: "search", schema: "string", description: "Name or email, as in listUsers." },
+        ],
+        body: None,
+        ok: (200, "Count"),
+        also: None,
+        handler: || get(handlers::count_users),
+    },
+    Endpoint {
         method: Method::POST,
         path: "/users",
         scope: ApiScope::UsersWrite,

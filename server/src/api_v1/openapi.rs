@@ -160,6 +160,7 @@ fn schemas() -> Value {
         "Email": email,
         "EmailList": object(json!({ "data": { "type": "array", "items": reference("Email") } }), &["data"]),
         "Filter": filter,
+        "Count": object(json!({ "count": { "type": "integer" } }), &["count"]),
         "NewUser": {
             "type": "object",
             "additionalProperties": false,

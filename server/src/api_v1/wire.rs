@@ -44,6 +44,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+#[derive(Debug, Serialize)]
+pub struct Count {
+    pub count: u64,
+}
+
 /// A whole list (no pages).
 #[derive(Debug, Serialize)]
 pub struct List<T> {
