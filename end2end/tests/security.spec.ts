@@ -92,7 +92,16 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
     ['set_suspended', (c) => form(c, 'set_suspended', { user: String(ids.member), suspended: 'true' })],
     ['change_role', (c) => form(c, 'change_role', { user: String(ids.member), role: 'Admin' })],
     ['update_invitation_lifetime', (c) => form(c, 'update_invitation_lifetime', { days: '3' })],
+    ['api_tokens', (c) => form(c, 'api_tokens', {})],
+    ['create_api_token', (c) => form(c, 'create_api_token', { name: 'Matrix probe', days: '30', users_read: 'on' })],
+    ['revoke_api_token', (c) => form(c, 'revoke_api_token', { id: '1' })],
+    ['webhooks', (c) => form(c, 'webhooks', {})],
+    ['webhook_deliveries', (c) => form(c, 'webhook_deliveries', {})],
+    ['create_webhook', (c) => form(c, 'create_webhook', { url: 'http://127.0.0.1:9/matrix', reset_requested: 'on' })],
+    ['remove_webhook', (c) => form(c, 'remove_webhook', { id: '1' })],
   ];
+  // Settings → API tokens and Webhooks: owners only.
+  const ownersOnly = ['api_tokens', 'create_api_token', 'revoke_api_token', 'webhooks', 'webhook_deliveries', 'create_webhook', 'remove_webhook'];
   const pages = ['/users', '/activity', '/settings'];
   let tried = 0;
   let refused = 0;
@@ -119,6 +128,11 @@ test('Authorization matrix: every forbidden cell is refused, and nothing changes
       const to = res.headers()['location'] ?? '';
       cell(res.status() >= 300 && res.status() < 400 && /\/(sign-in|account)/.test(to), `${who} → GET ${path}: ${res.status()} ${to}`);
     }
+  }
+
+  for (const [name, call] of consoleCalls.filter(([n]) => ownersOnly.includes(n))) {
+    const res = await call(admin);
+    cell(res.status() === 403, `admin (not an owner) → ${name}: ${res.status()}`);
   }
 
   // An admin may not reset an owner, another admin, or themselves, nor resend to them.

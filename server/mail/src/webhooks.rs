@@ -130,7 +130,9 @@ impl WebhookWorker {
             claimed: claimed.len(),
             ..WebhookPass::default()
         };
-        let now = self.core.now().timestamp();
+        // The signature's time is when the request leaves, by the wall clock receivers check it
+        // against (not the core's clock, which tests move).
+        let now = chrono::Utc::now().timestamp();
         let results: Vec<(OutboundWebhook, Result<u16, String>)> = stream::iter(claimed)
             .map(|delivery| async move {
                 let sent = self.send(&delivery, now).await;
