@@ -193,7 +193,7 @@ impl Core {
         }
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let by = self.check_token_manager(&tx, initiator).await?;
+        let by = self.check_owner_setting(&tx, initiator).await?;
         let live = api_token::Entity::find()
             .filter(api_token::Column::OrgId.eq(by.org.id))
             .filter(api_token::Column::RevokedAt.is_null())
@@ -273,7 +273,7 @@ impl Core {
         &self,
         initiator: &Initiator,
     ) -> CoreResult<Vec<ApiTokenView>> {
-        let by = self.check_token_manager(self.db(), initiator).await?;
+        let by = self.check_owner_setting(self.db(), initiator).await?;
         self.token_views(self.db(), by.org.id, None).await
     }
 
@@ -285,7 +285,7 @@ impl Core {
     ) -> CoreResult<ApiTokenView> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let by = self.check_token_manager(&tx, initiator).await?;
+        let by = self.check_owner_setting(&tx, initiator).await?;
         let token = api_token::Entity::find_by_id(token_id)
             .filter(api_token::Column::OrgId.eq(by.org.id))
             .one(&tx)
@@ -316,22 +316,6 @@ impl Core {
             .into_iter()
             .next()
             .ok_or_else(|| CoreError::Internal("the API token vanished".into()))
-    }
-
-    /// Owners (and the command line) manage tokens; a token never makes or revokes one.
-    async fn check_token_manager(
-        &self,
-        db: &impl ConnectionTrait,
-        initiator: &Initiator,
-    ) -> CoreResult<Checked> {
-        if matches!(initiator, Initiator::ApiToken(_)) {
-            return Err(CoreError::Forbidden);
-        }
-        let by = self.check_initiator(db, initiator).await?;
-        if !by.owner {
-            return Err(CoreError::Forbidden);
-        }
-        Ok(by)
     }
 
     /// The organization's tokens (or the one `only`), newest first.

@@ -145,6 +145,23 @@ impl Core {
         }
     }
 
+    /// For what only owners manage (API tokens, webhooks): an owner in the console or the
+    /// command line; never an API token, whatever its creator's role.
+    pub(crate) async fn check_owner_setting(
+        &self,
+        tx: &impl ConnectionTrait,
+        initiator: &Initiator,
+    ) -> CoreResult<Checked> {
+        if matches!(initiator, Initiator::ApiToken(_)) {
+            return Err(CoreError::Forbidden);
+        }
+        let by = self.check_initiator(tx, initiator).await?;
+        if !by.owner {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(by)
+    }
+
     pub(crate) async fn add_user_impl(
         &self,
         initiator: &Initiator,

@@ -29,7 +29,7 @@ use sha2::Sha256;
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::db::{self, rows_per_insert, Sql};
-use crate::people::{Checked, Initiator};
+use crate::people::Initiator;
 use crate::{tokens, Core, CoreError, CoreResult, FailedAttempt};
 
 /// What every signing secret starts with.
@@ -283,22 +283,6 @@ const SELECT_WEBHOOK: &str =
     "SELECT id, url, event_types, created_by, created_at, disabled_at FROM webhooks ";
 
 impl Core {
-    /// Owners (and the command line) manage endpoints; API tokens don't.
-    async fn check_webhook_manager(
-        &self,
-        db: &impl ConnectionTrait,
-        initiator: &Initiator,
-    ) -> CoreResult<Checked> {
-        if matches!(initiator, Initiator::ApiToken(_)) {
-            return Err(CoreError::Forbidden);
-        }
-        let by = self.check_initiator(db, initiator).await?;
-        if !by.owner {
-            return Err(CoreError::Forbidden);
-        }
-        Ok(by)
-    }
-
     pub(crate) async fn create_webhook_impl(
         &self,
         initiator: &Initiator,
@@ -313,7 +297,7 @@ impl Core {
         }
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let by = self.check_webhook_manager(&tx, initiator).await?;
+        let by = self.check_owner_setting(&tx, initiator).await?;
         let mut count =
             Sql::new("SELECT COUNT(*) AS n FROM webhooks WHERE disabled_at IS NULL AND org_id = ");
         count.bind(by.org.id);
@@ -378,7 +362,7 @@ impl Core {
         &self,
         initiator: &Initiator,
     ) -> CoreResult<Vec<WebhookView>> {
-        let by = self.check_webhook_manager(self.db(), initiator).await?;
+        let by = self.check_owner_setting(self.db(), initiator).await?;
         self.webhook_views(by.org.id, None).await
     }
 
@@ -409,7 +393,7 @@ impl Core {
     ) -> CoreResult<WebhookView> {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let by = self.check_webhook_manager(&tx, initiator).await?;
+        let by = self.check_owner_setting(&tx, initiator).await?;
         let mut find = Sql::new(SELECT_WEBHOOK);
         find.push("WHERE org_id = ")
             .bind(by.org.id)
@@ -459,7 +443,7 @@ impl Core {
         webhook: Option<i64>,
         limit: u64,
     ) -> CoreResult<Vec<DeliveryView>> {
-        let by = self.check_webhook_manager(self.db(), initiator).await?;
+        let by = self.check_owner_setting(self.db(), initiator).await?;
         let mut sql = Sql::new(
             "SELECT id, webhook_id, event_id, event_type, status, attempts, last_status_code, \
              last_error, created_at, delivered_at, next_attempt_at FROM webhook_deliveries WHERE org_id = ",
