@@ -2,11 +2,16 @@
 # Builds the release site the way `cargo leptos build --release` lays it out, with cargo,
 # wasm-bindgen and wasm-opt directly:
 #
-#   $CARGO_TARGET_DIR/release/orgdesk             the server (release profile)
-#   $CARGO_TARGET_DIR/release/hash.txt            the hashes of the files below, for the server
-#   target/site/pkg/orgdesk.{js,wasm,css}        the front end (wasm-release profile), the style
-#   target/site/pkg/orgdesk.<hash>.{js,wasm,css}  the same, named by content, + .br and .gz
-#   target/site/*                                  app/public
+#   $CARGO_TARGET_DIR/release/orgdesk            the server (release profile)
+#   $CARGO_TARGET_DIR/release/hash.txt           `build: <hash>`, the folder below, for the server
+#   target/site/pkg/<hash>/                      the front end (wasm-release profile) and the
+#                                                style, named by content, each + .br and .gz:
+#     orgdesk.{js,wasm}                          the main module and its JS
+#     split_console_view_*.wasm, chunk_*.wasm    the console's chunk, loaded on demand
+#     __wasm_split.*.js, __wasm_split_manifest.json  its loader, and what to preload for it
+#     orgdesk.css
+#   target/site/pkg/orgdesk.css                  the style under its plain name (dev mailbox)
+#   target/site/*                                app/public
 #
 # Why not cargo-leptos here: compiling it takes ~15 of a cold run's minutes on 2 cores, and on
 # these paths it only runs these same steps. It stays the tool for the watch loop
@@ -22,10 +27,13 @@ front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build, wasm-bindgen and wasm-opt (skipped when the
-# module is unchanged: they take most of a minute), then content-named copies of the JS, wasm
-# and CSS, orgdesk.<hash>.{js,wasm,css}, which the server serves as immutable, each with brotli
-# and gzip twins (made once: a name's content never changes). Files of earlier builds go.
+# The front end, start to finish: the wasm build; orgdesk-wasm-split, which cuts it into the
+# main module and the console's chunk (app/src/routes.rs); wasm-bindgen on the main module and
+# wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
+# The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
+# each file (made once: a folder's content never changes), which the server serves as immutable
+# and names in its pages. The files refer to each other by relative names, so naming the folder
+# is enough. Folders of earlier builds go.
 front_end() {
   log "cargo build -p orgdesk-frontend --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
@@ -33,39 +41,51 @@ front_end() {
   env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" \
     cargo build -p orgdesk-frontend --lib --target wasm32-unknown-unknown --profile wasm-release
   mkdir -p "$pkg"
-  local stamp="$pkg/.orgdesk-wasm.sha256" sum
+  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum
   sum=$(sha256sum "$wasm_in" | cut -d' ' -f1)
-  if [ -f "$pkg/orgdesk.wasm" ] && [ -f "$pkg/orgdesk.js" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
-    log "front end unchanged: keeping $pkg/orgdesk.{js,wasm}"
+  if [ -f "$out/orgdesk.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+    log "front end unchanged: keeping $out"
   else
     bash scripts/await-tools.sh
+    rm -rf "$out" && mkdir -p "$out"
+    log "orgdesk-wasm-split: $(orgdesk-wasm-split "$wasm_in" "$out" orgdesk | tr '\n' ' ')"
     log "wasm-bindgen"
-    rm -f "$stamp"
-    wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name orgdesk "$wasm_in"
-    mv "$pkg/orgdesk_bg.wasm" "$pkg/orgdesk.wasm"
-    log "wasm-opt -Oz ($(du -k "$pkg/orgdesk.wasm" | cut -f1) KiB before)"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      "$pkg/orgdesk.wasm" -o "$pkg/orgdesk.wasm"
+    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+      --out-dir "$out" --out-name orgdesk "$out/orgdesk_split.wasm"
+    rm "$out/orgdesk_split.wasm"
+    mv "$out/orgdesk_bg.wasm" "$out/orgdesk.wasm"
+    log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
+    local f pids=()
+    for f in "$out"/*.wasm; do
+      # (The chunk's names section, which wasm-opt warns about, is dropped.)
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$f" -o "$f" 2>/dev/null &
+      pids+=($!)
+    done
+    for f in "${pids[@]}"; do wait "$f"; done
     echo "$sum" >"$stamp"
   fi
+  cp style/main.css "$out/orgdesk.css"
+  # Under its plain name too, for the dev mailbox's page (served with no-cache).
   cp style/main.css "$pkg/orgdesk.css"
 
-  local hashes="" keep=() kind hash hashed f
-  for kind in js wasm css; do
-    hash=$(sha256sum "$pkg/orgdesk.$kind" | cut -c1-16)
-    hashed="$pkg/orgdesk.$hash.$kind"
-    if [ ! -f "$hashed.br" ] || [ ! -f "$hashed.gz" ]; then
-      cp "$pkg/orgdesk.$kind" "$hashed"
-      gzip -9 -k -f "$hashed"
-      brotli -q 11 -k -f "$hashed"
-    fi
-    hashes+="$kind: $hash"$'\n'
-    keep+=("$(basename "$hashed")" "$(basename "$hashed").br" "$(basename "$hashed").gz")
+  local build dir
+  build=$(cd "$out" && sha256sum -- * | sha256sum | cut -c1-16)
+  dir="$pkg/$build"
+  if [ ! -d "$dir" ]; then
+    rm -rf "$dir.tmp" && cp -R "$out" "$dir.tmp" && rm -f "$dir.tmp/.wasm.sha256"
+    for f in "$dir.tmp"/*; do
+      gzip -9 -k -f "$f"
+      brotli -q 11 -k -f "$f"
+    done
+    mv "$dir.tmp" "$dir"
+  fi
+  for f in "$pkg"/*; do
+    case "$(basename "$f")" in
+      "$build" | orgdesk.css) ;;
+      *) rm -rf "$f" ;;
+    esac
   done
-  for f in "$pkg"/orgdesk.*.*; do
-    case " ${keep[*]} " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac
-  done
-  printf '%s' "$hashes" >"$pkg/.hashes"
+  printf 'build: %s\n' "$build" >"$pkg/.build"
 }
 
 # The front end builds beside the server, in its own target dir (no lock between them), at a
@@ -80,6 +100,7 @@ wait "$front"
 
 cp -R app/public/. "$site/"
 # The hashes go beside the server binary, where the server (and Leptos' HydrationScripts) look.
-cp "$pkg/.hashes" "$CARGO_TARGET_DIR/release/hash.txt"
-wasm_hashed=$(ls "$pkg"/orgdesk.*.wasm)
-log "site ready: $(du -k "$wasm_hashed" | cut -f1) KiB wasm ($(du -k "$wasm_hashed.br" | cut -f1) KiB brotli, $(du -k "$wasm_hashed.gz" | cut -f1) KiB gzip), server at $CARGO_TARGET_DIR/release/orgdesk"
+cp "$pkg/.build" "$CARGO_TARGET_DIR/release/hash.txt"
+build_dir="$pkg/$(sed -n 's/^build: //p' "$pkg/.build")"
+br_kb() { cat "$@" | wc -c | awk '{printf "%.0f", $1 / 1000}'; }
+log "site ready in $build_dir: main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing Orgdesk on a fresh machine.
 # Installs: a Rust toolchain with the wasm32 target, wasm-bindgen-cli (matching Cargo.lock),
+# orgdesk-wasm-split (scripts/wasm-split),
 # mold, brotli, the Node packages of end2end/ (Playwright, wasm-opt), and for the tests
 # (unless ORGDESK_SETUP_FOR=run) Chromium, PostgreSQL, sqlite3, clippy and rustfmt.
 # cargo-leptos too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
@@ -93,42 +94,62 @@ if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! cargo leptos --version 2>/dev/null 
   tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
 
-# --- 4. wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------------------
-# wasm-bindgen-cli must match the wasm-bindgen crate exactly. Compiling it takes 3–4 minutes
-# of a cold start; with ORGDESK_TOOLS_IN_BACKGROUND=1 (the run and test commands) it compiles
-# beside the project's own build, filling the cores while that build is in its serial tails, and
-# scripts/build-site.sh waits for it (scripts/await-tools.sh) just before it is needed.
+# --- 4. wasm-bindgen-cli (exactly the version in Cargo.lock) and orgdesk-wasm-split ----------
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly; orgdesk-wasm-split
+# (scripts/wasm-split) splits the front end's module into the main part and the console's
+# chunk. Compiling them takes 3–4 minutes of a cold start; with ORGDESK_TOOLS_IN_BACKGROUND=1
+# (the run and test commands) they compile beside the project's own build, filling the cores
+# while that build is in its serial tails, and scripts/build-site.sh waits for them
+# (scripts/await-tools.sh) just before they are needed.
 tools_state="$HOME/.cache/orgdesk/tools"
 background_tools=0
 if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+  need_bindgen=0
   if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
-    install_wasm_bindgen() {
-      # Without its default TLS stack (rustls and ring, for the test runner's downloads,
-      # which nothing here uses): fewer crates to compile. And unoptimised: measured on 2
-      # cores, 103 s (168 CPU-s) to build instead of 188 s (343 CPU-s) at opt-level 1, for
-      # 1.7 s instead of 0.5 s per run on our module.
+    need_bindgen=1
+  fi
+  # The splitter is ours: reinstalled when its source changes.
+  split_sum=$(cat scripts/wasm-split/Cargo.toml scripts/wasm-split/Cargo.lock scripts/wasm-split/src/*.rs | sha256sum | cut -c1-16)
+  need_split=0
+  if ! command -v orgdesk-wasm-split >/dev/null 2>&1 || [ "$(cat "$tools_state/wasm-split.sum" 2>/dev/null)" != "$split_sum" ]; then
+    need_split=1
+  fi
+  install_tools() {
+    # Unoptimised, and wasm-bindgen-cli without its default TLS stack (rustls and ring, for
+    # the test runner's downloads, which nothing here uses): measured on 2 cores, 103 s
+    # (168 CPU-s) to build instead of 188 s (343 CPU-s) at opt-level 1, for 1.7 s instead of
+    # 0.5 s per run on our module.
+    if [ "$need_bindgen" = 1 ]; then
       tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
         cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb" --no-default-features
-    }
+    fi
+    if [ "$need_split" = 1 ]; then
+      tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+        cargo +"$ORGDESK_TOOLCHAIN" install -q --locked --force --path scripts/wasm-split
+      mkdir -p "$tools_state"
+      echo "$split_sum" >"$tools_state/wasm-split.sum"
+    fi
+  }
+  if [ "$need_bindgen" = 1 ] || [ "$need_split" = 1 ]; then
     if [ "${ORGDESK_TOOLS_IN_BACKGROUND:-0}" = 1 ]; then
       mkdir -p "$tools_state"
-      rm -f "$tools_state/wasm-bindgen.status"
-      log "installing wasm-bindgen-cli $wb in the background (log: $tools_state/wasm-bindgen.log)"
+      rm -f "$tools_state/tools.status"
+      log "installing the wasm tools in the background (log: $tools_state/tools.log)"
       # At the lowest priority: the server's build is the critical path and the front end
-      # comes next; this install only has to be done by the time wasm-bindgen runs.
+      # comes next; these installs only have to be done by the time wasm-bindgen runs.
       (
         renice -n 15 -p $BASHPID >/dev/null 2>&1 || true
         status=0
-        install_wasm_bindgen || status=$?
+        install_tools || status=$?
         rm -rf "$HOME/.cache/orgdesk/tools-target"
-        echo "$status" >"$tools_state/wasm-bindgen.status"
-      ) >"$tools_state/wasm-bindgen.log" 2>&1 &
-      echo $! >"$tools_state/wasm-bindgen.pid"
+        echo "$status" >"$tools_state/tools.status"
+      ) >"$tools_state/tools.log" 2>&1 &
+      echo $! >"$tools_state/tools.pid"
       background_tools=1
     else
-      log "installing wasm-bindgen-cli $wb"
-      install_wasm_bindgen
+      log "installing the wasm tools (wasm-bindgen-cli $wb, orgdesk-wasm-split)"
+      install_tools
     fi
   fi
 fi

@@ -1,29 +1,70 @@
-//! The build's file names. `scripts/build-site.sh` names the JS, wasm and CSS after a hash of
-//! their contents (`orgdesk.<hash>.css`), so browsers may keep them for a year, and writes the
-//! hashes to `hash.txt` beside the server binary: the convention Leptos' `HydrationScripts`
-//! reads for the JS and the wasm, used here for the stylesheet. Without hashing (`cargo leptos
-//! watch`, or `LEPTOS_HASH_FILES=false`) the names are plain: `orgdesk.css`.
+//! The build's file names. `scripts/build-site.sh` puts the front end (the main module, the
+//! console's chunk, their JS and the stylesheet) in a folder named after a hash of its contents,
+//! `pkg/<hash>/`, so browsers may keep every file in it for a year, and writes `build: <hash>` to
+//! `hash.txt` beside the server binary. The server then uses `pkg/<hash>` as Leptos' package
+//! directory: the hydration scripts, the chunk preloads and the stylesheet all point into it.
+//! Without the file (`cargo leptos watch`) the files are in `pkg/` itself.
 
 use std::sync::OnceLock;
 
 use leptos::prelude::LeptosOptions;
 
-/// Where the stylesheet is served, e.g. `/pkg/orgdesk.3f2a….css`.
+/// Where the stylesheet is served, e.g. `/pkg/3f2a…/orgdesk.css`.
 pub fn stylesheet_href(options: &LeptosOptions) -> String {
     static HREF: OnceLock<String> = OnceLock::new();
-    HREF.get_or_init(|| {
-        let (pkg, name) = (&options.site_pkg_dir, &options.output_name);
-        let hash = options
-            .hash_files
-            .then(|| read_hashes(&options.hash_file))
-            .flatten()
-            .and_then(|hashes| hash_of(&hashes, "css"));
-        match hash {
-            Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
-            None => format!("/{pkg}/{name}.css"),
+    HREF.get_or_init(|| format!("/{}/{}.css", options.site_pkg_dir, options.output_name))
+        .clone()
+}
+
+/// What a console page asks the browser to preload beside the main module: the console chunk's
+/// wasm files, as the build's split manifest lists them, and their loader. Read once; empty
+/// when the build has no split manifest (a build without the console chunk).
+#[cfg(feature = "ssr")]
+pub fn console_preloads(options: &LeptosOptions) -> &'static ConsolePreloads {
+    static PRELOADS: OnceLock<ConsolePreloads> = OnceLock::new();
+    PRELOADS.get_or_init(|| {
+        let pkg = &options.site_pkg_dir;
+        let manifest = std::path::Path::new(&*options.site_root)
+            .join(&**pkg)
+            .join("__wasm_split_manifest.json");
+        let modules = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|text| console_modules(&text))
+            .unwrap_or_default();
+        if modules.is_empty() {
+            tracing::warn!(manifest = %manifest.display(), "no console chunk in the split manifest: console pages load it without a preload");
+            return ConsolePreloads::default();
+        }
+        ConsolePreloads {
+            wasm: modules
+                .iter()
+                .map(|m| format!("/{pkg}/{m}.wasm"))
+                .collect(),
+            loader: Some(format!("/{pkg}/__wasm_split.______________________.js")),
         }
     })
-    .clone()
+}
+
+/// See `console_preloads`.
+#[derive(Debug, Default)]
+pub struct ConsolePreloads {
+    pub wasm: Vec<String>,
+    pub loader: Option<String>,
+}
+
+/// The modules of the console's split point (`console_view_<hash>` in app/src/routes.rs) in a
+/// split manifest, `{ "<split point>": ["<module>", …] }`.
+#[cfg(feature = "ssr")]
+fn console_modules(manifest: &str) -> Option<Vec<String>> {
+    let map: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(manifest).ok()?;
+    let (_, modules) = map
+        .into_iter()
+        .find(|(split, _)| split.starts_with("console_view_"))?;
+    modules
+        .iter()
+        .all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(modules)
 }
 
 /// The hash file beside the running binary, if there is one.
@@ -32,24 +73,49 @@ pub fn read_hashes(file_name: &str) -> Option<String> {
     std::fs::read_to_string(exe.parent()?.join(file_name)).ok()
 }
 
-/// `kind`'s hash in a hash file's `kind: hash` lines.
-fn hash_of(hashes: &str, kind: &str) -> Option<String> {
+/// The build folder named in a hash file's `build: <hash>` line: 16 hex digits, nothing else
+/// (the name becomes part of every asset URL).
+pub fn build_of(hashes: &str) -> Option<String> {
     hashes.lines().find_map(|line| {
-        let (k, hash) = line.split_once(':')?;
-        (k.trim() == kind && !hash.trim().is_empty()).then(|| hash.trim().to_owned())
+        let (kind, hash) = line.split_once(':')?;
+        let hash = hash.trim();
+        (kind.trim() == "build" && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hash.to_owned())
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::hash_of;
+    use super::build_of;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_console_chunk_is_found_in_the_split_manifest() {
+        let manifest = r#"{ "console_view_123": ["chunk_1", "split_console_view_123"] }"#;
+        assert_eq!(
+            super::console_modules(manifest),
+            Some(vec![
+                "chunk_1".to_owned(),
+                "split_console_view_123".to_owned()
+            ])
+        );
+        assert_eq!(super::console_modules(r#"{ "other_1": ["a"] }"#), None);
+        assert_eq!(
+            super::console_modules(r#"{ "console_view_1": ["../x"] }"#),
+            None
+        );
+        assert_eq!(super::console_modules("not json"), None);
+    }
 
     #[test]
-    fn a_kinds_hash_is_read_from_its_line() {
-        let file = "js: 1a2b\nwasm: 3c4d\ncss: 5e6f\n";
-        assert_eq!(hash_of(file, "css").as_deref(), Some("5e6f"));
-        assert_eq!(hash_of(file, "wasm").as_deref(), Some("3c4d"));
-        assert_eq!(hash_of(file, "manifest"), None);
-        assert_eq!(hash_of("css:\n", "css"), None);
+    fn the_build_folder_is_read_from_its_line() {
+        assert_eq!(
+            build_of("build: 0123456789abcdef\n").as_deref(),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(build_of("js: 0123456789abcdef\n"), None);
+        assert_eq!(build_of("build:\n"), None);
+        assert_eq!(build_of("build: ../../etc/pass\n"), None);
+        assert_eq!(build_of("build: 0123456789abcdeg\n"), None);
     }
 }

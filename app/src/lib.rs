@@ -26,11 +26,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The hydration script and the streamed resource scripts carry the response's nonce, the
     // only inline scripts the policy allows.
     #[cfg(feature = "ssr")]
-    if let Some(nonce) = use_context::<http::request::Parts>()
+    let parts = use_context::<http::request::Parts>();
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = parts
+        .as_ref()
         .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
+    // A console page preloads the console's chunk beside the main module (app/src/routes.rs).
+    #[cfg(feature = "ssr")]
+    let preloads = parts
+        .as_ref()
+        .is_some_and(|parts| routes::needs_console(parts.uri.path()))
+        .then(|| assets::console_preloads(&options));
+    #[cfg(not(feature = "ssr"))]
+    let preloads: Option<&assets::ConsolePreloads> = None;
+    let chunk_links = preloads.map(|p| {
+        let wasm = p
+            .wasm
+            .iter()
+            .map(|href| view! { <link rel="preload" href=href.clone() r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/> })
+            .collect_view();
+        let loader = p
+            .loader
+            .clone()
+            .map(|href| view! { <link rel="modulepreload" href=href crossorigin="anonymous"/> });
+        view! { {wasm} {loader} }
+    });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,6 +65,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" id="leptos" href=assets::stylesheet_href(&options)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                {chunk_links}
                 <MetaTags/>
             </head>
             <body>

@@ -5,17 +5,20 @@ import { hydrated, signInAsAdmin } from '../support/console';
 
 // What a first visit costs in bytes on the wire, counted by Chromium itself (the DevTools
 // protocol's encoded lengths: after compression, headers included), and what a repeat visit
-// costs. The budgets are today's sizes plus a little, so growth fails here first; the goals
-// of the "Fast first visit" issue (Reset Password page ≤ 150 KB, /users ≤ 250 KB) need the
-// console split from the pages everyone lands on, which is not done yet (docs/performance.md).
-// Raised by 25 KB on 2026-11-28 for Settings → API tokens and Webhooks (+16 KB brotli of wasm):
-// without code splitting every page carries the whole console.
+// costs. The budgets are today's sizes plus a little, so growth fails here first.
+// The console is a chunk of its own (app/src/routes.rs): the Reset Password page loads only the
+// main module (303 KB on 2026-11-28, from 450 KB when every page carried the console); /users
+// loads both (516 KB; splitting costs the console ~45 KB). The issue's goals (Reset Password
+// page ≤ 150 KB, /users ≤ 250 KB) are not met yet: docs/performance.md has what is left.
 const BUDGET = {
-  resetPage: 475_000,
-  users: 480_000,
-  /** Time to interactive of the Reset Password page on a slow phone network (goal: 2.5 s). */
-  resetPageInteractiveMs: 3_200,
+  resetPage: 320_000,
+  users: 535_000,
+  /** Time to interactive of the Reset Password page on a slow phone network (the goal). */
+  resetPageInteractiveMs: 2_500,
 };
+
+/** The console's chunk: `split_console_view_<hash>.wasm` (and any shared `chunk_N.wasm`). */
+const consoleChunk = (list: Transfer[]) => list.filter((t) => /\/(split_console_view_\d+|chunk_\d+)\.wasm$/.test(new URL(t.url).pathname));
 
 type Transfer = { url: string; bytes: number; cached: boolean };
 
@@ -57,11 +60,12 @@ test.describe('Bytes on the wire', () => {
     console.log(`first visit, Reset Password page: ${kb(total(firstVisit))} in ${firstVisit.length} responses`);
     for (const t of firstVisit) console.log(`  ${kb(t.bytes)}  ${new URL(t.url).pathname}`);
     expect(total(firstVisit)).toBeLessThanOrEqual(BUDGET.resetPage);
+    expect(consoleChunk(firstVisit), 'the Reset Password page loads none of the console').toEqual([]);
     // The page itself is never stored; the build's files are named by content, kept a year.
     expect(first?.headers()['cache-control']).toBe('no-store');
     const [wasmFile] = wasm(firstVisit);
     expect(wasmFile, 'the page loads its wasm').toBeTruthy();
-    expect(new URL(wasmFile.url).pathname).toMatch(/^\/pkg\/orgdesk\.[0-9a-f]{16}\.wasm$/);
+    expect(new URL(wasmFile.url).pathname).toMatch(/^\/pkg\/[0-9a-f]{16}\/orgdesk\.wasm$/);
     const wasmResponse = await context.request.get(wasmFile.url, { headers: { 'Accept-Encoding': 'gzip, br' } });
     expect(wasmResponse.headers()['content-encoding']).toBe('br');
     expect(wasmResponse.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -115,11 +119,23 @@ test.describe('Bytes on the wire', () => {
     const firstVisit = transfers.take();
     console.log(`first visit, /users: ${kb(total(firstVisit))} in ${firstVisit.length} responses`);
     expect(total(firstVisit)).toBeLessThanOrEqual(BUDGET.users);
+    expect(consoleChunk(firstVisit).length, 'a console page loads the console chunk').toBeGreaterThan(0);
+    // The server asked for the chunk up front, beside the main module, not after it ran.
+    const html = await response!.text();
+    for (const chunk of consoleChunk(firstVisit)) {
+      expect(html).toContain(`<link rel="preload" href="${new URL(chunk.url).pathname}"`);
+    }
     expect(response?.headers()['content-encoding']).toBe('gzip');
     // A server function's answer is compressed too.
     const answered = users.waitForResponse((r) => r.url().includes('/api/') && r.request().method() === 'POST');
     await users.getByRole('searchbox', { name: 'Search users by name or email' }).fill('a');
     expect((await answered).headers()['content-encoding']).toBe('gzip');
+    // The chunk has the whole console: moving to Activity and Settings loads no more wasm.
+    await users.getByRole('link', { name: 'Activity' }).click();
+    await expect(users.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
+    await users.getByRole('link', { name: 'Settings' }).click();
+    await expect(users.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+    expect(wasm(transfers.take())).toEqual([]);
     await fresh.close();
     await context.close();
   });

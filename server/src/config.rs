@@ -10,6 +10,9 @@ use orgdesk_mail::MailConfig;
 #[derive(Clone)]
 pub struct ServerConfig {
     pub leptos: LeptosOptions,
+    /// Where the build's files are served from (`pkg`): `leptos.site_pkg_dir` is the current
+    /// build's folder inside it.
+    pub pkg_root: String,
     pub addr: SocketAddr,
     pub database_url: String,
     pub core: CoreConfig,
@@ -112,11 +115,17 @@ impl ServerConfig {
         let conf = leptos::prelude::get_configuration(None)
             .map_err(|e| format!("leptos configuration: {e}"))?;
         let mut leptos = conf.leptos_options;
-        // Hashed asset names when the build wrote their hashes beside this binary
-        // (scripts/build-site.sh), unless LEPTOS_HASH_FILES says otherwise.
-        if env("LEPTOS_HASH_FILES").is_none() {
-            leptos.hash_files = orgdesk_app::assets::read_hashes(&leptos.hash_file).is_some();
+        // The front end is in a folder named by its content when the build says so
+        // (scripts/build-site.sh); files are served from the package directory either way.
+        let pkg_root = leptos.site_pkg_dir.to_string();
+        if let Some(build) = orgdesk_app::assets::read_hashes(&leptos.hash_file)
+            .as_deref()
+            .and_then(orgdesk_app::assets::build_of)
+        {
+            leptos.site_pkg_dir = format!("{pkg_root}/{build}").into();
         }
+        // Names inside the folder are plain (Leptos' per-file hashing is not used).
+        leptos.hash_files = false;
         let addr = leptos.site_addr;
         let database_url = database_url();
         let core = core_config(addr)?;
@@ -132,6 +141,7 @@ impl ServerConfig {
         }
         let config = ServerConfig {
             leptos,
+            pkg_root,
             addr,
             database_url,
             core,

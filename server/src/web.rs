@@ -70,8 +70,8 @@ pub async fn router(
         // The build's JS, wasm and CSS, brotli or gzip as it precompressed them when the
         // browser takes those.
         .nest_service(
-            &format!("/{}", leptos.site_pkg_dir),
-            ServeDir::new(Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir))
+            &format!("/{}", config.pkg_root),
+            ServeDir::new(Path::new(&*leptos.site_root).join(&config.pkg_root))
                 .precompressed_br()
                 .precompressed_gzip(),
         );
@@ -253,14 +253,19 @@ fn new_nonce() -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// A build file named after its contents, `/pkg/orgdesk.<16 hex digits>.wasm` (see
-/// scripts/build-site.sh): what is behind the name never changes.
+/// A file of a build folder, `/pkg/<16 hex digits>/orgdesk.wasm` (see scripts/build-site.sh):
+/// the folder is named after its contents, so what is behind the name never changes.
 fn is_named_by_content(path: &str) -> bool {
-    let Some(file) = path.strip_prefix("/pkg/") else {
+    let Some(rest) = path.strip_prefix("/pkg/") else {
         return false;
     };
-    let parts: Vec<&str> = file.split('.').collect();
-    parts.len() == 3 && parts[1].len() == 16 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+    let Some((folder, file)) = rest.split_once('/') else {
+        return false;
+    };
+    folder.len() == 16
+        && folder.bytes().all(|b| b.is_ascii_hexdigit())
+        && !file.is_empty()
+        && !file.contains('/')
 }
 
 /// The build's static files (wasm, JS, CSS, favicon): the same for everyone, cacheable.
@@ -317,13 +322,16 @@ mod tests {
 
     #[test]
     fn only_content_named_build_files_are_immutable() {
-        assert!(is_named_by_content("/pkg/orgdesk.0123456789abcdef.wasm"));
-        assert!(!is_named_by_content("/pkg/orgdesk.wasm"));
-        assert!(!is_named_by_content("/pkg/orgdesk.0123456789abcdeg.css"));
-        assert!(!is_named_by_content(
-            "/pkg/orgdesk.0123456789abcdef.wasm.br"
+        assert!(is_named_by_content("/pkg/0123456789abcdef/orgdesk.wasm"));
+        assert!(is_named_by_content(
+            "/pkg/0123456789abcdef/split_console_view_1.wasm"
         ));
-        assert!(!is_named_by_content("/users.0123456789abcdef.css"));
+        assert!(!is_named_by_content("/pkg/orgdesk.css"));
+        assert!(!is_named_by_content("/pkg/orgdesk.0123456789abcdef.wasm"));
+        assert!(!is_named_by_content("/pkg/0123456789abcdeg/orgdesk.css"));
+        assert!(!is_named_by_content("/pkg/0123456789abcdef/"));
+        assert!(!is_named_by_content("/pkg/0123456789abcdef/a/b.js"));
+        assert!(!is_named_by_content("/users/0123456789abcdef/orgdesk.css"));
     }
 
     #[test]
