@@ -1,7 +1,10 @@
 //! UI primitives shared by every page. Leaves: nothing here imports `crate::pages` (the test
 //! command checks it), so any page may use any of them.
 
+pub mod alert;
 pub mod auth_card;
+pub mod choices;
+pub mod confirm_inline;
 pub mod dialog;
 pub mod focus;
 pub mod icons;

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use orgdesk_types::{LinkPurpose, LinkState};
 
 use crate::api::recovery::{fetch_link_state, CancelResetLink};
+use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::error::{link_state_message, link_state_title};
@@ -49,7 +50,7 @@ pub fn CancelResetPage() -> impl IntoView {
                     Ok(state) => view! { <NothingToCancel state=state/> }.into_any(),
                     Err(e) => view! {
                         <AuthCard title="Cancel password reset".to_string()>
-                            <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                            <ErrorAlert message=e.to_string()/>
                         </AuthCard>
                     }.into_any(),
                 }

@@ -9,6 +9,7 @@ use orgdesk_types::password_policy::{assess, PasswordContext};
 use orgdesk_types::{LinkPurpose, LinkState};
 
 use crate::api::recovery::{fetch_link_state, CompleteReset, ResendFromLink};
+use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
@@ -58,7 +59,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     Ok(state) => view! { <UnusableLink token=token() state=state/> }.into_any(),
                     Err(e) => view! {
                         <AuthCard title="Reset password".to_string()>
-                            <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                            <ErrorAlert message=e.to_string()/>
                         </AuthCard>
                     }.into_any(),
                 }
@@ -180,7 +181,7 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
                             <div>"We've sent a new link to your email. Nothing after a few minutes? Check your spam or junk folder."</div>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                    Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
             })}
             <div class="card__footer">

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::activity::{self, clean_ip, NewActivity};
+use crate::activity::{self, clean_ip};
 use crate::db::{self, Sql};
 use crate::entities::{api_token, user};
 use crate::people::{Checked, Initiator};
@@ -238,19 +238,15 @@ impl Core {
         .await?;
         activity::record_one(
             &tx,
-            NewActivity {
-                org_id: by.org.id,
-                actor_id: by.actor_id(),
-                actor_label: by.label.clone(),
-                subject_id: None,
-                kind: ActivityKind::ApiTokenCreated,
-                details: format!(
+            by.org_event(
+                ActivityKind::ApiTokenCreated,
+                format!(
                     "{} created the API token \"{name}\" ({scopes}), expiring {}",
                     by.name(),
                     expires_at.format("%Y-%m-%d")
                 ),
-                ip: clean_ip(ip),
-            },
+                clean_ip(ip),
+            ),
             now,
         )
         .await?;
@@ -297,15 +293,11 @@ impl Core {
             sql.execute(&tx).await?;
             activity::record_one(
                 &tx,
-                NewActivity {
-                    org_id: by.org.id,
-                    actor_id: by.actor_id(),
-                    actor_label: by.label.clone(),
-                    subject_id: None,
-                    kind: ActivityKind::ApiTokenRevoked,
-                    details: format!("{} revoked the API token \"{}\"", by.name(), token.name),
-                    ip: clean_ip(ip),
-                },
+                by.org_event(
+                    ActivityKind::ApiTokenRevoked,
+                    format!("{} revoked the API token \"{}\"", by.name(), token.name),
+                    clean_ip(ip),
+                ),
                 now,
             )
             .await?;

@@ -74,9 +74,9 @@ impl Checked {
         }
     }
 
-    pub fn event(
+    /// An event about the organization itself (its settings, tokens, webhooks), by them.
+    pub fn org_event(
         &self,
-        subject: i64,
         kind: ActivityKind,
         details: String,
         ip: Option<String>,
@@ -85,10 +85,24 @@ impl Checked {
             org_id: self.org.id,
             actor_id: self.actor_id(),
             actor_label: self.label.clone(),
-            subject_id: Some(subject),
+            subject_id: None,
             kind,
             details,
             ip,
+        }
+    }
+
+    /// An event about `subject`'s account, by them.
+    pub fn event(
+        &self,
+        subject: i64,
+        kind: ActivityKind,
+        details: String,
+        ip: Option<String>,
+    ) -> NewActivity {
+        NewActivity {
+            subject_id: Some(subject),
+            ..self.org_event(kind, details, ip)
         }
     }
 

@@ -336,15 +336,11 @@ impl Core {
             .try_get("", "id")?;
         activity::record_one(
             &tx,
-            NewActivity {
-                org_id: by.org.id,
-                actor_id: by.actor_id(),
-                actor_label: by.label.clone(),
-                subject_id: None,
-                kind: ActivityKind::SettingsChanged,
-                details: format!("{} added the webhook endpoint {url} ({events})", by.name()),
-                ip: clean_ip(ip),
-            },
+            by.org_event(
+                ActivityKind::SettingsChanged,
+                format!("{} added the webhook endpoint {url} ({events})", by.name()),
+                clean_ip(ip),
+            ),
             now,
         )
         .await?;
@@ -415,15 +411,11 @@ impl Core {
             fail.execute(&tx).await?;
             activity::record_one(
                 &tx,
-                NewActivity {
-                    org_id: by.org.id,
-                    actor_id: by.actor_id(),
-                    actor_label: by.label.clone(),
-                    subject_id: None,
-                    kind: ActivityKind::SettingsChanged,
-                    details: format!("{} removed the webhook endpoint {}", by.name(), webhook.url),
-                    ip: clean_ip(ip),
-                },
+                by.org_event(
+                    ActivityKind::SettingsChanged,
+                    format!("{} removed the webhook endpoint {}", by.name(), webhook.url),
+                    clean_ip(ip),
+                ),
                 now,
             )
             .await?;

@@ -8,6 +8,9 @@ use orgdesk_types::{Actor, ApiScope, ApiTokenView, Role};
 
 use super::settings::{settings_tabs, SettingsTab};
 use crate::api::tokens::{fetch_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::components::alert::ErrorAlert;
+use crate::components::choices::{Choice, ChoiceList};
+use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
@@ -61,7 +64,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                             label="New API token"
                             secret=created.secret/>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                    Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
                 <ActionForm action=create attr:class="form settings-form">
                     <div class="field">
@@ -70,23 +73,11 @@ pub fn ApiTokensPage() -> impl IntoView {
                             maxlength=MAX_API_TOKEN_NAME_CHARS.to_string() placeholder="e.g. Help desk"/>
                         <p class="field__hint">"Shown in the activity log as “API token <name>”."</p>
                     </div>
-                    <fieldset class="field scope-list">
-                        <legend class="field__label">"Scopes"</legend>
-                        {ApiScope::ALL.into_iter().map(|scope| {
-                            let field = scope.as_str().replace(':', "_");
-                            let id = format!("scope_{field}");
-                            let label_for = id.clone();
-                            view! {
-                                <label class="scope" for=label_for>
-                                    <input type="checkbox" id=id name=field/>
-                                    <span>
-                                        <code class="code">{scope.as_str()}</code>
-                                        <span class="scope__desc">{scope.description()}</span>
-                                    </span>
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
+                    <ChoiceList legend="Scopes" id_prefix="scope" choices=ApiScope::ALL.into_iter().map(|scope| Choice {
+                        field: scope.as_str().replace(':', "_"),
+                        code: scope.as_str(),
+                        description: scope.description(),
+                    }).collect()/>
                     <div class="field">
                         <label class="field__label" for="token_days">"Expires after"</label>
                         <select class="select" id="token_days" name="days">
@@ -107,7 +98,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                 <h2 class="panel__title">"Tokens"</h2>
                 <p class="panel__desc">"Last use is noted at most once a minute per address. Revoking is immediate."</p>
                 {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! {
-                    <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                    <ErrorAlert message=e.to_string()/>
                 })}
                 <Transition fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
                     {move || Suspend::new(async move {
@@ -175,21 +166,12 @@ fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -
 /// Revoke, asked twice: scripts using the token stop working at once.
 #[component]
 fn RevokeButton(id: i64, name: String, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
-    let asking = RwSignal::new(false);
     view! {
-        <Show when=move || asking.get() fallback=move || view! {
-            <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(true)>"Revoke"</button>
-        }>
-            <div class="revoke-confirm" role="group" aria-label=format!("Revoke {name}")>
-                <div class="revoke-confirm__actions">
-                    <ActionForm action=revoke>
-                        <input type="hidden" name="id" value=id.to_string()/>
-                        <button type="submit" class="btn btn--sm btn--danger">"Revoke token"</button>
-                    </ActionForm>
-                    <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
-                </div>
-                <p class="revoke-confirm__note">"Scripts using it stop working at once."</p>
-            </div>
-        </Show>
+        <ConfirmInline trigger="Revoke" label=format!("Revoke {name}") note="Scripts using it stop working at once.">
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=id.to_string()/>
+                <button type="submit" class="btn btn--sm btn--danger">"Revoke token"</button>
+            </ActionForm>
+        </ConfirmInline>
     }
 }

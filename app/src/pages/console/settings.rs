@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use orgdesk_types::{Actor, Role};
 
 use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateLinkLifetimes};
+use crate::components::alert::ErrorAlert;
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 
@@ -53,7 +54,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <p class="muted">"How long the links in reset emails keep working. After that, the user asks for a new one with Resend Email."</p>
                 {move || save.value().get().map(|r| match r {
                     Ok(_) => view! { <div class="alert alert--success" role="status"><Svg icon=Icon::Check/><div>"Saved."</div></div> }.into_any(),
-                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                    Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
                 <Suspense fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
                     {move || Suspend::new(async move {
@@ -88,7 +89,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <p class="muted">"How long the link in an invitation keeps working. After that, the invited person opens it anyway to ask for a new one, or an admin resends it."</p>
                 {move || save_invitations.value().get().map(|r| match r {
                     Ok(_) => view! { <div class="alert alert--success" role="status"><Svg icon=Icon::Check/><div>"Saved."</div></div> }.into_any(),
-                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                    Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
                 <Suspense fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
                     {move || Suspend::new(async move {

@@ -10,6 +10,9 @@ use super::settings::{settings_tabs, SettingsTab};
 use crate::api::webhooks::{
     fetch_webhook_deliveries, fetch_webhooks, CreateWebhook, RemoveWebhook,
 };
+use crate::components::alert::ErrorAlert;
+use crate::components::choices::{Choice, ChoiceList};
+use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
@@ -55,7 +58,7 @@ pub fn WebhooksPage() -> impl IntoView {
                             label="Signing secret"
                             secret=created.secret/>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div> }.into_any(),
+                    Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
                 <ActionForm action=create attr:class="form settings-form">
                     <div class="field">
@@ -63,23 +66,11 @@ pub fn WebhooksPage() -> impl IntoView {
                         <input class="input" id="webhook_url" name="url" type="url" required placeholder="https://example.com/hooks/orgdesk"/>
                         <p class="field__hint">"HTTPS. Plain http:// only to this machine (127.0.0.1, localhost)."</p>
                     </div>
-                    <fieldset class="field scope-list">
-                        <legend class="field__label">"Events"</legend>
-                        {WebhookEvent::ALL.into_iter().map(|event| {
-                            let field = event.as_str().replace('.', "_");
-                            let id = format!("event_{field}");
-                            let label_for = id.clone();
-                            view! {
-                                <label class="scope" for=label_for>
-                                    <input type="checkbox" id=id name=field/>
-                                    <span>
-                                        <code class="code">{event.as_str()}</code>
-                                        <span class="scope__desc">{event.description()}</span>
-                                    </span>
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
+                    <ChoiceList legend="Events" id_prefix="event" choices=WebhookEvent::ALL.into_iter().map(|event| Choice {
+                        field: event.as_str().replace('.', "_"),
+                        code: event.as_str(),
+                        description: event.description(),
+                    }).collect()/>
                     <div>
                         <button type="submit" class="btn btn--primary" disabled=move || create.pending().get()>
                             <Show when=move || create.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
@@ -90,8 +81,9 @@ pub fn WebhooksPage() -> impl IntoView {
             </section>
             <section class="panel">
                 <h2 class="panel__title">"Endpoints"</h2>
+                <p class="panel__desc">"Each endpoint gets the events ticked for it. Removing one stops its deliveries at once."</p>
                 {move || remove.value().get().and_then(|r| r.err()).map(|e| view! {
-                    <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e.to_string()}</div></div>
+                    <ErrorAlert message=e.to_string()/>
                 })}
                 <Transition fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
                     {move || Suspend::new(async move {
@@ -161,22 +153,13 @@ fn EndpointTable(webhooks: Vec<WebhookView>, remove: ServerAction<RemoveWebhook>
 /// Remove, asked twice.
 #[component]
 fn RemoveButton(id: i64, remove: ServerAction<RemoveWebhook>) -> impl IntoView {
-    let asking = RwSignal::new(false);
     view! {
-        <Show when=move || asking.get() fallback=move || view! {
-            <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(true)>"Remove"</button>
-        }>
-            <div class="revoke-confirm" role="group" aria-label="Remove the endpoint">
-                <div class="revoke-confirm__actions">
-                    <ActionForm action=remove>
-                        <input type="hidden" name="id" value=id.to_string()/>
-                        <button type="submit" class="btn btn--sm btn--danger">"Remove endpoint"</button>
-                    </ActionForm>
-                    <button type="button" class="btn btn--sm btn--ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
-                </div>
-                <p class="revoke-confirm__note">"Nothing more is sent to it."</p>
-            </div>
-        </Show>
+        <ConfirmInline trigger="Remove" label="Remove the endpoint".to_owned() note="Nothing more is sent to it.">
+            <ActionForm action=remove>
+                <input type="hidden" name="id" value=id.to_string()/>
+                <button type="submit" class="btn btn--sm btn--danger">"Remove endpoint"</button>
+            </ActionForm>
+        </ConfirmInline>
     }
 }
 

@@ -8,6 +8,7 @@ use orgdesk_types::ImportSummary;
 
 use super::state::UsersPageState;
 use crate::api::people::import_users;
+use crate::components::alert::ErrorAlert;
 use crate::components::dialog::Modal;
 use crate::components::icons::{Icon, Svg};
 use crate::format::{encode_value, group_thousands};
@@ -152,7 +153,7 @@ pub fn ImportUsersDialog() -> impl IntoView {
                 }
             }}
             {move || error.get().map(|e| view! {
-                <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e}</div></div>
+                <ErrorAlert message=e/>
             })}
         </Modal>
     }

@@ -7,6 +7,7 @@ use orgdesk_types::{NewMember, Role, UserSummary};
 
 use super::state::{PeopleAction, UsersPageState};
 use crate::api::people::{add_user, change_role, set_suspended};
+use crate::components::alert::ErrorAlert;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::icons::{Icon, Svg};
 
@@ -107,7 +108,7 @@ pub fn AddUserDialog() -> impl IntoView {
                     </div>
                 </div>
                 {move || error.get().map(|e| view! {
-                    <div class="alert alert--error" role="alert"><Svg icon=Icon::Warning/><div>{e}</div></div>
+                    <ErrorAlert message=e/>
                 })}
                 <div class="dialog__actions">
                     <button type="button" class="btn" disabled=move || pending.get() on:click=move |_| close.run(())>
