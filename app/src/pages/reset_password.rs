@@ -13,6 +13,7 @@ use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
+use crate::components::submit::SubmitButton;
 use crate::error::{link_state_message, link_state_title, ApiError};
 use crate::pages::cancel_reset::after_cancelling;
 
@@ -167,12 +168,7 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
                 }}</p>
                 <ActionForm action=resend attr:class="form">
                     <input type="hidden" name="token" value=token.clone()/>
-                    <button type="submit" class="btn btn--primary btn--block" disabled=move || resend.pending().get()>
-                        <Show when=move || resend.pending().get()>
-                            <span class="spinner" aria-hidden="true"></span>
-                        </Show>
-                        {if invitation { "Send me a new invitation" } else { "Resend Email" }}
-                    </button>
+                    <SubmitButton class="btn btn--primary btn--block" pending=resend.pending()>{if invitation { "Send me a new invitation" } else { "Resend Email" }}</SubmitButton>
                 </ActionForm>
                 {move || resend.value().get().map(|r| match r {
                     Ok(()) => view! {

@@ -9,6 +9,7 @@ use crate::api::recovery::ResendResetEmail;
 use crate::api::session::SignIn;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
+use crate::components::submit::SubmitButton;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -59,12 +60,7 @@ pub fn SignInPage() -> impl IntoView {
                         <p class="muted">"Didn't get it within a few minutes? Check your spam or junk folder, or send it again."</p>
                         <ActionForm action=resend attr:class="inline-form">
                             <input type="hidden" name="email" value=email.clone()/>
-                            <button type="submit" class="btn btn--sm" disabled=move || resend.pending().get()>
-                                <Show when=move || resend.pending().get()>
-                                    <span class="spinner" aria-hidden="true"></span>
-                                </Show>
-                                "Resend Email"
-                            </button>
+                            <SubmitButton class="btn btn--sm" pending=resend.pending()>"Resend Email"</SubmitButton>
                         </ActionForm>
                         {move || resend.value().get().map(|r| match r {
                             Ok(()) => view! { <p class="field__hint" role="status">"Sent. The previous link no longer works."</p> }.into_any(),

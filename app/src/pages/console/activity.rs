@@ -8,6 +8,7 @@ use orgdesk_types::{ActivityFilter, ActivityKind};
 use crate::api::activity::fetch_org_activity;
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
+use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::RelativeTime;
 use crate::format::{group_thousands, with_query};
 
@@ -78,7 +79,7 @@ pub fn ActivityPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match events.await {
                                     Ok(p) if p.events.is_empty() => view! {
-                                        <tr><td colspan="6"><div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"No activity matches"</p></div></td></tr>
+                                        <tr><td colspan="6"><EmptyState icon=Icon::Activity title="No activity matches"/></td></tr>
                                     }.into_any(),
                                     Ok(p) => {
                                         let now = chrono::Utc::now();
@@ -93,7 +94,7 @@ pub fn ActivityPage() -> impl IntoView {
                                             </tr>
                                         }).collect_view().into_any()
                                     }
-                                    Err(e) => view! { <tr><td colspan="6"><div class="error-state" role="alert"><p>{e.to_string()}</p></div></td></tr> }.into_any(),
+                                    Err(e) => view! { <tr><td colspan="6"><ErrorState message=e.to_string()/></td></tr> }.into_any(),
                                 }
                             })}
                         </Transition>

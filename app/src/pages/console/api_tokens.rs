@@ -14,6 +14,8 @@ use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
+use crate::components::states::{EmptyState, ErrorState};
+use crate::components::submit::SubmitButton;
 use crate::components::time::RelativeTime;
 
 /// Lifetimes offered, in days.
@@ -87,10 +89,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                         </select>
                     </div>
                     <div>
-                        <button type="submit" class="btn btn--primary" disabled=move || create.pending().get()>
-                            <Show when=move || create.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
-                            "Create token"
-                        </button>
+                        <SubmitButton class="btn btn--primary" pending=create.pending()>"Create token"</SubmitButton>
                     </div>
                 </ActionForm>
             </section>
@@ -104,10 +103,10 @@ pub fn ApiTokensPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match tokens.await {
                             Ok(list) if list.is_empty() => view! {
-                                <div class="empty-state"><Svg icon=Icon::Settings/><p class="empty-state__title">"No API tokens yet"</p></div>
+                                <EmptyState icon=Icon::Settings title="No API tokens yet"/>
                             }.into_any(),
                             Ok(list) => view! { <TokenTable tokens=list revoke=revoke/> }.into_any(),
-                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                            Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                         }
                     })}
                 </Transition>

@@ -9,6 +9,8 @@ use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateL
 use crate::components::alert::ErrorAlert;
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
+use crate::components::states::ErrorState;
+use crate::components::submit::SubmitButton;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SettingsTab {
@@ -72,14 +74,11 @@ pub fn SettingsPage() -> impl IntoView {
                                         <p class="field__hint">"Links sent from Forgot your password?. Default 30."</p>
                                     </div>
                                     <div>
-                                        <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
-                                            <Show when=move || save.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
-                                            "Save"
-                                        </button>
+                                        <SubmitButton class="btn btn--primary" pending=save.pending()>"Save"</SubmitButton>
                                     </div>
                                 </ActionForm>
                             }.into_any(),
-                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                            Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -102,10 +101,7 @@ pub fn SettingsPage() -> impl IntoView {
                                     <p class="field__hint">"For invitations sent from now on. Default 7."</p>
                                 </div>
                                 <div>
-                                    <button type="submit" class="btn btn--primary" disabled=move || save_invitations.pending().get()>
-                                        <Show when=move || save_invitations.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
-                                        "Save"
-                                    </button>
+                                    <SubmitButton class="btn btn--primary" pending=save_invitations.pending()>"Save"</SubmitButton>
                                 </div>
                             </ActionForm>
                         })

@@ -16,6 +16,8 @@ use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
+use crate::components::states::{EmptyState, ErrorState};
+use crate::components::submit::SubmitButton;
 use crate::components::time::RelativeTime;
 
 #[component]
@@ -72,10 +74,7 @@ pub fn WebhooksPage() -> impl IntoView {
                         description: event.description(),
                     }).collect()/>
                     <div>
-                        <button type="submit" class="btn btn--primary" disabled=move || create.pending().get()>
-                            <Show when=move || create.pending().get()><span class="spinner" aria-hidden="true"></span></Show>
-                            "Add endpoint"
-                        </button>
+                        <SubmitButton class="btn btn--primary" pending=create.pending()>"Add endpoint"</SubmitButton>
                     </div>
                 </ActionForm>
             </section>
@@ -89,10 +88,10 @@ pub fn WebhooksPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match webhooks.await {
                             Ok(list) if list.is_empty() => view! {
-                                <div class="empty-state"><Svg icon=Icon::Settings/><p class="empty-state__title">"No endpoints yet"</p></div>
+                                <EmptyState icon=Icon::Settings title="No endpoints yet"/>
                             }.into_any(),
                             Ok(list) => view! { <EndpointTable webhooks=list remove=remove/> }.into_any(),
-                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                            Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -104,10 +103,10 @@ pub fn WebhooksPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match deliveries.await {
                             Ok(list) if list.is_empty() => view! {
-                                <div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"Nothing sent yet"</p></div>
+                                <EmptyState icon=Icon::Activity title="Nothing sent yet"/>
                             }.into_any(),
                             Ok(list) => view! { <DeliveryTable deliveries=list/> }.into_any(),
-                            Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                            Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                         }
                     })}
                 </Transition>

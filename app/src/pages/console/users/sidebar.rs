@@ -15,6 +15,7 @@ use crate::api::users::fetch_user_details;
 use crate::components::focus;
 use crate::components::icons::{Icon, Svg};
 use crate::components::menu::KebabMenu;
+use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::{exact, RelativeTime};
 use crate::format::initials;
 
@@ -102,7 +103,7 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
                                     <button class="icon-btn" aria-label="Close" on:click=move |_| close.with_value(|c| c())><Svg icon=Icon::Close/></button>
                                 </div>
                             </div>
-                            <div class="drawer__body"><div class="error-state" role="alert"><p>{e.to_string()}</p></div></div>
+                            <div class="drawer__body"><ErrorState message=e.to_string()/></div>
                         }.into_any(),
                     }
                 })}
@@ -251,11 +252,11 @@ fn ActivityTab(
             {move || Suspend::new(async move {
                 match activity.await {
                     Ok(Some(events)) if events.is_empty() => view! {
-                        <div class="empty-state"><Svg icon=Icon::Activity/><p class="empty-state__title">"No activity yet"</p></div>
+                        <EmptyState icon=Icon::Activity title="No activity yet"/>
                     }.into_any(),
                     Ok(Some(events)) => view! { <Timeline events=events/> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(e) => view! { <div class="error-state" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                    Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                 }
             })}
         </Transition>
