@@ -8,7 +8,7 @@ pidfile="$state/tools.pid"
 [ -f "$pidfile" ] || exit 0
 pid=$(cat "$pidfile")
 if kill -0 "$pid" 2>/dev/null; then
-  printf '\033[1;34m[tools]\033[0m waiting for the wasm tools (wasm-bindgen-cli, orgdesk-wasm-split) to install\n'
+  printf '\033[1;34m[tools]\033[0m waiting for the wasm tools (orgdesk-wasm-build) to install\n'
   while kill -0 "$pid" 2>/dev/null; do sleep 1; done
 fi
 status=$(cat "$state/tools.status" 2>/dev/null || echo "unknown")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release site the way `cargo leptos build --release` lays it out, with cargo,
-# wasm-bindgen and wasm-opt directly:
+# Builds the release site the way `cargo leptos build --split --release` lays it out, with
+# cargo, our orgdesk-wasm-build (the split and wasm-bindgen) and wasm-opt directly:
 #
 #   $CARGO_TARGET_DIR/release/orgdesk            the server (release profile)
 #   $CARGO_TARGET_DIR/release/hash.txt           `build: <hash>`, the folder below, for the server
@@ -27,9 +27,9 @@ front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build; orgdesk-wasm-split, which cuts it into the
-# main module and the console's chunk (app/src/routes.rs); wasm-bindgen on the main module and
-# wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
+# The front end, start to finish: the wasm build; orgdesk-wasm-build, which cuts it into the
+# main module and the console's chunk (app/src/routes.rs) and runs wasm-bindgen on the main
+# module; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
 # The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
 # each file (made once: a folder's content never changes), which the server serves as immutable
 # and names in its pages. The files refer to each other by relative names, so naming the folder
@@ -48,12 +48,7 @@ front_end() {
   else
     bash scripts/await-tools.sh
     rm -rf "$out" && mkdir -p "$out"
-    log "orgdesk-wasm-split: $(orgdesk-wasm-split "$wasm_in" "$out" orgdesk | tr '\n' ' ')"
-    log "wasm-bindgen"
-    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
-      --out-dir "$out" --out-name orgdesk "$out/orgdesk_split.wasm"
-    rm "$out/orgdesk_split.wasm"
-    mv "$out/orgdesk_bg.wasm" "$out/orgdesk.wasm"
+    log "orgdesk-wasm-build (split, wasm-bindgen): $(orgdesk-wasm-build "$wasm_in" "$out" orgdesk | tr '\n' ' ')"
     log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
     local f pids=()
     for f in "$out"/*.wasm; do

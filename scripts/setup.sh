@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing Orgdesk on a fresh machine.
-# Installs: a Rust toolchain with the wasm32 target, wasm-bindgen-cli (matching Cargo.lock),
-# orgdesk-wasm-split (scripts/wasm-split),
+# Installs: a Rust toolchain with the wasm32 target, orgdesk-wasm-build (scripts/wasm-build:
+# the splitter and wasm-bindgen, matching Cargo.lock),
 # mold, brotli, the Node packages of end2end/ (Playwright, wasm-opt), and for the tests
 # (unless ORGDESK_SETUP_FOR=run) Chromium, PostgreSQL, sqlite3, clippy and rustfmt.
-# cargo-leptos too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
+# cargo-leptos and wasm-bindgen-cli too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
 # A second run only checks and takes seconds.
 set -euo pipefail
 
@@ -86,58 +86,65 @@ tool_env() {
     CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$HOME/.cache/orgdesk/tools-target" "$@"
 }
 
-# --- 3. cargo-leptos, only on request ---------------------------------------------------------
-# The run and test commands build the site with scripts/build-site.sh; cargo-leptos is for the
-# watch loop (`cargo leptos watch`) and costs ~15 minutes to compile on 2 cores.
-if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
-  tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
-fi
-
-# --- 4. wasm-bindgen-cli (exactly the version in Cargo.lock) and orgdesk-wasm-split ----------
-# wasm-bindgen-cli must match the wasm-bindgen crate exactly; orgdesk-wasm-split
-# (scripts/wasm-split) splits the front end's module into the main part and the console's
-# chunk. Compiling them takes 3–4 minutes of a cold start; with ORGDESK_TOOLS_IN_BACKGROUND=1
-# (the run and test commands) they compile beside the project's own build, filling the cores
-# while that build is in its serial tails, and scripts/build-site.sh waits for them
-# (scripts/await-tools.sh) just before they are needed.
+# --- 3. The wasm tools ------------------------------------------------------------------------
+# orgdesk-wasm-build (scripts/wasm-build) splits the front end's module into the main part and
+# the console's chunk and runs wasm-bindgen's library on the main part; it is reinstalled when
+# its source changes. That library must be exactly the version of the `wasm-bindgen` crate in
+# Cargo.lock, or the module and its JS glue won't match: both are pinned with `=`, and a
+# mismatch stops here.
+# cargo-leptos (only with ORGDESK_CARGO_LEPTOS=1, for `cargo leptos watch`; ~15 minutes to
+# compile on 2 cores) takes wasm-bindgen from PATH, so wasm-bindgen-cli comes with it.
+# With ORGDESK_TOOLS_IN_BACKGROUND=1 (the run and test commands) the installs compile beside the
+# project's own build, filling the cores while that build is in its serial tails, and
+# scripts/build-site.sh waits for them (scripts/await-tools.sh) just before they are needed.
 tools_state="$HOME/.cache/orgdesk/tools"
 background_tools=0
 if [ -f Cargo.lock ]; then
   wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+  tool_wb=$(sed -n 's/^wasm-bindgen-cli-support = "=\(.*\)"$/\1/p' scripts/wasm-build/Cargo.toml)
+  if [ "$wb" != "$tool_wb" ]; then
+    echo "Cargo.lock has wasm-bindgen $wb but scripts/wasm-build pins wasm-bindgen-cli-support $tool_wb:" >&2
+    echo "set both to the same version (and update scripts/wasm-build/Cargo.lock)." >&2
+    exit 1
+  fi
   need_bindgen=0
-  if [ -n "$wb" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+  if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
     need_bindgen=1
   fi
-  # The splitter is ours: reinstalled when its source changes.
-  split_sum=$(cat scripts/wasm-split/Cargo.toml scripts/wasm-split/Cargo.lock scripts/wasm-split/src/*.rs | sha256sum | cut -c1-16)
-  need_split=0
-  if ! command -v orgdesk-wasm-split >/dev/null 2>&1 || [ "$(cat "$tools_state/wasm-split.sum" 2>/dev/null)" != "$split_sum" ]; then
-    need_split=1
+  need_leptos=0
+  if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    need_leptos=1
+  fi
+  build_sum=$(cat scripts/wasm-build/Cargo.toml scripts/wasm-build/Cargo.lock scripts/wasm-build/src/*.rs | sha256sum | cut -c1-16)
+  need_build_tool=0
+  if ! command -v orgdesk-wasm-build >/dev/null 2>&1 || [ "$(cat "$tools_state/wasm-build.sum" 2>/dev/null)" != "$build_sum" ]; then
+    need_build_tool=1
   fi
   install_tools() {
-    # Unoptimised, and wasm-bindgen-cli without its default TLS stack (rustls and ring, for
-    # the test runner's downloads, which nothing here uses): measured on 2 cores, 103 s
-    # (168 CPU-s) to build instead of 188 s (343 CPU-s) at opt-level 1, for 1.7 s instead of
-    # 0.5 s per run on our module.
+    # Unoptimised: measured on 2 cores, the tool compiles in ~50 s (96 CPU-s) and takes ~2 s
+    # on our module. (wasm-bindgen-cli plus the splitter alone took ~210 CPU-s.)
+    if [ "$need_build_tool" = 1 ]; then
+      tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+        cargo +"$ORGDESK_TOOLCHAIN" install -q --locked --force --path scripts/wasm-build
+      mkdir -p "$tools_state"
+      echo "$build_sum" >"$tools_state/wasm-build.sum"
+    fi
+    # For cargo-leptos only; without its default TLS stack (the test runner's downloads).
     if [ "$need_bindgen" = 1 ]; then
       tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
         cargo +"$ORGDESK_TOOLCHAIN" install -q wasm-bindgen-cli --version "$wb" --no-default-features
     fi
-    if [ "$need_split" = 1 ]; then
-      tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
-        cargo +"$ORGDESK_TOOLCHAIN" install -q --locked --force --path scripts/wasm-split
-      mkdir -p "$tools_state"
-      echo "$split_sum" >"$tools_state/wasm-split.sum"
+    if [ "$need_leptos" = 1 ]; then
+      tool_env cargo +"$ORGDESK_TOOLCHAIN" install -q --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
     fi
   }
-  if [ "$need_bindgen" = 1 ] || [ "$need_split" = 1 ]; then
+  if [ "$need_build_tool" = 1 ] || [ "$need_bindgen" = 1 ] || [ "$need_leptos" = 1 ]; then
     if [ "${ORGDESK_TOOLS_IN_BACKGROUND:-0}" = 1 ]; then
       mkdir -p "$tools_state"
       rm -f "$tools_state/tools.status"
       log "installing the wasm tools in the background (log: $tools_state/tools.log)"
       # At the lowest priority: the server's build is the critical path and the front end
-      # comes next; these installs only have to be done by the time wasm-bindgen runs.
+      # comes next; these installs only have to be done by the time the front end is.
       (
         renice -n 15 -p $BASHPID >/dev/null 2>&1 || true
         status=0
@@ -148,7 +155,7 @@ if [ -f Cargo.lock ]; then
       echo $! >"$tools_state/tools.pid"
       background_tools=1
     else
-      log "installing the wasm tools (wasm-bindgen-cli $wb, orgdesk-wasm-split)"
+      log "installing the wasm tools (orgdesk-wasm-build$([ "$need_bindgen" = 1 ] && echo ", wasm-bindgen-cli $wb")$([ "$need_leptos" = 1 ] && echo ", cargo-leptos $CARGO_LEPTOS_VERSION"))"
       install_tools
     fi
   fi

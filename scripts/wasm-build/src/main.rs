@@ -1,25 +1,28 @@
-//! `orgdesk-wasm-split <input.wasm> <out-dir> <main-name>`
+//! `orgdesk-wasm-build <input.wasm> <out-dir> <main-name>`
 //!
-//! Splits a wasm module built with `-C link-args=--emit-relocs` at the split points that
-//! Leptos' `#[lazy]` and `#[lazy_route]` mark, the way `cargo leptos build --split` does:
+//! Turns the front end's module, built with `-C link-args=--emit-relocs`, into what the browser
+//! loads, the way `cargo leptos build --split` does:
 //!
-//! - `<out-dir>/<main-name>_split.wasm`: the main module, for wasm-bindgen;
-//! - `<out-dir>/<chunk>.wasm` and `<out-dir>/__wasm_split.______________________.js`: the
-//!   chunks and their loader;
-//! - `<out-dir>/__wasm_split_manifest.json`: for each split point, the chunks it needs, which
-//!   the server reads to preload a page's chunks beside the main module.
+//! 1. splits it at the split points Leptos' `#[lazy]` and `#[lazy_route]` mark, into the main
+//!    module, the chunks (`<out-dir>/<chunk>.wasm`) and their loader
+//!    (`<out-dir>/__wasm_split.______________________.js`);
+//! 2. writes `<out-dir>/__wasm_split_manifest.json`: for each split point, the chunks it needs,
+//!    which the server reads to preload a page's chunks beside the main module;
+//! 3. runs wasm-bindgen on the main module, as `wasm-bindgen --target web --no-typescript
+//!    --keep-lld-exports --no-demangle` would: `<out-dir>/<main-name>.js` and
+//!    `<out-dir>/<main-name>.wasm`.
 //!
-//! It prints the chunks' file names, one per line.
+//! wasm-opt is left to the caller. It prints the chunks' file names, one per line.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("orgdesk-wasm-split: {error:#}");
+            eprintln!("orgdesk-wasm-build: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -30,7 +33,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (Some(input), Some(out_dir), Some(name), None) =
         (args.next(), args.next(), args.next(), args.next())
     else {
-        return Err("usage: orgdesk-wasm-split <input.wasm> <out-dir> <main-name>".into());
+        return Err("usage: orgdesk-wasm-build <input.wasm> <out-dir> <main-name>".into());
     };
     let out_dir = PathBuf::from(out_dir);
     let name = name.to_string_lossy().into_owned();
@@ -52,11 +55,39 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("__wasm_split_manifest.json"),
         to_json(&manifest),
     )?;
+
+    bind(&main_out, &out_dir, &name)?;
+    std::fs::remove_file(&main_out)?;
+
     for module in &split.split_modules {
         if let Some(file) = module.file_name() {
             println!("{}", file.to_string_lossy());
         }
     }
+    Ok(())
+}
+
+/// wasm-bindgen on the main module: `<name>.js` and `<name>.wasm` in `out_dir`. The exports the
+/// linker added stay (the chunks import them from the main module).
+fn bind(main_module: &Path, out_dir: &Path, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(main_module)
+        .out_name(name)
+        .web(true)
+        .map_err(|e| format!("{e:#}"))?
+        .typescript(false)
+        .demangle(false)
+        .keep_lld_exports(true)
+        // As the CLI: the JS names the module's default path (Leptos passes its own anyway).
+        .omit_default_module_path(false);
+    bindgen
+        .generate(out_dir)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
+    std::fs::rename(
+        out_dir.join(format!("{name}_bg.wasm")),
+        out_dir.join(format!("{name}.wasm")),
+    )?;
     Ok(())
 }
 
