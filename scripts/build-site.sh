@@ -41,14 +41,15 @@ front_end() {
   env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" \
     cargo build -p orgdesk-frontend --lib --target wasm32-unknown-unknown --profile wasm-release
   mkdir -p "$pkg"
-  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum
+  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks
   sum=$(sha256sum "$wasm_in" | cut -d' ' -f1)
   if [ -f "$out/orgdesk.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     log "front end unchanged: keeping $out"
   else
     bash scripts/await-tools.sh
     rm -rf "$out" && mkdir -p "$out"
-    log "orgdesk-wasm-build (split, wasm-bindgen): $(orgdesk-wasm-build "$wasm_in" "$out" orgdesk | tr '\n' ' ')"
+    chunks=$(orgdesk-wasm-build "$wasm_in" "$out" orgdesk)
+    log "orgdesk-wasm-build (split, wasm-bindgen): $(echo "$chunks" | tr '\n' ' ')"
     log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
     local f pids=()
     for f in "$out"/*.wasm; do

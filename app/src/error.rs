@@ -25,6 +25,10 @@ pub enum ApiError {
     LinkUnusable(LinkState),
     #[error("Too many attempts. Please wait {} and try again.", wait_words(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
+    /// The server is at capacity; nothing was judged or counted. The sign-in page retries by
+    /// itself after `retry_after_secs`.
+    #[error("Orgdesk is busy right now. Please try again in a moment.")]
+    Busy { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again.")]
     Server,
     #[error("Couldn't reach Orgdesk. Check your connection and try again.")]

@@ -308,8 +308,11 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         Stats::of(&mut times, wall.elapsed())
     };
     println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
-    // 50 in flight: past the hashing queue (4 at a time, 32 waiting by default) the server
-    // answers 429 at once rather than stall everyone; those are counted, not timed.
+    // 50 in flight: past the hashing queue (one hash per core, two per core waiting, by
+    // default) the server answers 503 "busy" at once rather than stall everyone. Each client
+    // then does what the sign-in page does: waits the second the server asked for plus up to
+    // half a second, and tries again. Two timings: the answered attempt alone (the server's
+    // latency for what it admits), and from the first try until signed in (what a person waits).
     let in_flight = 50;
     let per_client = 10;
     let emails = Arc::new(members[20..20 + in_flight * per_client].to_vec());
@@ -319,35 +322,55 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         let server = server.clone();
         let emails = emails.clone();
         tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            let mut refused = 0;
+            let mut answered = Vec::new();
+            let mut until_in = Vec::new();
+            let mut busy = 0;
             for k in 0..per_client {
-                let t = Instant::now();
                 let i = c * per_client + k;
-                match sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32).await {
-                    Ok(_) => times.push(t.elapsed()),
-                    Err(e) if e.to_string().contains("HTTP 429") => refused += 1,
-                    Err(e) => return Err(e),
+                let first = Instant::now();
+                for attempt in 0u64.. {
+                    let t = Instant::now();
+                    match sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32).await {
+                        Ok(_) => {
+                            answered.push(t.elapsed());
+                            until_in.push(first.elapsed());
+                            break;
+                        }
+                        Err(e) if e.to_string().contains("HTTP 503") && attempt < 20 => {
+                            busy += 1;
+                            // The page's jitter, deterministic here: 0–499 ms.
+                            let jitter = (i as u64 * 7919 + attempt * 104_729) % 500;
+                            tokio::time::sleep(Duration::from_millis(1_000 + jitter)).await;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             }
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((times, refused))
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((answered, until_in, busy))
         }));
     }
-    let mut times = Vec::new();
-    let mut refused = 0;
+    let mut answered = Vec::new();
+    let mut until_in = Vec::new();
+    let mut busy = 0;
     for t in tasks {
-        let (t, r) = t.await??;
-        times.extend(t);
-        refused += r;
+        let (a, u, b) = t.await??;
+        answered.extend(a);
+        until_in.extend(u);
+        busy += b;
     }
-    let concurrent = Stats::of(&mut times, wall.elapsed());
+    let signed_in = answered.len();
+    let concurrent = Stats::of(&mut answered, wall.elapsed());
+    let waited = Stats::of(&mut until_in, wall.elapsed());
     println!(
-        "{:<44} {concurrent}  ({} signed in, {refused} refused with 429)",
-        format!("sign-in, {in_flight} in flight"),
-        times.len()
+        "{:<44} {concurrent}  ({signed_in} signed in; {busy} answers were 503 busy, each retried)",
+        format!("sign-in, {in_flight} in flight, answered try"),
     );
     println!(
-        "   p99 with {in_flight} in flight / p50 of one at a time (≈ one argon2 hash + a session): {:.1}×",
+        "{:<44} {waited}",
+        format!("sign-in, {in_flight} in flight, until signed in")
+    );
+    println!(
+        "   p99 of the answered try / p50 of one at a time (≈ one argon2 hash + a session): {:.1}×",
         concurrent.p99 / one_at_a_time.p50
     );
 

@@ -71,6 +71,18 @@ fn core_config(addr: SocketAddr) -> Result<CoreConfig, String> {
             format!("ORGDESK_API_RATE_LIMIT={max:?}: use a whole number of calls per minute per API token")
         })?;
     }
+    if let Some(n) = env("ORGDESK_MAX_CONCURRENT_HASHES") {
+        core.max_concurrent_hashes = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("ORGDESK_MAX_CONCURRENT_HASHES={n:?}: use a whole number of password hashes at once, at least 1")
+        })?;
+    }
+    if let Some(n) = env("ORGDESK_MAX_QUEUED_HASHES") {
+        core.max_queued_hashes = n.parse().map_err(|_| {
+            format!(
+                "ORGDESK_MAX_QUEUED_HASHES={n:?}: use a whole number of password hashes waiting"
+            )
+        })?;
+    }
     if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
         core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
             .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;

@@ -76,6 +76,10 @@ pub mod ssr {
                     StatusCode::TOO_MANY_REQUESTS,
                     ApiError::RateLimited { retry_after_secs },
                 ),
+                CoreError::Busy { retry_after_secs } => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ApiError::Busy { retry_after_secs },
+                ),
                 CoreError::Database(err) => {
                     tracing::error!(error = %err, "database error");
                     (StatusCode::INTERNAL_SERVER_ERROR, ApiError::Server)
@@ -86,7 +90,21 @@ pub mod ssr {
                 }
             };
             set_status(status);
+            if let ApiError::RateLimited { retry_after_secs }
+            | ApiError::Busy { retry_after_secs } = &api
+            {
+                set_retry_after(*retry_after_secs);
+            }
             api
+        }
+    }
+
+    fn set_retry_after(secs: u64) {
+        if let (Some(opts), Ok(value)) = (
+            use_context::<ResponseOptions>(),
+            HeaderValue::from_str(&secs.to_string()),
+        ) {
+            opts.insert_header(header::RETRY_AFTER, value);
         }
     }
 
@@ -100,6 +118,7 @@ pub mod ssr {
             ApiError::Invalid(_) | ApiError::WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::LinkUnusable(_) => StatusCode::GONE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Server | ApiError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

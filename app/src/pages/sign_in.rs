@@ -1,5 +1,7 @@
 //! Sign-in. After an admin reset the old password no longer signs in; instead the user is
 //! told a link was emailed and offered Resend Email (only if they knew the old password).
+//! When the server is at capacity (a flood of sign-ins fills its hashing queue), the page
+//! tries again by itself a few times, saying so, before it gives up with an error.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,6 +12,7 @@ use crate::api::session::SignIn;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::submit::SubmitButton;
+use crate::error::ApiError;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -21,8 +24,15 @@ pub fn SignInPage() -> impl IntoView {
         let q = query.read();
         (q.get_str("prompt") == Some("reset")).then(|| q.get("email").unwrap_or_default())
     };
-    let error = move || sign_in.value().get().and_then(|r| r.err());
     let pending = sign_in.pending();
+    let retrying = retry_when_busy(sign_in);
+    let error = move || {
+        sign_in
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| !(matches!(e, ApiError::Busy { .. }) && retrying.get()))
+    };
 
     view! {
         <Title text="Sign in"/>
@@ -69,6 +79,12 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                 </div>
             })}
+            <Show when=move || retrying.get()>
+                <div class="alert alert--info" role="status" data-testid="busy-retrying">
+                    <span class="spinner" aria-hidden="true"></span>
+                    <div>"Orgdesk is busy right now. Trying again…"</div>
+                </div>
+            </Show>
             {move || error().map(|e| view! {
                 <div class="alert alert--error" role="alert">
                     <Svg icon=Icon::Warning/>
@@ -85,7 +101,7 @@ pub fn SignInPage() -> impl IntoView {
                     <label class="field__label" for="password">"Password"</label>
                     <input class="input" id="password" name="password" type="password" autocomplete="current-password" required/>
                 </div>
-                <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get()>
+                <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get() || retrying.get()>
                     <Show when=move || pending.get()>
                         <span class="spinner" aria-hidden="true"></span>
                     </Show>
@@ -97,4 +113,55 @@ pub fn SignInPage() -> impl IntoView {
             </div>
         </AuthCard>
     }
+}
+
+/// How many times the page sends a sign-in again by itself after a `Busy` answer.
+const BUSY_RETRIES: u32 = 4;
+
+/// Sends the last sign-in again, after the server's `retry_after` and a random half second
+/// (so a crowd of refused browsers doesn't come back in step), each time it answers `Busy`,
+/// up to `BUSY_RETRIES` times; the person's own next submit starts the count again. True
+/// while a retry is waiting or on its way.
+fn retry_when_busy(sign_in: ServerAction<SignIn>) -> Signal<bool> {
+    let last = StoredValue::new(None::<SignIn>);
+    let tries = StoredValue::new(0u32);
+    let automatic = StoredValue::new(false);
+    let waiting = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        if let Some(input) = sign_in.input().get() {
+            if automatic.get_value() {
+                automatic.set_value(false);
+            } else {
+                tries.set_value(0);
+            }
+            last.set_value(Some(input));
+        }
+    });
+    Effect::new(move |_| {
+        let Some(Err(ApiError::Busy { retry_after_secs })) = sign_in.value().get() else {
+            return;
+        };
+        if tries.get_value() >= BUSY_RETRIES {
+            return;
+        }
+        tries.update_value(|n| *n += 1);
+        waiting.set(true);
+        let jitter_ms = (js_sys::Math::random() * 500.0) as u64;
+        set_timeout(
+            move || {
+                waiting.set(false);
+                if let Some(input) = last.get_value() {
+                    automatic.set_value(true);
+                    sign_in.dispatch(input);
+                }
+            },
+            std::time::Duration::from_millis(retry_after_secs.min(10) * 1000 + jitter_ms),
+        );
+    });
+    let pending = sign_in.pending();
+    Signal::derive(move || {
+        waiting.get()
+            || (pending.get() && matches!(sign_in.value().get(), Some(Err(ApiError::Busy { .. }))))
+    })
 }

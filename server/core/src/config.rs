@@ -48,10 +48,12 @@ pub struct CoreConfig {
     /// Calls to the automation API per token (every instance counts against the same limit).
     pub api_limit: RateLimit,
     pub hash_cost: HashCost,
-    /// At most this many argon2 computations run at once (each on the blocking pool).
+    /// At most this many argon2 computations run at once (each on the blocking pool); by
+    /// default one per core, since each keeps a core busy.
     pub max_concurrent_hashes: usize,
-    /// At most this many more wait for one; beyond that a sign-in is refused at once (429)
-    /// instead of queueing without bound behind a flood.
+    /// At most this many more wait for one (by default two per core); beyond that a sign-in
+    /// is refused at once as `Busy` (503, retried by the sign-in page) instead of queueing
+    /// behind a flood: an admitted sign-in then takes at most about three hashes' time.
     pub max_queued_hashes: usize,
     /// An email that keeps failing transiently (server down, 4xx) is retried with backoff
     /// for this long after it was queued, however many attempts that takes; then it is
@@ -99,10 +101,15 @@ impl Default for CoreConfig {
                 iterations: 2,
                 parallelism: 1,
             },
-            max_concurrent_hashes: 4,
-            max_queued_hashes: 32,
+            max_concurrent_hashes: cores(),
+            max_queued_hashes: 2 * cores(),
             outbox_give_up_after: Duration::from_secs(24 * 60 * 60),
             trusted_proxies: crate::proxies::TrustedProxies::default(),
         }
     }
+}
+
+/// The cores this process may use (1 when the system won't say).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -1,7 +1,9 @@
 //! argon2id hashing, kept off the async runtime: each computation runs on the blocking
 //! pool, and a semaphore bounds how many run at once so a burst of sign-ins can't eat all
-//! memory (each one takes `memory_kib`). The queue in front of it is bounded too: past
-//! `max_queued` waiting, a request is refused at once rather than stalling everyone's sign-in.
+//! memory (each one takes `memory_kib`). The queue in front of it is short: past `max_queued`
+//! waiting, a request is refused at once (`Busy`, which the sign-in page retries by itself)
+//! rather than stalling everyone's sign-in behind a flood. With one hash per core and two per
+//! core waiting (the defaults), an admitted request waits at most two hashes' time before its own.
 //! An unknown email costs no hashing at all: it waits as long as a verification takes.
 
 use argon2::password_hash::rand_core::OsRng;
@@ -106,7 +108,7 @@ impl Passwords {
                 // Count ourselves into the queue, or leave at once if it is full.
                 if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
                     self.queued.fetch_sub(1, Ordering::AcqRel);
-                    return Err(CoreError::RateLimited {
+                    return Err(CoreError::Busy {
                         retry_after_secs: 1,
                     });
                 }
@@ -118,5 +120,65 @@ impl Passwords {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| CoreError::Internal(format!("hashing task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn cheap() -> HashCost {
+        HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_queue_a_request_is_refused_at_once_as_busy() {
+        let passwords = Arc::new(Passwords::new(cheap(), 1, 1).unwrap());
+        // One computation holds the only slot until we let it go…
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let passwords = passwords.clone();
+            async move {
+                passwords
+                    .off_runtime(move || {
+                        hold.recv().ok();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        while passwords.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // …one more waits for it…
+        let waiting = tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.hash("first in the queue").await }
+        });
+        while passwords.queued.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // …and the next is turned away without waiting.
+        let started = Instant::now();
+        match passwords
+            .verify("x", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")
+            .await
+        {
+            Err(CoreError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(1));
+
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        assert!(waiting.await.unwrap().unwrap().starts_with("$argon2id$"));
+        // Once the queue drained, requests are admitted again.
+        assert_eq!(passwords.queued.load(Ordering::Acquire), 0);
+        assert!(passwords.hash("again").await.is_ok());
     }
 }

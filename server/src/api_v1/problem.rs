@@ -41,6 +41,7 @@ kinds! {
     IDEMPOTENCY_MISMATCH = "idempotency-key-reused", UNPROCESSABLE_ENTITY, "This Idempotency-Key was used for a different request";
     IDEMPOTENCY_IN_PROGRESS = "idempotency-key-in-progress", CONFLICT, "The first request with this Idempotency-Key is still being answered";
     RATE_LIMITED = "rate-limited", TOO_MANY_REQUESTS, "Too many requests";
+    BUSY = "busy", SERVICE_UNAVAILABLE, "The server is at capacity";
     TOO_LARGE = "too-large", PAYLOAD_TOO_LARGE, "The request body is too large";
     SERVER = "server-error", INTERNAL_SERVER_ERROR, "Something went wrong on our side";
 }
@@ -152,6 +153,14 @@ impl From<CoreError> for Problem {
                     .with("expected_count", json!(expected))
             }
             CoreError::RateLimited { retry_after_secs } => Problem::rate_limited(retry_after_secs),
+            CoreError::Busy { retry_after_secs } => Problem::new(
+                BUSY,
+                format!(
+                    "The server is at capacity; nothing was done. Retry in {retry_after_secs} s."
+                ),
+            )
+            .with("retry_after", json!(retry_after_secs))
+            .header(header::RETRY_AFTER, retry_after_secs.to_string()),
             CoreError::Database(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "automation API call failed");
                 Problem::new(SERVER, "The server failed to answer; nothing was changed.")

@@ -57,8 +57,9 @@ macro_rules! on_both_databases {
     };
 }
 
-/// The default configuration with test links and cheap hashing (the tests are not about
-/// argon2's cost).
+/// The default configuration with test links, cheap hashing and a hashing queue that bursts
+/// of test sign-ins never fill, whatever the machine's cores (the tests are about limits and
+/// flows, not argon2's cost or the server's capacity, which `passwords` tests on its own).
 pub fn test_config() -> CoreConfig {
     CoreConfig {
         public_base_url: PUBLIC_BASE_URL.into(),
@@ -67,6 +68,8 @@ pub fn test_config() -> CoreConfig {
             iterations: 1,
             parallelism: 1,
         },
+        max_concurrent_hashes: 4,
+        max_queued_hashes: 256,
         ..CoreConfig::default()
     }
 }
