@@ -6,7 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use orgdesk_types::limits::MAX_EMAIL_LEN;
 use orgdesk_types::{ActivityKind, Actor, Role, UserStatus};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::authz::normalize_email;
@@ -39,6 +42,24 @@ impl SignInLimits {
             account: rate_limit::key("sign_in", "account", email),
             account_wait: rate_limit::key("sign_in", "account_wait", email),
         }
+    }
+}
+
+impl SignInLimits {
+    /// Takes back the attempt `sign_in` reserved.
+    async fn refund_attempt(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
+        rate_limit::refund(db, &self.pair).await?;
+        if let Some(address) = &self.address {
+            rate_limit::refund(db, address).await?;
+        }
+        Ok(())
+    }
+
+    /// After a right password: the attempt was no guess, and the account's failures are
+    /// forgotten.
+    async fn give_back(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
+        self.refund_attempt(db).await?;
+        rate_limit::clear(db, &[&self.account, &self.account_wait]).await
     }
 }
 
@@ -83,38 +104,36 @@ impl Core {
         // An account that failed many times lately makes every attempt wait a little longer,
         // from anywhere: checked first, counting nothing.
         rate_limit::check_not_before(self.db(), &limits.account_wait, now).await?;
-        // Reserve the attempt before any password work, atomically, so a burst of parallel
-        // guesses can't slip past the limit; a right password gives it back below.
-        rate_limit::hit(self.db(), &limits.pair, config.sign_in_limit, now).await?;
+        // Reserve the attempt before any password work, atomically (one transaction for both
+        // keys: past either limit, neither counts), so a burst of parallel guesses can't slip
+        // past the limit; a right password gives it back below.
+        let tx = db::begin_write(self.db()).await?;
+        rate_limit::hit(&tx, &limits.pair, config.sign_in_limit, now).await?;
         if let Some(address) = &limits.address {
-            if let Err(e) =
-                rate_limit::hit(self.db(), address, config.sign_in_address_limit, now).await
-            {
-                rate_limit::refund(self.db(), &limits.pair).await?;
-                return Err(e);
-            }
+            rate_limit::hit(&tx, address, config.sign_in_address_limit, now).await?;
         }
+        tx.commit().await?;
 
-        match self.check_password(&email, password, ip.clone(), now).await {
+        match self
+            .check_password(&email, password, &limits, ip.clone(), now)
+            .await
+        {
+            // Right password: the attempt was given back in the session's own transaction.
+            Ok(outcome @ SignInOutcome::SignedIn { .. }) => Ok(outcome),
             Ok(outcome) => {
-                // Right password (even the one an admin reset): not a guess.
-                rate_limit::refund(self.db(), &limits.pair).await?;
-                if let Some(address) = &limits.address {
-                    rate_limit::refund(self.db(), address).await?;
-                }
-                rate_limit::clear(self.db(), &[&limits.account, &limits.account_wait]).await?;
+                // The password an admin reset: not a guess either.
+                limits.give_back(self.db()).await?;
                 Ok(outcome)
             }
             Err(CoreError::InvalidCredentials) => {
-                self.account_failed(&limits, now).await?;
+                let tx = db::begin_write(self.db()).await?;
+                self.account_failed(&tx, &limits, now).await?;
+                tx.commit().await?;
                 Err(CoreError::InvalidCredentials)
             }
             Err(other) => {
                 // Refused before the password was judged (a full hashing queue): not a guess.
-                rate_limit::refund(self.db(), &limits.pair).await?;
-                if let Some(address) = &limits.address {
-                    rate_limit::refund(self.db(), address).await?;
-                }
+                limits.refund_attempt(self.db()).await?;
                 Err(other)
             }
         }
@@ -122,20 +141,25 @@ impl Core {
 
     /// One more failure for the account; past the threshold, the next attempt must wait
     /// 1 s, 2 s, 4 s… up to `sign_in_max_delay`.
-    async fn account_failed(&self, limits: &SignInLimits, now: DateTime<Utc>) -> CoreResult<()> {
+    async fn account_failed(
+        &self,
+        db: &impl ConnectionTrait,
+        limits: &SignInLimits,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
         let config = self.config();
         let counting = RateLimit {
             max: u32::MAX,
             per: config.sign_in_limit.per,
         };
-        rate_limit::hit(self.db(), &limits.account, counting, now).await?;
-        let failures = rate_limit::count(self.db(), &limits.account).await?;
+        rate_limit::hit(db, &limits.account, counting, now).await?;
+        let failures = rate_limit::count(db, &limits.account).await?;
         let over = failures.saturating_sub(config.sign_in_failures_before_delay);
         if over > 0 {
             let delay =
                 Duration::from_secs(1u64 << (over - 1).min(20)).min(config.sign_in_max_delay);
             let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(30));
-            rate_limit::set_not_before(self.db(), &limits.account_wait, now + delay).await?;
+            rate_limit::set_not_before(db, &limits.account_wait, now + delay).await?;
         }
         Ok(())
     }
@@ -146,6 +170,7 @@ impl Core {
         &self,
         email: &str,
         password: &str,
+        limits: &SignInLimits,
         ip: Option<String>,
         now: DateTime<Utc>,
     ) -> CoreResult<SignInOutcome> {
@@ -169,7 +194,7 @@ impl Core {
         let mut failures = Vec::new();
         for candidate in candidates {
             match self.verdict(&candidate, password).await? {
-                Verdict::SignedIn => return self.open_session(candidate, ip).await,
+                Verdict::SignedIn => return self.open_session(candidate, limits, ip).await,
                 Verdict::ResetRequired => {
                     activity::record_one(
                         self.db(),
@@ -237,9 +262,12 @@ impl Core {
         }
     }
 
+    /// The session of a right password, in one transaction with giving the attempt back (one
+    /// commit for everything a sign-in writes after the hash).
     async fn open_session(
         &self,
         user: user::Model,
+        limits: &SignInLimits,
         ip: Option<String>,
     ) -> CoreResult<SignInOutcome> {
         let now = self.now();
@@ -255,6 +283,7 @@ impl Core {
             Role::parse(&user.role).ok_or_else(|| CoreError::Internal("unknown role".into()))?;
 
         let tx = db::begin_write(self.db()).await?;
+        limits.give_back(&tx).await?;
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token.hash),
             user_id: Set(user.id),

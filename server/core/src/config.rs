@@ -51,9 +51,9 @@ pub struct CoreConfig {
     /// At most this many argon2 computations run at once (each on the blocking pool); by
     /// default one per core, since each keeps a core busy.
     pub max_concurrent_hashes: usize,
-    /// At most this many more wait for one (by default two per core); beyond that a sign-in
+    /// At most this many more wait for one (by default one per core); beyond that a sign-in
     /// is refused at once as `Busy` (503, retried by the sign-in page) instead of queueing
-    /// behind a flood: an admitted sign-in then takes at most about three hashes' time.
+    /// behind a flood: an admitted sign-in then takes at most about two hashes' time.
     pub max_queued_hashes: usize,
     /// An email that keeps failing transiently (server down, 4xx) is retried with backoff
     /// for this long after it was queued, however many attempts that takes; then it is
@@ -102,7 +102,7 @@ impl Default for CoreConfig {
                 parallelism: 1,
             },
             max_concurrent_hashes: cores(),
-            max_queued_hashes: 2 * cores(),
+            max_queued_hashes: cores(),
             outbox_give_up_after: Duration::from_secs(24 * 60 * 60),
             trusted_proxies: crate::proxies::TrustedProxies::default(),
         }

@@ -2,8 +2,8 @@
 //! pool, and a semaphore bounds how many run at once so a burst of sign-ins can't eat all
 //! memory (each one takes `memory_kib`). The queue in front of it is short: past `max_queued`
 //! waiting, a request is refused at once (`Busy`, which the sign-in page retries by itself)
-//! rather than stalling everyone's sign-in behind a flood. With one hash per core and two per
-//! core waiting (the defaults), an admitted request waits at most two hashes' time before its own.
+//! rather than stalling everyone's sign-in behind a flood. With one hash per core and one more
+//! per core waiting (the defaults), an admitted request waits at most one hash's time before its own.
 //! An unknown email costs no hashing at all: it waits as long as a verification takes.
 
 use argon2::password_hash::rand_core::OsRng;
