@@ -143,10 +143,10 @@ if [ -f Cargo.lock ]; then
       mkdir -p "$tools_state"
       rm -f "$tools_state/tools.status"
       log "installing the wasm tools in the background (log: $tools_state/tools.log)"
-      # At the lowest priority: the server's build is the critical path and the front end
-      # comes next; these installs only have to be done by the time the front end is.
+      # At a low priority: the server's and the front end's builds are the critical path;
+      # this install only has to be done by the time the front end is.
       (
-        renice -n 15 -p $BASHPID >/dev/null 2>&1 || true
+        renice -n 10 -p $BASHPID >/dev/null 2>&1 || true
         status=0
         install_tools || status=$?
         rm -rf "$HOME/.cache/orgdesk/tools-target"
