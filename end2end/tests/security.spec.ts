@@ -249,6 +249,12 @@ test('Limiter: bursts, spread-out guessing and a flood', async () => {
   const refusals = burst.filter((r) => r.status() === 429 || r.status() === 503).length;
   expect(failures, 'failures allowed in the burst').toBeLessThanOrEqual(10);
   expect(failures + refusals).toBe(40);
+  // A busy answer judged nothing and gave its reservation back: what is left of the limit
+  // takes judged guesses, one at a time, and then nothing more gets through.
+  for (let i = failures; i < 10; i++) {
+    const wrong = await guesser.post('/api/sign_in', { form: { email: ids.otherMemberEmail, password: `after-${i}` } });
+    expect(wrong.status(), `guess ${i + 1} of the limit`).toBe(401);
+  }
   const right = await guesser.post('/api/sign_in', { form: { email: ids.otherMemberEmail, password: DEMO_PASSWORD } });
   expect(right.status(), 'the right password inside the burst window').toBe(429);
   await guesser.dispose();
