@@ -43,9 +43,7 @@ impl SignInLimits {
             account_wait: rate_limit::key("sign_in", "account_wait", email),
         }
     }
-}
 
-impl SignInLimits {
     /// Takes back the attempt `sign_in` reserved.
     async fn refund_attempt(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
         rate_limit::refund(db, &self.pair).await?;
