@@ -25,6 +25,7 @@ site=target/site
 pkg=$site/pkg
 front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
+wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
 # The front end, start to finish: the wasm build; orgdesk-wasm-build, which cuts it into the
@@ -38,8 +39,14 @@ front_end() {
   log "cargo build -p orgdesk-frontend --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
   # is its own graph and goes without.)
-  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" \
-    cargo build -p orgdesk-frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+  # Built for size with the standard library compiled in, from the toolchain's sources
+  # (decision 35): panics trap at once (`immediate-abort`: no panic machinery, no messages, no
+  # locations; app/src/crash_report.js tells the user), and std picks its smaller code paths.
+  # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only.
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
+    cargo build -p orgdesk-frontend --lib --target wasm32-unknown-unknown --profile wasm-release \
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
   mkdir -p "$pkg"
   local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks
   sum=$(sha256sum "$wasm_in" | cut -d' ' -f1)

@@ -55,25 +55,32 @@ fi
 # --- 2. Rust toolchain with wasm32 ----------------------------------------------------------
 if [ "$ORGDESK_TOOLCHAIN" = web ]; then
   # Debian route (see docs/toolchain.md): rustup's dist server is unreachable here, Debian's
-  # rustc-web ships the std sources we need to build the wasm32 standard library ourselves.
+  # rustc-web ships the std sources (rust-web-src). The site's wasm build compiles its standard
+  # library from them itself (-Zbuild-std, scripts/build-site.sh), so the run and test commands
+  # need only rustc's wasm linker. A prebuilt wasm32 std in the sysroot is for builds without
+  # -Zbuild-std: cargo-leptos' watch loop (ORGDESK_CARGO_LEPTOS=1).
   rustup toolchain list | grep -q '^web' || rustup toolchain link web /usr
-  if ! wasm_std_present; then
+  lld=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld
+  [ -e "$lld" ] || sudo_if_needed ln -sf /usr/lib/llvm-19/bin/lld "$lld"
+  if [ "${ORGDESK_CARGO_LEPTOS:-0}" = 1 ] && ! wasm_std_present; then
     log "building the wasm32 standard library from Debian's sources (~30 s)"
     tmp=$(mktemp -d)
     mkdir -p "$tmp/src"
     printf '[package]\nname = "wasmstd"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\n' >"$tmp/Cargo.toml"
     echo '' >"$tmp/src/lib.rs"
-    (cd "$tmp" && CARGO_TARGET_DIR="$tmp/target" RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+    (cd "$tmp" && CARGO_TARGET_DIR="$tmp/target" RUSTC_BOOTSTRAP=1 \
       cargo +web build -q --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
     sudo_if_needed mkdir -p /usr/lib/rustlib/wasm32-unknown-unknown/lib
     for f in "$tmp"/target/wasm32-unknown-unknown/release/deps/lib*.rlib; do
       case "$(basename "$f")" in libwasmstd*) ;; *) sudo_if_needed cp "$f" /usr/lib/rustlib/wasm32-unknown-unknown/lib/ ;; esac
     done
-    sudo_if_needed ln -sf /usr/lib/llvm-19/bin/lld /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld
     rm -rf "$tmp"
   fi
 else
+  # rustup route: the target for cargo-leptos' watch loop, the std sources for the site's build.
   wasm_std_present || rustup target add --toolchain "$ORGDESK_TOOLCHAIN" wasm32-unknown-unknown
+  rustup component list --toolchain "$ORGDESK_TOOLCHAIN" --installed | grep -q '^rust-src' \
+    || rustup component add --toolchain "$ORGDESK_TOOLCHAIN" rust-src
 fi
 
 # Fast builds of the tools themselves. cargo-leptos and wasm-bindgen-cli mostly spawn other

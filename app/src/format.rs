@@ -1,5 +1,7 @@
 //! Formatting for people and for URLs, the same on the server and in wasm: thousands
-//! separators, avatar initials, and query strings.
+//! separators, avatar initials, times of day, and query strings.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// 12345 → "12,345".
 pub fn group_thousands(n: u64) -> String {
@@ -21,6 +23,18 @@ pub fn initials(name: &str) -> String {
         .take(2)
         .flat_map(char::to_uppercase)
         .collect()
+}
+
+/// "14:05 UTC", or "2026-12-02 14:05 UTC" with the date. From the calendar fields rather than
+/// chrono's `format`: the public pages are in the browser's main module, which so carries no
+/// format-string interpreter.
+pub fn utc_time(at: DateTime<Utc>, with_date: bool) -> String {
+    let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
+    if with_date {
+        format!("{:04}-{:02}-{:02} {clock}", at.year(), at.month(), at.day())
+    } else {
+        clock
+    }
 }
 
 /// Percent-encodes `value` for a query string: everything but RFC 3986's unreserved
@@ -70,6 +84,19 @@ mod tests {
             with_query("/activity", &[("q", "R&D team"), ("page", "2")]),
             "/activity?q=R%26D%20team&page=2"
         );
+    }
+
+    #[test]
+    fn times_of_day_as_strftime_writes_them() {
+        let at = DateTime::parse_from_rfc3339("2026-03-04T07:05:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(utc_time(at, false), at.format("%H:%M UTC").to_string());
+        assert_eq!(
+            utc_time(at, true),
+            at.format("%Y-%m-%d %H:%M UTC").to_string()
+        );
+        assert_eq!(utc_time(at, true), "2026-03-04 07:05 UTC");
     }
 
     #[test]

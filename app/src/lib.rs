@@ -54,6 +54,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             .map(|href| view! { <link rel="modulepreload" href=href crossorigin="anonymous"/> });
         view! { {wasm} {loader} }
     });
+    #[cfg(feature = "ssr")]
+    let crash_report = Some(
+        view! { <script nonce=leptos::nonce::use_nonce() inner_html=crash_report_js()></script> },
+    );
+    #[cfg(not(feature = "ssr"))]
+    let crash_report: Option<()> = None;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -61,6 +67,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                {crash_report}
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" id="leptos" href=assets::stylesheet_href(&options)/>
                 <AutoReload options=options.clone()/>
@@ -73,4 +80,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The page's crash report (crash_report.js), with the server's report path and size filled in
+/// and its comment lines left out. The size is in UTF-16 units, at most three UTF-8 bytes each,
+/// so a report always fits.
+#[cfg(feature = "ssr")]
+fn crash_report_js() -> &'static str {
+    use orgdesk_types::panic_report::{MAX_BYTES, PATH};
+    static JS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        include_str!("crash_report.js")
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("__PATH__", PATH)
+            .replace("__MAX_CHARS__", &(MAX_BYTES / 3).to_string())
+    });
+    &JS
 }

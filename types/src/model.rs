@@ -521,6 +521,9 @@ pub enum LinkState {
         name: String,
         email: String,
         purpose: LinkPurpose,
+        /// In whole seconds on the wire: the page shows hours and minutes, and reading a number
+        /// keeps chrono's date parser out of the browser's main module (decision 35).
+        #[serde(with = "chrono::serde::ts_seconds")]
         expires_at: DateTime<Utc>,
     },
     /// Past its lifetime; the page offers a new one (a new invitation, for an invitation).

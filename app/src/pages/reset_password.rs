@@ -15,6 +15,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
 use crate::components::submit::SubmitButton;
 use crate::error::{link_state_message, link_state_title, ApiError};
+use crate::format::utc_time;
 use crate::pages::cancel_reset::after_cancelling;
 
 #[component]
@@ -34,17 +35,17 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             LinkPurpose::AdminReset => (
                                 "Reset password",
                                 format!("An administrator reset your password. Choose a new password for {email} at {org_name}."),
-                                expires_at.format("%H:%M UTC").to_string(),
+                                utc_time(expires_at, false),
                             ),
                             LinkPurpose::ForgotPassword => (
                                 "Reset password",
                                 format!("You asked to reset your password. Choose a new password for {email} at {org_name}."),
-                                expires_at.format("%H:%M UTC").to_string(),
+                                utc_time(expires_at, false),
                             ),
                             LinkPurpose::Invitation => (
                                 "Set your password",
                                 format!("Welcome to {org_name}, {name}. Choose a password for {email} to finish setting up your account."),
-                                expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                                utc_time(expires_at, true),
                             ),
                         };
                         view! {
