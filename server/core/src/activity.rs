@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use orgdesk_types::limits::MAX_SEARCH_CHARS;
 use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult};
+use serde::Serialize;
 
-use crate::db::{like_pattern, rows_per_insert, Sql};
+use crate::db::{insert_json_rows, like_pattern, rows_per_insert, Sql, JSON_ROWS};
 use crate::entities::activity;
 use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
@@ -36,7 +37,7 @@ pub(crate) fn clean_ip(ip: Option<&str>) -> Option<String> {
         .map(|ip| ip.chars().take(MAX_IP_LEN).collect())
 }
 
-/// Records `events` with multi-row inserts.
+/// Records `events` with multi-row inserts (on PostgreSQL, rows sent as JSON).
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     events: Vec<NewActivity>,
@@ -44,6 +45,9 @@ pub(crate) async fn record(
 ) -> Result<(), DbErr> {
     // Webhook deliveries for what this records, in the same transaction (see `webhooks`).
     crate::webhooks::enqueue_for(db, &events, now).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        return record_as_json(db, &events, now).await;
+    }
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         let rows: Vec<activity::ActiveModel> = events
@@ -64,6 +68,55 @@ pub(crate) async fn record(
         activity::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
+    }
+    Ok(())
+}
+
+/// [`record`] on PostgreSQL: each batch in one statement ([`insert_json_rows`]).
+async fn record_as_json(
+    db: &impl ConnectionTrait,
+    events: &[NewActivity],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        org_id: i64,
+        actor_id: Option<i64>,
+        actor_label: Option<&'a str>,
+        subject_id: Option<i64>,
+        kind: &'a str,
+        details: &'a str,
+        ip: Option<&'a str>,
+    }
+    for batch in events.chunks(JSON_ROWS) {
+        let rows: Vec<Row<'_>> = batch
+            .iter()
+            .map(|e| Row {
+                org_id: e.org_id,
+                actor_id: e.actor_id,
+                actor_label: e.actor_label.as_deref(),
+                subject_id: e.subject_id,
+                kind: e.kind.as_str(),
+                details: &e.details,
+                ip: e.ip.as_deref(),
+            })
+            .collect();
+        insert_json_rows(
+            db,
+            "activity",
+            &[
+                ("org_id", "bigint"),
+                ("actor_id", "bigint"),
+                ("actor_label", "text"),
+                ("subject_id", "bigint"),
+                ("kind", "text"),
+                ("details", "text"),
+                ("ip", "text"),
+            ],
+            &[("created_at", now.into())],
+            &rows,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -6,9 +6,12 @@
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::{LinkPurpose, LinkState};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+};
+use serde::Serialize;
 
-use crate::db::{id_batch, rows_per_insert, Sql};
+use crate::db::{id_batch, insert_json_rows, rows_per_insert, Sql, JSON_ROWS};
 use crate::entities::{organization, reset_link, user};
 use crate::tokens::{self, Token};
 use crate::{Core, CoreResult};
@@ -57,50 +60,94 @@ pub(crate) async fn revoke_open(
     Ok(())
 }
 
-/// A link just issued; `token` is only ever put in the email.
-pub(crate) struct IssuedLink {
-    pub token: String,
+/// New links, minted but not yet stored: their plain tokens go only into the emails, their
+/// hashes into the database ([`store`]).
+pub(crate) struct Minted {
+    pub tokens: Vec<Token>,
     pub expires_at: DateTime<Utc>,
 }
 
-/// Inserts one new link per user (multi-row inserts). Callers revoke older links first.
-pub(crate) async fn issue(
+/// One new link for each of `count` users, expiring `ttl` after `now`.
+pub(crate) fn mint(count: usize, ttl: chrono::Duration, now: DateTime<Utc>) -> CoreResult<Minted> {
+    Ok(Minted {
+        tokens: (0..count)
+            .map(|_| tokens::new_token())
+            .collect::<CoreResult<_>>()?,
+        expires_at: now + ttl,
+    })
+}
+
+/// Stores the links `minted` for `user_ids` (in the same order; multi-row inserts, on
+/// PostgreSQL rows sent as JSON). Callers revoke older links first.
+pub(crate) async fn store(
     db: &impl ConnectionTrait,
     org_id: i64,
     purpose: LinkPurpose,
     created_by: Option<i64>,
     user_ids: &[i64],
-    ttl: chrono::Duration,
+    minted: &Minted,
     now: DateTime<Utc>,
-) -> CoreResult<Vec<IssuedLink>> {
-    let expires_at = now + ttl;
-    let mut issued = Vec::with_capacity(user_ids.len());
-    for chunk in user_ids.chunks(rows_per_insert(db, 9)) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        for &user_id in chunk {
-            let Token { plain, hash } = tokens::new_token()?;
-            rows.push(reset_link::ActiveModel {
-                token_hash: Set(hash),
+) -> CoreResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            user_id: i64,
+            token_hash: &'a str,
+        }
+        for (ids, tokens) in user_ids
+            .chunks(JSON_ROWS)
+            .zip(minted.tokens.chunks(JSON_ROWS))
+        {
+            let rows: Vec<Row<'_>> = ids
+                .iter()
+                .zip(tokens)
+                .map(|(&user_id, token)| Row {
+                    user_id,
+                    token_hash: &token.hash,
+                })
+                .collect();
+            insert_json_rows(
+                db,
+                "reset_links",
+                &[("user_id", "bigint"), ("token_hash", "text")],
+                &[
+                    ("org_id", org_id.into()),
+                    ("purpose", purpose_str(purpose).into()),
+                    ("created_by", created_by.into()),
+                    ("created_at", now.into()),
+                    ("expires_at", minted.expires_at.into()),
+                ],
+                &rows,
+            )
+            .await?;
+        }
+        return Ok(());
+    }
+    let per_insert = rows_per_insert(db, 9);
+    for (ids, tokens) in user_ids
+        .chunks(per_insert)
+        .zip(minted.tokens.chunks(per_insert))
+    {
+        let rows = ids
+            .iter()
+            .zip(tokens)
+            .map(|(&user_id, token)| reset_link::ActiveModel {
+                token_hash: Set(token.hash.clone()),
                 user_id: Set(user_id),
                 org_id: Set(org_id),
                 purpose: Set(purpose_str(purpose).to_owned()),
                 created_by: Set(created_by),
                 created_at: Set(now),
-                expires_at: Set(expires_at),
+                expires_at: Set(minted.expires_at),
                 used_at: Set(None),
                 revoked_at: Set(None),
                 ..Default::default()
             });
-            issued.push(IssuedLink {
-                token: plain,
-                expires_at,
-            });
-        }
         reset_link::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
     }
-    Ok(issued)
+    Ok(())
 }
 
 /// A link found by its token, and what state it is in at `now`.

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, EmailStatus};
 use rand::Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
+use serde::Serialize;
 
 use crate::activity::{self, NewActivity};
-use crate::db::{self, rows_per_insert, Sql};
+use crate::db::{self, insert_json_rows, rows_per_insert, Sql, JSON_ROWS};
 use crate::emails::{EmailKind, RenderedEmail};
 use crate::entities::email_outbox;
 use crate::{Core, CoreError, CoreResult, FailedAttempt, OutboundEmail};
@@ -35,50 +36,113 @@ pub(crate) struct NewEmail {
     pub ip: Option<String>,
 }
 
-/// Queues `emails` (multi-row inserts) and records one `EmailQueued` activity each.
+/// Queues `emails` (multi-row inserts; on PostgreSQL, rows sent as JSON) and records one
+/// `EmailQueued` activity each.
 pub(crate) async fn enqueue(
     db: &impl ConnectionTrait,
     emails: Vec<NewEmail>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let mut events = Vec::with_capacity(emails.len());
-    let mut emails = emails.into_iter().peekable();
-    while emails.peek().is_some() {
-        let mut rows = Vec::new();
-        for e in emails.by_ref().take(rows_per_insert(db, 15)) {
-            events.push(NewActivity {
-                org_id: e.org_id,
-                actor_id: e.actor_id,
-                actor_label: e.actor_label,
-                subject_id: e.user_id,
-                kind: ActivityKind::EmailQueued,
-                details: format!("{} to {} queued", e.kind.label(), e.to),
-                ip: e.ip,
-            });
-            rows.push(email_outbox::ActiveModel {
-                org_id: Set(e.org_id),
-                user_id: Set(e.user_id),
-                kind: Set(e.kind.as_str().to_owned()),
-                to_addr: Set(e.to),
-                subject: Set(e.email.subject),
-                body_text: Set(Some(e.email.text)),
-                body_html: Set(Some(e.email.html)),
-                status: Set(EmailStatus::Queued.as_str().to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                locked_by: Set(None),
-                locked_until: Set(None),
-                last_error: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-                ..Default::default()
-            });
+    let events = emails
+        .iter()
+        .map(|e| NewActivity {
+            org_id: e.org_id,
+            actor_id: e.actor_id,
+            actor_label: e.actor_label.clone(),
+            subject_id: e.user_id,
+            kind: ActivityKind::EmailQueued,
+            details: format!("{} to {} queued", e.kind.label(), e.to),
+            ip: e.ip.clone(),
+        })
+        .collect();
+    if db.get_database_backend() == DbBackend::Postgres {
+        enqueue_as_json(db, &emails, now).await?;
+    } else {
+        let mut emails = emails.into_iter().peekable();
+        while emails.peek().is_some() {
+            let rows =
+                emails
+                    .by_ref()
+                    .take(rows_per_insert(db, 15))
+                    .map(|e| email_outbox::ActiveModel {
+                        org_id: Set(e.org_id),
+                        user_id: Set(e.user_id),
+                        kind: Set(e.kind.as_str().to_owned()),
+                        to_addr: Set(e.to),
+                        subject: Set(e.email.subject),
+                        body_text: Set(Some(e.email.text)),
+                        body_html: Set(Some(e.email.html)),
+                        status: Set(EmailStatus::Queued.as_str().to_owned()),
+                        attempts: Set(0),
+                        next_attempt_at: Set(now),
+                        locked_by: Set(None),
+                        locked_until: Set(None),
+                        last_error: Set(None),
+                        created_at: Set(now),
+                        sent_at: Set(None),
+                        ..Default::default()
+                    });
+            email_outbox::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
         }
-        email_outbox::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
     }
     activity::record(db, events, now).await
+}
+
+/// The outbox rows of [`enqueue`] on PostgreSQL: each batch in one statement
+/// ([`insert_json_rows`]).
+async fn enqueue_as_json(
+    db: &impl ConnectionTrait,
+    emails: &[NewEmail],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        org_id: i64,
+        user_id: Option<i64>,
+        kind: &'a str,
+        to_addr: &'a str,
+        subject: &'a str,
+        body_text: &'a str,
+        body_html: &'a str,
+    }
+    for batch in emails.chunks(JSON_ROWS) {
+        let rows: Vec<Row<'_>> = batch
+            .iter()
+            .map(|e| Row {
+                org_id: e.org_id,
+                user_id: e.user_id,
+                kind: e.kind.as_str(),
+                to_addr: &e.to,
+                subject: &e.email.subject,
+                body_text: &e.email.text,
+                body_html: &e.email.html,
+            })
+            .collect();
+        insert_json_rows(
+            db,
+            "email_outbox",
+            &[
+                ("org_id", "bigint"),
+                ("user_id", "bigint"),
+                ("kind", "text"),
+                ("to_addr", "text"),
+                ("subject", "text"),
+                ("body_text", "text"),
+                ("body_html", "text"),
+            ],
+            &[
+                ("status", EmailStatus::Queued.as_str().into()),
+                ("attempts", 0i32.into()),
+                ("next_attempt_at", now.into()),
+                ("created_at", now.into()),
+            ],
+            &rows,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Exponential backoff after `attempts` failed attempts: about 2^attempts seconds, capped at
