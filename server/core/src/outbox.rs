@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::activity::{self, NewActivity};
 use crate::db::{self, insert_json_rows, rows_per_insert, Sql, JSON_ROWS};
-use crate::emails::{EmailKind, RenderedEmail};
+use crate::emails::{EmailKind, Letter, RenderedEmail};
 use crate::entities::email_outbox;
 use crate::{Core, CoreError, CoreResult, FailedAttempt, OutboundEmail};
 
@@ -32,8 +32,47 @@ pub(crate) struct NewEmail {
     pub actor_label: Option<String>,
     pub kind: EmailKind,
     pub to: String,
-    pub email: RenderedEmail,
+    pub content: Content,
     pub ip: Option<String>,
+}
+
+/// An email's content as queued.
+pub(crate) enum Content {
+    /// Written out already (the short emails without a link).
+    Written(RenderedEmail),
+    /// What an email with a link says, written out when it is sent.
+    Letter(Letter),
+}
+
+/// An outbox row's columns for its content.
+struct ContentColumns<'a> {
+    subject: String,
+    body_text: Option<&'a str>,
+    body_html: Option<&'a str>,
+    /// The letter, as JSON.
+    letter: Option<String>,
+}
+
+impl Content {
+    fn columns(&self) -> Result<ContentColumns<'_>, DbErr> {
+        Ok(match self {
+            Content::Written(email) => ContentColumns {
+                subject: email.subject.clone(),
+                body_text: Some(&email.text),
+                body_html: Some(&email.html),
+                letter: None,
+            },
+            Content::Letter(letter) => ContentColumns {
+                subject: letter.subject(),
+                body_text: None,
+                body_html: None,
+                letter: Some(
+                    serde_json::to_string(letter)
+                        .map_err(|e| DbErr::Custom(format!("an email's letter as JSON: {e}")))?,
+                ),
+            },
+        })
+    }
 }
 
 /// Queues `emails` (multi-row inserts; on PostgreSQL, rows sent as JSON) and records one
@@ -58,30 +97,30 @@ pub(crate) async fn enqueue(
     if db.get_database_backend() == DbBackend::Postgres {
         enqueue_as_json(db, &emails, now).await?;
     } else {
-        let mut emails = emails.into_iter().peekable();
-        while emails.peek().is_some() {
-            let rows =
-                emails
-                    .by_ref()
-                    .take(rows_per_insert(db, 15))
-                    .map(|e| email_outbox::ActiveModel {
-                        org_id: Set(e.org_id),
-                        user_id: Set(e.user_id),
-                        kind: Set(e.kind.as_str().to_owned()),
-                        to_addr: Set(e.to),
-                        subject: Set(e.email.subject),
-                        body_text: Set(Some(e.email.text)),
-                        body_html: Set(Some(e.email.html)),
-                        status: Set(EmailStatus::Queued.as_str().to_owned()),
-                        attempts: Set(0),
-                        next_attempt_at: Set(now),
-                        locked_by: Set(None),
-                        locked_until: Set(None),
-                        last_error: Set(None),
-                        created_at: Set(now),
-                        sent_at: Set(None),
-                        ..Default::default()
-                    });
+        for batch in emails.chunks(rows_per_insert(db, 16)) {
+            let mut rows = Vec::with_capacity(batch.len());
+            for e in batch {
+                let content = e.content.columns()?;
+                rows.push(email_outbox::ActiveModel {
+                    org_id: Set(e.org_id),
+                    user_id: Set(e.user_id),
+                    kind: Set(e.kind.as_str().to_owned()),
+                    to_addr: Set(e.to.clone()),
+                    subject: Set(content.subject),
+                    body_text: Set(content.body_text.map(str::to_owned)),
+                    body_html: Set(content.body_html.map(str::to_owned)),
+                    letter: Set(content.letter),
+                    status: Set(EmailStatus::Queued.as_str().to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now),
+                    locked_by: Set(None),
+                    locked_until: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                    sent_at: Set(None),
+                    ..Default::default()
+                });
+            }
             email_outbox::Entity::insert_many(rows)
                 .exec_without_returning(db)
                 .await?;
@@ -103,23 +142,26 @@ async fn enqueue_as_json(
         user_id: Option<i64>,
         kind: &'a str,
         to_addr: &'a str,
-        subject: &'a str,
-        body_text: &'a str,
-        body_html: &'a str,
+        subject: String,
+        body_text: Option<&'a str>,
+        body_html: Option<&'a str>,
+        letter: Option<String>,
     }
     for batch in emails.chunks(JSON_ROWS) {
-        let rows: Vec<Row<'_>> = batch
-            .iter()
-            .map(|e| Row {
+        let mut rows = Vec::with_capacity(batch.len());
+        for e in batch {
+            let content = e.content.columns()?;
+            rows.push(Row {
                 org_id: e.org_id,
                 user_id: e.user_id,
                 kind: e.kind.as_str(),
                 to_addr: &e.to,
-                subject: &e.email.subject,
-                body_text: &e.email.text,
-                body_html: &e.email.html,
-            })
-            .collect();
+                subject: content.subject,
+                body_text: content.body_text,
+                body_html: content.body_html,
+                letter: content.letter,
+            });
+        }
         insert_json_rows(
             db,
             "email_outbox",
@@ -131,6 +173,7 @@ async fn enqueue_as_json(
                 ("subject", "text"),
                 ("body_text", "text"),
                 ("body_html", "text"),
+                ("letter", "text"),
             ],
             &[
                 ("status", EmailStatus::Queued.as_str().into()),
@@ -190,24 +233,38 @@ impl Core {
             // never claimed twice.
             sql.push(" FOR UPDATE SKIP LOCKED");
         }
-        sql.push(") RETURNING id, to_addr, subject, body_text, body_html, attempts");
+        sql.push(") RETURNING id, to_addr, subject, body_text, body_html, letter, attempts");
         let rows = sql.query_all(&tx).await?;
         tx.commit().await?;
         let mut claimed = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
         for row in rows {
+            let id: i64 = row.try_get("", "id")?;
             let attempts: i32 = row.try_get("", "attempts")?;
+            let letter: Option<String> = row.try_get("", "letter")?;
+            // Letters are written out here, as they leave (decision 37).
+            let Some((text, html)) = crate::emails::bodies(
+                row.try_get("", "body_text")?,
+                row.try_get("", "body_html")?,
+                letter.as_deref(),
+            ) else {
+                unreadable.push(id);
+                continue;
+            };
             claimed.push(OutboundEmail {
-                id: row.try_get("", "id")?,
+                id,
                 to: row.try_get("", "to_addr")?,
                 subject: row.try_get("", "subject")?,
-                text: row
-                    .try_get::<Option<String>>("", "body_text")?
-                    .unwrap_or_default(),
-                html: row
-                    .try_get::<Option<String>>("", "body_html")?
-                    .unwrap_or_default(),
+                text,
+                html,
                 attempts: attempts.max(0) as u32,
             });
+        }
+        // Nothing to send (a letter written by a newer version, say): given up at once, with
+        // the reason in the log and the activity, rather than sent empty or retried forever.
+        for id in unreadable {
+            self.outbox_attempt_failed_impl(id, "its content could not be read", true)
+                .await?;
         }
         claimed.sort_by_key(|e| e.id);
         Ok(claimed)
@@ -227,7 +284,7 @@ impl Core {
         // database is only a liability (backups, replicas, support access), so it goes.
         let mut sql = Sql::new("UPDATE email_outbox SET status = 'sent', sent_at = ");
         sql.bind(now)
-            .push(", body_text = NULL, body_html = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
+            .push(", body_text = NULL, body_html = NULL, letter = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
             .push(", attempts = attempts + 1 WHERE id = ")
             .bind(id);
         sql.execute(&tx).await?;
@@ -284,7 +341,7 @@ impl Core {
             sql.bind(attempts)
                 .push(", last_error = ")
                 .bind(reason.clone())
-                .push(", body_text = NULL, body_html = NULL, locked_by = NULL, locked_until = NULL WHERE id = ")
+                .push(", body_text = NULL, body_html = NULL, letter = NULL, locked_by = NULL, locked_until = NULL WHERE id = ")
                 .bind(id);
             sql.execute(&tx).await?;
             activity::record_one(

@@ -134,7 +134,7 @@ impl Core {
         sql.bind(now)
             .push(
                 ", locked_by = NULL, locked_until = NULL \
-                 WHERE status = 'failed' AND body_text IS NOT NULL AND org_id = ",
+                 WHERE status = 'failed' AND (body_text IS NOT NULL OR letter IS NOT NULL) AND org_id = ",
             )
             .bind(by.org.id);
         let requeued = sql.execute(&tx).await?;
@@ -177,7 +177,7 @@ impl Core {
             (EmailKind::Invitation, UserStatus::Invited),
             (EmailKind::AdminReset, UserStatus::ResetPending),
         ] {
-            let mut sql = Sql::new("SELECT DISTINCT o.user_id AS id FROM email_outbox o WHERE o.status = 'failed' AND o.body_text IS NULL AND o.org_id = ");
+            let mut sql = Sql::new("SELECT DISTINCT o.user_id AS id FROM email_outbox o WHERE o.status = 'failed' AND o.body_text IS NULL AND o.letter IS NULL AND o.org_id = ");
             sql.bind(by.org.id)
                 .push(" AND o.kind = ")
                 .bind(kind.as_str())

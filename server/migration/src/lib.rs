@@ -13,6 +13,7 @@ mod m20261128_000007_invitations;
 mod m20261128_000008_index_user_word_prefixes;
 mod m20261128_000009_create_api_tokens;
 mod m20261128_000010_create_webhooks;
+mod m20261129_000011_outbox_letters;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_index_user_word_prefixes::Migration),
             Box::new(m20261128_000009_create_api_tokens::Migration),
             Box::new(m20261128_000010_create_webhooks::Migration),
+            Box::new(m20261129_000011_outbox_letters::Migration),
         ]
     }
 }

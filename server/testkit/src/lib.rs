@@ -330,7 +330,7 @@ impl Harness {
             .await
             .expect("query")
             .expect("an email with a link was queued");
-        let text = email.body_text.expect("body still there");
+        let (text, _) = email.bodies().expect("body still there");
         token_in(&text).expect("a /reset-password/ link in the email")
     }
 

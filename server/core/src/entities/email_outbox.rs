@@ -17,6 +17,10 @@ pub struct Model {
     pub body_text: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub body_html: Option<String>,
+    /// An email with a link as queued, instead of the bodies: `emails::Letter` as JSON, written
+    /// out when sent (decision 37). Cleared once sent, like the bodies.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub letter: Option<String>,
     /// [`EmailStatus::as_str`]; read it with [`Model::status`].
     pub status: String,
     pub attempts: i32,
@@ -38,5 +42,20 @@ impl Model {
     /// The stored status, typed (`None` for a value no version of Orgdesk writes).
     pub fn status(&self) -> Option<EmailStatus> {
         EmailStatus::parse(&self.status)
+    }
+
+    /// The text and HTML this email is sent with ([`crate::emails::bodies`]).
+    pub fn bodies(&self) -> Option<(String, String)> {
+        crate::emails::bodies(
+            self.body_text.clone(),
+            self.body_html.clone(),
+            self.letter.as_deref(),
+        )
+    }
+
+    /// Whether the outbox still holds what the email says, link included: dropped once it is
+    /// sent or given up.
+    pub fn holds_content(&self) -> bool {
+        self.body_text.is_some() || self.body_html.is_some() || self.letter.is_some()
     }
 }

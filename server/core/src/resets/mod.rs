@@ -19,10 +19,10 @@ use sea_orm::{
 };
 
 use crate::db::{id_batch, Sql};
-use crate::emails::{self, EmailKind, RenderedEmail, RequestedBy};
+use crate::emails::{About, Letter};
 use crate::entities::{organization, user};
 use crate::links::{self, FoundLink, RawState};
-use crate::outbox::{self, NewEmail};
+use crate::outbox::{self, Content, NewEmail};
 use crate::{Core, CoreError, CoreResult};
 
 /// The most users one reset call may name.
@@ -79,96 +79,6 @@ pub(super) fn minutes(m: i32) -> chrono::Duration {
     chrono::Duration::minutes(i64::from(m.max(1)))
 }
 
-/// What one call's emails say besides each recipient's own details; owned, so that they can be
-/// written on a blocking thread.
-enum Letter {
-    AdminReset(Requester),
-    Forgot,
-    Invitation { invited_by: Option<String> },
-}
-
-/// Who asked for an admin-reset link ([`RequestedBy`], owned).
-enum Requester {
-    Admin(String),
-    UserResend(Option<String>),
-    Unnamed,
-}
-
-/// One recipient's part of an email.
-struct Recipient {
-    name: String,
-    link: String,
-    cancel_link: String,
-}
-
-impl Letter {
-    fn of(occasion: Occasion<'_>) -> Letter {
-        let admin_name = |by: &Checked| by.admin.as_ref().map(|a| a.name.clone());
-        match occasion {
-            Occasion::Invitation { by } => Letter::Invitation {
-                invited_by: by.and_then(admin_name),
-            },
-            Occasion::Forgot => Letter::Forgot,
-            Occasion::AdminReset { by } | Occasion::AdminResend { by } => {
-                Letter::AdminReset(admin_name(by).map_or(Requester::Unnamed, Requester::Admin))
-            }
-            Occasion::UserResend { admin_name } => {
-                Letter::AdminReset(Requester::UserResend(admin_name.map(str::to_owned)))
-            }
-        }
-    }
-
-    fn kind(&self) -> EmailKind {
-        match self {
-            Letter::AdminReset(_) => EmailKind::AdminReset,
-            Letter::Forgot => EmailKind::ForgotPassword,
-            Letter::Invitation { .. } => EmailKind::Invitation,
-        }
-    }
-
-    fn write(
-        &self,
-        org_name: &str,
-        to: &Recipient,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> RenderedEmail {
-        match self {
-            Letter::Invitation { invited_by } => emails::invitation(&emails::InvitationEmail {
-                org_name,
-                user_name: &to.name,
-                invited_by: invited_by.as_deref(),
-                link: &to.link,
-                now,
-                expires_at,
-            }),
-            Letter::Forgot => emails::forgot_password(&emails::ForgotPasswordEmail {
-                org_name,
-                user_name: &to.name,
-                link: &to.link,
-                cancel_link: &to.cancel_link,
-                now,
-                expires_at,
-            }),
-            Letter::AdminReset(requester) => emails::admin_reset(&emails::AdminResetEmail {
-                org_name,
-                user_name: &to.name,
-                requested_by: match requester {
-                    Requester::Admin(name) => RequestedBy::Admin(name),
-                    Requester::UserResend(admin) => RequestedBy::UserResend {
-                        admin: admin.as_deref(),
-                    },
-                    Requester::Unnamed => RequestedBy::Unnamed,
-                },
-                link: &to.link,
-                cancel_link: &to.cancel_link,
-                now,
-                expires_at,
-            }),
-        }
-    }
-}
-
 impl Core {
     /// Revokes the users' open links, issues one new link each and queues its email. Returns
     /// the links (user id, URL, expiry), which only the command line ever shows.
@@ -188,40 +98,37 @@ impl Core {
             LinkPurpose::Invitation => minutes(org.invite_link_ttl_minutes),
         };
         let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
-        let minted = links::mint(targets.len(), ttl, now)?;
-        let expires_at = minted.expires_at;
-        let base = &self.config().public_base_url;
-        let recipients: Vec<Recipient> = targets
-            .iter()
-            .zip(&minted.tokens)
-            .map(|(target, token)| Recipient {
-                name: target.name.clone(),
-                link: links::url(base, &token.plain),
-                cancel_link: links::cancel_url(base, &token.plain),
-            })
-            .collect();
-        let letter = Letter::of(occasion);
-        let kind = letter.kind();
-        let org_name = org.name.clone();
-        // Writing the emails of a bulk reset keeps a core busy for half a second per 10,000: on
-        // a blocking thread, while the database revokes and stores the links, and off the async
-        // workers that serve everyone else's requests meanwhile.
-        let writing = tokio::task::spawn_blocking(move || {
-            let emails: Vec<RenderedEmail> = recipients
-                .iter()
-                .map(|to| letter.write(&org_name, to, now, expires_at))
-                .collect();
-            (recipients, emails)
-        });
         links::revoke_open(tx, &ids, now).await?;
+        let minted = links::mint(targets.len(), ttl, now)?;
         let created_by = occasion.initiator().and_then(Checked::actor_id);
         links::store(tx, org.id, purpose, created_by, &ids, &minted, now).await?;
-        let (recipients, emails) = writing
-            .await
-            .map_err(|e| CoreError::Internal(format!("writing the emails failed: {e}")))?;
+        let admin_name = |by: &Checked| by.admin.as_ref().map(|a| a.name.clone());
+        let about = match occasion {
+            Occasion::AdminReset { by } | Occasion::AdminResend { by } => About::AdminReset {
+                admin: admin_name(by),
+            },
+            Occasion::UserResend { admin_name } => About::ResentReset {
+                admin: admin_name.map(str::to_owned),
+            },
+            Occasion::Forgot => About::ForgotPassword,
+            Occasion::Invitation { by } => About::Invitation {
+                admin: by.and_then(admin_name),
+            },
+        };
+        let base = &self.config().public_base_url;
         let mut mails = Vec::with_capacity(targets.len());
         let mut sent = Vec::with_capacity(targets.len());
-        for ((target, to), email) in targets.iter().zip(recipients).zip(emails) {
+        for (target, token) in targets.iter().zip(&minted.tokens) {
+            let letter = Letter {
+                about: about.clone(),
+                org_name: org.name.clone(),
+                user_name: target.name.clone(),
+                link: links::url(base, &token.plain),
+                cancel_link: links::cancel_url(base, &token.plain),
+                queued_at: now,
+                expires_at: minted.expires_at,
+            };
+            sent.push((target.id, letter.link.clone(), minted.expires_at));
             mails.push(NewEmail {
                 org_id: org.id,
                 user_id: Some(target.id),
@@ -232,12 +139,11 @@ impl Core {
                     None => Some(target.id),
                 },
                 actor_label: occasion.initiator().and_then(|by| by.label.clone()),
-                kind,
+                kind: letter.kind(),
                 to: target.email.clone(),
-                email,
+                content: Content::Letter(letter),
                 ip: ip.clone(),
             });
-            sent.push((target.id, to.link, expires_at));
         }
         outbox::enqueue(tx, mails, now).await?;
         Ok(sent)

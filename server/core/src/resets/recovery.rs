@@ -15,7 +15,7 @@ use crate::db::{self, Sql};
 use crate::emails::{self, EmailKind};
 use crate::entities::{reset_link, user};
 use crate::links::{self, RawState};
-use crate::outbox::{self, NewEmail};
+use crate::outbox::{self, Content, NewEmail};
 use crate::{rate_limit, Core, CoreError, CoreResult};
 
 /// What an email typed into a public page asks for; each has its own rate limits.
@@ -392,7 +392,7 @@ impl Core {
                 actor_label: None,
                 kind: EmailKind::PasswordChanged,
                 to: target.email.clone(),
-                email,
+                content: Content::Written(email),
                 ip: ip.clone(),
             }],
             now,

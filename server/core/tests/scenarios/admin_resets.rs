@@ -87,11 +87,11 @@ async fn admin_resets_a_user_from_the_row_menu(h: Harness) {
         .unwrap();
     assert_eq!(email.subject, "Reset your Acme Corp password");
     assert_eq!(email.status(), Some(EmailStatus::Queued));
-    let text = email.body_text.unwrap();
+    let (text, html) = email.bodies().unwrap();
     assert!(text.contains("Ada Admin"));
     assert!(text.contains(&format!("http://orgdesk.test/reset-password/{token}")));
     assert!(text.contains("in 15 minutes"));
-    assert!(email.body_html.unwrap().contains("Reset password"));
+    assert!(html.contains("Reset password"));
     assert!(matches!(
         h.core.inspect_link(&token).await.unwrap(),
         LinkState::Valid { .. }

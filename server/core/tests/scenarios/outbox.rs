@@ -8,7 +8,7 @@ use orgdesk_core::entities::email_outbox;
 use orgdesk_core::types::{EmailStatus, UserStatus};
 use orgdesk_core::Initiator;
 use orgdesk_core::{CoreError, FailedAttempt};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use orgdesk_testkit::on_both_databases;
 use orgdesk_testkit::{new_member, Harness, LEASE};
@@ -20,6 +20,8 @@ on_both_databases!(
     a_crashed_workers_lease_runs_out,
     two_concurrent_claimers_never_get_the_same_message,
     retrying_failed_emails_sends_fresh_links_to_whoever_still_waits,
+    an_email_with_a_link_is_queued_as_a_letter_and_written_as_it_leaves,
+    a_letter_this_version_cannot_read_is_given_up_not_sent_empty,
 );
 
 async fn reset_some(h: &Harness, n: usize) -> Vec<i64> {
@@ -64,10 +66,7 @@ async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
     let sent = row(&h, email.id).await;
     assert_eq!(sent.status(), Some(EmailStatus::Sent));
     assert!(sent.sent_at.is_some());
-    assert!(
-        sent.body_text.is_none() && sent.body_html.is_none(),
-        "the link doesn't outlive delivery"
-    );
+    assert!(!sent.holds_content(), "the link doesn't outlive delivery");
     assert!(h
         .activity_kinds(ids[0])
         .await
@@ -142,7 +141,7 @@ async fn an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transien
         .unwrap();
     let failed = row(&h, claimed[0].id).await;
     assert_eq!(failed.status(), Some(EmailStatus::Failed));
-    assert!(failed.body_text.is_none());
+    assert!(!failed.holds_content());
     let reason = h
         .scalar("SELECT COUNT(*) AS n FROM activity WHERE kind = 'email_failed' AND details LIKE '%550 mailbox unavailable%'")
         .await;
@@ -193,7 +192,7 @@ async fn an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transien
     let r = row(&h, id).await;
     assert_eq!(r.status(), Some(EmailStatus::Failed));
     assert_eq!(r.attempts, attempts + 1);
-    assert!(r.body_text.is_none(), "nothing will send it: the link goes");
+    assert!(!r.holds_content(), "nothing will send it: the link goes");
     // A late report from a worker whose lease ran out changes nothing.
     assert_eq!(
         h.core
@@ -349,4 +348,65 @@ async fn retrying_failed_emails_sends_fresh_links_to_whoever_still_waits(h: Harn
         (twice.requeued, twice.resent, twice.not_resendable),
         (0, 0, 2)
     );
+}
+
+async fn an_email_with_a_link_is_queued_as_a_letter_and_written_as_it_leaves(h: Harness) {
+    reset_some(&h, 1).await;
+    let queued = email_outbox::Entity::find()
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap();
+    // What the email says, not the email: no bodies, a letter of a few hundred bytes.
+    assert!(queued.body_text.is_none() && queued.body_html.is_none());
+    let letter = queued.letter.clone().expect("queued as a letter");
+    assert!(letter.len() < 1_000, "{} bytes", letter.len());
+    assert_eq!(queued.subject, "Reset your Acme Corp password");
+
+    // Sent ten minutes later, it still reads as written when it was queued.
+    h.advance(std::time::Duration::from_secs(10 * 60));
+    let claimed = h.core.claim_outbox("worker-a", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let email = &claimed[0];
+    assert_eq!(email.subject, "Reset your Acme Corp password");
+    assert!(email
+        .text
+        .contains("Ada Admin, an administrator of Acme Corp,"));
+    assert!(
+        email.text.contains("expires in 15 minutes"),
+        "{}",
+        email.text
+    );
+    assert!(email.text.contains("http://orgdesk.test/reset-password/"));
+    assert!(email.html.contains("Reset password") && email.html.contains("/cancel"));
+    assert_eq!(
+        queued.bodies(),
+        Some((email.text.clone(), email.html.clone()))
+    );
+
+    // Gone with the bodies once sent: it holds the link.
+    h.core.outbox_delivered(email.id).await.unwrap();
+    assert!(!row(&h, email.id).await.holds_content());
+}
+
+async fn a_letter_this_version_cannot_read_is_given_up_not_sent_empty(h: Harness) {
+    reset_some(&h, 1).await;
+    // As a newer version might write it.
+    h.db()
+        .execute_unprepared(r#"UPDATE email_outbox SET letter = '{"about":"Postcard"}'"#)
+        .await
+        .unwrap();
+    let claimed = h.core.claim_outbox("worker-a", 10, LEASE).await.unwrap();
+    assert!(claimed.is_empty(), "nothing to send: {claimed:?}");
+    let given_up = email_outbox::Entity::find()
+        .one(h.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(given_up.status(), Some(EmailStatus::Failed));
+    assert!(!given_up.holds_content());
+    assert!(given_up
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("could not be read")));
 }

@@ -179,7 +179,7 @@ async fn completing_a_reset_sets_the_password_and_revokes_everything_else(h: Har
         .unwrap()
         .expect("password-changed email");
     assert_eq!(changed.subject, "Your Acme Corp password was changed");
-    assert!(!changed.body_text.unwrap().contains("/reset-password/"));
+    assert!(!changed.bodies().unwrap().0.contains("/reset-password/"));
     assert!(h
         .activity_kinds(jane.id)
         .await
@@ -278,8 +278,9 @@ async fn an_expired_link_offers_a_new_one(h: Harness) {
         .await
         .unwrap()
         .unwrap()
-        .body_text
-        .unwrap();
+        .bodies()
+        .unwrap()
+        .0;
     assert!(
         body.contains("Ada Admin"),
         "the new email still says which admin reset the password"
@@ -391,8 +392,9 @@ async fn forgot_password_keeps_the_current_password_working(h: Harness) {
         .unwrap()
         .unwrap();
     assert!(email
-        .body_text
+        .bodies()
         .unwrap()
+        .0
         .contains("current password keeps working"));
 
     // A second request replaces the first link.
@@ -467,8 +469,9 @@ async fn forgot_password_after_an_admin_reset_resends_the_admin_link(h: Harness)
         .await
         .unwrap()
         .unwrap()
-        .body_text
-        .unwrap();
+        .bodies()
+        .unwrap()
+        .0;
     assert!(!body.contains("keeps working"));
     assert!(body.contains("Ada Admin"));
 }
