@@ -91,12 +91,12 @@ front_end() {
   printf 'build: %s\n' "$build" >"$pkg/.build"
 }
 
-# The front end builds beside the server, in its own target dir (no lock between them), at a
-# slightly lower priority: the server graph is the longer one, but the front end ends in a
-# long single-threaded step (fat LTO), which must not start late. Measured cold on 2 cores
-# (docs/performance.md): at nice 10 the server was built at 11.5 min and the wasm at 13.9.
-# On a warm build the priority changes nothing.
-( renice -n 5 -p $BASHPID >/dev/null 2>&1 || true; front_end ) &
+# The front end builds beside the server, in its own target dir (no lock between them), at the
+# same priority: it ends in a long single-threaded step (fat LTO), which must not start late,
+# and since it compiles its own std (decision 35) it is as long as the server's graph. Measured
+# cold on 2 cores (docs/performance.md): at nice 10 the server was built at 11.5 min and the
+# wasm at 13.9; at nice 5, with std, at 12.9 and 13.8. On a warm build this changes nothing.
+front_end &
 front=$!
 log "cargo build --release -p orgdesk-server ${features:+--features $features}"
 cargo build --release -p orgdesk-server ${features:+--features "$features"}
