@@ -60,32 +60,43 @@ pub(crate) async fn revoke_open(
     Ok(())
 }
 
-/// New links, minted but not yet stored: their plain tokens go only into the emails, their
-/// hashes into the database ([`store`]).
-pub(crate) struct Minted {
+/// Links just issued: their plain tokens go only into the emails, their hashes into the
+/// database.
+pub(crate) struct Issued {
     pub tokens: Vec<Token>,
     pub expires_at: DateTime<Utc>,
 }
 
-/// One new link for each of `count` users, expiring `ttl` after `now`.
-pub(crate) fn mint(count: usize, ttl: chrono::Duration, now: DateTime<Utc>) -> CoreResult<Minted> {
-    Ok(Minted {
-        tokens: (0..count)
-            .map(|_| tokens::new_token())
-            .collect::<CoreResult<_>>()?,
-        expires_at: now + ttl,
-    })
-}
-
-/// Stores the links `minted` for `user_ids` (in the same order; multi-row inserts, on
-/// PostgreSQL rows sent as JSON). Callers revoke older links first.
-pub(crate) async fn store(
+/// Issues one new link for each of `user_ids`, expiring `ttl` after `now` (in the same order;
+/// multi-row inserts, on PostgreSQL rows sent as JSON). Callers revoke older links first.
+pub(crate) async fn issue(
     db: &impl ConnectionTrait,
     org_id: i64,
     purpose: LinkPurpose,
     created_by: Option<i64>,
     user_ids: &[i64],
-    minted: &Minted,
+    ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> CoreResult<Issued> {
+    let issued = Issued {
+        tokens: user_ids
+            .iter()
+            .map(|_| tokens::new_token())
+            .collect::<CoreResult<_>>()?,
+        expires_at: now + ttl,
+    };
+    store(db, org_id, purpose, created_by, user_ids, &issued, now).await?;
+    Ok(issued)
+}
+
+/// The rows of [`issue`]'s links, for `user_ids` in order.
+async fn store(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    purpose: LinkPurpose,
+    created_by: Option<i64>,
+    user_ids: &[i64],
+    issued: &Issued,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     if db.get_database_backend() == DbBackend::Postgres {
@@ -96,7 +107,7 @@ pub(crate) async fn store(
         }
         for (ids, tokens) in user_ids
             .chunks(JSON_ROWS)
-            .zip(minted.tokens.chunks(JSON_ROWS))
+            .zip(issued.tokens.chunks(JSON_ROWS))
         {
             let rows: Vec<Row<'_>> = ids
                 .iter()
@@ -115,7 +126,7 @@ pub(crate) async fn store(
                     ("purpose", purpose_str(purpose).into()),
                     ("created_by", created_by.into()),
                     ("created_at", now.into()),
-                    ("expires_at", minted.expires_at.into()),
+                    ("expires_at", issued.expires_at.into()),
                 ],
                 &rows,
             )
@@ -126,7 +137,7 @@ pub(crate) async fn store(
     let per_insert = rows_per_insert(db, 9);
     for (ids, tokens) in user_ids
         .chunks(per_insert)
-        .zip(minted.tokens.chunks(per_insert))
+        .zip(issued.tokens.chunks(per_insert))
     {
         let rows = ids
             .iter()
@@ -138,7 +149,7 @@ pub(crate) async fn store(
                 purpose: Set(purpose_str(purpose).to_owned()),
                 created_by: Set(created_by),
                 created_at: Set(now),
-                expires_at: Set(minted.expires_at),
+                expires_at: Set(issued.expires_at),
                 used_at: Set(None),
                 revoked_at: Set(None),
                 ..Default::default()

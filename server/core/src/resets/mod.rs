@@ -99,9 +99,8 @@ impl Core {
         };
         let ids: Vec<i64> = targets.iter().map(|u| u.id).collect();
         links::revoke_open(tx, &ids, now).await?;
-        let minted = links::mint(targets.len(), ttl, now)?;
         let created_by = occasion.initiator().and_then(Checked::actor_id);
-        links::store(tx, org.id, purpose, created_by, &ids, &minted, now).await?;
+        let issued = links::issue(tx, org.id, purpose, created_by, &ids, ttl, now).await?;
         let admin_name = |by: &Checked| by.admin.as_ref().map(|a| a.name.clone());
         let about = match occasion {
             Occasion::AdminReset { by } | Occasion::AdminResend { by } => About::AdminReset {
@@ -118,7 +117,7 @@ impl Core {
         let base = &self.config().public_base_url;
         let mut mails = Vec::with_capacity(targets.len());
         let mut sent = Vec::with_capacity(targets.len());
-        for (target, token) in targets.iter().zip(&minted.tokens) {
+        for (target, token) in targets.iter().zip(&issued.tokens) {
             let letter = Letter {
                 about: about.clone(),
                 org_name: org.name.clone(),
@@ -126,9 +125,9 @@ impl Core {
                 link: links::url(base, &token.plain),
                 cancel_link: links::cancel_url(base, &token.plain),
                 queued_at: now,
-                expires_at: minted.expires_at,
+                expires_at: issued.expires_at,
             };
-            sent.push((target.id, letter.link.clone(), minted.expires_at));
+            sent.push((target.id, letter.link.clone(), issued.expires_at));
             mails.push(NewEmail {
                 org_id: org.id,
                 user_id: Some(target.id),
