@@ -60,15 +60,16 @@ test.describe('Bringing people in', () => {
     await hydrated(page);
     await expect(rowOf(page, name)).toContainText('Active');
     await rowOf(page, name).getByRole('link', { name, exact: true }).click();
-    const sidebar = page.getByRole('dialog', { name });
+    const sidebar = page.getByRole('dialog', { name, exact: true });
     await sidebar.getByRole('button', { name: `More actions for ${name}` }).click();
     await page.getByRole('menuitem', { name: 'Suspend' }).click();
     await expect(page.getByRole('dialog', { name: `Suspend ${name}?` })).toBeVisible();
     await shot(page, 'suspend-confirm');
     await page.getByRole('button', { name: 'Yes, Suspend' }).click();
-    await expect(page.getByRole('dialog', { name })).toContainText('Suspended');
-    await page.getByRole('dialog', { name }).getByRole('tab', { name: 'Activity' }).click();
-    await expect(page.getByRole('dialog', { name }).getByRole('list', { name: 'Recent activity' })).toContainText('User suspended');
+    await expect(page.getByRole('dialog', { name: `Suspend ${name}?` })).toBeHidden();
+    await expect(page.getByRole('dialog', { name, exact: true })).toContainText('Suspended');
+    await page.getByRole('dialog', { name, exact: true }).getByRole('tab', { name: 'Activity' }).click();
+    await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('User suspended');
 
     // Their session is refused: the account page sends them to sign in, and signing in fails.
     await user.goto('/account');

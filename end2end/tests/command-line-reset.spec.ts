@@ -41,7 +41,7 @@ test.describe('The command line beside the console', () => {
     await expect(rowOf(page, first.name)).toContainText('Reset pending');
     await expect(rowOf(page, second.name)).toContainText('Reset pending');
     await rowOf(page, first.name).getByRole('link', { name: first.name, exact: true }).click();
-    const sidebar = page.getByRole('dialog', { name: first.name });
+    const sidebar = page.getByRole('dialog', { name: first.name, exact: true });
     await sidebar.getByRole('tab', { name: 'Activity' }).click();
     await expect(sidebar.getByRole('list', { name: 'Recent activity' })).toContainText('command line (e2e-operator)');
     await shot(page, 'cli-reset-in-console');

@@ -97,7 +97,7 @@ test.describe('Keyboard only: the three ways to reset a password', () => {
     const nameLink = rowOf(page, sidebarUser.name).getByRole('link', { name: sidebarUser.name });
     await tabTo(page, nameLink);
     await page.keyboard.press('Enter');
-    const sidebar = page.getByRole('dialog', { name: sidebarUser.name });
+    const sidebar = page.getByRole('dialog', { name: sidebarUser.name, exact: true });
     await expect(sidebar).toBeVisible();
     await tabTo(page, sidebar.getByRole('button', { name: `More actions for ${sidebarUser.name}` }));
     await page.keyboard.press('Enter');

@@ -10,7 +10,7 @@ test.describe('Resetting User Passwords Individually', () => {
 
     // Click on the name of the user: a sidebar opens on the right with Details, Assets, Activity.
     await rowOf(page, name).getByRole('link', { name }).click();
-    const sidebar = page.getByRole('dialog', { name });
+    const sidebar = page.getByRole('dialog', { name, exact: true });
     await expect(sidebar).toBeVisible();
     for (const tab of ['Details', 'Assets', 'Activity']) {
       await expect(sidebar.getByRole('tab', { name: tab })).toBeVisible();
@@ -26,11 +26,11 @@ test.describe('Resetting User Passwords Individually', () => {
     // The URL reflects the open user and tab: reload keeps them.
     await page.reload();
     await hydrated(page);
-    await expect(page.getByRole('dialog', { name })).toBeVisible();
+    await expect(page.getByRole('dialog', { name, exact: true })).toBeVisible();
     await expect(page.getByRole('tab', { name: 'Activity' })).toHaveAttribute('aria-selected', 'true');
 
     // In the sidebar, click on the Three Dots icon in the upper right corner.
-    await page.getByRole('dialog', { name }).getByRole('button', { name: `More actions for ${name}` }).click();
+    await page.getByRole('dialog', { name, exact: true }).getByRole('button', { name: `More actions for ${name}` }).click();
     await page.getByRole('menuitem', { name: 'Reset Password' }).click();
     const confirm = page.getByRole('dialog', { name: `Reset password for ${name}?` });
     await expect(confirm).toBeVisible();
@@ -38,7 +38,7 @@ test.describe('Resetting User Passwords Individually', () => {
     await confirm.getByRole('button', { name: 'Yes, Reset Password' }).click();
     await expect(confirm).toBeHidden();
 
-    const sidebarAgain = page.getByRole('dialog', { name });
+    const sidebarAgain = page.getByRole('dialog', { name, exact: true });
     await expect(sidebarAgain).toContainText('Reset pending');
     await expect(sidebarAgain.getByRole('list', { name: 'Recent activity' })).toContainText('Password reset by admin');
     await waitForMail(email, /reset/i);
@@ -46,7 +46,7 @@ test.describe('Resetting User Passwords Individually', () => {
 
     // Escape closes the sidebar and returns focus to the name that opened it.
     await page.keyboard.press('Escape');
-    await expect(page.getByRole('dialog', { name })).toBeHidden();
+    await expect(page.getByRole('dialog', { name, exact: true })).toBeHidden();
     await expect(rowOf(page, name).getByRole('link', { name })).toBeFocused();
   });
 });

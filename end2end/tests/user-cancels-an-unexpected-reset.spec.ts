@@ -69,7 +69,7 @@ test.describe("Didn't expect this? Cancel the request", () => {
     await hydrated(page);
     await expect(rowOf(page, member.name)).toContainText('Reset pending');
     await rowOf(page, member.name).getByRole('link', { name: member.name }).click();
-    const sidebar = page.getByRole('dialog', { name: member.name });
+    const sidebar = page.getByRole('dialog', { name: member.name, exact: true });
     await expect(sidebar.getByTestId('reset-cancelled-callout')).toContainText('cancelled the emailed link as unexpected');
     await sidebar.getByRole('tab', { name: 'Activity' }).click();
     await expect(sidebar.getByRole('list', { name: 'Recent activity' })).toContainText('Reset cancelled by user');
