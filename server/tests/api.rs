@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use orgdesk_core::types::{ApiScope, NewApiToken};
+use orgdesk_core::types::{ApiScope, NewApiToken, Role};
 use orgdesk_core::{seed, Initiator};
 use orgdesk_testkit::http::{HttpResponse, ServerProcess};
 use orgdesk_testkit::{test_config, Harness, TestDatabase};
@@ -322,6 +322,22 @@ async fn the_automation_api(database: TestDatabase) {
         .call("GET", "/users?status=gone", Some(&helpdesk), None, &[])
         .await;
     problem(&bad, 422, "invalid-input", "an unknown status");
+    // A cursor reads back only under the filters it was made with.
+    let replayed = api
+        .call(
+            "GET",
+            &format!("/users?limit=5&sort=email&status=suspended&cursor={cursor}"),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    problem(
+        &replayed,
+        422,
+        "invalid-input",
+        "a cursor under another filter",
+    );
     let one = api.get(&format!("/users/{}", member.id), &helpdesk).await;
     assert_eq!(one["email"], member.email.as_str());
     assert!(one["reset"].is_null());
@@ -520,6 +536,42 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     problem(&twice, 409, "conflict", "suspending a suspended user");
+    // A token acts with its creator's current role: made by an owner who is now an admin, it
+    // may add members but not admins (403, and nobody is added).
+    h.core
+        .change_role(&demo.owner, demo.admin.user_id, Role::Owner, None)
+        .await
+        .expect("the admin promoted");
+    let deputy = token(&h, &demo.admin, "deputy", &all).await;
+    h.core
+        .change_role(&demo.owner, demo.admin.user_id, Role::Admin, None)
+        .await
+        .expect("and demoted again");
+    let promote = api
+        .call(
+            "POST",
+            "/users",
+            Some(&deputy),
+            Some(&json!({ "name": "Ike Ambitious", "email": "ike@acme.test", "role": "admin" })),
+            &[],
+        )
+        .await;
+    problem(
+        &promote,
+        403,
+        "forbidden",
+        "an admin's token adding an admin",
+    );
+    let member_by_deputy = api
+        .call(
+            "POST",
+            "/users",
+            Some(&deputy),
+            Some(&json!({ "name": "Ike Modest", "email": "ike@acme.test" })),
+            &[],
+        )
+        .await;
+    assert_eq!(member_by_deputy.status, 201, "{}", member_by_deputy.text());
     // Declared, not sent: the server refuses on the length alone.
     let too_large = api
         .call(

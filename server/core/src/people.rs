@@ -204,12 +204,11 @@ impl Core {
         ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> CoreResult<Invitation> {
-        let member = checked_member(member)?;
+        // Only an owner adds admins and owners (the console offers them only to owners).
         if member.role != Role::Member && !by.owner {
-            return Err(CoreError::InvalidInput(
-                "Only an owner can add admins and owners.".into(),
-            ));
+            return Err(CoreError::Forbidden);
         }
+        let member = checked_member(member)?;
         let taken = user::Entity::find()
             .filter(user::Column::OrgId.eq(by.org.id))
             .filter(user::Column::Email.eq(member.email.as_str()))

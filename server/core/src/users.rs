@@ -193,14 +193,15 @@ impl Core {
             at => {
                 // Where to start, whether to read against the table's order (Previous, Last),
                 // and how many rows the page shows.
+                let scope = paging::scope_of(&query.filter);
                 let (from, backward, shown) = match at {
                     Some(PageAt::After(token)) => (
-                        Some(Cursor::decode(token, sort, descending)?),
+                        Some(Cursor::decode(token, sort, descending, &scope)?),
                         false,
                         per_page,
                     ),
                     Some(PageAt::Before(token)) => (
-                        Some(Cursor::decode(token, sort, descending)?),
+                        Some(Cursor::decode(token, sort, descending, &scope)?),
                         true,
                         per_page,
                     ),
@@ -236,7 +237,8 @@ impl Core {
                 }
             }
         };
-        let cursor = |row: &user::Model| Cursor::of(sort, descending, row).encode();
+        let scope = paging::scope_of(&query.filter);
+        let cursor = |row: &user::Model| Cursor::of(sort, descending, &scope, row).encode();
         Ok(UserPage {
             users: rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?,
             page,

@@ -10,28 +10,41 @@
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use orgdesk_types::UserSort;
+use orgdesk_types::{UserFilter, UserSort};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
 };
+use sha2::{Digest, Sha256};
 
 use crate::entities::user;
 use crate::{CoreError, CoreResult};
 
-/// A row's place in one order of the table: what [`orgdesk_types::UserPage::next`] and
-/// `prev` carry, opaque to the browser (base64url of `v1|sort|dir|id|value`).
+/// A row's place in one order of one filtered table: what [`orgdesk_types::UserPage::next`]
+/// and `prev` carry, opaque to the browser (base64url of `v2|sort|dir|scope|id|value`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cursor {
     pub sort: UserSort,
     pub descending: bool,
+    /// The filter the page was read under ([`scope_of`]): a cursor only reads back under the
+    /// same one, so a page link is never replayed against another search or status.
+    pub scope: String,
     pub id: i64,
     /// The row's sort value; `None` only for "Last sign-in" of someone who never signed in.
     pub key: Option<String>,
 }
 
-/// A cursor that doesn't read back: edited by hand, or made for another order.
+/// A short digest of what `filter` selects (the search as the query uses it, trimmed).
+pub(crate) fn scope_of(filter: &UserFilter) -> String {
+    let search = filter.search.as_deref().map(str::trim).unwrap_or_default();
+    let status = filter.status.map(|s| s.as_str()).unwrap_or_default();
+    let role = filter.role.map(|r| r.as_str()).unwrap_or_default();
+    let digest = Sha256::digest(format!("{search}\u{1f}{status}\u{1f}{role}").as_bytes());
+    B64.encode(&digest[..6])
+}
+
+/// A cursor that doesn't read back: edited by hand, or made for another order or filter.
 fn stale() -> CoreError {
     CoreError::InvalidInput("This page link is no longer valid: go back to the first page.".into())
 }
@@ -39,7 +52,7 @@ fn stale() -> CoreError {
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 impl Cursor {
-    pub fn of(sort: UserSort, descending: bool, row: &user::Model) -> Cursor {
+    pub fn of(sort: UserSort, descending: bool, scope: &str, row: &user::Model) -> Cursor {
         let key = match sort {
             UserSort::Name => Some(row.name.clone()),
             UserSort::Email => Some(row.email.clone()),
@@ -50,6 +63,7 @@ impl Cursor {
         Cursor {
             sort,
             descending,
+            scope: scope.to_owned(),
             id: row.id,
             key,
         }
@@ -61,19 +75,30 @@ impl Cursor {
             Some(k) => format!("s{k}"),
             None => "n".to_string(),
         };
-        B64.encode(format!("v1|{}|{dir}|{}|{key}", self.sort.as_str(), self.id))
+        B64.encode(format!(
+            "v2|{}|{dir}|{}|{}|{key}",
+            self.sort.as_str(),
+            self.scope,
+            self.id
+        ))
     }
 
-    /// Reads a cursor made for this `sort` and direction; anything else is a clear error (a
-    /// page link edited by hand, or kept from another order).
-    pub fn decode(token: &str, sort: UserSort, descending: bool) -> CoreResult<Cursor> {
+    /// Reads a cursor made for this `sort`, direction and filter `scope`; anything else is a
+    /// clear error (a page link edited by hand, or kept from another order or filter).
+    pub fn decode(
+        token: &str,
+        sort: UserSort,
+        descending: bool,
+        scope: &str,
+    ) -> CoreResult<Cursor> {
         let text = B64
             .decode(token)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(stale)?;
-        let mut parts = text.splitn(5, '|');
-        let (Some("v1"), Some(s), Some(dir), Some(id), Some(key)) = (
+        let mut parts = text.splitn(6, '|');
+        let (Some("v2"), Some(s), Some(dir), Some(made_for), Some(id), Some(key)) = (
+            parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
@@ -89,6 +114,7 @@ impl Cursor {
                 "d" => true,
                 _ => return Err(stale()),
             },
+            scope: made_for.to_owned(),
             id: id.parse().map_err(|_| stale())?,
             key: match key.split_at_checked(1) {
                 Some(("s", k)) => Some(k.to_string()),
@@ -96,7 +122,7 @@ impl Cursor {
                 _ => return Err(stale()),
             },
         };
-        if cursor.sort != sort || cursor.descending != descending {
+        if cursor.sort != sort || cursor.descending != descending || cursor.scope != scope {
             return Err(stale());
         }
         if cursor.key.is_none() && sort != UserSort::LastSignIn {
@@ -303,23 +329,51 @@ pub(crate) async fn plan_for(
 mod tests {
     use super::*;
 
+    fn search(text: &str) -> UserFilter {
+        UserFilter {
+            search: Some(text.to_owned()),
+            ..UserFilter::default()
+        }
+    }
+
     #[test]
-    fn a_cursor_reads_back_as_written_and_only_for_its_own_order() {
+    fn a_cursor_reads_back_as_written_and_only_for_its_own_order_and_filter() {
+        let scope = scope_of(&search("ada"));
         for key in [Some("Ada | Lovelace".to_string()), None] {
             let c = Cursor {
                 sort: UserSort::LastSignIn,
                 descending: true,
+                scope: scope.clone(),
                 id: 42,
                 key,
             };
             let token = c.encode();
             assert_eq!(
-                Cursor::decode(&token, UserSort::LastSignIn, true).unwrap(),
+                Cursor::decode(&token, UserSort::LastSignIn, true, &scope).unwrap(),
                 c
             );
-            assert!(Cursor::decode(&token, UserSort::LastSignIn, false).is_err());
-            assert!(Cursor::decode(&token, UserSort::Name, true).is_err());
+            assert!(Cursor::decode(&token, UserSort::LastSignIn, false, &scope).is_err());
+            assert!(Cursor::decode(&token, UserSort::Name, true, &scope).is_err());
+            let elsewhere = scope_of(&search("bob"));
+            let e = Cursor::decode(&token, UserSort::LastSignIn, true, &elsewhere).unwrap_err();
+            assert!(e.to_string().contains("no longer valid"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_filter_scope_is_what_the_query_selects() {
+        assert_eq!(scope_of(&search(" ada ")), scope_of(&search("ada")));
+        assert_eq!(scope_of(&search("")), scope_of(&UserFilter::default()));
+        let suspended = UserFilter {
+            status: Some(orgdesk_types::UserStatus::Suspended),
+            ..UserFilter::default()
+        };
+        let admins = UserFilter {
+            role: Some(orgdesk_types::Role::Admin),
+            ..UserFilter::default()
+        };
+        assert_ne!(scope_of(&suspended), scope_of(&admins));
+        assert_ne!(scope_of(&suspended), scope_of(&UserFilter::default()));
     }
 
     #[test]
@@ -328,17 +382,19 @@ mod tests {
             "",
             "!!",
             "djF8bmFtZXxhfDF8",
-            &B64.encode("v1|name|a|x|sAda"),
+            &B64.encode("v2|name|a||x|sAda"),
+            &B64.encode("v1|name|a|1|sAda"),
         ] {
-            let e = Cursor::decode(token, UserSort::Name, false).unwrap_err();
+            let e = Cursor::decode(token, UserSort::Name, false, "").unwrap_err();
             assert!(e.to_string().contains("no longer valid"), "{token}: {e}");
         }
         let no_key = Cursor {
             sort: UserSort::Name,
             descending: false,
+            scope: String::new(),
             id: 1,
             key: None,
         };
-        assert!(Cursor::decode(&no_key.encode(), UserSort::Name, false).is_err());
+        assert!(Cursor::decode(&no_key.encode(), UserSort::Name, false, "").is_err());
     }
 }

@@ -136,7 +136,7 @@ async fn only_owners_add_admins_and_change_roles(h: Harness) {
         )
         .await;
     assert!(
-        matches!(admin_add, Err(CoreError::InvalidInput(_))),
+        matches!(admin_add, Err(CoreError::Forbidden)),
         "{admin_add:?}"
     );
     let ada = h
