@@ -3,21 +3,35 @@
 
 use std::time::Duration;
 
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
-/// How many ids go into one `IN (…)` list, and how many rows of `columns` columns into one
-/// multi-row `INSERT`. PostgreSQL pays a round trip per statement, so it gets big statements
-/// (a bulk reset of 10,000 users is a couple of dozen of them, under its 65,535 bind
-/// parameters); SQLite runs in-process, where big statements only cost compile time, so it
-/// gets batches of 500.
+/// How many ids one statement names ([`among`], [`Sql::bind_among`]), and how many rows of
+/// `columns` columns go into one multi-row `INSERT`. PostgreSQL pays a round trip per
+/// statement, so it gets big statements (its ids travel as one array parameter, so a bulk reset
+/// of 10,000 users names them all at once); SQLite runs in-process, where big statements only
+/// cost compile time, so it gets batches of 500.
 pub(crate) fn id_batch(db: &impl ConnectionTrait) -> usize {
     match db.get_database_backend() {
-        DbBackend::Postgres => 10_000,
+        DbBackend::Postgres => 50_000,
         _ => 500,
+    }
+}
+
+/// `column` is one of `ids`. PostgreSQL gets `= ANY($1)` with the ids as one `bigint[]`
+/// parameter: one bind, and a statement text that is the same for any number of ids (a list of
+/// 10,000 placeholders took ≈ 30 ms to build, send and bind, for each statement of a bulk
+/// reset). SQLite gets `IN (…)`.
+pub(crate) fn among(backend: DbBackend, column: impl IntoColumnRef, ids: &[i64]) -> SimpleExpr {
+    let column = Expr::col(column);
+    match backend {
+        DbBackend::Postgres => column.eq(PgFunc::any(Expr::val(ids.to_vec()))),
+        _ => column.is_in(ids.iter().copied()),
     }
 }
 
@@ -171,6 +185,15 @@ impl Sql {
         self.text.push('$');
         self.text.push_str(&self.values.len().to_string());
         self
+    }
+
+    /// Appends `column` is one of `ids`, as [`among`] writes it for `backend`.
+    pub(crate) fn bind_among(&mut self, backend: DbBackend, column: &str, ids: &[i64]) -> &mut Sql {
+        self.push(column);
+        match backend {
+            DbBackend::Postgres => self.push(" = ANY(").bind(ids.to_vec()).push(")"),
+            _ => self.push(" IN (").bind_list(ids.iter().copied()).push(")"),
+        }
     }
 
     /// Appends `$a, $b, …` bound to `values`.

@@ -53,8 +53,8 @@ pub(crate) async fn revoke_open(
     for chunk in user_ids.chunks(id_batch(db)) {
         let mut sql = Sql::new("UPDATE reset_links SET revoked_at = ");
         sql.bind(now)
-            .push(" WHERE used_at IS NULL AND revoked_at IS NULL AND user_id IN (");
-        sql.bind_list(chunk.iter().copied()).push(")");
+            .push(" WHERE used_at IS NULL AND revoked_at IS NULL AND ")
+            .bind_among(db.get_database_backend(), "user_id", chunk);
         sql.execute(db).await?;
     }
     Ok(())

@@ -12,7 +12,8 @@
 use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, EmailStatus, UserStatus};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::activity;
@@ -190,7 +191,11 @@ impl Core {
             let mut targets = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(id_batch(tx)) {
                 let rows = user::Entity::find()
-                    .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                    .filter(db::among(
+                        tx.get_database_backend(),
+                        (user::Entity, user::Column::Id),
+                        chunk,
+                    ))
                     .filter(user::Column::OrgId.eq(by.org.id))
                     .order_by_asc(user::Column::Id)
                     .lock_exclusive()

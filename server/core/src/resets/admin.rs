@@ -9,8 +9,7 @@ use orgdesk_types::{
     ActivityKind, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
@@ -52,6 +51,7 @@ impl Core {
         let tx = db::begin_write(self.db()).await?;
         let by = self.check_initiator(&tx, initiator).await?;
         self.count_admin_reset(&tx, &by, now).await?;
+        let backend = tx.get_database_backend();
         // Lock the targets (PostgreSQL), in id order so two bulk resets never deadlock.
         let mut found: HashMap<i64, user::Model> = HashMap::with_capacity(ids.len());
         for chunk in sorted.chunks(id_batch(&tx)) {
@@ -59,7 +59,7 @@ impl Core {
             // WHERE, planners without fresh statistics walk the organization's index (every
             // user) instead of probing the ids.
             let rows = user::Entity::find()
-                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .filter(db::among(backend, (user::Entity, user::Column::Id), chunk))
                 .order_by_asc(user::Column::Id)
                 .lock_exclusive()
                 .all(&tx)
@@ -185,9 +185,9 @@ impl Core {
             // (By id alone: the targets are this organization's rows, locked above.)
             let mut invalidate = Sql::new(
                 "UPDATE users SET previous_password_hash = COALESCE(password_hash, previous_password_hash), \
-                 password_hash = NULL, status = 'reset_pending' WHERE id IN (",
+                 password_hash = NULL, status = 'reset_pending' WHERE ",
             );
-            invalidate.bind_list(chunk.iter().copied()).push(")");
+            invalidate.bind_among(tx.get_database_backend(), "id", chunk);
             invalidate.execute(tx).await?;
             revoke_sessions(tx, chunk, now).await?;
         }

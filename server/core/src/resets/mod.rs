@@ -171,9 +171,8 @@ pub(crate) async fn revoke_sessions(
     for chunk in user_ids.chunks(id_batch(db)) {
         let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
         sql.bind(now)
-            .push(" WHERE revoked_at IS NULL AND user_id IN (")
-            .bind_list(chunk.iter().copied())
-            .push(")");
+            .push(" WHERE revoked_at IS NULL AND ")
+            .bind_among(db.get_database_backend(), "user_id", chunk);
         sql.execute(db).await?;
     }
     Ok(())
