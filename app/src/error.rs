@@ -35,6 +35,20 @@ pub enum ApiError {
     Network(String),
 }
 
+impl ApiError {
+    /// Whether the same request may succeed if sent again unchanged: the network, the server
+    /// or a limit was in the way, not the request itself.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network(_)
+                | ApiError::Server
+                | ApiError::Busy { .. }
+                | ApiError::RateLimited { .. }
+        )
+    }
+}
+
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 

@@ -182,7 +182,10 @@ pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
                                             <p class="error-state__title">"Couldn't load users"</p>
                                             <p class="muted">{e.to_string()}</p>
                                             <div class="error-state__actions">
-                                                <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
+                                                // A page link that no longer reads back fails the same way every time.
+                                                {e.worth_retrying().then(|| view! {
+                                                    <button class="btn" on:click=move |_| state.version.update(|v| *v += 1)>"Try again"</button>
+                                                })}
                                                 <a class="btn" href=move || users_href(&on_page(state.query.get(), 1, None), None, None)>
                                                     "First page"
                                                 </a>
