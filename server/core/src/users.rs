@@ -3,13 +3,12 @@
 //! fast at 100,000 users.
 
 use orgdesk_types::{
-    AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserSort,
-    UserStatus, UserSummary,
+    AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserStatus,
+    UserSummary,
 };
-use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
@@ -183,9 +182,16 @@ impl Core {
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start.
             None if page > 1 => {
-                let mut rows = self
-                    .users_at_offset(&condition, query, (page - 1).saturating_mul(per_page))
-                    .await?;
+                let mut rows = paging::at_offset(
+                    db,
+                    &condition,
+                    sort,
+                    !descending,
+                    (page - 1).saturating_mul(per_page),
+                    per_page + 1,
+                    plan,
+                )
+                .await?;
                 let later = rows.len() as u64 > per_page;
                 rows.truncate(per_page as usize);
                 (rows, true, later)
@@ -246,39 +252,6 @@ impl Core {
             next: rows.last().filter(|_| later).map(cursor),
             prev: rows.first().filter(|_| earlier).map(cursor),
         })
-    }
-
-    /// Page `page` counted from the first row: what a page number alone asks for.
-    async fn users_at_offset(
-        &self,
-        condition: &Condition,
-        query: &UserQuery,
-        offset: u64,
-    ) -> CoreResult<Vec<user::Model>> {
-        let order = if query.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        let column = paging::sort_column(query.sort);
-        let select = user::Entity::find().filter(condition.clone());
-        // Never signed in counts as longest ago, on both databases.
-        let select = if query.sort == UserSort::LastSignIn {
-            let nulls = if query.descending {
-                NullOrdering::Last
-            } else {
-                NullOrdering::First
-            };
-            select.order_by_with_nulls(column, order.clone(), nulls)
-        } else {
-            select.order_by(column, order.clone())
-        };
-        Ok(select
-            .order_by(user::Column::Id, order)
-            .offset(offset)
-            .limit(query.per_page + 1)
-            .all(self.db())
-            .await?)
     }
 
     /// How many users match `filter`: the Users Table asks once per filter, not per page.
