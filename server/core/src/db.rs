@@ -11,7 +11,7 @@ use sea_orm::{
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
-/// How many ids one statement names ([`among`], [`Sql::bind_among`]), and how many rows of
+/// How many ids (or other keys) one statement names ([`among`], [`Sql::bind_among`]), and how many rows of
 /// `columns` columns go into one multi-row `INSERT`. PostgreSQL pays a round trip per
 /// statement, so it gets big statements (its ids travel as one array parameter, so a bulk reset
 /// of 10,000 users names them all at once); SQLite runs in-process, where big statements only
@@ -187,12 +187,25 @@ impl Sql {
         self
     }
 
-    /// Appends `column` is one of `ids`, as [`among`] writes it for `backend`.
-    pub(crate) fn bind_among(&mut self, backend: DbBackend, column: &str, ids: &[i64]) -> &mut Sql {
+    /// Appends `column` is one of `values` (ids, emails), as [`among`] writes it for
+    /// `backend`: one array parameter on PostgreSQL, `IN (…)` on SQLite.
+    pub(crate) fn bind_among<V>(
+        &mut self,
+        backend: DbBackend,
+        column: &str,
+        values: &[V],
+    ) -> &mut Sql
+    where
+        V: Clone + Into<Value>,
+        Vec<V>: Into<Value>,
+    {
         self.push(column);
         match backend {
-            DbBackend::Postgres => self.push(" = ANY(").bind(ids.to_vec()).push(")"),
-            _ => self.push(" IN (").bind_list(ids.iter().copied()).push(")"),
+            DbBackend::Postgres => self.push(" = ANY(").bind(values.to_vec()).push(")"),
+            _ => self
+                .push(" IN (")
+                .bind_list(values.iter().cloned())
+                .push(")"),
         }
     }
 

@@ -694,14 +694,13 @@ async fn ids_by_email<'a>(
     org_id: i64,
     emails: impl Iterator<Item = &'a String>,
 ) -> CoreResult<HashMap<String, i64>> {
-    let emails: Vec<&String> = emails.collect();
+    let emails: Vec<String> = emails.cloned().collect();
     let mut found = HashMap::with_capacity(emails.len());
     for batch in emails.chunks(id_batch(db)) {
         let mut sql = Sql::new("SELECT id, email FROM users WHERE org_id = ");
         sql.bind(org_id)
-            .push(" AND email IN (")
-            .bind_list(batch.iter().map(|e| (*e).clone()))
-            .push(")");
+            .push(" AND ")
+            .bind_among(db.get_database_backend(), "email", batch);
         for row in sql.query_all(db).await? {
             found.insert(row.try_get("", "email")?, row.try_get("", "id")?);
         }

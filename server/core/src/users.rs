@@ -179,6 +179,7 @@ impl Core {
             paging::Plan::Sorted => search_first,
             paging::Plan::Plain => filter_condition(backend, org.id, &query.filter)?,
         };
+        let scope = paging::scope_of(&query.filter);
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start.
             None if page > 1 => {
@@ -199,7 +200,6 @@ impl Core {
             at => {
                 // Where to start, whether to read against the table's order (Previous, Last),
                 // and how many rows the page shows.
-                let scope = paging::scope_of(&query.filter);
                 let (from, backward, shown) = match at {
                     Some(PageAt::After(token)) => (
                         Some(Cursor::decode(token, sort, descending, &scope)?),
@@ -243,7 +243,6 @@ impl Core {
                 }
             }
         };
-        let scope = paging::scope_of(&query.filter);
         let cursor = |row: &user::Model| Cursor::of(sort, descending, &scope, row).encode();
         Ok(UserPage {
             users: rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?,
