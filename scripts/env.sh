@@ -24,7 +24,9 @@ export LEPTOS_OUTPUT_NAME=orgdesk
 #   crate 133 s → 80 s, the server binary 110 s → 35 s; docs/performance.md).
 # - mold links the host binaries (server, tests) in a fraction of ld's time; host only, the
 #   wasm target keeps its own linker.
-host_triple=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+# Before set-up has linked the `web` toolchain, its rustc fails: ask the default one, and never
+# let a sourcing script with `set -e -o pipefail` stop here.
+host_triple=$({ rustc -vV 2>/dev/null || RUSTUP_TOOLCHAIN= rustc -vV 2>/dev/null || true; } | sed -n 's/^host: //p')
 host_var="CARGO_TARGET_$(printf '%s' "${host_triple:-x86_64-unknown-linux-gnu}" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
 if [ -z "${!host_var:-}" ]; then
   host_flags="--cfg erase_components"
