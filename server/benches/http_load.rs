@@ -7,7 +7,9 @@
 //! - sign-in with 50 requests in flight, beside one sign-in at a time;
 //! - a bulk reset of 10,000 users (ten calls of 1,000, as the console sends them), and the
 //!   Users Table's latency while it runs;
-//! - forgot-password under a flood (unknown and known emails, many client addresses).
+//! - forgot-password under a flood (unknown and known emails, many client addresses);
+//! - sending every email those queued, from a second instance with an SMTP server on
+//!   loopback, and the Users Table's latency meanwhile.
 //!
 //! ```sh
 //! source scripts/env.sh
@@ -542,6 +544,77 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         "{:<44} {flood}",
         format!("forgot-password, {clients} clients")
     );
+
+    // --- sending what the resets queued, and the table meanwhile --------------------------
+    // A second instance on the same database, with an SMTP server on loopback: its outbox
+    // worker sends everything queued above while the first serves the table.
+    let queued: i64 = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(url).await?;
+        db.query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM email_outbox WHERE status IN ('queued', 'sending')".to_owned(),
+        ))
+        .await?
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0)
+    };
+    let sink = orgdesk_testkit::smtp_sink::SmtpSink::start().await;
+    sink.count_only();
+    STOP.store(false, std::sync::atomic::Ordering::Relaxed);
+    let lister = {
+        let admin = admin.clone();
+        let body = q(everyone.clone(), "Name", false, 1, Value::Null);
+        tokio::spawn(async move {
+            let mut conn = admin.connect().await?;
+            let mut times = Vec::new();
+            let wall = Instant::now();
+            while !STOP.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                call(&mut conn, "list_users", &body).await?;
+                times.push(t.elapsed());
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((times, wall.elapsed()))
+        })
+    };
+    let wall = Instant::now();
+    let port = sink.port().to_string();
+    let sender = start_server_with(
+        url,
+        &[
+            ("ORGDESK_SMTP_HOST", "127.0.0.1"),
+            ("ORGDESK_SMTP_PORT", &port),
+            ("ORGDESK_SMTP_TLS", "none"),
+        ],
+    )
+    .await?;
+    let drained = loop {
+        if sink.count() as i64 >= queued {
+            break true;
+        }
+        if wall.elapsed() > Duration::from_secs(600) {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let sending = wall.elapsed();
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut during, during_wall) = lister.await??;
+    let during = Stats::of(&mut during, during_wall);
+    println!(
+        "{:<44} {:.2} s ({} of {queued}{}, {:.0} emails/s, a second instance's worker)",
+        "outbox: sending what the resets queued",
+        sending.as_secs_f64(),
+        sink.count(),
+        if drained { "" } else { ", gave up waiting" },
+        sink.count() as f64 / sending.as_secs_f64()
+    );
+    println!("{:<44} {during}", "first page by name, while sending");
+    println!(
+        "   p95 while sending / p95 idle: {:.1}×",
+        during.p95 / idle_first_page_p95
+    );
+    drop(sender);
     STOP.store(false, std::sync::atomic::Ordering::Relaxed);
     drop(server);
     Ok(())
@@ -590,15 +663,17 @@ impl std::fmt::Display for Stats {
 /// The server under test, this package's binary; each simulated client names its own
 /// address in `X-Forwarded-For`, which the server trusts from loopback.
 async fn start_server(database_url: &str) -> BenchResult<ServerProcess> {
-    ServerProcess::start(
-        env!("CARGO_BIN_EXE_orgdesk"),
-        database_url,
-        &[
-            ("ORGDESK_TRUSTED_PROXIES", "127.0.0.1"),
-            ("ORGDESK_API_RATE_LIMIT", "1000000"),
-        ],
-    )
-    .await
+    start_server_with(database_url, &[]).await
+}
+
+/// [`start_server`] with `env` on top.
+async fn start_server_with(database_url: &str, env: &[(&str, &str)]) -> BenchResult<ServerProcess> {
+    let mut all = vec![
+        ("ORGDESK_TRUSTED_PROXIES", "127.0.0.1"),
+        ("ORGDESK_API_RATE_LIMIT", "1000000"),
+    ];
+    all.extend_from_slice(env);
+    ServerProcess::start(env!("CARGO_BIN_EXE_orgdesk"), database_url, &all).await
 }
 
 /// Signs in over HTTP (the form post of the sign-in page) as client number `client`.

@@ -153,10 +153,12 @@ impl Core {
         })
     }
 
-    /// Counts one call against the token's limit.
+    /// Counts one call against the token's limit, shared by every instance, from a block of
+    /// calls this process reserved when it holds one (`rate_limit::Leases`).
     pub(crate) async fn api_rate_limit_impl(&self, caller: &ApiCaller) -> CoreResult<Window> {
-        rate_limit::hit_counted(
+        rate_limit::hit_leased(
             self.db(),
+            &self.api_leases,
             &rate_limit::key("api", "token", &caller.token_id.to_string()),
             self.config().api_limit,
             self.now(),

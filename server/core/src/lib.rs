@@ -80,6 +80,8 @@ pub struct Core {
     /// Signalled after a commit that queued email, so this process's idle outbox worker
     /// sends it now instead of at its next poll (other instances still poll).
     emails_queued: Arc<tokio::sync::Notify>,
+    /// API calls this process has reserved against its tokens' shared limits.
+    api_leases: Arc<rate_limit::Leases>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -224,6 +226,7 @@ impl Core {
             config: Arc::new(config),
             passwords,
             emails_queued: Arc::new(tokio::sync::Notify::new()),
+            api_leases: Arc::default(),
         })
     }
 
@@ -634,8 +637,10 @@ impl Core {
     ) -> CoreResult<Vec<OutboundEmail>> {
         self.claim_outbox_impl(worker, limit, lease).await
     }
-    pub async fn outbox_delivered(&self, id: i64) -> CoreResult<()> {
-        self.outbox_delivered_impl(id).await
+    /// Records `ids` as delivered, in one transaction; ids already sent, or no longer in the
+    /// outbox, are passed over.
+    pub async fn outbox_delivered(&self, ids: &[i64]) -> CoreResult<()> {
+        self.outbox_delivered_impl(ids).await
     }
     /// Records a failed attempt: a transient one is retried later with backoff, a permanent
     /// one (or one still failing `outbox_give_up_after` after it was queued) is marked

@@ -8,7 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, EmailStatus};
 use rand::Rng;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use serde::Serialize;
 
 use crate::activity::{self, NewActivity};
@@ -197,7 +200,12 @@ pub(crate) fn backoff(attempts: u32) -> Duration {
 }
 
 fn email_description(row: &email_outbox::Model) -> &'static str {
-    EmailKind::parse(&row.kind)
+    kind_description(&row.kind)
+}
+
+/// "Password reset email" and the like, for a stored `EmailKind`.
+fn kind_description(kind: &str) -> &'static str {
+    EmailKind::parse(kind)
         .map(EmailKind::label)
         .unwrap_or("Email")
 }
@@ -270,43 +278,69 @@ impl Core {
         Ok(claimed)
     }
 
-    pub(crate) async fn outbox_delivered_impl(&self, id: i64) -> CoreResult<()> {
-        let now = self.now();
-        let tx = db::begin_write(self.db()).await?;
-        let row = email_outbox::Entity::find_by_id(id)
-            .one(&tx)
-            .await?
-            .ok_or_else(|| CoreError::NotFound("No such email in the outbox.".into()))?;
-        if row.status() == Some(EmailStatus::Sent) {
+    /// Records `ids` as sent, in one transaction: the worker gathers the deliveries that
+    /// finished while it was writing the previous ones (group commit), so a bulk's thousands of
+    /// emails are not thousands of commits. Already sent ones are left as they are.
+    pub(crate) async fn outbox_delivered_impl(&self, ids: &[i64]) -> CoreResult<()> {
+        if ids.is_empty() {
             return Ok(());
         }
-        // The bodies carry a live reset link: once the message has left, the copy in the
-        // database is only a liability (backups, replicas, support access), so it goes.
-        let mut sql = Sql::new("UPDATE email_outbox SET status = 'sent', sent_at = ");
-        sql.bind(now)
-            .push(", body_text = NULL, body_html = NULL, letter = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
-            .push(", attempts = attempts + 1 WHERE id = ")
-            .bind(id);
-        sql.execute(&tx).await?;
-        let attempt = row.attempts + 1;
-        activity::record_one(
-            &tx,
-            NewActivity {
-                org_id: row.org_id,
-                actor_id: None,
-                actor_label: None,
-                subject_id: row.user_id,
-                kind: ActivityKind::EmailSent,
-                details: format!(
-                    "{} to {} sent (attempt {attempt})",
-                    email_description(&row),
-                    row.to_addr
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let backend = tx.get_database_backend();
+        let mut events = Vec::with_capacity(ids.len());
+        for ids in ids.chunks(db::id_batch(&tx)) {
+            let sent: Vec<(i64, i64, Option<i64>, String, String, i32)> =
+                email_outbox::Entity::find()
+                    .select_only()
+                    .columns([
+                        email_outbox::Column::Id,
+                        email_outbox::Column::OrgId,
+                        email_outbox::Column::UserId,
+                        email_outbox::Column::Kind,
+                        email_outbox::Column::ToAddr,
+                        email_outbox::Column::Attempts,
+                    ])
+                    .filter(db::among(
+                        backend,
+                        (email_outbox::Entity, email_outbox::Column::Id),
+                        ids,
+                    ))
+                    .filter(email_outbox::Column::Status.ne(EmailStatus::Sent.as_str()))
+                    .into_tuple()
+                    .all(&tx)
+                    .await?;
+            if sent.is_empty() {
+                continue;
+            }
+            let sent_ids: Vec<i64> = sent.iter().map(|row| row.0).collect();
+            // The bodies carry a live reset link: once the message has left, the copy in the
+            // database is only a liability (backups, replicas, support access), so it goes.
+            let mut sql = Sql::new("UPDATE email_outbox SET status = 'sent', sent_at = ");
+            sql.bind(now)
+                .push(", body_text = NULL, body_html = NULL, letter = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
+                .push(", attempts = attempts + 1 WHERE ");
+            sql.bind_among(backend, "id", &sent_ids);
+            sql.execute(&tx).await?;
+            events.extend(
+                sent.into_iter().map(
+                    |(_, org_id, user_id, kind, to_addr, attempts)| NewActivity {
+                        org_id,
+                        actor_id: None,
+                        actor_label: None,
+                        subject_id: user_id,
+                        kind: ActivityKind::EmailSent,
+                        details: format!(
+                            "{} to {to_addr} sent (attempt {})",
+                            kind_description(&kind),
+                            attempts + 1
+                        ),
+                        ip: None,
+                    },
                 ),
-                ip: None,
-            },
-            now,
-        )
-        .await?;
+            );
+        }
+        activity::record(&tx, events, now).await?;
         tx.commit().await?;
         Ok(())
     }

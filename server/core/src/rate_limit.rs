@@ -1,6 +1,8 @@
 //! Fixed-window rate limits kept in the database, so every server instance counts against
 //! the same limit. Keys are hashed: the table never holds emails or addresses in clear.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
@@ -42,18 +44,56 @@ pub(crate) async fn hit_counted(
     limit: RateLimit,
     now: DateTime<Utc>,
 ) -> CoreResult<Window> {
+    let reserved = reserve(db, key, limit, now, 1).await?;
+    if reserved.count > limit.max {
+        return Err(CoreError::RateLimited {
+            retry_after_secs: reserved.resets_in_secs(now),
+        });
+    }
+    Ok(Window {
+        limit: limit.max,
+        remaining: limit.max - reserved.count,
+        resets_in_secs: reserved.resets_in_secs(now),
+    })
+}
+
+/// The key's window after adding to its count.
+struct Reserved {
+    ends: DateTime<Utc>,
+    /// The count, with what was just added.
+    count: u32,
+}
+
+impl Reserved {
+    fn resets_in_secs(&self, now: DateTime<Utc>) -> u64 {
+        (self.ends - now).num_seconds().max(1) as u64
+    }
+}
+
+/// Adds `n` to `key`'s count in one atomic upsert, starting a new window when the last one
+/// has ended.
+async fn reserve(
+    db: &impl ConnectionTrait,
+    key: &str,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+    n: u32,
+) -> CoreResult<Reserved> {
     let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
     let window_expired_before = now
         .checked_sub_signed(per)
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
     let mut sql = Sql::new("INSERT INTO rate_limits (\"key\", window_start, count) VALUES (");
     sql.bind(key.to_owned())
         .push(", ")
         .bind(now)
-        .push(", 1) ON CONFLICT (\"key\") DO UPDATE SET ");
+        .push(", ")
+        .bind(n)
+        .push(") ON CONFLICT (\"key\") DO UPDATE SET ");
     sql.push("count = CASE WHEN rate_limits.window_start <= ")
         .bind(window_expired_before)
-        .push(" THEN 1 ELSE rate_limits.count + 1 END, ");
+        .push(" THEN excluded.count ELSE rate_limits.count + excluded.count END, ");
     sql.push("window_start = CASE WHEN rate_limits.window_start <= ")
         .bind(window_expired_before)
         .push(" THEN excluded.window_start ELSE rate_limits.window_start END ");
@@ -64,17 +104,116 @@ pub(crate) async fn hit_counted(
         .ok_or_else(|| CoreError::Internal("rate limit upsert returned nothing".into()))?;
     let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
     let count: i32 = row.try_get("", "count")?;
-    let resets_in_secs = (window_start + per - now).num_seconds().max(1) as u64;
-    let count = count.max(0) as u32;
-    if count > limit.max {
+    Ok(Reserved {
+        ends: window_start
+            .checked_add_signed(per)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        count: count.max(0) as u32,
+    })
+}
+
+/// Calls this process may still make against shared limits without asking the database:
+/// a busy API client would otherwise write its token's count on every call, which costs a
+/// commit on PostgreSQL and, on SQLite, empties every other connection's page cache (the
+/// next search reads cold: 2.7 → 5.2 ms). So a process reserves a block of calls in one
+/// upsert ([`block_of`]) and counts them down in memory.
+///
+/// The shared count still never lets more than the limit through across all instances; it
+/// may let fewer, since a block one instance holds is lost to the others when the window
+/// ends (at most `block - 1` calls per other instance). On one instance every call is counted
+/// exactly, and `remaining` is exact; with several, it is what this instance can vouch for.
+#[derive(Default)]
+pub(crate) struct Leases {
+    held: std::sync::Mutex<HashMap<String, Lease>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    ends: DateTime<Utc>,
+    /// The shared count up to the lease's last call.
+    last: u32,
+    /// Calls of the lease not made yet.
+    left: u32,
+}
+
+/// How many calls one reservation takes: a twentieth of the limit, from 1 to 50.
+pub fn block_of(limit: RateLimit) -> u32 {
+    (limit.max / 20).clamp(1, 50)
+}
+
+impl Leases {
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Lease>> {
+        // The map is left consistent at every step, so a panic elsewhere spoils nothing.
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One call out of a lease on `key`, if one is held for the current window.
+    fn take(&self, key: &str, limit: RateLimit, now: DateTime<Utc>) -> Option<Window> {
+        let mut held = self.held();
+        let lease = held.get_mut(key).filter(|l| now < l.ends && l.left > 0)?;
+        lease.left -= 1;
+        Some(Window {
+            limit: limit.max,
+            remaining: limit.max.saturating_sub(lease.last - lease.left),
+            resets_in_secs: (lease.ends - now).num_seconds().max(1) as u64,
+        })
+    }
+
+    fn keep(&self, key: &str, lease: Lease, now: DateTime<Utc>) {
+        let mut held = self.held();
+        held.retain(|_, l| now < l.ends && l.left > 0);
+        held.entry(key.to_owned())
+            .and_modify(|l| {
+                // Two calls reserved at once: both blocks are this process's to use.
+                if l.ends == lease.ends {
+                    l.left += lease.left;
+                    l.last = l.last.max(lease.last);
+                } else {
+                    *l = lease;
+                }
+            })
+            .or_insert(lease);
+    }
+}
+
+/// Counts one call against `key`, from this process's lease when it holds one ([`Leases`]),
+/// else by reserving the next block; `RateLimited` once the limit's calls are all taken.
+pub(crate) async fn hit_leased(
+    db: &impl ConnectionTrait,
+    leases: &Leases,
+    key: &str,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+) -> CoreResult<Window> {
+    if let Some(window) = leases.take(key, limit, now) {
+        return Ok(window);
+    }
+    let block = block_of(limit);
+    let reserved = reserve(db, key, limit, now, block).await?;
+    // This block is the calls numbered `first ..= reserved.count`; past the limit, only those
+    // up to it may be made.
+    let first = reserved.count.saturating_sub(block) + 1;
+    let last = reserved.count.min(limit.max);
+    if first > last {
         return Err(CoreError::RateLimited {
-            retry_after_secs: resets_in_secs,
+            retry_after_secs: reserved.resets_in_secs(now),
         });
     }
+    leases.keep(
+        key,
+        Lease {
+            ends: reserved.ends,
+            last,
+            left: last - first,
+        },
+        now,
+    );
     Ok(Window {
         limit: limit.max,
-        remaining: limit.max - count,
-        resets_in_secs,
+        remaining: limit.max - first,
+        resets_in_secs: reserved.resets_in_secs(now),
     })
 }
 

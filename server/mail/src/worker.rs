@@ -5,12 +5,12 @@
 //! claimed it, and a claim keeps the others off it for the lease.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use orgdesk_core::{Core, FailedAttempt, OutboundEmail};
-use tokio::sync::{Notify, Semaphore};
+use orgdesk_core::{Core, CoreError, FailedAttempt, OutboundEmail};
+use tokio::sync::{oneshot, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use crate::config::{MailConfig, WorkerSettings};
@@ -69,7 +69,13 @@ pub struct OutboxWorker {
     /// makes the others sleep-and-retry on its busy handler, so there the worker queues its
     /// own writes instead (several times faster); PostgreSQL takes them concurrently.
     recording: Semaphore,
+    /// Deliveries waiting to be recorded: whoever gets the next turn to write records them all
+    /// in one transaction ([`OutboxWorker::record_delivered`]).
+    delivered: Mutex<Vec<(i64, oneshot::Sender<Recorded>)>>,
 }
+
+/// The result of recording a delivery, shared by every delivery written with it.
+type Recorded = Result<(), Arc<CoreError>>;
 
 impl std::fmt::Debug for OutboxWorker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,6 +109,7 @@ impl OutboxWorker {
             worker_id,
             settings,
             recording: Semaphore::new(writers),
+            delivered: Mutex::default(),
         })
     }
 
@@ -201,7 +208,7 @@ impl OutboxWorker {
         // misbehaving provider.
         let domain = recipient_domain(&email.to);
         match self.mailer.send(&email).await {
-            Ok(()) => match self.record(self.core.outbox_delivered(id)).await {
+            Ok(()) => match self.record_delivered(id).await {
                 Ok(()) => {
                     debug!(worker = %self.worker_id, id, domain, attempt, "email delivered");
                     Outcome::Delivered
@@ -235,6 +242,40 @@ impl OutboxWorker {
 }
 
 impl OutboxWorker {
+    /// Records a delivery together with every other one that finished while the last write
+    /// was going on (group commit): a bulk reset's thousands of emails would otherwise be a
+    /// commit each, and on SQLite each commit also empties every reader's page cache. A
+    /// delivery is recorded as soon as a turn to write comes, as before; it just shares it.
+    async fn record_delivered(&self, id: i64) -> Recorded {
+        let (done, recorded) = oneshot::channel();
+        self.waiting_deliveries().push((id, done));
+        {
+            let _turn = self.recording.acquire().await.ok();
+            // Empty when another writer took this one along.
+            let waiting = std::mem::take(&mut *self.waiting_deliveries());
+            if !waiting.is_empty() {
+                let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+                let written = self.core.outbox_delivered(&ids).await.map_err(Arc::new);
+                for (_, done) in waiting {
+                    // Its delivery is gone only if it stopped waiting: nothing to tell.
+                    let _ = done.send(written.clone());
+                }
+            }
+        }
+        recorded.await.unwrap_or_else(|_| {
+            Err(Arc::new(CoreError::Internal(
+                "the delivery's record was dropped unwritten".into(),
+            )))
+        })
+    }
+
+    fn waiting_deliveries(&self) -> MutexGuard<'_, Vec<(i64, oneshot::Sender<Recorded>)>> {
+        // Only ever pushed to or emptied whole: a panic elsewhere leaves it consistent.
+        self.delivered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Writes one result to the outbox, waiting for a turn (see `recording`).
     async fn record<T>(&self, write: impl Future<Output = T>) -> T {
         // The semaphore is never closed; should it be, write without a turn.

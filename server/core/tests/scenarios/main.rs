@@ -6,6 +6,7 @@
 //! PostgreSQL tests fail and say so.
 
 mod admin_resets;
+mod api_limits;
 mod bad_input;
 mod cancelling_a_reset;
 mod console;

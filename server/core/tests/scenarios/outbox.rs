@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use chrono::Duration;
 use orgdesk_core::entities::email_outbox;
 use orgdesk_core::types::{EmailStatus, UserStatus};
+use orgdesk_core::FailedAttempt;
 use orgdesk_core::Initiator;
-use orgdesk_core::{CoreError, FailedAttempt};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use orgdesk_testkit::on_both_databases;
@@ -15,6 +15,7 @@ use orgdesk_testkit::{new_member, Harness, LEASE};
 
 on_both_databases!(
     a_queued_email_is_claimed_delivered_and_its_body_cleared,
+    deliveries_are_recorded_together_each_once,
     a_failed_attempt_is_retried_with_backoff,
     an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transient_ones,
     a_crashed_workers_lease_runs_out,
@@ -62,7 +63,7 @@ async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
         .unwrap()
         .is_empty());
 
-    h.core.outbox_delivered(email.id).await.unwrap();
+    h.core.outbox_delivered(&[email.id]).await.unwrap();
     let sent = row(&h, email.id).await;
     assert_eq!(sent.status(), Some(EmailStatus::Sent));
     assert!(sent.sent_at.is_some());
@@ -76,12 +77,34 @@ async fn a_queued_email_is_claimed_delivered_and_its_body_cleared(h: Harness) {
         ids[0]
     );
     assert_eq!(h.scalar(&sql).await, 1);
-    // Delivered twice (a retry after a lost acknowledgement) is harmless.
-    h.core.outbox_delivered(email.id).await.unwrap();
-    assert!(matches!(
-        h.core.outbox_delivered(987_654).await,
-        Err(CoreError::NotFound(_))
-    ));
+    // Delivered twice (a retry after a lost acknowledgement) is harmless, and an id no longer
+    // in the outbox is passed over: neither changes anything.
+    let before = h.snapshot().await;
+    h.core.outbox_delivered(&[email.id, 987_654]).await.unwrap();
+    assert_eq!(h.snapshot().await, before);
+    assert_eq!(h.scalar(&sql).await, 1);
+}
+
+async fn deliveries_are_recorded_together_each_once(h: Harness) {
+    let ids = reset_some(&h, 3).await;
+    let claimed = h.core.claim_outbox("worker-a", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    // The first came back once already, its acknowledgement lost: recorded, and not again.
+    h.core.outbox_delivered(&[claimed[0].id]).await.unwrap();
+    let all: Vec<i64> = claimed.iter().map(|e| e.id).collect();
+    h.core.outbox_delivered(&all).await.unwrap();
+    for email in &claimed {
+        let sent = row(&h, email.id).await;
+        assert_eq!(sent.status(), Some(EmailStatus::Sent));
+        assert_eq!(sent.attempts, 1);
+        assert!(!sent.holds_content());
+    }
+    for user in ids {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE kind = 'email_sent' AND details LIKE '%(attempt 1)' AND subject_id = {user}"
+        );
+        assert_eq!(h.scalar(&sql).await, 1, "user {user}");
+    }
 }
 
 async fn a_failed_attempt_is_retried_with_backoff(h: Harness) {
@@ -385,7 +408,7 @@ async fn an_email_with_a_link_is_queued_as_a_letter_and_written_as_it_leaves(h: 
     );
 
     // Gone with the bodies once sent: it holds the link.
-    h.core.outbox_delivered(email.id).await.unwrap();
+    h.core.outbox_delivered(&[email.id]).await.unwrap();
     assert!(!row(&h, email.id).await.holds_content());
 }
 
