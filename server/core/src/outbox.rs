@@ -223,26 +223,36 @@ impl Core {
             .map_err(|_| CoreError::InvalidInput("The lease is too long.".into()))?;
         let worker: String = worker.chars().take(200).collect();
         let tx = db::begin_write(self.db()).await?;
-        // Due: queued and its time has come, or claimed by a worker whose lease ran out
-        // (it crashed or hung mid-send).
-        let mut sql = Sql::new("UPDATE email_outbox SET status = 'sending', locked_by = ");
-        sql.bind(worker).push(", locked_until = ").bind(now + lease);
-        sql.push(
-            " WHERE id IN (SELECT id FROM email_outbox \
-             WHERE (status = 'queued' AND next_attempt_at <= ",
-        )
-        .bind(now)
-        .push(") OR (status = 'sending' AND locked_until <= ")
-        .bind(now)
-        .push(") ORDER BY next_attempt_at, id LIMIT ")
-        .bind(limit);
-        if tx.get_database_backend() == DbBackend::Postgres {
-            // Rows another worker is claiming right now are skipped, not waited for, and
-            // never claimed twice.
-            sql.push(" FOR UPDATE SKIP LOCKED");
+        // Due: claimed by a worker whose lease ran out (it crashed or hung mid-send), then
+        // queued and its time come. Each is one range of the `(status, next_attempt_at, id)`
+        // index, read in order only as far as the batch (migration 12); one query with an `OR`
+        // of the two read and sorted the whole queue for every batch.
+        let mut rows = Vec::new();
+        for due in [
+            "status = 'sending' AND locked_until <= ",
+            "status = 'queued' AND next_attempt_at <= ",
+        ] {
+            let want = limit - rows.len() as i64;
+            if want == 0 {
+                break;
+            }
+            let mut sql = Sql::new("UPDATE email_outbox SET status = 'sending', locked_by = ");
+            sql.bind(worker.clone())
+                .push(", locked_until = ")
+                .bind(now + lease);
+            sql.push(" WHERE id IN (SELECT id FROM email_outbox WHERE ")
+                .push(due)
+                .bind(now)
+                .push(" ORDER BY next_attempt_at, id LIMIT ")
+                .bind(want);
+            if tx.get_database_backend() == DbBackend::Postgres {
+                // Rows another worker is claiming right now are skipped, not waited for, and
+                // never claimed twice.
+                sql.push(" FOR UPDATE SKIP LOCKED");
+            }
+            sql.push(") RETURNING id, to_addr, subject, body_text, body_html, letter, attempts");
+            rows.extend(sql.query_all(&tx).await?);
         }
-        sql.push(") RETURNING id, to_addr, subject, body_text, body_html, letter, attempts");
-        let rows = sql.query_all(&tx).await?;
         tx.commit().await?;
         let mut claimed = Vec::with_capacity(rows.len());
         let mut unreadable = Vec::new();

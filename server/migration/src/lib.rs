@@ -14,6 +14,7 @@ mod m20261128_000008_index_user_word_prefixes;
 mod m20261128_000009_create_api_tokens;
 mod m20261128_000010_create_webhooks;
 mod m20261129_000011_outbox_letters;
+mod m20261129_000012_outbox_due_in_order;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_api_tokens::Migration),
             Box::new(m20261128_000010_create_webhooks::Migration),
             Box::new(m20261129_000011_outbox_letters::Migration),
+            Box::new(m20261129_000012_outbox_due_in_order::Migration),
         ]
     }
 }

@@ -19,6 +19,8 @@ on_both_databases!(
     a_failed_attempt_is_retried_with_backoff,
     an_email_fails_for_good_on_a_permanent_error_or_after_a_day_of_transient_ones,
     a_crashed_workers_lease_runs_out,
+    a_claim_takes_run_out_leases_first_then_the_queue_in_order,
+    the_due_index_migration_goes_down_and_up,
     two_concurrent_claimers_never_get_the_same_message,
     retrying_failed_emails_sends_fresh_links_to_whoever_still_waits,
     an_email_with_a_link_is_queued_as_a_letter_and_written_as_it_leaves,
@@ -252,6 +254,67 @@ async fn a_crashed_workers_lease_runs_out(h: Harness) {
         row(&h, first[0].id).await.locked_by.as_deref(),
         Some("rescuer")
     );
+}
+
+async fn a_claim_takes_run_out_leases_first_then_the_queue_in_order(h: Harness) {
+    reset_some(&h, 5).await;
+    let queued: Vec<i64> = {
+        let mut ids: Vec<i64> = email_outbox::Entity::find()
+            .all(h.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(queued.len(), 5);
+    let crashed: Vec<i64> = h
+        .core
+        .claim_outbox("crashes", 2, LEASE)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(crashed, queued[..2]);
+    h.clock.advance(Duration::from_std(LEASE).unwrap());
+    // The two whose lease ran out, then the earliest queued, up to the batch.
+    let rescued: Vec<i64> = h
+        .core
+        .claim_outbox("rescuer", 3, LEASE)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(rescued, queued[..3]);
+    let rest: Vec<i64> = h
+        .core
+        .claim_outbox("rescuer", 10, LEASE)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(rest, queued[3..]);
+    assert!(h
+        .core
+        .claim_outbox("rescuer", 10, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// Migration 12 only changes the due index: down and up again, claims work throughout.
+async fn the_due_index_migration_goes_down_and_up(h: Harness) {
+    use orgdesk_migration::MigratorTrait;
+    reset_some(&h, 2).await;
+    orgdesk_core::Migrator::down(h.db(), Some(1)).await.unwrap();
+    assert_eq!(h.core.claim_outbox("w", 1, LEASE).await.unwrap().len(), 1);
+    orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
+    assert_eq!(h.core.claim_outbox("w", 1, LEASE).await.unwrap().len(), 1);
 }
 
 async fn two_concurrent_claimers_never_get_the_same_message(h: Harness) {
