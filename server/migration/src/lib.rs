@@ -15,6 +15,7 @@ mod m20261128_000009_create_api_tokens;
 mod m20261128_000010_create_webhooks;
 mod m20261129_000011_outbox_letters;
 mod m20261129_000012_outbox_due_in_order;
+mod m20261129_000013_count_users_per_org;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_create_webhooks::Migration),
             Box::new(m20261129_000011_outbox_letters::Migration),
             Box::new(m20261129_000012_outbox_due_in_order::Migration),
+            Box::new(m20261129_000013_count_users_per_org::Migration),
         ]
     }
 }

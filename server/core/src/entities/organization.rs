@@ -10,6 +10,8 @@ pub struct Model {
     pub forgot_link_ttl_minutes: i32,
     pub invite_link_ttl_minutes: i32,
     pub created_at: DateTimeUtc,
+    /// How many users it has, kept by triggers on `users` (migration 13); never written here.
+    pub user_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ use orgdesk_testkit::{new_member, Harness};
 
 on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
+    the_total_of_everyone_follows_every_insert_and_delete,
     pages_follow_cursors_under_every_sort_and_hold_still,
     search_follows_renames_new_users_and_quotes,
     the_sidebar_shows_details_assets_and_activity,
@@ -203,6 +204,100 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
 /// counting pages from the start: under every sort and direction ("Last sign-in" crosses from
 /// the never-signed-in to the rest), with and without a filter. A user added meanwhile doesn't
 /// shift the page the admin asks for next.
+/// The total for everyone is kept by the database (migration 13), not counted: it must agree
+/// with a count after every way users arrive or leave.
+async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
+    use orgdesk_core::imports::{read_csv, ImportOptions};
+    use orgdesk_core::{Initiator, NewUser};
+    use orgdesk_migration::MigratorTrait;
+
+    let demo = h.demo().await;
+    let org = demo.admin.org_id;
+    let agrees = |why: &'static str| {
+        let h = &h;
+        let admin = &demo.admin;
+        async move {
+            let counted = h
+                .scalar(&format!(
+                    "SELECT COUNT(*) AS n FROM users WHERE org_id = {org}"
+                ))
+                .await;
+            let total = h
+                .core
+                .count_users(admin, &UserFilter::default())
+                .await
+                .unwrap();
+            assert_eq!(total as i64, counted, "{why}");
+            total
+        }
+    };
+    let start = agrees("the demo").await;
+    assert_eq!(start, 42);
+
+    h.core
+        .add_user(
+            &demo.admin,
+            &new_member("Nia Newcomer", "nia@acme.test"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(agrees("added").await, start + 1);
+
+    // Two new, one already there: only the new count.
+    let file = read_csv(
+        format!(
+            "name,email\nOla One,ola@acme.test\nTeo Two,teo@acme.test\n{},{}\n",
+            demo.members[0].name, demo.members[0].email
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    h.core
+        .import_users(
+            Initiator::CommandLine {
+                org_id: org,
+                os_user: "ops".into(),
+            },
+            &file.rows,
+            ImportOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(agrees("imported").await, start + 3);
+
+    // Another organization's users are its own.
+    let other = h.core.create_organization("Other Corp").await.unwrap();
+    h.core
+        .create_user(
+            other,
+            NewUser::member("Out Sider", "out@other.test", "a-long-password"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(agrees("another organization's").await, start + 3);
+
+    // Nothing in Orgdesk deletes a user; an operator's SQL may.
+    let gone = h
+        .core
+        .create_user(
+            org,
+            NewUser::member("Tem Porary", "tem@acme.test", "a-long-password"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(agrees("created").await, start + 4);
+    h.exec(&format!("DELETE FROM users WHERE id = {gone}"))
+        .await;
+    assert_eq!(agrees("deleted").await, start + 3);
+
+    // Migration 13 again: the count is rebuilt from the users.
+    orgdesk_core::Migrator::down(h.db(), Some(1)).await.unwrap();
+    orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
+    assert_eq!(agrees("migrated again").await, start + 3);
+}
+
 async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
     let demo = h.demo().await;
     let admin = &demo.admin;
