@@ -408,24 +408,10 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         ids.truncate(10_000);
         ids
     };
-    let lister = {
-        let admin = admin.clone();
-        let body = q(everyone.clone(), "Name", false, 1, Value::Null);
-        tokio::spawn(async move {
-            let mut conn = admin.connect().await?;
-            let mut times = Vec::new();
-            let wall = Instant::now();
-            while wall.elapsed() < Duration::from_secs(60) {
-                let t = Instant::now();
-                call(&mut conn, "list_users", &body).await?;
-                times.push(t.elapsed());
-                if STOP.load(std::sync::atomic::Ordering::Relaxed) {
-                    break;
-                }
-            }
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((times, wall.elapsed()))
-        })
-    };
+    let lister = list_until_stopped(
+        admin.clone(),
+        q(everyone.clone(), "Name", false, 1, Value::Null),
+    );
     let mut conn = admin.connect().await?;
     let wall = Instant::now();
     let mut reset = 0;
@@ -564,21 +550,10 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     let sink = orgdesk_testkit::smtp_sink::SmtpSink::start().await;
     sink.count_only();
     STOP.store(false, std::sync::atomic::Ordering::Relaxed);
-    let lister = {
-        let admin = admin.clone();
-        let body = q(everyone.clone(), "Name", false, 1, Value::Null);
-        tokio::spawn(async move {
-            let mut conn = admin.connect().await?;
-            let mut times = Vec::new();
-            let wall = Instant::now();
-            while !STOP.load(std::sync::atomic::Ordering::Relaxed) {
-                let t = Instant::now();
-                call(&mut conn, "list_users", &body).await?;
-                times.push(t.elapsed());
-            }
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((times, wall.elapsed()))
-        })
-    };
+    let lister = list_until_stopped(
+        admin.clone(),
+        q(everyone.clone(), "Name", false, 1, Value::Null),
+    );
     let wall = Instant::now();
     let port = sink.port().to_string();
     let sender = start_server_with(
@@ -623,6 +598,27 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
 }
 
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Lists `body` over and over on one connection until `STOP` (or ten minutes): each call's
+/// time, and the whole stretch's.
+fn list_until_stopped(
+    admin: Session,
+    body: Value,
+) -> tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>> {
+    tokio::spawn(async move {
+        let mut conn = admin.connect().await?;
+        let mut times = Vec::new();
+        let wall = Instant::now();
+        while !STOP.load(std::sync::atomic::Ordering::Relaxed)
+            && wall.elapsed() < Duration::from_secs(600)
+        {
+            let t = Instant::now();
+            call(&mut conn, "list_users", &body).await?;
+            times.push(t.elapsed());
+        }
+        Ok((times, wall.elapsed()))
+    })
+}
 
 /// A distinct client address for `n` (10.x.y.z), for `X-Forwarded-For`.
 fn client_address(n: u32) -> String {

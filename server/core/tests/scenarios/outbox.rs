@@ -256,55 +256,34 @@ async fn a_crashed_workers_lease_runs_out(h: Harness) {
     );
 }
 
+/// The ids `worker` claims in a batch of up to `limit`.
+async fn claim_ids(h: &Harness, worker: &str, limit: u64) -> Vec<i64> {
+    h.core
+        .claim_outbox(worker, limit, LEASE)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect()
+}
+
 async fn a_claim_takes_run_out_leases_first_then_the_queue_in_order(h: Harness) {
     reset_some(&h, 5).await;
-    let queued: Vec<i64> = {
-        let mut ids: Vec<i64> = email_outbox::Entity::find()
-            .all(h.db())
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        ids.sort_unstable();
-        ids
-    };
-    assert_eq!(queued.len(), 5);
-    let crashed: Vec<i64> = h
-        .core
-        .claim_outbox("crashes", 2, LEASE)
+    let mut queued: Vec<i64> = email_outbox::Entity::find()
+        .all(h.db())
         .await
         .unwrap()
         .into_iter()
         .map(|e| e.id)
         .collect();
-    assert_eq!(crashed, queued[..2]);
+    queued.sort_unstable();
+    assert_eq!(queued.len(), 5);
+    assert_eq!(claim_ids(&h, "crashes", 2).await, queued[..2]);
     h.clock.advance(Duration::from_std(LEASE).unwrap());
     // The two whose lease ran out, then the earliest queued, up to the batch.
-    let rescued: Vec<i64> = h
-        .core
-        .claim_outbox("rescuer", 3, LEASE)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    assert_eq!(rescued, queued[..3]);
-    let rest: Vec<i64> = h
-        .core
-        .claim_outbox("rescuer", 10, LEASE)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    assert_eq!(rest, queued[3..]);
-    assert!(h
-        .core
-        .claim_outbox("rescuer", 10, LEASE)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(claim_ids(&h, "rescuer", 3).await, queued[..3]);
+    assert_eq!(claim_ids(&h, "rescuer", 10).await, queued[3..]);
+    assert!(claim_ids(&h, "rescuer", 10).await.is_empty());
 }
 
 /// Migration 12 only changes the due index: down (with the one after it) and up again, claims
