@@ -425,9 +425,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         reset += report["reset"].as_array().map_or(0, Vec::len);
     }
     let bulk = wall.elapsed();
-    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (mut during, during_wall) = lister.await??;
-    let during = Stats::of(&mut during, during_wall);
+    let during = stop_listing(lister).await?;
     println!(
         "{:<44} {:.2} s ({reset} reset, 10 calls of 1,000)",
         "bulk reset of 10,000 over HTTP",
@@ -575,9 +573,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let sending = wall.elapsed();
-    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (mut during, during_wall) = lister.await??;
-    let during = Stats::of(&mut during, during_wall);
+    let during = stop_listing(lister).await?;
     println!(
         "{:<44} {:.2} s ({} of {queued}{}, {:.0} emails/s, a second instance's worker)",
         "outbox: sending what the resets queued",
@@ -601,6 +597,15 @@ static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 
 /// Lists `body` over and over on one connection until `STOP` (or ten minutes): each call's
 /// time, and the whole stretch's.
+/// Stops a [`list_until_stopped`] and sums up its calls.
+async fn stop_listing(
+    lister: tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>>,
+) -> BenchResult<Stats> {
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut times, wall) = lister.await??;
+    Ok(Stats::of(&mut times, wall))
+}
+
 fn list_until_stopped(
     admin: Session,
     body: Value,
