@@ -11,8 +11,8 @@ use sea_orm::{
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
-/// How many ids (or other keys) one statement names ([`among`], [`Sql::bind_among`]), and how many rows of
-/// `columns` columns go into one multi-row `INSERT`. PostgreSQL pays a round trip per
+/// How many ids (or other keys) one statement names ([`among`], [`Sql::bind_among`]), and how
+/// many rows of `columns` columns go into one multi-row `INSERT`. PostgreSQL pays a round trip per
 /// statement, so it gets big statements (its ids travel as one array parameter, so a bulk reset
 /// of 10,000 users names them all at once); SQLite runs in-process, where big statements only
 /// cost compile time, so it gets batches of 500.

@@ -192,12 +192,6 @@ impl Core {
         Core::with_connection(db, config, clock).await
     }
 
-    /// Whether the database takes one writer at a time (SQLite): callers with many writes in
-    /// flight serialize them rather than queue on the database's lock.
-    pub fn single_writer(&self) -> bool {
-        self.db.get_database_backend() == sea_orm::DbBackend::Sqlite
-    }
-
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

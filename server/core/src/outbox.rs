@@ -8,10 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityKind, EmailStatus};
 use rand::Rng;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait};
 use serde::Serialize;
 
 use crate::activity::{self, NewActivity};
@@ -300,55 +297,31 @@ impl Core {
         let backend = tx.get_database_backend();
         let mut events = Vec::with_capacity(ids.len());
         for ids in ids.chunks(db::id_batch(&tx)) {
-            let sent: Vec<(i64, i64, Option<i64>, String, String, i32)> =
-                email_outbox::Entity::find()
-                    .select_only()
-                    .columns([
-                        email_outbox::Column::Id,
-                        email_outbox::Column::OrgId,
-                        email_outbox::Column::UserId,
-                        email_outbox::Column::Kind,
-                        email_outbox::Column::ToAddr,
-                        email_outbox::Column::Attempts,
-                    ])
-                    .filter(db::among(
-                        backend,
-                        (email_outbox::Entity, email_outbox::Column::Id),
-                        ids,
-                    ))
-                    .filter(email_outbox::Column::Status.ne(EmailStatus::Sent.as_str()))
-                    .into_tuple()
-                    .all(&tx)
-                    .await?;
-            if sent.is_empty() {
-                continue;
-            }
-            let sent_ids: Vec<i64> = sent.iter().map(|row| row.0).collect();
             // The bodies carry a live reset link: once the message has left, the copy in the
             // database is only a liability (backups, replicas, support access), so it goes.
             let mut sql = Sql::new("UPDATE email_outbox SET status = 'sent', sent_at = ");
             sql.bind(now)
                 .push(", body_text = NULL, body_html = NULL, letter = NULL, locked_by = NULL, locked_until = NULL, last_error = NULL")
-                .push(", attempts = attempts + 1 WHERE ");
-            sql.bind_among(backend, "id", &sent_ids);
-            sql.execute(&tx).await?;
-            events.extend(
-                sent.into_iter().map(
-                    |(_, org_id, user_id, kind, to_addr, attempts)| NewActivity {
-                        org_id,
-                        actor_id: None,
-                        actor_label: None,
-                        subject_id: user_id,
-                        kind: ActivityKind::EmailSent,
-                        details: format!(
-                            "{} to {to_addr} sent (attempt {})",
-                            kind_description(&kind),
-                            attempts + 1
-                        ),
-                        ip: None,
-                    },
-                ),
-            );
+                .push(", attempts = attempts + 1 WHERE status <> 'sent' AND ")
+                .bind_among(backend, "id", ids)
+                .push(" RETURNING org_id, user_id, kind, to_addr, attempts");
+            for row in sql.query_all(&tx).await? {
+                let kind: String = row.try_get("", "kind")?;
+                let to_addr: String = row.try_get("", "to_addr")?;
+                let attempt: i32 = row.try_get("", "attempts")?;
+                events.push(NewActivity {
+                    org_id: row.try_get("", "org_id")?,
+                    actor_id: None,
+                    actor_label: None,
+                    subject_id: row.try_get("", "user_id")?,
+                    kind: ActivityKind::EmailSent,
+                    details: format!(
+                        "{} to {to_addr} sent (attempt {attempt})",
+                        kind_description(&kind)
+                    ),
+                    ip: None,
+                });
+            }
         }
         activity::record(&tx, events, now).await?;
         tx.commit().await?;

@@ -25,7 +25,13 @@ pub(crate) async fn hit(
     limit: RateLimit,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    hit_counted(db, key, limit, now).await.map(|_| ())
+    let reserved = reserve(db, key, limit, now, 1).await?;
+    if reserved.count > limit.max {
+        return Err(CoreError::RateLimited {
+            retry_after_secs: reserved.resets_in_secs(now),
+        });
+    }
+    Ok(())
 }
 
 /// Where a key stands in its window after a permitted attempt.
@@ -35,26 +41,6 @@ pub struct Window {
     pub remaining: u32,
     /// Seconds until the window ends and the count starts again.
     pub resets_in_secs: u64,
-}
-
-/// Like [`hit`], and says where the key stands (for `RateLimit-*` headers).
-pub(crate) async fn hit_counted(
-    db: &impl ConnectionTrait,
-    key: &str,
-    limit: RateLimit,
-    now: DateTime<Utc>,
-) -> CoreResult<Window> {
-    let reserved = reserve(db, key, limit, now, 1).await?;
-    if reserved.count > limit.max {
-        return Err(CoreError::RateLimited {
-            retry_after_secs: reserved.resets_in_secs(now),
-        });
-    }
-    Ok(Window {
-        limit: limit.max,
-        remaining: limit.max - reserved.count,
-        resets_in_secs: reserved.resets_in_secs(now),
-    })
 }
 
 /// The key's window after adding to its count.
