@@ -172,6 +172,16 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             q(status("Suspended"), "Email", false, 1, Value::Null),
         ),
         (
+            "status = Active (most), by name",
+            "list_users",
+            q(status("Active"), "Name", false, 1, Value::Null),
+        ),
+        (
+            "sort by status, desc",
+            "list_users",
+            q(everyone.clone(), "Status", true, 1, Value::Null),
+        ),
+        (
             "sort by last sign-in, desc",
             "list_users",
             q(everyone.clone(), "LastSignIn", true, 1, Value::Null),

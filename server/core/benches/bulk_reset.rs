@@ -6,6 +6,8 @@
 //! PostgreSQL comes from ORGDESK_TEST_PG_URL (default postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres);
 //! a database is created for the run and dropped after it. `--sqlite-only` / `--pg-only` pick
 //! one database; `--runs N` (default 3) resets N different sets of 10,000 users.
+//! `ORGDESK_BENCH_KEEP_SQLITE` / `ORGDESK_BENCH_KEEP_PG` keep the database afterwards and
+//! print its URL, to take a query apart by hand.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -42,6 +44,9 @@ async fn main() -> BenchResult<()> {
     if !sqlite_only {
         let database = TestDatabase::postgres().await;
         run("PostgreSQL", &database.url, runs).await?;
+        if std::env::var_os("ORGDESK_BENCH_KEEP_PG").is_some() {
+            println!("kept {}", database.keep());
+        }
     }
     Ok(())
 }

@@ -367,6 +367,21 @@ impl Harness {
             .expect("query")
     }
 
+    /// Runs the migrations down, newest first, until `first` (a migration's name, such as
+    /// `m20261129_000012_outbox_due_in_order`) is undone too, as rolling back a release would.
+    pub async fn migrate_down_through(&self, first: &str) {
+        use orgdesk_migration::MigratorTrait;
+        let all = orgdesk_core::Migrator::migrations();
+        let at = all
+            .iter()
+            .position(|m| m.name() == first)
+            .unwrap_or_else(|| panic!("no migration is named {first}"));
+        let steps = u32::try_from(all.len() - at).expect("a few migrations");
+        orgdesk_core::Migrator::down(self.db(), Some(steps))
+            .await
+            .unwrap_or_else(|e| panic!("down through {first}: {e}"));
+    }
+
     /// A number from SQL, e.g. `SELECT COUNT(*) AS n FROM …`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         let row = self

@@ -11,3 +11,4 @@ pub mod rate_limit;
 pub mod reset_link;
 pub mod session;
 pub mod user;
+pub mod user_status;
