@@ -6,9 +6,9 @@ use orgdesk_types::{
     AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserStatus,
     UserSummary,
 };
-use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Value,
+    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
@@ -30,7 +30,6 @@ pub(crate) fn filter_condition(
 ) -> CoreResult<Condition> {
     condition_within(
         backend,
-        org_id,
         Condition::all().add(user::Column::OrgId.eq(org_id)),
         filter,
     )
@@ -56,7 +55,6 @@ pub(crate) fn search_first_condition(
     }
     condition_within(
         backend,
-        org_id,
         Condition::all().add(Expr::cust_with_values(r#"+"users"."org_id" = ?"#, [org_id])),
         filter,
     )
@@ -64,7 +62,6 @@ pub(crate) fn search_first_condition(
 
 fn condition_within(
     backend: DbBackend,
-    org_id: i64,
     mut condition: Condition,
     filter: &UserFilter,
 ) -> CoreResult<Condition> {
@@ -82,24 +79,12 @@ fn condition_within(
         condition = condition.add(search_condition(backend, search));
     }
     if let Some(status) = filter.status {
-        condition = condition.add(status_condition(backend, org_id, status));
+        condition = condition.add(user::Column::Status.eq(status.as_str()));
     }
     if let Some(role) = filter.role {
         condition = condition.add(user::Column::Role.eq(role.as_str()));
     }
     Ok(condition)
-}
-
-/// The users of `org_id` whose status is `status`. PostgreSQL indexes statuses beside
-/// `users` (migration 14), so the ids come from there; SQLite from `ix_users_org_status`.
-fn status_condition(backend: DbBackend, org_id: i64, status: UserStatus) -> SimpleExpr {
-    match backend {
-        DbBackend::Sqlite => user::Column::Status.eq(status.as_str()),
-        _ => Expr::cust_with_values(
-            r#""users"."id" IN (SELECT "user_id" FROM "user_statuses" WHERE "org_id" = $1 AND "status" = $2)"#,
-            [Value::from(org_id), Value::from(status.as_str())],
-        ),
-    }
 }
 
 /// Name or email contains `search`, ignoring case (emails are stored lower-cased); for one or

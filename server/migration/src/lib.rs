@@ -16,7 +16,6 @@ mod m20261128_000010_create_webhooks;
 mod m20261129_000011_outbox_letters;
 mod m20261129_000012_outbox_due_in_order;
 mod m20261129_000013_count_users_per_org;
-mod m20261129_000014_statuses_beside_users;
 
 pub struct Migrator;
 
@@ -37,7 +36,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_outbox_letters::Migration),
             Box::new(m20261129_000012_outbox_due_in_order::Migration),
             Box::new(m20261129_000013_count_users_per_org::Migration),
-            Box::new(m20261129_000014_statuses_beside_users::Migration),
         ]
     }
 }

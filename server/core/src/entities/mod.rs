@@ -11,4 +11,3 @@ pub mod rate_limit;
 pub mod reset_link;
 pub mod session;
 pub mod user;
-pub mod user_status;

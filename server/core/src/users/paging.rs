@@ -15,13 +15,13 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{UserFilter, UserSort};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, JoinType, Order,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use sha2::{Digest, Sha256};
 
 use crate::db;
-use crate::entities::{user, user_status};
+use crate::entities::user;
 use crate::{CoreError, CoreResult};
 
 /// A row's place in one order of one filtered table: what [`orgdesk_types::UserPage::next`]
@@ -214,39 +214,9 @@ fn column_expr(backend: DbBackend, column: user::Column, plan: Plan) -> SimpleEx
     }
 }
 
-/// The sort value and the id as a scan in the order of `sort` compares and orders them.
-/// PostgreSQL keeps no index of the status on `users` (migration 14): read plainly, the status
-/// order is the `(org_id, status, user_id)` key of `user_statuses`, joined by [`in_run`], as
-/// it is `ix_users_org_status` on SQLite.
-fn keys(backend: DbBackend, sort: UserSort, plan: Plan) -> (SimpleExpr, SimpleExpr) {
-    if reads_statuses_beside(backend, sort, plan) {
-        return (
-            Expr::col((user_status::Entity, user_status::Column::Status)),
-            Expr::col((user_status::Entity, user_status::Column::UserId)),
-        );
-    }
-    (
-        column_expr(backend, sort_column(sort), plan),
-        column_expr(backend, user::Column::Id, plan),
-    )
-}
-
-fn reads_statuses_beside(backend: DbBackend, sort: UserSort, plan: Plan) -> bool {
-    backend == DbBackend::Postgres && sort == UserSort::Status && plan == Plan::Plain
-}
-
-/// The rows of `condition` in `run`, read for the order of `sort` by `plan`.
-fn in_run(
-    condition: &Condition,
-    run: Run,
-    backend: DbBackend,
-    sort: UserSort,
-    plan: Plan,
-) -> Select<user::Entity> {
-    let mut select = user::Entity::find().filter(condition.clone());
-    if reads_statuses_beside(backend, sort, plan) {
-        select = select.join_rev(JoinType::InnerJoin, user_status::of_user());
-    }
+/// The rows of `condition` in `run`.
+fn in_run(condition: &Condition, run: Run) -> Select<user::Entity> {
+    let select = user::Entity::find().filter(condition.clone());
     match run {
         Run::All => select,
         Run::NeverSignedIn => select.filter(user::Column::LastSignInAt.is_null()),
@@ -264,13 +234,12 @@ fn in_order(
     plan: Plan,
 ) -> Select<user::Entity> {
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let (key, id) = keys(backend, sort, plan);
     let select = if run == Run::NeverSignedIn {
         select
     } else {
-        select.order_by(key, order.clone())
+        select.order_by(column_expr(backend, sort_column(sort), plan), order.clone())
     };
-    select.order_by(id, order)
+    select.order_by(column_expr(backend, user::Column::Id, plan), order)
 }
 
 /// Up to `limit` rows of `condition`, in the order of `sort` read upwards (`ascending`) or
@@ -289,19 +258,19 @@ pub(crate) async fn scan(
         .and_then(|c| runs.iter().position(|r| r.holds(c)))
         .unwrap_or(0);
     let backend = db.get_database_backend();
-    let (key, id) = keys(backend, sort, plan);
+    let id = column_expr(backend, user::Column::Id, plan);
     let mut rows: Vec<user::Model> = Vec::new();
     for (i, &run) in runs.iter().enumerate().skip(start) {
         let want = limit.saturating_sub(rows.len() as u64);
         if want == 0 {
             break;
         }
-        let mut select = in_run(condition, run, backend, sort, plan);
+        let mut select = in_run(condition, run);
         if let Some(cursor) = from.filter(|_| i == start) {
             let (mine, theirs) = match run {
                 Run::NeverSignedIn => (id.clone(), Expr::value(cursor.id)),
                 _ => (
-                    Expr::tuple([key.clone(), id.clone()]),
+                    Expr::tuple([column_expr(backend, sort_column(sort), plan), id.clone()]),
                     Expr::tuple([Expr::value(cursor.value()?), Expr::value(cursor.id)]),
                 ),
             };
@@ -342,8 +311,7 @@ pub(crate) async fn at_offset(
         if want == 0 {
             break;
         }
-        let rows = in_run(condition, run, backend, sort, plan);
-        let found: Vec<i64> = in_order(rows, backend, sort, ascending, run, plan)
+        let found: Vec<i64> = in_order(in_run(condition, run), backend, sort, ascending, run, plan)
             .select_only()
             .column(user::Column::Id)
             .offset(offset)
@@ -353,10 +321,7 @@ pub(crate) async fn at_offset(
             .await?;
         if found.is_empty() && offset > 0 {
             // The page starts beyond this whole run: skip the run by its size.
-            let run_size = in_run(condition, run, backend, sort, plan)
-                .count(db)
-                .await?;
-            offset = offset.saturating_sub(run_size);
+            offset = offset.saturating_sub(in_run(condition, run).count(db).await?);
             continue;
         }
         offset = 0;
