@@ -5,11 +5,16 @@
 //! rather than stalling everyone's sign-in behind a flood. With one hash per core and one more
 //! per core waiting (the defaults), an admitted request waits at most one hash's time before its own.
 //! An unknown email costs no hashing at all: it waits as long as a verification takes.
+//!
+//! Each computation works in memory kept from the last one ([`Scratch`]): argon2's 19 MiB,
+//! allocated afresh each time, came from the kernel as new pages to fault in and zero, which
+//! made a sign-in a third slower than its hash.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -22,6 +27,7 @@ pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub(crate) struct Passwords {
     params: Params,
+    scratch: Arc<Scratch>,
     permits: Semaphore,
     max_queued: usize,
     queued: AtomicUsize,
@@ -41,9 +47,11 @@ impl Passwords {
     ) -> CoreResult<Passwords> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("invalid argon2 cost: {e}")))?;
+        let max_concurrent = max_concurrent.max(1);
         Ok(Passwords {
+            scratch: Arc::new(Scratch::new(params.block_count(), max_concurrent)),
             params,
-            permits: Semaphore::new(max_concurrent.max(1)),
+            permits: Semaphore::new(max_concurrent),
             max_queued,
             queued: AtomicUsize::new(0),
             typical_verify_micros: AtomicU64::new(INITIAL_VERIFY_MICROS),
@@ -53,11 +61,10 @@ impl Passwords {
     pub(crate) async fn hash(&self, password: &str) -> CoreResult<String> {
         let params = self.params.clone();
         let password = password.to_owned();
+        let scratch = self.scratch.clone();
         self.off_runtime(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
+            scratch
+                .hash(&params, password.as_bytes())
                 .map_err(|e| CoreError::Internal(format!("argon2 failed: {e}")))
         })
         .await
@@ -70,16 +77,10 @@ impl Passwords {
         }
         let password = password.to_owned();
         let stored = stored.to_owned();
+        let scratch = self.scratch.clone();
         let started = Instant::now();
         let matched = self
-            .off_runtime(move || {
-                let Ok(parsed) = PasswordHash::new(&stored) else {
-                    return Ok(false);
-                };
-                Ok(Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok())
-            })
+            .off_runtime(move || Ok(scratch.verify(password.as_bytes(), &stored)))
             .await?;
         // The hashing alone would be better, but the wait for a permit is small next to it
         // unless the server is flooded, and then the average only errs on the slow side.
@@ -120,6 +121,94 @@ impl Passwords {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| CoreError::Internal(format!("hashing task failed: {e}")))?
+    }
+}
+
+/// argon2's working memory, kept between computations instead of allocated for each one. A
+/// computation takes a buffer and puts it back; there are never more buffers than computations
+/// at once (the permits), so what stays allocated is at most `max_concurrent × memory_kib`.
+/// A buffer holds what the last computation left in it, as freed memory would: argon2 writes
+/// every block before it reads it, so nothing of one computation reaches another's result.
+struct Scratch {
+    /// Blocks per buffer: the configured cost's. A stored hash made at another cost gets a
+    /// buffer of its own size, used once.
+    blocks: usize,
+    keep: usize,
+    free: Mutex<Vec<Vec<Block>>>,
+}
+
+impl Scratch {
+    fn new(blocks: usize, keep: usize) -> Scratch {
+        Scratch {
+            blocks,
+            keep,
+            free: Mutex::new(Vec::with_capacity(keep)),
+        }
+    }
+
+    /// A new argon2id hash of `password` at `params`, with a random salt, as a PHC string.
+    fn hash(&self, params: &Params, password: &[u8]) -> argon2::password_hash::Result<String> {
+        let salt = SaltString::generate(&mut OsRng);
+        let mut salt_bytes = [0u8; 64];
+        let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        self.hash_into(&argon2, password, salt_bytes, &mut out)?;
+        Ok(PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(params)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&out)?),
+        }
+        .to_string())
+    }
+
+    /// `argon2`'s hash of `password` and `salt` into `out`, in a kept buffer.
+    fn hash_into(
+        &self,
+        argon2: &Argon2<'_>,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> argon2::Result<()> {
+        let needed = argon2.params().block_count();
+        let kept = (needed == self.blocks)
+            .then(|| self.free.lock().unwrap_or_else(|e| e.into_inner()).pop())
+            .flatten();
+        let mut memory = kept.unwrap_or_else(|| vec![Block::default(); needed]);
+        let hashed = argon2.hash_password_into_with_memory(password, salt, out, &mut memory);
+        if memory.len() == self.blocks {
+            let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+            if free.len() < self.keep {
+                free.push(memory);
+            }
+        }
+        hashed
+    }
+
+    /// Whether `password` matches the PHC string `stored`, computed with `stored`'s own
+    /// algorithm, version, cost and salt, and compared in constant time ([`Output`]'s `==`).
+    /// A string that isn't an argon2 hash matches nothing.
+    fn verify(&self, password: &[u8], stored: &str) -> bool {
+        let matches = || -> Option<bool> {
+            let hash = PasswordHash::new(stored).ok()?;
+            let (salt, expected) = (hash.salt?, hash.hash?);
+            let algorithm = Algorithm::try_from(hash.algorithm).ok()?;
+            let version = match hash.version {
+                Some(v) => Version::try_from(v).ok()?,
+                None => Version::default(),
+            };
+            let params = Params::try_from(&hash).ok()?;
+            let mut salt_bytes = [0u8; 64];
+            let salt_bytes = salt.decode_b64(&mut salt_bytes).ok()?;
+            let mut out = vec![0u8; expected.len()];
+            let argon2 = Argon2::new(algorithm, version, params);
+            self.hash_into(&argon2, password, salt_bytes, &mut out)
+                .ok()?;
+            Some(Output::new(&out).ok()? == expected)
+        };
+        matches().unwrap_or(false)
     }
 }
 
@@ -180,5 +269,105 @@ mod tests {
         // Once the queue drained, requests are admitted again.
         assert_eq!(passwords.queued.load(Ordering::Acquire), 0);
         assert!(passwords.hash("again").await.is_ok());
+    }
+
+    fn free_buffers(passwords: &Passwords) -> usize {
+        passwords.scratch.free.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn hashes_made_here_and_by_the_argon2_crate_verify_each_other() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let passwords = Passwords::new(cheap(), 2, 2).unwrap();
+
+        let ours = passwords.hash("Tumbling-Otter-47").await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert_eq!(parsed.algorithm, Algorithm::Argon2id.ident());
+        assert!(Argon2::default()
+            .verify_password(b"Tumbling-Otter-47", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"tumbling-otter-47", &parsed)
+            .is_err());
+        assert_ne!(passwords.hash("Tumbling-Otter-47").await.unwrap(), ours);
+
+        // Hashes stored before, at another cost or by another argon2 variant: each verified
+        // with its own parameters.
+        for (algorithm, m_cost) in [
+            (Algorithm::Argon2id, 64),
+            (Algorithm::Argon2id, 128),
+            (Algorithm::Argon2i, 64),
+            (Algorithm::Argon2d, 64),
+        ] {
+            let params = Params::new(m_cost, 1, 1, None).unwrap();
+            let salt = SaltString::generate(&mut OsRng);
+            let theirs = Argon2::new(algorithm, Version::V0x13, params)
+                .hash_password(b"Quiet-Harbor-12", &salt)
+                .unwrap()
+                .to_string();
+            assert!(
+                passwords.verify("Quiet-Harbor-12", &theirs).await.unwrap(),
+                "{theirs}"
+            );
+            assert!(!passwords.verify("Quiet-Harbor-13", &theirs).await.unwrap());
+        }
+
+        for not_a_hash in [
+            "",
+            "hunter2",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ",
+            "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+        ] {
+            assert!(!passwords.verify("hunter2", not_a_hash).await.unwrap());
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn working_memory_is_kept_for_the_next_computation_and_no_more() {
+        let passwords = Arc::new(Passwords::new(cheap(), 2, 8).unwrap());
+        assert_eq!(free_buffers(&passwords), 0);
+        let stored = passwords.hash("Brisk-Lantern-88").await.unwrap();
+        assert_eq!(free_buffers(&passwords), 1);
+        for _ in 0..3 {
+            assert!(passwords.verify("Brisk-Lantern-88", &stored).await.unwrap());
+        }
+        // One at a time: the same buffer, again and again.
+        assert_eq!(free_buffers(&passwords), 1);
+
+        // Ten at once through two permits: never more than two buffers.
+        let all: Vec<_> = (0..10)
+            .map(|_| {
+                let passwords = passwords.clone();
+                let stored = stored.clone();
+                tokio::spawn(async move { passwords.verify("Brisk-Lantern-88", &stored).await })
+            })
+            .collect();
+        for one in all {
+            match one.await.unwrap() {
+                Ok(matched) => assert!(matched),
+                Err(CoreError::Busy { .. }) => {}
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert!(free_buffers(&passwords) <= 2);
+
+        // A hash at another cost uses memory of its own size, not kept.
+        let kept = free_buffers(&passwords);
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(128, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let other = argon2::password_hash::PasswordHasher::hash_password(
+            &other,
+            b"Brisk-Lantern-88",
+            &salt,
+        )
+        .unwrap()
+        .to_string();
+        assert!(passwords.verify("Brisk-Lantern-88", &other).await.unwrap());
+        assert_eq!(free_buffers(&passwords), kept);
     }
 }
