@@ -30,7 +30,13 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
     {
         return Err(super::ssr::refuse(ApiError::InvalidCredentials));
     }
-    match core.sign_in(&email, &password, ip.as_deref()).await? {
+    // A session this browser already had ends with the new one: switching accounts leaves
+    // nothing signed in that the browser no longer shows.
+    let previous = super::ssr::session_token().await;
+    match core
+        .sign_in_replacing(&email, &password, ip.as_deref(), previous.as_deref())
+        .await?
+    {
         SignInOutcome::SignedIn { session, actor } => {
             let max_age = (session.expires_at - core.clock().now())
                 .num_seconds()

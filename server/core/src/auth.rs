@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::limits::MAX_EMAIL_LEN;
 use orgdesk_types::{ActivityKind, Actor, Role, UserStatus};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::activity::{self, clean_ip, NewActivity};
@@ -92,6 +92,7 @@ impl Core {
         email: &str,
         password: &str,
         ip: Option<&str>,
+        replacing: Option<&str>,
     ) -> CoreResult<SignInOutcome> {
         let now = self.now();
         let email = normalize_email(email);
@@ -113,7 +114,7 @@ impl Core {
         tx.commit().await?;
 
         match self
-            .check_password(&email, password, &limits, ip.clone(), now)
+            .check_password(&email, password, &limits, ip.clone(), replacing, now)
             .await
         {
             // Right password: the attempt was given back in the session's own transaction.
@@ -170,6 +171,7 @@ impl Core {
         password: &str,
         limits: &SignInLimits,
         ip: Option<String>,
+        replacing: Option<&str>,
         now: DateTime<Utc>,
     ) -> CoreResult<SignInOutcome> {
         let candidates = if email.len() <= MAX_EMAIL_LEN && !email.is_empty() {
@@ -192,7 +194,9 @@ impl Core {
         let mut failures = Vec::new();
         for candidate in candidates {
             match self.verdict(&candidate, password).await? {
-                Verdict::SignedIn => return self.open_session(candidate, limits, ip).await,
+                Verdict::SignedIn => {
+                    return self.open_session(candidate, limits, ip, replacing).await
+                }
                 Verdict::ResetRequired => {
                     activity::record_one(
                         self.db(),
@@ -260,13 +264,15 @@ impl Core {
         }
     }
 
-    /// The session of a right password, in one transaction with giving the attempt back (one
-    /// commit for everything a sign-in writes after the hash).
+    /// The session of a right password, in one transaction with giving the attempt back and
+    /// signing out the session it replaces (one commit for everything a sign-in writes after
+    /// the hash).
     async fn open_session(
         &self,
         user: user::Model,
         limits: &SignInLimits,
         ip: Option<String>,
+        replacing: Option<&str>,
     ) -> CoreResult<SignInOutcome> {
         let now = self.now();
         let ttl = chrono::Duration::from_std(self.config().session_ttl)
@@ -292,6 +298,9 @@ impl Core {
         })
         .exec_without_returning(&tx)
         .await?;
+        if let Some(previous) = replacing {
+            end_session(&tx, previous, ip.clone(), now).await?;
+        }
         let mut touch = Sql::new("UPDATE users SET last_sign_in_at = ");
         touch.bind(now).push(" WHERE id = ").bind(user.id);
         touch.execute(&tx).await?;
@@ -370,41 +379,58 @@ impl Core {
     }
 
     pub(crate) async fn sign_out_impl(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
+        // No write transaction (SQLite's is the database's one writer) for a cookie that
+        // can't be a session's.
         if !tokens::is_well_formed(token) {
             return Ok(());
         }
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
-        let Some(session) = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(tokens::hash_token(token)))
-            .filter(session::Column::RevokedAt.is_null())
-            .one(&tx)
-            .await?
-        else {
-            return Ok(());
-        };
-        let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
-        revoke.bind(now).push(" WHERE id = ").bind(session.id);
-        revoke.execute(&tx).await?;
-        if let Some(user) = user::Entity::find_by_id(session.user_id).one(&tx).await? {
-            activity::record_one(
-                &tx,
-                NewActivity {
-                    org_id: user.org_id,
-                    actor_id: Some(user.id),
-                    actor_label: None,
-                    subject_id: Some(user.id),
-                    kind: ActivityKind::SignedOut,
-                    details: "Signed out".into(),
-                    ip: clean_ip(ip),
-                },
-                now,
-            )
-            .await?;
-        }
+        end_session(&tx, token, clean_ip(ip), now).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Revokes the live session of `token`, if there is one, and records that its user signed
+/// out. An unknown, malformed, expired-and-gone or already revoked token changes nothing.
+async fn end_session(
+    tx: &DatabaseTransaction,
+    token: &str,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    if !tokens::is_well_formed(token) {
+        return Ok(());
+    }
+    let Some(session) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(tokens::hash_token(token)))
+        .filter(session::Column::RevokedAt.is_null())
+        .one(tx)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
+    revoke.bind(now).push(" WHERE id = ").bind(session.id);
+    revoke.execute(tx).await?;
+    if let Some(user) = user::Entity::find_by_id(session.user_id).one(tx).await? {
+        activity::record_one(
+            tx,
+            NewActivity {
+                org_id: user.org_id,
+                actor_id: Some(user.id),
+                actor_label: None,
+                subject_id: Some(user.id),
+                kind: ActivityKind::SignedOut,
+                details: "Signed out".into(),
+                ip,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -251,7 +251,20 @@ impl Core {
         password: &str,
         ip: Option<&str>,
     ) -> CoreResult<SignInOutcome> {
-        self.sign_in_impl(email, password, ip).await
+        self.sign_in_impl(email, password, ip, None).await
+    }
+    /// [`Core::sign_in`] from a browser that already holds a session (`previous`, its
+    /// cookie's token): when the new session opens, the previous one is signed out in the same
+    /// transaction, so switching accounts leaves no session behind that the browser no longer
+    /// shows. A wrong password, a pending reset or a refusal leaves it signed in.
+    pub async fn sign_in_replacing(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<&str>,
+        previous: Option<&str>,
+    ) -> CoreResult<SignInOutcome> {
+        self.sign_in_impl(email, password, ip, previous).await
     }
     /// The signed-in person behind a session cookie; `None` when unknown, expired or revoked.
     pub async fn session_actor(&self, token: &str) -> CoreResult<Option<Actor>> {

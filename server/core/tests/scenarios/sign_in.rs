@@ -12,6 +12,7 @@ use orgdesk_testkit::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
 
 on_both_databases!(
     the_admin_signs_in_and_out,
+    signing_in_from_a_signed_in_browser_signs_its_session_out,
     sign_in_prompts_for_a_new_password_after_a_reset_only_with_the_old_password,
     wrong_passwords_and_unknown_emails_get_the_same_answer,
     suspended_users_cannot_sign_in,
@@ -69,6 +70,70 @@ async fn the_admin_signs_in_and_out(h: Harness) {
         panic!()
     };
     assert_eq!(actor.role, Role::Owner);
+}
+
+/// Switching accounts in one browser: the session the browser had ends when the new one
+/// opens, with "Signed out" in its user's activity. A sign-in that fails leaves it alone.
+async fn signing_in_from_a_signed_in_browser_signs_its_session_out(h: Harness) {
+    let sign_in = |email: &'static str, password: &'static str, previous: Option<String>| {
+        let h = &h;
+        async move {
+            h.core
+                .sign_in_replacing(email, password, None, previous.as_deref())
+                .await
+        }
+    };
+    h.demo().await;
+    let Ok(SignInOutcome::SignedIn {
+        session: ada,
+        actor,
+    }) = sign_in("admin@acme.test", ADMIN_PASSWORD, None).await
+    else {
+        panic!("the admin signs in")
+    };
+    let ada_id = actor.user_id;
+
+    // A wrong password for another account: still signed in as before.
+    match sign_in(
+        "owner@acme.test",
+        "Not-The-Password-1",
+        Some(ada.token.clone()),
+    )
+    .await
+    {
+        Err(CoreError::InvalidCredentials) => {}
+        other => panic!("expected InvalidCredentials, got {other:?}"),
+    }
+    assert!(h.core.session_actor(&ada.token).await.unwrap().is_some());
+
+    // The owner signs in from the same browser: the admin's session is over.
+    let Ok(SignInOutcome::SignedIn { session: owner, .. }) =
+        sign_in("owner@acme.test", MEMBER_PASSWORD, Some(ada.token.clone())).await
+    else {
+        panic!("the owner signs in")
+    };
+    assert_eq!(h.core.session_actor(&ada.token).await.unwrap(), None);
+    assert!(h.core.session_actor(&owner.token).await.unwrap().is_some());
+    assert!(h
+        .activity_kinds(ada_id)
+        .await
+        .contains(&"signed_out".to_owned()));
+
+    // A cookie that is no session (revoked, made up, malformed) changes nothing else.
+    for previous in [ada.token.clone(), "x".repeat(43), "not a token".into()] {
+        let Ok(SignInOutcome::SignedIn { session, .. }) =
+            sign_in("admin@acme.test", ADMIN_PASSWORD, Some(previous)).await
+        else {
+            panic!("the admin signs in again")
+        };
+        assert!(h
+            .core
+            .session_actor(&session.token)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    assert!(h.core.session_actor(&owner.token).await.unwrap().is_some());
 }
 
 async fn sign_in_prompts_for_a_new_password_after_a_reset_only_with_the_old_password(h: Harness) {

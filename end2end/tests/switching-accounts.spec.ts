@@ -1,0 +1,32 @@
+import { request } from '@playwright/test';
+
+import { test, expect } from '../support/fixtures';
+import { signIn, signInAsAdmin } from '../support/console';
+import { DEMO_PASSWORD } from '../support/demo';
+
+// Two people share a browser, and the second signs in over the first. The first person's
+// session ends then: it does not stay valid on the server for hours behind a cookie the
+// browser no longer shows.
+test('Signing in over another account signs that account out', async ({ page, context, baseURL }) => {
+  await signInAsAdmin(page);
+  const first = (await context.cookies()).find((c) => /session/.test(c.name));
+  expect(first, 'a session cookie after signing in').toBeTruthy();
+  const asTheAdmin = await request.newContext({
+    baseURL,
+    extraHTTPHeaders: { cookie: `${first!.name}=${first!.value}`, accept: 'text/html' },
+  });
+  expect((await asTheAdmin.get('/users', { maxRedirects: 0 })).status()).toBe(200);
+
+  await signIn(page, 'owner@acme.test', DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/users/);
+  const second = (await context.cookies()).find((c) => c.name === first!.name);
+  expect(second?.value).toBeTruthy();
+  expect(second!.value).not.toBe(first!.value);
+
+  // The admin's cookie, replayed from elsewhere, no longer opens the console.
+  const after = await asTheAdmin.get('/users', { maxRedirects: 0 });
+  expect(after.status()).toBeGreaterThanOrEqual(300);
+  expect(after.status()).toBeLessThan(400);
+  expect(after.headers()['location']).toMatch(/\/sign-in/);
+  await asTheAdmin.dispose();
+});
