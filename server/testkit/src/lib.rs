@@ -358,6 +358,15 @@ impl Harness {
             .collect()
     }
 
+    /// Whether `token` (a session cookie's value) still signs someone in.
+    pub async fn session_is_live(&self, token: &str) -> bool {
+        self.core
+            .session_actor(token)
+            .await
+            .unwrap_or_else(|e| panic!("session_actor: {e}"))
+            .is_some()
+    }
+
     pub async fn live_sessions(&self, user_id: UserId) -> u64 {
         session::Entity::find()
             .filter(session::Column::UserId.eq(user_id))

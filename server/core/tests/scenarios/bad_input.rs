@@ -64,7 +64,7 @@ async fn bad_input_changes_nothing(h: Harness) {
             Err(CoreError::LinkUnusable(LinkState::Unknown))
         ));
         h.core.resend_from_link(token, None).await.unwrap();
-        assert!(h.core.session_actor(token).await.unwrap().is_none());
+        assert!(!h.session_is_live(token).await);
         h.core.sign_out(token, None).await.unwrap();
     }
 

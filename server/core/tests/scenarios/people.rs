@@ -254,12 +254,7 @@ async fn suspending_signs_out_kills_links_and_refuses_sign_in(h: Harness) {
     assert_eq!(status, UserStatus::Suspended);
     assert_eq!(h.live_sessions(jane.id).await, 0);
     assert!(h.live_links(jane.id).await.is_empty());
-    assert!(h
-        .core
-        .session_actor(&session.token)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!h.session_is_live(&session.token).await);
     assert!(matches!(
         h.core.inspect_link(&token).await.unwrap(),
         LinkState::Revoked

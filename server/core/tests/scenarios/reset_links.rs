@@ -199,12 +199,7 @@ async fn completing_a_reset_sets_the_password_and_revokes_everything_else(h: Har
         h.core.inspect_link(&forgot).await.unwrap(),
         LinkState::Revoked
     );
-    assert!(h
-        .core
-        .session_actor(&session.token)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!h.session_is_live(&session.token).await);
 }
 
 async fn a_weak_password_is_refused_and_changes_nothing(h: Harness) {
