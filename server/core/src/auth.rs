@@ -403,18 +403,17 @@ async fn end_session(
     if !tokens::is_well_formed(token) {
         return Ok(());
     }
-    let Some(session) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(tokens::hash_token(token)))
-        .filter(session::Column::RevokedAt.is_null())
-        .one(tx)
-        .await?
-    else {
+    let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
+    revoke
+        .bind(now)
+        .push(" WHERE revoked_at IS NULL AND token_hash = ")
+        .bind(tokens::hash_token(token))
+        .push(" RETURNING user_id");
+    let Some(revoked) = revoke.query_one(tx).await? else {
         return Ok(());
     };
-    let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
-    revoke.bind(now).push(" WHERE id = ").bind(session.id);
-    revoke.execute(tx).await?;
-    if let Some(user) = user::Entity::find_by_id(session.user_id).one(tx).await? {
+    let user_id: i64 = revoked.try_get("", "user_id")?;
+    if let Some(user) = user::Entity::find_by_id(user_id).one(tx).await? {
         activity::record_one(
             tx,
             NewActivity {
