@@ -6,7 +6,8 @@
 #   $CARGO_TARGET_DIR/release/hash.txt           `build: <hash>`, the folder below, for the server
 #   target/site/pkg/<hash>/                      the front end (wasm-release profile) and the
 #                                                style, named by content, each + .br and .gz:
-#     orgdesk.{js,wasm}                          the main module and its JS
+#     public.{js,wasm}                           the public pages' module (frontend/public/)
+#     orgdesk.{js,wasm}                          the console's main module and its JS
 #     split_console_view_*.wasm, chunk_*.wasm    the console's chunk, loaded on demand
 #     __wasm_split.*.js, __wasm_split_manifest.json  its loader, and what to preload for it
 #     orgdesk.css
@@ -25,31 +26,38 @@ site=target/site
 pkg=$site/pkg
 front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
+public_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend_public.wasm"
 wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build; orgdesk-wasm-build, which cuts it into the
-# main module and the console's chunk (app/src/routes.rs) and runs wasm-bindgen on the main
-# module; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
+# The front end, start to finish: the wasm build of both entry points (the console's,
+# frontend/, and the public pages', frontend/public/: decision 43); orgdesk-wasm-build, which
+# cuts the console's into the main module and the console's chunk (app/src/routes.rs) and runs
+# wasm-bindgen on the main module and the public one; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
 # The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
 # each file (made once: a folder's content never changes), which the server serves as immutable
 # and names in its pages. The files refer to each other by relative names, so naming the folder
 # is enough. Folders of earlier builds go.
 front_end() {
-  log "cargo build -p orgdesk-frontend --target wasm32-unknown-unknown --profile wasm-release"
+  log "cargo build -p orgdesk-frontend -p orgdesk-frontend-public --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
   # is its own graph and goes without.)
   # Built for size with the standard library compiled in, from the toolchain's sources
   # (decision 35): panics trap at once (`immediate-abort`: no panic machinery, no messages, no
   # locations; app/src/crash_report.js tells the user), and std picks its smaller code paths.
   # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only.
-  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
-    cargo build -p orgdesk-frontend --lib --target wasm32-unknown-unknown --profile wasm-release \
-    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+  # One cargo run per module: together, cargo would give the public pages' module the console
+  # module's `console-chunk` feature (app/Cargo.toml), and the whole console with it.
+  local crate
+  for crate in orgdesk-frontend orgdesk-frontend-public; do
+    env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
+      cargo build -p "$crate" --lib --target wasm32-unknown-unknown --profile wasm-release \
+      -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+  done
   mkdir -p "$pkg"
   local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks
-  sum=$(sha256sum "$wasm_in" | cut -d' ' -f1)
+  sum=$(cat "$wasm_in" "$public_in" | sha256sum | cut -d' ' -f1)
   if [ -f "$out/orgdesk.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     log "front end unchanged: keeping $out"
   else
@@ -57,6 +65,8 @@ front_end() {
     rm -rf "$out" && mkdir -p "$out"
     chunks=$(orgdesk-wasm-build "$wasm_in" "$out" orgdesk)
     log "orgdesk-wasm-build (split, wasm-bindgen): $(echo "$chunks" | tr '\n' ' ')"
+    # The public pages' module calls no split point: no chunks, only its JS and wasm.
+    orgdesk-wasm-build "$public_in" "$out" public
     log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
     local f pids=()
     for f in "$out"/*.wasm; do
@@ -107,4 +117,4 @@ cp -R app/public/. "$site/"
 cp "$pkg/.build" "$CARGO_TARGET_DIR/release/hash.txt"
 build_dir="$pkg/$(sed -n 's/^build: //p' "$pkg/.build")"
 br_kb() { cat "$@" | wc -c | awk '{printf "%.0f", $1 / 1000}'; }
-log "site ready in $build_dir: main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"
+log "site ready in $build_dir: public pages' module $(br_kb "$build_dir/public.wasm.br") KB brotli, main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"

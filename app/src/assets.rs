@@ -16,6 +16,35 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
         .clone()
 }
 
+/// The public pages' module (frontend/public/, app/src/public.rs): `public.js` and
+/// `public.wasm` beside the main module.
+pub const PUBLIC_MODULE: &str = "public";
+
+/// Whether the build has the public pages' module. `scripts/build-site.sh` builds it; a
+/// build without it (`cargo leptos watch`, which builds the main module alone) serves the
+/// public pages with the main module, as one app.
+#[cfg(feature = "ssr")]
+pub fn has_public_module(options: &LeptosOptions) -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let found = std::path::Path::new(&*options.site_root)
+            .join(&*options.site_pkg_dir)
+            .join(format!("{PUBLIC_MODULE}.wasm"))
+            .is_file();
+        if !found {
+            tracing::warn!("no public pages' module in this build: the public pages load the console's main module");
+        }
+        found
+    })
+}
+
+/// Leptos' options for the public pages' hydration scripts: the same, naming the public module.
+pub fn public_module_options(options: &LeptosOptions) -> LeptosOptions {
+    let mut options = options.clone();
+    options.output_name = PUBLIC_MODULE.into();
+    options
+}
+
 /// What a console page asks the browser to preload beside the main module: the console chunk's
 /// wasm files, as the build's split manifest lists them, and their loader. Read once; empty
 /// when the build has no split manifest (a build without the console chunk).

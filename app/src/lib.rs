@@ -4,10 +4,13 @@
 
 pub mod api;
 pub mod assets;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod components;
 pub mod error;
 pub mod format;
 pub mod pages;
+pub mod public;
 pub mod routes;
 
 pub use routes::App;
@@ -34,6 +37,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
+    // A landing on a public page is the public app's, with its own module (app/src/public.rs),
+    // when the build has one.
+    #[cfg(feature = "ssr")]
+    let public = parts.as_ref().is_some_and(|parts| {
+        public::PublicPage::at(parts.uri.path()).is_some() && assets::has_public_module(&options)
+    });
+    #[cfg(not(feature = "ssr"))]
+    let public = false;
     // A console page preloads the console's chunk beside the main module (app/src/routes.rs).
     #[cfg(feature = "ssr")]
     let preloads = parts
@@ -42,6 +53,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .then(|| assets::console_preloads(&options));
     #[cfg(not(feature = "ssr"))]
     let preloads: Option<&assets::ConsolePreloads> = None;
+    let scripts = if public {
+        assets::public_module_options(&options)
+    } else {
+        options.clone()
+    };
     let chunk_links = preloads.map(|p| {
         let wasm = p
             .wasm
@@ -71,12 +87,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" id="leptos" href=assets::stylesheet_href(&options)/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=scripts/>
                 {chunk_links}
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                {if public { view! { <public::PublicApp/> }.into_any() } else { view! { <App/> }.into_any() }}
             </body>
         </html>
     }

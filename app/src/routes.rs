@@ -1,17 +1,20 @@
 //! The app's routes: the user-facing pages and the Admin Console.
 //!
-//! The browser gets the app in two parts (docs/decisions.md 32). The main module has the
-//! router, the reactive system and the pages anyone may land on from an email or a bookmark:
-//! sign-in, forgot password, Reset Password and its cancel page. The Admin Console (its
-//! layout, every console page and the account page) is one lazily loaded chunk: a user resetting
-//! their password never downloads it, and an admin downloads it once, then moves between
-//! console pages without loading more. When the server renders a console page it tells the
-//! browser to preload the chunk beside the main module, and the browser loads it before it
-//! hydrates the page ([`needs_console`], frontend/src/lib.rs).
+//! A landing on a page anyone may reach from an email or a bookmark (sign-in, forgot password,
+//! Reset Password and its cancel page) is served by a smaller app without the router, in its
+//! own module ([`crate::public`], docs/decisions.md 43). Every other page is this app's.
+//!
+//! This app's module comes in two parts (docs/decisions.md 32). The main module has the router,
+//! the reactive system and the public pages, for moving to them without a page load. The Admin
+//! Console (its layout, every console page and the account page) is one lazily loaded chunk.
+//! When the server renders a console page it tells the browser to preload the chunk beside the
+//! main module, and the browser loads it before it hydrates the page ([`needs_console`],
+//! frontend/src/lib.rs).
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::components::toast::{provide_toasts, ToastRegion};
@@ -19,20 +22,21 @@ use crate::pages::{
     cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage, not_found::NotFound,
     reset_password::ResetPasswordPage, sign_in::SignInPage,
 };
+use crate::public::PublicPage;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     view! {
-        <Title formatter=|t: String| if t.is_empty() { "Orgdesk".to_string() } else { format!("{t} · Orgdesk") }/>
+        <PageTitles/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
-                <Route path=path!("/sign-in") view=SignInPage/>
-                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
-                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
-                <Route path=path!("/reset-password/:token/cancel") view=CancelResetPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in") view=|| view! { <SignInPage query=use_query_map()/> }/>
+                <Route path=path!("/forgot-password") view=|| view! { <ForgotPasswordPage query=use_query_map()/> }/>
+                <Route path=path!("/reset-password/:token") view=|| view! { <ResetPasswordPage token=token_param()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token/cancel") view=|| view! { <CancelResetPage token=token_param()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/account") view={Lazy::<Account>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view={Lazy::<Layout>::new()} ssr=SsrMode::Async>
                     <Route path=path!("/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async/>
@@ -47,23 +51,34 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Every page's `<title>`: "<page> · Orgdesk".
+#[component]
+pub fn PageTitles() -> impl IntoView {
+    view! {
+        <Title formatter=|t: String| if t.is_empty() { "Orgdesk".to_string() } else { format!("{t} · Orgdesk") }/>
+    }
+}
+
+/// The `:token` of a reset link's route.
+fn token_param() -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("token").unwrap_or_default())
+}
+
 /// Whether the page at `path` needs the console's chunk: every page but the ones anyone may land
-/// on (they are in the main module). Erring towards loading is safe, only slower: a console
-/// page hydrated without its chunk would not hydrate at all, so any path not known to be public
-/// (a console page added later, a page that is not found) loads it.
+/// on (they are in the main module, and a landing on them is the public app's anyway). Erring
+/// towards loading is safe, only slower: a console page hydrated without its chunk would not
+/// hydrate at all, so any path not known to be public (a console page added later, a page that
+/// is not found) loads it.
 pub fn needs_console(path: &str) -> bool {
-    let public = path == "/sign-in"
-        || path == "/forgot-password"
-        || path
-            .strip_prefix("/reset-password/")
-            .is_some_and(|rest| !rest.is_empty());
-    !public
+    PublicPage::at(path).is_none()
 }
 
 /// Loads the console's chunk, once; later calls return at once. The browser calls it before
 /// it hydrates a console page, so the router finds the page's code in place.
 #[cfg(feature = "hydrate")]
 pub async fn load_console() {
+    #[cfg(feature = "console-chunk")]
     __preload_console_view().await;
 }
 
@@ -79,7 +94,9 @@ enum ConsolePart {
 }
 
 /// The one split point of the console: everything reachable only from here is in its chunk.
-#[lazy]
+/// Only the console's module has it (the `console-chunk` feature): the public pages' module
+/// never calls it, so without the split point the console is dead code there and goes.
+#[cfg_attr(feature = "console-chunk", lazy)]
 async fn console_view(part: ConsolePart) -> AnyView {
     use crate::pages::account::AccountPage;
     use crate::pages::console::{

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use orgdesk_types::{LinkPurpose, LinkState};
 
 use crate::api::recovery::{fetch_link_state, CancelResetLink};
@@ -14,10 +13,10 @@ use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::error::{link_state_message, link_state_title};
 
+/// `token`: the link's token, from its path (`/reset-password/<token>/cancel`).
 #[component]
-pub fn CancelResetPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
+pub fn CancelResetPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
+    let token = move || token.get();
     let cancel = ServerAction::<CancelResetLink>::new();
     // Checked again after cancelling, so the card shows the outcome from the server.
     let link = Resource::new(

@@ -3,15 +3,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 use crate::api::recovery::ForgotPassword;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 
+/// `query`: the page's query string (`?sent=1` after a form post without the wasm).
 #[component]
-pub fn ForgotPasswordPage() -> impl IntoView {
-    let query = use_query_map();
+pub fn ForgotPasswordPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let sent = move || {
         query.read().get_str("sent").is_some() || matches!(action.value().get(), Some(Ok(())))

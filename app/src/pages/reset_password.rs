@@ -4,7 +4,6 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use orgdesk_types::password_policy::{assess, PasswordContext};
 use orgdesk_types::{LinkPurpose, LinkState};
 
@@ -18,10 +17,10 @@ use crate::error::{link_state_message, link_state_title, ApiError};
 use crate::format::utc_time;
 use crate::pages::cancel_reset::after_cancelling;
 
+/// `token`: the link's token, from its path (`/reset-password/<token>`).
 #[component]
-pub fn ResetPasswordPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
+pub fn ResetPasswordPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
+    let token = move || token.get();
     let link = Resource::new(token, fetch_link_state);
 
     view! {

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 use crate::api::recovery::ResendResetEmail;
 use crate::api::session::SignIn;
@@ -14,9 +14,9 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::submit::SubmitButton;
 use crate::error::ApiError;
 
+/// `query`: the page's query string (`?reset=done`, `?signed_out=1`, `?prompt=reset&email=…`).
 #[component]
-pub fn SignInPage() -> impl IntoView {
-    let query = use_query_map();
+pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let resend = ServerAction::<ResendResetEmail>::new();
 

@@ -13,6 +13,9 @@
 //!    `<out-dir>/<main-name>.wasm`.
 //!
 //! wasm-opt is left to the caller. It prints the chunks' file names, one per line.
+//!
+//! A module without split points (the public pages' module, frontend/public/, which has no
+//! console) is not split: only step 3 runs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(out_dir);
     let name = name.to_string_lossy().into_owned();
     let input_wasm = std::fs::read(&input)?;
+    let module = walrus::ModuleConfig::new()
+        .strict_validate(false)
+        .parse(&input_wasm)?;
+    if !calls_a_split_point(&module) {
+        return bind_unsplit(module, &out_dir, &name);
+    }
+    drop(module);
     let main_out = out_dir.join(format!("{name}_split.wasm"));
     let main_module = format!("./{name}.js");
 
@@ -67,12 +77,66 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The import a `#[lazy]` function's callers go through; `wasm_split_cli_support` pairs each
+/// with the export of the same name and id.
+const SPLIT_IMPORT: &str = "00_import_";
+const SPLIT_EXPORT: &str = "00_export_";
+const SPLIT_PREFIX: &str = "__wasm_split_00";
+
+fn calls_a_split_point(module: &walrus::Module) -> bool {
+    module
+        .imports
+        .iter()
+        .any(|import| import.name.starts_with(SPLIT_PREFIX) && import.name.contains(SPLIT_IMPORT))
+}
+
+/// wasm-bindgen on a module without split points. One that still exports a split point's
+/// function is refused: that export keeps code nothing in the module calls (and the table
+/// entries behind it keep it past wasm-bindgen's clean-up), which in the public pages' module
+/// means the whole console: the entry crate asked for the `console-chunk` feature it must not
+/// have (app/Cargo.toml). The linker's relocations go, as the splitter drops them.
+fn bind_unsplit(
+    mut module: walrus::Module,
+    out_dir: &Path,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(export) = module
+        .exports
+        .iter()
+        .find(|export| export.name.starts_with(SPLIT_PREFIX) && export.name.contains(SPLIT_EXPORT))
+    {
+        return Err(format!(
+            "{name}: exports the split point {} but calls none: build it without the split points (the `console-chunk` feature)",
+            export.name
+        )
+        .into());
+    }
+    let linker_sections: Vec<String> = module
+        .customs
+        .iter()
+        .map(|(_, section)| section.name().to_owned())
+        .filter(|name| name == "linking" || name.starts_with("reloc."))
+        .collect();
+    for section in linker_sections {
+        module.customs.remove_raw(&section);
+    }
+    let mut bindgen = bindgen(name)?;
+    bindgen.input_module(name, module);
+    generate(&mut bindgen, out_dir, name)
+}
+
 /// wasm-bindgen on the main module: `<name>.js` and `<name>.wasm` in `out_dir`. The exports the
 /// linker added stay (the chunks import them from the main module).
 fn bind(main_module: &Path, out_dir: &Path, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let mut bindgen = bindgen(name)?;
+    bindgen.input_path(main_module);
+    generate(&mut bindgen, out_dir, name)
+}
+
+/// wasm-bindgen as `wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle`.
+fn bindgen(name: &str) -> Result<wasm_bindgen_cli_support::Bindgen, Box<dyn std::error::Error>> {
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen
-        .input_path(main_module)
         .out_name(name)
         .web(true)
         .map_err(|e| format!("{e:#}"))?
@@ -81,6 +145,15 @@ fn bind(main_module: &Path, out_dir: &Path, name: &str) -> Result<(), Box<dyn st
         .keep_lld_exports(true)
         // As the CLI: the JS names the module's default path (Leptos passes its own anyway).
         .omit_default_module_path(false);
+    Ok(bindgen)
+}
+
+/// Writes `<name>.js` and `<name>.wasm` in `out_dir`.
+fn generate(
+    bindgen: &mut wasm_bindgen_cli_support::Bindgen,
+    out_dir: &Path,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     bindgen
         .generate(out_dir)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;

@@ -1,0 +1,52 @@
+//! Starting a page in the browser, shared by the two modules' entry points: the console's
+//! (frontend/) and the public pages' (frontend/public/, docs/decisions.md 43).
+//!
+//! A panic in the browser build must not leave a silently dead page. The release build is
+//! compiled with `-Cpanic=immediate-abort` (docs/decisions.md 35): a panic runs no Rust code at
+//! all and traps at once, which saves the module its panic machinery (about a tenth of its
+//! size). The page's own crash report (app/src/crash_report.js, inline in every page) sees the
+//! trap, shows the "Something went wrong — reload" banner and reports it to the server.
+//! Debug builds (the `cargo leptos watch` loop) keep the standard panic strategy and a hook
+//! that logs the panic's message to the console before the trap.
+
+use std::future::Future;
+
+use any_spawner::Executor;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+
+/// Runs `hydrate` (which hydrates the page), then tells the end-to-end tests the page is live.
+pub fn start(hydrate: impl Future<Output = ()> + 'static) {
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(console_error_panic_hook::hook));
+    let _ = Executor::init_wasm_bindgen();
+    spawn_local(async move {
+        hydrate.await;
+        expose_test_trigger();
+        // A marker the end-to-end tests wait for before clicking.
+        if let Some(window) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&window, &"__orgdesk_hydrated".into(), &true.into());
+        }
+    });
+}
+
+/// A server function's redirect (`leptos_axum::redirect`) becomes a page load, for a page
+/// without the router (which would otherwise navigate within the app).
+pub fn follow_redirects_with_page_loads() {
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(location);
+        }
+    });
+}
+
+/// A deliberate panic, for the end-to-end test that proves the banner and the report work in
+/// the release build. It only breaks the tab that calls it.
+fn expose_test_trigger() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let trigger = Closure::<dyn Fn()>::new(|| panic!("deliberate panic (window.__orgdesk_panic)"));
+    let _ = js_sys::Reflect::set(&window, &"__orgdesk_panic".into(), trigger.as_ref());
+    trigger.forget();
+}
