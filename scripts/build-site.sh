@@ -6,11 +6,12 @@
 #   $CARGO_TARGET_DIR/release/hash.txt           `build: <hash>`, the folder below, for the server
 #   target/site/pkg/<hash>/                      the front end (wasm-release profile) and the
 #                                                style, named by content, each + .br and .gz:
-#     public.{js,wasm}                           the public pages' module (frontend/public/)
+#     sign-in.{js,wasm}, reset-password.{js,wasm}    the public pages' modules (frontend/sign-in/,
+#                                                frontend/reset-password/: decision 43)
 #     orgdesk.{js,wasm}                          the console's main module and its JS
 #     split_console_view_*.wasm, chunk_*.wasm    the console's chunk, loaded on demand
 #     __wasm_split.*.js, __wasm_split_manifest.json  its loader, and what to preload for it
-#     orgdesk.css
+#     orgdesk.css, public.css                  the style, and the public pages' part of it
 #   target/site/pkg/orgdesk.css                  the style under its plain name (dev mailbox)
 #   target/site/*                                app/public
 #
@@ -26,38 +27,42 @@ site=target/site
 pkg=$site/pkg
 front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
-public_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend_public.wasm"
+public_modules="sign-in reset-password"
+public_in() { echo "$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend_${1//-/_}.wasm"; }
 wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build of both entry points (the console's,
-# frontend/, and the public pages', frontend/public/: decision 43); orgdesk-wasm-build, which
-# cuts the console's into the main module and the console's chunk (app/src/routes.rs) and runs
-# wasm-bindgen on the main module and the public one; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
+# The front end, start to finish: the wasm build of the entry points (the console's, frontend/,
+# and the public pages', frontend/sign-in/ and frontend/reset-password/: decision 43);
+# orgdesk-wasm-build, which cuts the console's into the main module and the console's chunk
+# (app/src/routes.rs) and runs wasm-bindgen on the main module and the public ones; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
 # The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
 # each file (made once: a folder's content never changes), which the server serves as immutable
 # and names in its pages. The files refer to each other by relative names, so naming the folder
 # is enough. Folders of earlier builds go.
 front_end() {
-  log "cargo build -p orgdesk-frontend -p orgdesk-frontend-public --target wasm32-unknown-unknown --profile wasm-release"
+  log "cargo build -p orgdesk-frontend, then the public modules, --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
   # is its own graph and goes without.)
   # Built for size with the standard library compiled in, from the toolchain's sources
   # (decision 35): panics trap at once (`immediate-abort`: no panic machinery, no messages, no
   # locations; app/src/crash_report.js tells the user), and std picks its smaller code paths.
   # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only.
-  # One cargo run per module: together, cargo would give the public pages' module the console
-  # module's `console-chunk` feature (app/Cargo.toml), and the whole console with it.
-  local crate
-  for crate in orgdesk-frontend orgdesk-frontend-public; do
+  # Two cargo runs: together with the console's, cargo would give the public modules the
+  # console's `console-chunk` feature (app/Cargo.toml), and the whole console with it. The two
+  # public modules build together, their links side by side.
+  local crates
+  for crates in "-p orgdesk-frontend" "-p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password"; do
+    # shellcheck disable=SC2086 # two words per package
     env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
-      cargo build -p "$crate" --lib --target wasm32-unknown-unknown --profile wasm-release \
+      cargo build $crates --lib --target wasm32-unknown-unknown --profile wasm-release \
       -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
   done
   mkdir -p "$pkg"
-  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks
-  sum=$(cat "$wasm_in" "$public_in" | sha256sum | cut -d' ' -f1)
+  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks module
+  # shellcheck disable=SC2046 # one file per module
+  sum=$(cat "$wasm_in" $(for module in $public_modules; do public_in "$module"; done) | sha256sum | cut -d' ' -f1)
   if [ -f "$out/orgdesk.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     log "front end unchanged: keeping $out"
   else
@@ -65,8 +70,10 @@ front_end() {
     rm -rf "$out" && mkdir -p "$out"
     chunks=$(orgdesk-wasm-build "$wasm_in" "$out" orgdesk)
     log "orgdesk-wasm-build (split, wasm-bindgen): $(echo "$chunks" | tr '\n' ' ')"
-    # The public pages' module calls no split point: no chunks, only its JS and wasm.
-    orgdesk-wasm-build "$public_in" "$out" public
+    # The public modules have no split points: no chunks, only their JS and wasm.
+    for module in $public_modules; do
+      orgdesk-wasm-build "$(public_in "$module")" "$out" "$module"
+    done
     log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
     local f pids=()
     for f in "$out"/*.wasm; do
@@ -77,9 +84,20 @@ front_end() {
     for f in "${pids[@]}"; do wait "$f"; done
     echo "$sum" >"$stamp"
   fi
-  cp style/main.css "$out/orgdesk.css"
+  # The style goes out without its comments (a fifth of its compressed size). The public pages'
+  # style is the same without the console's regions (decision 44).
+  strip_comments() { perl -0pe 's{/\*.*?\*/}{}gs; s{\n\s*\n+}{\n}g'; }
+  strip_comments <style/main.css >"$out/orgdesk.css"
+  sed '/console-only: begin/,/console-only: end/d' style/main.css | strip_comments >"$out/public.css"
+  local opened closed
+  opened=$(tr -cd '{' <"$out/public.css" | wc -c)
+  closed=$(tr -cd '}' <"$out/public.css" | wc -c)
+  if [ "$opened" != "$closed" ] || [ "$(grep -c 'console-only: begin' style/main.css)" != "$(grep -c 'console-only: end' style/main.css)" ]; then
+    echo "style/main.css: its console-only regions don't pair up, or cut a rule in two" >&2
+    exit 1
+  fi
   # Under its plain name too, for the dev mailbox's page (served with no-cache).
-  cp style/main.css "$pkg/orgdesk.css"
+  cp "$out/orgdesk.css" "$pkg/orgdesk.css"
 
   local build dir
   build=$(cd "$out" && sha256sum -- * | sha256sum | cut -c1-16)
@@ -117,4 +135,4 @@ cp -R app/public/. "$site/"
 cp "$pkg/.build" "$CARGO_TARGET_DIR/release/hash.txt"
 build_dir="$pkg/$(sed -n 's/^build: //p' "$pkg/.build")"
 br_kb() { cat "$@" | wc -c | awk '{printf "%.0f", $1 / 1000}'; }
-log "site ready in $build_dir: public pages' module $(br_kb "$build_dir/public.wasm.br") KB brotli, main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"
+log "site ready in $build_dir: sign-in module $(br_kb "$build_dir/sign-in.wasm.br") KB brotli, reset-password module $(br_kb "$build_dir/reset-password.wasm.br") KB brotli, main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"

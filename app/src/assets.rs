@@ -16,32 +16,40 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
         .clone()
 }
 
-/// The public pages' module (frontend/public/, app/src/public.rs): `public.js` and
-/// `public.wasm` beside the main module.
-pub const PUBLIC_MODULE: &str = "public";
+/// Where the public pages' stylesheet is served: the console's without its console-only
+/// regions (style/main.css, `scripts/build-site.sh`).
+pub fn public_stylesheet_href(options: &LeptosOptions) -> String {
+    static HREF: OnceLock<String> = OnceLock::new();
+    HREF.get_or_init(|| format!("/{}/public.css", options.site_pkg_dir))
+        .clone()
+}
 
-/// Whether the build has the public pages' module. `scripts/build-site.sh` builds it; a
-/// build without it (`cargo leptos watch`, which builds the main module alone) serves the
-/// public pages with the main module, as one app.
+/// Whether the build has the public pages' modules (frontend/sign-in/, frontend/reset-password/,
+/// app/src/public.rs): `<name>.js` and `<name>.wasm` beside the main module. `scripts/build-site.sh`
+/// builds them; a build without them (`cargo leptos watch`, which builds the main module alone)
+/// serves the public pages with the console's module, as one app.
 #[cfg(feature = "ssr")]
-pub fn has_public_module(options: &LeptosOptions) -> bool {
+pub fn has_public_modules(options: &LeptosOptions) -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();
     *FOUND.get_or_init(|| {
-        let found = std::path::Path::new(&*options.site_root)
-            .join(&*options.site_pkg_dir)
-            .join(format!("{PUBLIC_MODULE}.wasm"))
-            .is_file();
+        let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+        let found = crate::public::PublicModule::ALL
+            .iter()
+            .all(|module| pkg.join(format!("{}.wasm", module.name())).is_file());
         if !found {
-            tracing::warn!("no public pages' module in this build: the public pages load the console's main module");
+            tracing::warn!("no public pages' modules in this build: the public pages load the console's main module");
         }
         found
     })
 }
 
-/// Leptos' options for the public pages' hydration scripts: the same, naming the public module.
-pub fn public_module_options(options: &LeptosOptions) -> LeptosOptions {
+/// Leptos' options for a public page's hydration scripts: the same, naming its module.
+pub fn public_module_options(
+    options: &LeptosOptions,
+    module: crate::public::PublicModule,
+) -> LeptosOptions {
     let mut options = options.clone();
-    options.output_name = PUBLIC_MODULE.into();
+    options.output_name = module.name().into();
     options
 }
 

@@ -37,14 +37,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
-    // A landing on a public page is the public app's, with its own module (app/src/public.rs),
-    // when the build has one.
+    // A landing on a public page is a public app's, with its page's module (app/src/public.rs),
+    // when the build has the public modules.
     #[cfg(feature = "ssr")]
-    let public = parts.as_ref().is_some_and(|parts| {
-        public::PublicPage::at(parts.uri.path()).is_some() && assets::has_public_module(&options)
-    });
+    let public = parts
+        .as_ref()
+        .and_then(|parts| public::PublicPage::at(parts.uri.path()))
+        .filter(|_| assets::has_public_modules(&options))
+        .map(|page| page.module());
     #[cfg(not(feature = "ssr"))]
-    let public = false;
+    let public: Option<public::PublicModule> = None;
     // A console page preloads the console's chunk beside the main module (app/src/routes.rs).
     #[cfg(feature = "ssr")]
     let preloads = parts
@@ -53,10 +55,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .then(|| assets::console_preloads(&options));
     #[cfg(not(feature = "ssr"))]
     let preloads: Option<&assets::ConsolePreloads> = None;
-    let scripts = if public {
-        assets::public_module_options(&options)
-    } else {
-        options.clone()
+    let (scripts, stylesheet) = match public {
+        Some(module) => (
+            assets::public_module_options(&options, module),
+            assets::public_stylesheet_href(&options),
+        ),
+        None => (options.clone(), assets::stylesheet_href(&options)),
     };
     let chunk_links = preloads.map(|p| {
         let wasm = p
@@ -85,21 +89,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 {crash_report}
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" id="leptos" href=assets::stylesheet_href(&options)/>
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=scripts/>
                 {chunk_links}
                 <MetaTags/>
             </head>
             <body>
-                {if public { view! { <public::PublicApp/> }.into_any() } else { view! { <App/> }.into_any() }}
+                {if public.is_some() { view! { <public::PublicApp/> }.into_any() } else { view! { <App/> }.into_any() }}
             </body>
         </html>
     }
 }
 
 /// The page's crash report (crash_report.js), with the server's report path and size filled in
-/// and its comment lines left out. The size is in UTF-16 units, at most three UTF-8 bytes each,
+/// and its comment lines and indentation left out. The size is in UTF-16 units, at most three UTF-8 bytes each,
 /// so a report always fits.
 #[cfg(feature = "ssr")]
 fn crash_report_js() -> &'static str {
@@ -107,7 +111,8 @@ fn crash_report_js() -> &'static str {
     static JS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         include_str!("crash_report.js")
             .lines()
-            .filter(|line| !line.trim_start().starts_with("//"))
+            .map(str::trim)
+            .filter(|line| !line.starts_with("//"))
             .collect::<Vec<_>>()
             .join("\n")
             .replace("__PATH__", PATH)

@@ -1,12 +1,14 @@
 //! The pages anyone may land on from an email or a bookmark (sign-in, forgot password, Reset
-//! Password and its cancel page) as a small app of their own, without the router
+//! Password and its cancel page) as small apps of their own, without the router
 //! (docs/decisions.md 43).
 //!
 //! The server renders a landing on one of these pages with [`PublicApp`], and the page loads
-//! the public module (frontend/public/), which hydrates nothing else. That module has no router,
-//! no console and no code to load the console: a person resetting their password downloads
-//! the framework and their page. Moving on from a public page is a page load. Links are plain
-//! links, and a server function's redirect (after signing in, say) goes through
+//! the module of its [`PublicModule`]: the Reset Password page, where every reset and
+//! invitation email leads, has one to itself (frontend/reset-password/); sign-in, forgot
+//! password and the cancel page share the other (frontend/sign-in/). Neither has the router,
+//! the console or the code to load it: a person resetting their password downloads the
+//! framework and their page. Moving on from a public page is a page load. Links
+//! are plain links, and a server function's redirect (after signing in, say) goes through
 //! [`crate::browser::follow_redirects_with_page_loads`].
 //!
 //! The console's module keeps the same pages in its router ([`crate::routes::App`]), for
@@ -15,13 +17,14 @@
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
 use leptos_router::location::Url;
+use leptos_router::params::ParamsMap;
 
 use crate::pages::{
     cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage, not_found::NotFound,
     reset_password::ResetPasswordPage, sign_in::SignInPage,
 };
 
-/// A page of the public app.
+/// A page of the public apps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PublicPage {
     SignIn,
@@ -55,12 +58,83 @@ impl PublicPage {
             Self::ResetPassword { token }
         })
     }
+
+    /// The module that hydrates the page.
+    pub fn module(&self) -> PublicModule {
+        match self {
+            Self::SignIn | Self::ForgotPassword | Self::CancelReset { .. } => PublicModule::SignIn,
+            Self::ResetPassword { .. } => PublicModule::ResetPassword,
+        }
+    }
 }
 
-/// The public pages' app: the page at the request's path, which does not change for the life
-/// of the page.
+/// The public pages' browser modules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicModule {
+    /// Sign-in, forgot password and the cancel page ([`SignInApp`], frontend/sign-in/).
+    SignIn,
+    /// The Reset Password page alone ([`ResetPasswordApp`], frontend/reset-password/): the page
+    /// every reset email leads to, often opened on a phone.
+    ResetPassword,
+}
+
+impl PublicModule {
+    pub const ALL: [Self; 2] = [Self::SignIn, Self::ResetPassword];
+
+    /// The module's file names in the build's folder: `<name>.js`, `<name>.wasm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::ResetPassword => "reset-password",
+        }
+    }
+}
+
+/// Every public page, each as its module draws it: what the server renders.
 #[component]
 pub fn PublicApp() -> impl IntoView {
+    public_app(|page, query| match page.module() {
+        PublicModule::SignIn => sign_in_pages(page, query),
+        PublicModule::ResetPassword => reset_password_pages(page, query),
+    })
+}
+
+/// What the sign-in module hydrates.
+#[component]
+pub fn SignInApp() -> impl IntoView {
+    public_app(sign_in_pages)
+}
+
+/// What the reset-password module hydrates.
+#[component]
+pub fn ResetPasswordApp() -> impl IntoView {
+    public_app(reset_password_pages)
+}
+
+fn sign_in_pages(page: PublicPage, query: Signal<ParamsMap>) -> AnyView {
+    match page {
+        PublicPage::SignIn => view! { <SignInPage query/> }.into_any(),
+        PublicPage::ForgotPassword => view! { <ForgotPasswordPage query/> }.into_any(),
+        PublicPage::CancelReset { token } => {
+            view! { <CancelResetPage token=Signal::stored(token)/> }.into_any()
+        }
+        // Another module's page: the server never sends it here.
+        PublicPage::ResetPassword { .. } => view! { <NotFound/> }.into_any(),
+    }
+}
+
+fn reset_password_pages(page: PublicPage, _query: Signal<ParamsMap>) -> AnyView {
+    match page {
+        PublicPage::ResetPassword { token } => {
+            view! { <ResetPasswordPage token=Signal::stored(token)/> }.into_any()
+        }
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// A public app: the page at the address, which does not change for the life of the page,
+/// drawn by `pages` (the pages of one module, or all of them on the server).
+fn public_app(pages: fn(PublicPage, Signal<ParamsMap>) -> AnyView) -> impl IntoView {
     provide_meta_context();
     let url = page_url();
     // A form posted before the wasm arrived comes back with its server function's error in the
@@ -68,15 +142,8 @@ pub fn PublicApp() -> impl IntoView {
     url.provide_server_action_error();
     let query = Signal::stored(url.search_params().clone());
     let page = match PublicPage::at(url.path()) {
-        Some(PublicPage::SignIn) => view! { <SignInPage query/> }.into_any(),
-        Some(PublicPage::ForgotPassword) => view! { <ForgotPasswordPage query/> }.into_any(),
-        Some(PublicPage::ResetPassword { token }) => {
-            view! { <ResetPasswordPage token=Signal::stored(token)/> }.into_any()
-        }
-        Some(PublicPage::CancelReset { token }) => {
-            view! { <CancelResetPage token=Signal::stored(token)/> }.into_any()
-        }
-        // The server only renders this app for a public page (app/src/lib.rs).
+        Some(page) => pages(page, query),
+        // The server only renders a public app for a public page (app/src/lib.rs).
         None => view! { <NotFound/> }.into_any(),
     };
     view! {
@@ -104,6 +171,22 @@ fn page_url() -> Url {
 #[cfg(test)]
 mod tests {
     use super::PublicPage;
+
+    #[test]
+    fn the_reset_password_page_has_a_module_to_itself() {
+        use super::PublicModule;
+        let token = || "abc".to_owned();
+        assert_eq!(PublicPage::SignIn.module(), PublicModule::SignIn);
+        assert_eq!(PublicPage::ForgotPassword.module(), PublicModule::SignIn);
+        let cancel = PublicPage::CancelReset { token: token() };
+        assert_eq!(cancel.module(), PublicModule::SignIn);
+        let reset = PublicPage::ResetPassword { token: token() };
+        assert_eq!(reset.module(), PublicModule::ResetPassword);
+        assert_ne!(
+            PublicModule::SignIn.name(),
+            PublicModule::ResetPassword.name()
+        );
+    }
 
     #[test]
     fn the_public_pages_are_found_by_their_paths() {

@@ -1,6 +1,6 @@
 #![recursion_limit = "512"]
 //! The console's browser entry point: hydrate the server-rendered page with the whole app.
-//! (A landing on a public page loads frontend/public/ instead.)
+//! (A landing on a public page loads frontend/sign-in/ or frontend/reset-password/ instead.)
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -1,6 +1,7 @@
 //! Server functions, thin: who is asking, may they, then one call into `orgdesk-core`.
 
 pub mod activity;
+pub mod codec;
 pub mod people;
 pub mod recovery;
 pub mod resets;

@@ -12,6 +12,7 @@ pub mod menu;
 pub mod one_time_secret;
 pub mod page_header;
 pub mod password_field;
+pub mod post_form;
 pub mod states;
 pub mod submit;
 pub mod time;

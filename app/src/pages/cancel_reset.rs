@@ -7,10 +7,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use orgdesk_types::{LinkPurpose, LinkState};
 
+use crate::api::codec::Json;
 use crate::api::recovery::{fetch_link_state, CancelResetLink};
 use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
+use crate::components::post_form::PostForm;
 use crate::error::{link_state_message, link_state_title};
 
 /// `token`: the link's token, from its path (`/reset-password/<token>/cancel`).
@@ -19,9 +21,10 @@ pub fn CancelResetPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
     let token = move || token.get();
     let cancel = ServerAction::<CancelResetLink>::new();
     // Checked again after cancelling, so the card shows the outcome from the server.
-    let link = Resource::new(
+    let link = Resource::<_, Json>::new_with_options(
         move || (token(), cancel.version().get()),
         |(token, _)| fetch_link_state(token),
+        false,
     );
 
     view! {
@@ -129,7 +132,7 @@ fn CancelForm(
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <ActionForm action=action attr:class="form">
+            <PostForm action=action input=|f| CancelResetLink { token: f.text("token") } class="form">
                 <input type="hidden" name="token" value=token/>
                 <button type="submit" class="btn btn--danger btn--block" disabled=move || pending.get()>
                     <Show when=move || pending.get()>
@@ -137,7 +140,7 @@ fn CancelForm(
                     </Show>
                     "Cancel this request"
                 </button>
-            </ActionForm>
+            </PostForm>
             <div class="card__footer">
                 <a class="link" href=reset_href>"I expected it: choose a new password"</a>
             </div>

@@ -8,6 +8,7 @@ use leptos_router::params::ParamsMap;
 use crate::api::recovery::ForgotPassword;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
+use crate::components::post_form::PostForm;
 
 /// `query`: the page's query string (`?sent=1` after a form post without the wasm).
 #[component]
@@ -40,7 +41,7 @@ pub fn ForgotPasswordPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoVi
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <ActionForm action=action attr:class="form">
+            <PostForm action=action input=|f| ForgotPassword { email: f.text("email") } class="form">
                 <div class="field">
                     <label class="field__label" for="email">"Email"</label>
                     <input class="input" id="email" name="email" type="email" autocomplete="username" required/>
@@ -51,7 +52,7 @@ pub fn ForgotPasswordPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoVi
                     </Show>
                     "Send reset link"
                 </button>
-            </ActionForm>
+            </PostForm>
             <div class="card__footer">
                 <a class="link" href="/sign-in">"Back to sign in"</a>
             </div>

@@ -7,11 +7,13 @@ use leptos_meta::Title;
 use orgdesk_types::password_policy::{assess, PasswordContext};
 use orgdesk_types::{LinkPurpose, LinkState};
 
+use crate::api::codec::Json;
 use crate::api::recovery::{fetch_link_state, CompleteReset, ResendFromLink};
 use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
+use crate::components::post_form::PostForm;
 use crate::components::submit::SubmitButton;
 use crate::error::{link_state_message, link_state_title, ApiError};
 use crate::format::utc_time;
@@ -21,7 +23,7 @@ use crate::pages::cancel_reset::after_cancelling;
 #[component]
 pub fn ResetPasswordPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
     let token = move || token.get();
-    let link = Resource::new(token, fetch_link_state);
+    let link = Resource::<_, Json>::new_with_options(token, fetch_link_state, false);
 
     view! {
         <Title text="Reset password"/>
@@ -107,7 +109,7 @@ fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
                 </div>
             }
         })}
-        <ActionForm action=action attr:class="form" on:submit=on_submit>
+        <PostForm action=action input=|f| CompleteReset { token: f.text("token"), password: f.text("password"), confirm: f.text("confirm") } class="form" on:submit=on_submit>
             <input type="hidden" name="token" value=token/>
             <PasswordInput id="password" name="password" label="New password" value=password describedby="password-rules"
                 invalid=Signal::derive({ let weak = weak.clone(); move || attempted.get() && weak() })/>
@@ -130,7 +132,7 @@ fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
                 </Show>
                 {move || if pending.get() { "Saving…" } else { "Set new password" }}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -166,10 +168,10 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
                 } else {
                     "We can email you a new link; it replaces this one."
                 }}</p>
-                <ActionForm action=resend attr:class="form">
+                <PostForm action=resend input=|f| ResendFromLink { token: f.text("token") } class="form">
                     <input type="hidden" name="token" value=token.clone()/>
                     <SubmitButton class="btn btn--primary btn--block" pending=resend.pending()>{if invitation { "Send me a new invitation" } else { "Resend Email" }}</SubmitButton>
-                </ActionForm>
+                </PostForm>
                 {move || resend.value().get().map(|r| match r {
                     Ok(()) => view! {
                         <div class="alert alert--success" role="status">

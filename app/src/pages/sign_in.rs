@@ -11,6 +11,7 @@ use crate::api::recovery::ResendResetEmail;
 use crate::api::session::SignIn;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
+use crate::components::post_form::PostForm;
 use crate::components::submit::SubmitButton;
 use crate::error::ApiError;
 
@@ -68,10 +69,10 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                             " where you can set a new password. The link works once and expires after a short time."
                         </p>
                         <p class="muted">"Didn't get it within a few minutes? Check your spam or junk folder, or send it again."</p>
-                        <ActionForm action=resend attr:class="inline-form">
+                        <PostForm action=resend input=|f| ResendResetEmail { email: f.text("email") } class="inline-form">
                             <input type="hidden" name="email" value=email.clone()/>
                             <SubmitButton class="btn btn--sm" pending=resend.pending()>"Resend Email"</SubmitButton>
-                        </ActionForm>
+                        </PostForm>
                         {move || resend.value().get().map(|r| match r {
                             Ok(()) => view! { <p class="field__hint" role="status">"Sent. The previous link no longer works."</p> }.into_any(),
                             Err(e) => view! { <p class="field__error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -91,7 +92,7 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <ActionForm action=sign_in attr:class="form">
+            <PostForm action=sign_in input=|f| SignIn { email: f.text("email"), password: f.text("password") } class="form">
                 <div class="field">
                     <label class="field__label" for="email">"Email"</label>
                     <input class="input" id="email" name="email" type="email" autocomplete="username" required
@@ -107,7 +108,7 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                     </Show>
                     "Sign in"
                 </button>
-            </ActionForm>
+            </PostForm>
             <div class="card__footer">
                 <a class="link" href="/forgot-password">"Forgot your password?"</a>
             </div>

@@ -14,8 +14,8 @@
 //!
 //! wasm-opt is left to the caller. It prints the chunks' file names, one per line.
 //!
-//! A module without split points (the public pages' module, frontend/public/, which has no
-//! console) is not split: only step 3 runs.
+//! A module without split points (the public pages' modules, frontend/sign-in/ and
+//! frontend/reset-password/, which have no console) is not split: only step 3 runs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ fn calls_a_split_point(module: &walrus::Module) -> bool {
 
 /// wasm-bindgen on a module without split points. One that still exports a split point's
 /// function is refused: that export keeps code nothing in the module calls (and the table
-/// entries behind it keep it past wasm-bindgen's clean-up), which in the public pages' module
+/// entries behind it keep it past wasm-bindgen's clean-up), which in a public pages' module
 /// means the whole console: the entry crate asked for the `console-chunk` feature it must not
 /// have (app/Cargo.toml). The linker's relocations go, as the splitter drops them.
 fn bind_unsplit(

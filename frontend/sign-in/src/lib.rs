@@ -1,0 +1,11 @@
+//! The sign-in module's browser entry point (docs/decisions.md 43): hydrate a landing on
+//! sign-in, forgot password or the cancel page with [`orgdesk_app::public::SignInApp`]: no
+//! router, no console.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    orgdesk_app::browser::start(async {
+        orgdesk_app::browser::follow_redirects_with_page_loads();
+        leptos::mount::hydrate_body(orgdesk_app::public::SignInApp);
+    });
+}
