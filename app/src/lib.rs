@@ -103,8 +103,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The page's crash report (crash_report.js), with the server's report path and size filled in
-/// and its comment lines and indentation left out. The size is in UTF-16 units, at most three UTF-8 bytes each,
-/// so a report always fits.
+/// and its comment lines and indentation left out. The size is in UTF-16 units, at most three
+/// UTF-8 bytes each, so a report always fits.
 #[cfg(feature = "ssr")]
 fn crash_report_js() -> &'static str {
     use orgdesk_types::panic_report::{MAX_BYTES, PATH};
