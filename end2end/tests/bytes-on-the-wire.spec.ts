@@ -88,6 +88,20 @@ test.describe('Bytes on the wire', () => {
     await context.close();
   });
 
+  test('sign-in loads the sign-in module and none of the console', async ({ browser }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const transfers = await recordTransfers(context, page);
+    await page.goto('/sign-in');
+    await hydrated(page);
+    const firstVisit = transfers.take();
+    console.log(`first visit, sign-in page: ${kb(total(firstVisit))} in ${firstVisit.length} responses`);
+    expect(wasm(firstVisit).map((t) => new URL(t.url).pathname), 'only the sign-in module').toEqual([
+      expect.stringMatching(/^\/pkg\/[0-9a-f]{16}\/sign-in\.wasm$/),
+    ]);
+    await context.close();
+  });
+
   test('the Reset Password page on a slow network (150 ms RTT, 1.6 Mbit/s): interactive within its budget', async ({ browser }) => {
     const context = await browser.newContext();
     const page = await context.newPage();
