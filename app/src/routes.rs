@@ -1,8 +1,8 @@
 //! The app's routes: the user-facing pages and the Admin Console.
 //!
 //! A landing on a page anyone may reach from an email or a bookmark (sign-in, forgot password,
-//! Reset Password and its cancel page) is served by a smaller app without the router, in its
-//! own module ([`crate::public`], docs/decisions.md 43). Every other page is this app's.
+//! Reset Password and its cancel page) is served by smaller apps without the router, in modules
+//! of their own ([`crate::public`], docs/decisions.md 43). Every other page is this app's.
 //!
 //! This app's module comes in two parts (docs/decisions.md 32). The main module has the router,
 //! the reactive system and the public pages, for moving to them without a page load. The Admin
@@ -94,8 +94,8 @@ enum ConsolePart {
 }
 
 /// The one split point of the console: everything reachable only from here is in its chunk.
-/// Only the console's module has it (the `console-chunk` feature): the public pages' module
-/// never calls it, so without the split point the console is dead code there and goes.
+/// Only the console's module has it (the `console-chunk` feature): the public pages' modules
+/// never call it, so without the split point the console is dead code there and goes.
 #[cfg_attr(feature = "console-chunk", lazy)]
 async fn console_view(part: ConsolePart) -> AnyView {
     use crate::pages::account::AccountPage;
