@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release site the way `cargo leptos build --split --release` lays it out, with
-# cargo, our orgdesk-wasm-build (the split and wasm-bindgen) and wasm-opt directly:
+# Builds the release site the way `cargo leptos build --release` lays it out, with cargo, our
+# orgdesk-wasm-build (wasm-bindgen) and wasm-opt directly, one module per entry crate:
 #
 #   $CARGO_TARGET_DIR/release/orgdesk            the server (release profile)
 #   $CARGO_TARGET_DIR/release/hash.txt           `build: <hash>`, the folder below, for the server
@@ -8,9 +8,7 @@
 #                                                style, named by content, each + .br and .gz:
 #     sign-in.{js,wasm}, reset-password.{js,wasm}    the public pages' modules (frontend/sign-in/,
 #                                                frontend/reset-password/: decision 43)
-#     orgdesk.{js,wasm}                          the console's main module and its JS
-#     split_console_view_*.wasm, chunk_*.wasm    the console's chunk, loaded on demand
-#     __wasm_split.*.js, __wasm_split_manifest.json  its loader, and what to preload for it
+#     orgdesk.{js,wasm}                          the console's module (frontend/, decision 45)
 #     orgdesk.css, public.css                  the style, and the public pages' part of it
 #   target/site/pkg/orgdesk.css                  the style under its plain name (dev mailbox)
 #   target/site/*                                app/public
@@ -32,35 +30,31 @@ public_in() { echo "$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_fr
 wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build of the entry points (the console's, frontend/,
-# and the public pages', frontend/sign-in/ and frontend/reset-password/: decision 43);
-# orgdesk-wasm-build, which cuts the console's into the main module and the console's chunk
-# (app/src/routes.rs) and runs wasm-bindgen on the main module and the public ones; wasm-opt on every module (skipped when the build is unchanged: they take most of a minute).
+# The front end, start to finish: the wasm build of the three entry points (the console's,
+# frontend/, and the public pages', frontend/sign-in/ and frontend/reset-password/: decisions 43
+# and 45), in one cargo run; orgdesk-wasm-build, which runs wasm-bindgen on each module; wasm-opt
+# on every module (skipped when the build is unchanged: they take most of a minute).
 # The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
 # each file (made once: a folder's content never changes), which the server serves as immutable
 # and names in its pages. The files refer to each other by relative names, so naming the folder
 # is enough. Folders of earlier builds go.
 front_end() {
-  log "cargo build -p orgdesk-frontend, then the public modules, --target wasm32-unknown-unknown --profile wasm-release"
+  log "cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
   # is its own graph and goes without.)
   # Built for size with the standard library compiled in, from the toolchain's sources
   # (decision 35): panics trap at once (`immediate-abort`: no panic machinery, no messages, no
   # locations; app/src/crash_report.js tells the user), and std picks its smaller code paths.
-  # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only.
-  # Two cargo runs: together with the console's, cargo would give the public modules the
-  # console's `console-chunk` feature (app/Cargo.toml), and the whole console with it. The two
-  # public modules build together, their links side by side.
-  local crates
-  for crates in "-p orgdesk-frontend" "-p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password"; do
-    # shellcheck disable=SC2086 # two words per package
-    env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
-      cargo build $crates --lib --target wasm32-unknown-unknown --profile wasm-release \
-      -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
-  done
+  # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only. Each entry
+  # crate links its own module: the app's code is compiled once, and each module keeps only
+  # what its app reaches.
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
+    cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password \
+    --lib --target wasm32-unknown-unknown --profile wasm-release \
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
   mkdir -p "$pkg"
-  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum chunks module
+  local out="$pkg/.front" stamp="$pkg/.front/.wasm.sha256" sum module
   # shellcheck disable=SC2046 # one file per module
   sum=$(cat "$wasm_in" $(for module in $public_modules; do public_in "$module"; done) | sha256sum | cut -d' ' -f1)
   if [ -f "$out/orgdesk.wasm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
@@ -68,16 +62,14 @@ front_end() {
   else
     bash scripts/await-tools.sh
     rm -rf "$out" && mkdir -p "$out"
-    chunks=$(orgdesk-wasm-build "$wasm_in" "$out" orgdesk)
-    log "orgdesk-wasm-build (split, wasm-bindgen): $(echo "$chunks" | tr '\n' ' ')"
-    # The public modules have no split points: no chunks, only their JS and wasm.
+    log "orgdesk-wasm-build (wasm-bindgen): orgdesk $public_modules"
+    orgdesk-wasm-build "$wasm_in" "$out" orgdesk
     for module in $public_modules; do
       orgdesk-wasm-build "$(public_in "$module")" "$out" "$module"
     done
     log "wasm-opt -Oz: $(cd "$out" && du -kc ./*.wasm | tail -1 | cut -f1) KiB before"
     local f pids=()
     for f in "$out"/*.wasm; do
-      # (The chunk's names section, which wasm-opt warns about, is dropped.)
       wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$f" -o "$f" 2>/dev/null &
       pids+=($!)
     done
@@ -135,4 +127,4 @@ cp -R app/public/. "$site/"
 cp "$pkg/.build" "$CARGO_TARGET_DIR/release/hash.txt"
 build_dir="$pkg/$(sed -n 's/^build: //p' "$pkg/.build")"
 br_kb() { cat "$@" | wc -c | awk '{printf "%.0f", $1 / 1000}'; }
-log "site ready in $build_dir: sign-in module $(br_kb "$build_dir/sign-in.wasm.br") KB brotli, reset-password module $(br_kb "$build_dir/reset-password.wasm.br") KB brotli, main module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli, console chunk $(br_kb "$build_dir"/split_*.wasm.br) KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"
+log "site ready in $build_dir: sign-in module $(br_kb "$build_dir/sign-in.wasm.br") KB brotli, reset-password module $(br_kb "$build_dir/reset-password.wasm.br") KB brotli, console module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"

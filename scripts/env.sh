@@ -35,8 +35,5 @@ if [ -z "${!host_var:-}" ]; then
   fi
   export "$host_var=$host_flags"
 fi
-# - wasm only, `--emit-relocs`: the linker keeps the relocations orgdesk-wasm-build needs to cut
-#   the module at its split points (the console chunk, app/src/routes.rs), as `cargo leptos
-#   build --split` asks for.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components -Clink-args=--emit-relocs}"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:---cfg erase_components}"
 unset host_triple host_var host_flags

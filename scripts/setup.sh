@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing Orgdesk on a fresh machine.
 # Installs: a Rust toolchain with the wasm32 target, orgdesk-wasm-build (scripts/wasm-build:
-# the splitter and wasm-bindgen, matching Cargo.lock),
+# wasm-bindgen, matching Cargo.lock),
 # mold, brotli, the Node packages of end2end/ (Playwright, wasm-opt), and for the tests
 # (unless ORGDESK_SETUP_FOR=run) Chromium, PostgreSQL, sqlite3, clippy and rustfmt.
 # cargo-leptos and wasm-bindgen-cli too with ORGDESK_CARGO_LEPTOS=1 (for `cargo leptos watch`).
@@ -94,8 +94,8 @@ tool_env() {
 }
 
 # --- 3. The wasm tools ------------------------------------------------------------------------
-# orgdesk-wasm-build (scripts/wasm-build) splits the front end's module into the main part and
-# the console's chunk and runs wasm-bindgen's library on the main part; it is reinstalled when
+# orgdesk-wasm-build (scripts/wasm-build) runs wasm-bindgen's library on each of the front end's
+# modules; it is reinstalled when
 # its source changes. That library must be exactly the version of the `wasm-bindgen` crate in
 # Cargo.lock, or the module and its JS glue won't match: both are pinned with `=`, and a
 # mismatch stops here.
@@ -129,7 +129,7 @@ if [ -f Cargo.lock ]; then
   fi
   install_tools() {
     # Unoptimised: measured on 2 cores, the tool compiles in ~50 s (96 CPU-s) and takes ~2 s
-    # on our module. (wasm-bindgen-cli plus the splitter alone took ~210 CPU-s.)
+    # on our modules. (wasm-bindgen-cli alone took ~210 CPU-s.)
     if [ "$need_build_tool" = 1 ]; then
       tool_env env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
         cargo +"$ORGDESK_TOOLCHAIN" install -q --locked --force --path scripts/wasm-build

@@ -37,43 +37,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
-    // A landing on a public page is a public app's, with its page's module (app/src/public.rs),
-    // when the build has the public modules.
+    // A landing on a public page is a public app's (app/src/public.rs), with its page's module
+    // when the build has the public modules, else with the console's (`cargo leptos watch`).
     #[cfg(feature = "ssr")]
     let public = parts
         .as_ref()
         .and_then(|parts| public::PublicPage::at(parts.uri.path()))
-        .filter(|_| assets::has_public_modules(&options))
         .map(|page| page.module());
     #[cfg(not(feature = "ssr"))]
     let public: Option<public::PublicModule> = None;
-    // A console page preloads the console's chunk beside the main module (app/src/routes.rs).
-    #[cfg(feature = "ssr")]
-    let preloads = parts
-        .as_ref()
-        .is_some_and(|parts| routes::needs_console(parts.uri.path()))
-        .then(|| assets::console_preloads(&options));
-    #[cfg(not(feature = "ssr"))]
-    let preloads: Option<&assets::ConsolePreloads> = None;
     let (scripts, stylesheet) = match public {
-        Some(module) => (
+        #[cfg(feature = "ssr")]
+        Some(module) if assets::has_public_modules(&options) => (
             assets::public_module_options(&options, module),
             assets::public_stylesheet_href(&options),
         ),
-        None => (options.clone(), assets::stylesheet_href(&options)),
+        _ => (options.clone(), assets::stylesheet_href(&options)),
     };
-    let chunk_links = preloads.map(|p| {
-        let wasm = p
-            .wasm
-            .iter()
-            .map(|href| view! { <link rel="preload" href=href.clone() r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/> })
-            .collect_view();
-        let loader = p
-            .loader
-            .clone()
-            .map(|href| view! { <link rel="modulepreload" href=href crossorigin="anonymous"/> });
-        view! { {wasm} {loader} }
-    });
     #[cfg(feature = "ssr")]
     let crash_report = Some(
         view! { <script nonce=leptos::nonce::use_nonce() inner_html=crash_report_js()></script> },
@@ -92,7 +72,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=scripts/>
-                {chunk_links}
                 <MetaTags/>
             </head>
             <body>

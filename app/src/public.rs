@@ -11,8 +11,9 @@
 //! are plain links, and a server function's redirect (after signing in, say) goes through
 //! [`crate::browser::follow_redirects_with_page_loads`].
 //!
-//! The console's module keeps the same pages in its router ([`crate::routes::App`]), for
-//! moving between them without a page load once the console is open (signing out, say).
+//! The console's router ([`crate::routes::App`]) does not have these pages: leaving the console
+//! for one of them (signing out) is a page load too, and the server routes them itself
+//! ([`PublicPage::ROUTES`]).
 
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
@@ -34,8 +35,17 @@ pub enum PublicPage {
 }
 
 impl PublicPage {
-    /// The public page at `path`, if it is one: the router's paths (app/src/routes.rs),
-    /// `/reset-password/:token` and `/reset-password/:token/cancel` with a non-empty token.
+    /// The server's routes to the public pages, in axum's path syntax, each with whether its
+    /// page waits for its data before it is sent (`SsrMode::Async`): the Reset Password page
+    /// and its cancel page show the link's state in their first HTML.
+    pub const ROUTES: [(&'static str, bool); 4] = [
+        ("/sign-in", false),
+        ("/forgot-password", false),
+        ("/reset-password/{token}", true),
+        ("/reset-password/{token}/cancel", true),
+    ];
+
+    /// The public page at `path`, if it is one: [`Self::ROUTES`], with a non-empty token.
     pub fn at(path: &str) -> Option<Self> {
         match path {
             "/sign-in" => return Some(Self::SignIn),
@@ -185,6 +195,27 @@ mod tests {
         assert_ne!(
             PublicModule::SignIn.name(),
             PublicModule::ResetPassword.name()
+        );
+    }
+
+    #[test]
+    fn every_route_of_the_server_leads_to_its_public_page() {
+        let pages: Vec<_> = PublicPage::ROUTES
+            .iter()
+            .map(|(route, _)| PublicPage::at(&route.replace("{token}", "abc")))
+            .collect();
+        assert_eq!(
+            pages,
+            [
+                Some(PublicPage::SignIn),
+                Some(PublicPage::ForgotPassword),
+                Some(PublicPage::ResetPassword {
+                    token: "abc".into()
+                }),
+                Some(PublicPage::CancelReset {
+                    token: "abc".into()
+                }),
+            ]
         );
     }
 

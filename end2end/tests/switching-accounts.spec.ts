@@ -1,7 +1,7 @@
 import { request } from '@playwright/test';
 
 import { test, expect } from '../support/fixtures';
-import { signIn, signInAsAdmin } from '../support/console';
+import { hydrated, signIn, signInAsAdmin } from '../support/console';
 import { DEMO_PASSWORD } from '../support/demo';
 
 // Two people share a browser, and the second signs in over the first. The first person's
@@ -29,4 +29,22 @@ test('Signing in over another account signs that account out', async ({ page, co
   expect(after.status()).toBeLessThan(400);
   expect(after.headers()['location']).toMatch(/\/sign-in/);
   await asTheAdmin.dispose();
+});
+
+// Signing out leaves the console: the sign-in page is a page load with its own module
+// (app/src/routes.rs has no public pages), and the session is over.
+test('Sign out from the console lands on the sign-in page, signed out', async ({ page }) => {
+  await signInAsAdmin(page);
+  await hydrated(page);
+  const loaded: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) loaded.push(new URL(r.url()).pathname.split('/').pop()!);
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in\?signed_out=1$/);
+  await expect(page.getByRole('status').filter({ hasText: 'signed out' })).toBeVisible();
+  await hydrated(page);
+  expect(loaded).toEqual(['sign-in.wasm']);
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/sign-in/);
 });

@@ -1,18 +1,22 @@
 #![recursion_limit = "512"]
-//! The console's browser entry point: hydrate the server-rendered page with the whole app.
-//! (A landing on a public page loads frontend/sign-in/ or frontend/reset-password/ instead.)
+//! The console's browser entry point: hydrate the server-rendered page with the console's app.
+//! (A landing on a public page loads frontend/sign-in/ or frontend/reset-password/ instead;
+//! with the `public-pages` feature, for `cargo leptos watch`, this module hydrates those too.)
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     orgdesk_app::browser::start(async {
-        // A console page's code is in the console's chunk (app/src/routes.rs), which the page
-        // already asked the browser to preload: have it in place before hydrating, so the page
-        // hydrates in one pass, like a page of the main module.
-        let path = web_sys::window()
-            .and_then(|w| w.location().pathname().ok())
-            .unwrap_or_default();
-        if orgdesk_app::routes::needs_console(&path) {
-            orgdesk_app::routes::load_console().await;
+        // Every redirect a console page gets (signing out) leads out of the console.
+        orgdesk_app::browser::follow_redirects_with_page_loads();
+        #[cfg(feature = "public-pages")]
+        {
+            let path = web_sys::window()
+                .and_then(|w| w.location().pathname().ok())
+                .unwrap_or_default();
+            if orgdesk_app::public::PublicPage::at(&path).is_some() {
+                leptos::mount::hydrate_body(orgdesk_app::public::PublicApp);
+                return;
+            }
         }
         leptos::mount::hydrate_body(orgdesk_app::App);
     });

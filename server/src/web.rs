@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use leptos_router::{Method, SsrMode};
+use orgdesk_app::public::PublicPage;
 use orgdesk_app::{shell, App, CspNonce};
 use orgdesk_core::{Core, TestClock};
 use tower_http::compression::CompressionLayer;
@@ -46,7 +48,16 @@ pub async fn router(
 ) -> Result<Router, String> {
     let leptos = config.leptos.clone();
     let origin = crate::origin::OriginPolicy::from_public_url(&config.core.public_base_url)?;
-    let routes = generate_route_list(App);
+    // The console's routes, and the public pages, which are not in its router (app/src/public.rs).
+    let mut routes = generate_route_list(App);
+    routes.extend(PublicPage::ROUTES.iter().map(|&(path, waits)| {
+        let mode = if waits {
+            SsrMode::Async
+        } else {
+            SsrMode::OutOfOrder
+        };
+        AxumRouteListing::new(path.to_owned(), mode, [Method::Get], Vec::new())
+    }));
     let state = WebState {
         leptos: leptos.clone(),
         core: core.clone(),
@@ -324,7 +335,7 @@ mod tests {
     fn only_content_named_build_files_are_immutable() {
         assert!(is_named_by_content("/pkg/0123456789abcdef/orgdesk.wasm"));
         assert!(is_named_by_content(
-            "/pkg/0123456789abcdef/split_console_view_1.wasm"
+            "/pkg/0123456789abcdef/reset-password.wasm"
         ));
         assert!(!is_named_by_content("/pkg/orgdesk.css"));
         assert!(!is_named_by_content("/pkg/orgdesk.0123456789abcdef.wasm"));
