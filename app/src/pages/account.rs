@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
+use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::auth_card::AuthCard;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| fetch_actor());
+    let me = json_resource(|| (), |_| fetch_actor());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text="Your account"/>

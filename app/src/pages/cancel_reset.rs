@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use orgdesk_types::{LinkPurpose, LinkState};
 
-use crate::api::codec::Json;
+use crate::api::codec::json_resource;
 use crate::api::recovery::{fetch_link_state, CancelResetLink};
 use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
@@ -21,10 +21,9 @@ pub fn CancelResetPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
     let token = move || token.get();
     let cancel = ServerAction::<CancelResetLink>::new();
     // Checked again after cancelling, so the card shows the outcome from the server.
-    let link = Resource::<_, Json>::new_with_options(
+    let link = json_resource(
         move || (token(), cancel.version().get()),
         |(token, _)| fetch_link_state(token),
-        false,
     );
 
     view! {

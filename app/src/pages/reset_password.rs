@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use orgdesk_types::password_policy::{assess, PasswordContext};
 use orgdesk_types::{LinkPurpose, LinkState};
 
-use crate::api::codec::Json;
+use crate::api::codec::json_resource;
 use crate::api::recovery::{fetch_link_state, CompleteReset, ResendFromLink};
 use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
@@ -23,7 +23,7 @@ use crate::pages::cancel_reset::after_cancelling;
 #[component]
 pub fn ResetPasswordPage(#[prop(into)] token: Signal<String>) -> impl IntoView {
     let token = move || token.get();
-    let link = Resource::<_, Json>::new_with_options(token, fetch_link_state, false);
+    let link = json_resource(token, fetch_link_state);
 
     view! {
         <Title text="Reset password"/>

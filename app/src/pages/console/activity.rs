@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 use orgdesk_types::{ActivityFilter, ActivityKind};
 
 use crate::api::activity::fetch_org_activity;
+use crate::api::codec::json_resource;
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 use crate::components::states::{EmptyState, ErrorState};
@@ -34,7 +35,7 @@ pub fn ActivityPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     });
-    let events = Resource::new(
+    let events = json_resource(
         move || (filter.get(), page.get()),
         |(f, p)| fetch_org_activity(f, p),
     );

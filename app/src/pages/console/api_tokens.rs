@@ -7,6 +7,7 @@ use orgdesk_types::limits::{DEFAULT_API_TOKEN_DAYS, MAX_API_TOKEN_NAME_CHARS};
 use orgdesk_types::{Actor, ApiScope, ApiTokenView, Role};
 
 use super::settings::{settings_tabs, SettingsTab};
+use crate::api::codec::json_resource;
 use crate::api::tokens::{fetch_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::alert::ErrorAlert;
 use crate::components::choices::{Choice, ChoiceList};
@@ -44,7 +45,7 @@ pub fn ApiTokensPage() -> impl IntoView {
     }
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
+    let tokens = json_resource(
         move || (create.version().get(), revoke.version().get()),
         |_| fetch_api_tokens(),
     );

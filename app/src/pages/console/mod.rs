@@ -12,13 +12,14 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 use orgdesk_types::Actor;
 
+use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::icons::{Icon, Svg};
 use crate::format::initials;
 
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| fetch_actor());
+    let me = json_resource(|| (), |_| fetch_actor());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

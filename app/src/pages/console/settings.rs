@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use orgdesk_types::{Actor, Role};
 
+use crate::api::codec::json_resource;
 use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateLinkLifetimes};
 use crate::components::alert::ErrorAlert;
 use crate::components::icons::{Icon, Svg};
@@ -43,7 +44,7 @@ pub fn settings_tabs(active: SettingsTab) -> Vec<(&'static str, &'static str, bo
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<UpdateLinkLifetimes>::new();
     let save_invitations = ServerAction::<UpdateInvitationLifetime>::new();
-    let settings = Resource::new(
+    let settings = json_resource(
         move || (save.version().get(), save_invitations.version().get()),
         |_| fetch_org_settings(),
     );

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use orgdesk_types::{Actor, DeliveryStatus, DeliveryView, Role, WebhookEvent, WebhookView};
 
 use super::settings::{settings_tabs, SettingsTab};
+use crate::api::codec::json_resource;
 use crate::api::webhooks::{
     fetch_webhook_deliveries, fetch_webhooks, CreateWebhook, RemoveWebhook,
 };
@@ -41,8 +42,8 @@ pub fn WebhooksPage() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let remove = ServerAction::<RemoveWebhook>::new();
     let refreshed = move || (create.version().get(), remove.version().get());
-    let webhooks = Resource::new(refreshed, |_| fetch_webhooks());
-    let deliveries = Resource::new(refreshed, |_| fetch_webhook_deliveries());
+    let webhooks = json_resource(refreshed, |_| fetch_webhooks());
+    let deliveries = json_resource(refreshed, |_| fetch_webhook_deliveries());
     view! {
         {header}
         <div class="page-body">

@@ -19,6 +19,7 @@ use orgdesk_types::{Actor, ResetReport, Role, UserId};
 
 use orgdesk_types::limits::MAX_IDS_PER_CALL;
 
+use crate::api::codec::json_resource;
 use crate::api::resets::{admin_reset_matching, admin_reset_passwords};
 use crate::api::users::{count_users, fetch_users};
 use crate::components::dialog::ConfirmDialog;
@@ -85,12 +86,12 @@ pub fn UsersPage() -> impl IntoView {
         false,
     );
 
-    let users = Resource::new(
+    let users = json_resource(
         move || (query.get(), state.version.get()),
         |(q, _)| fetch_users(q),
     );
     // Counted again when the filter changes or something was done to users, not per page.
-    let total = Resource::new(
+    let total = json_resource(
         move || (query.get().filter, state.version.get()),
         |(filter, _)| count_users(filter),
     );

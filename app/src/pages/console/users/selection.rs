@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use orgdesk_types::{ResetReport, UserPage};
 
 use super::state::{PendingReset, UsersPageState};
+use crate::api::codec::JsonResource;
 use crate::components::dialog::Modal;
 use crate::components::icons::{Icon, Svg};
 use crate::components::menu::{KebabMenu, MenuItem};
@@ -13,8 +14,8 @@ use crate::format::group_thousands;
 
 #[component]
 pub fn SelectionBar(
-    users: Resource<Result<UserPage, ApiError>>,
-    total: Resource<Result<u64, ApiError>>,
+    users: JsonResource<Result<UserPage, ApiError>>,
+    total: JsonResource<Result<u64, ApiError>>,
 ) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let total = move || total.get().and_then(|r| r.ok()).unwrap_or(0);

@@ -11,6 +11,7 @@ use orgdesk_types::{ActivityView, UserDetails, UserId};
 use super::state::{SidebarTab, UsersPageState};
 use super::table::{row_menu_items, StatusBadge};
 use crate::api::activity::fetch_user_activity;
+use crate::api::codec::{json_resource, JsonResource};
 use crate::api::users::fetch_user_details;
 use crate::components::focus;
 use crate::components::icons::{Icon, Svg};
@@ -23,11 +24,11 @@ use crate::format::initials;
 pub fn UserSidebar(user: UserId) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let navigate = use_navigate();
-    let details = Resource::new(
+    let details = json_resource(
         move || state.version.get(),
         move |_| fetch_user_details(user),
     );
-    let activity = Resource::new(
+    let activity = json_resource(
         move || (state.version.get(), state.tab.get() == SidebarTab::Activity),
         move |(_, wanted)| async move {
             if wanted {
@@ -115,7 +116,7 @@ pub fn UserSidebar(user: UserId) -> impl IntoView {
 #[component]
 fn SidebarContent(
     details: UserDetails,
-    activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
+    activity: JsonResource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
     on_close: Callback<()>,
 ) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
@@ -245,7 +246,7 @@ fn AssetsTab(details: UserDetails) -> impl IntoView {
 
 #[component]
 fn ActivityTab(
-    activity: Resource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
+    activity: JsonResource<Result<Option<Vec<ActivityView>>, crate::error::ApiError>>,
 ) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>

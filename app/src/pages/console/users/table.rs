@@ -11,14 +11,15 @@ use orgdesk_types::{PageAt, Role, UserPage, UserSort, UserStatus, UserSummary};
 use orgdesk_types::limits::{DEFAULT_PER_PAGE, PER_PAGE_CHOICES};
 
 use super::state::{on_page, users_href, PeopleAction, UsersPageState};
+use crate::api::codec::JsonResource;
 use crate::components::icons::{Icon, Svg};
 use crate::components::menu::{KebabMenu, MenuItem};
 use crate::components::time::RelativeTime;
 use crate::error::ApiError;
 use crate::format::group_thousands;
 
-type UsersResource = Resource<Result<UserPage, ApiError>>;
-type TotalResource = Resource<Result<u64, ApiError>>;
+type UsersResource = JsonResource<Result<UserPage, ApiError>>;
+type TotalResource = JsonResource<Result<u64, ApiError>>;
 
 /// Shows `q` from its first page. The history entry is replaced, so typing a search or
 /// changing a filter doesn't pile up entries for Back.
