@@ -4,10 +4,10 @@
 //! from the form's fields.
 //!
 //! Leptos' `ActionForm` does the same, but reads the input with serde_qs, and each server
-//! function gets its own copy of the form's code. The public pages' forms have text fields
-//! only: reading them by name is a line per form, and keeps the deserializer out of their
-//! modules (docs/decisions.md 44). The console's forms, with numbers and checkboxes, keep
-//! `ActionForm`.
+//! function gets its own copy of the form's code. Reading the fields by name is a line per
+//! form, and keeps the deserializer out of the modules (docs/decisions.md 44, 45).
+
+use std::str::FromStr;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -18,29 +18,41 @@ use wasm_bindgen::JsCast;
 pub struct Fields(Option<web_sys::FormData>);
 
 impl Fields {
-    fn of(ev: &SubmitEvent) -> Self {
-        let form = ev
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
-        Self(form.and_then(|form| web_sys::FormData::new_with_form(&form).ok()))
+    fn of(form: Option<&web_sys::HtmlFormElement>) -> Self {
+        Self(form.and_then(|form| web_sys::FormData::new_with_form(form).ok()))
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.as_ref().and_then(|data| data.get(name).as_string())
     }
 
     /// The text of the field `name`; empty when the form has no such field.
     pub fn text(&self, name: &str) -> String {
-        self.0
-            .as_ref()
-            .and_then(|data| data.get(name).as_string())
-            .unwrap_or_default()
+        self.get(name).unwrap_or_default()
+    }
+
+    /// The checkbox `name`'s value when it is ticked, `None` when it is not: what a plain post
+    /// sends.
+    pub fn ticked(&self, name: &str) -> Option<String> {
+        self.get(name)
+    }
+
+    /// The number in the field `name`; `None` when it holds none.
+    pub fn number<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.get(name)?.trim().parse().ok()
     }
 }
 
 /// `<form method="post" action="<the server function's URL>">`. `input` builds the server
-/// function's input from the submitted fields. A submit that a handler of the page has already
-/// cancelled (`prevent_default`, e.g. a failed check) is left alone.
+/// function's input from the submitted fields, or `None` when they don't hold one (a number
+/// field without a number: the field's own constraints, `type="number" required`, normally stop
+/// such a submit first): then nothing is sent and the browser shows what is wrong
+/// (`reportValidity`). A submit that a handler of the page has already cancelled
+/// (`prevent_default`, e.g. a failed check) is left alone.
 #[component]
 pub fn PostForm<S>(
     action: ServerAction<S>,
-    input: fn(&Fields) -> S,
+    input: fn(&Fields) -> Option<S>,
     #[prop(optional)] class: &'static str,
     children: Children,
 ) -> impl IntoView
@@ -54,7 +66,19 @@ where
             return;
         }
         ev.prevent_default();
-        action.dispatch(input(&Fields::of(&ev)));
+        let form = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
+        match input(&Fields::of(form.as_ref())) {
+            Some(input) => {
+                action.dispatch(input);
+            }
+            None => {
+                if let Some(form) = form {
+                    form.report_validity();
+                }
+            }
+        }
     };
     view! {
         <form action=S::url() method="post" class=class on:submit=on_submit>

@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::auth_card::AuthCard;
+use crate::components::post_form::PostForm;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -20,9 +21,9 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(Some(actor)) => view! {
                         <AuthCard title=format!("Hi, {}", actor.name) subtitle=format!("You're signed in to {} as {}.", actor.org_name, actor.email)>
                             <p class="muted">"The Admin Console is for your organization's administrators."</p>
-                            <ActionForm action=sign_out attr:class="form">
+                            <PostForm action=sign_out input=|_| Some(SignOut {}) class="form">
                                 <button type="submit" class="btn btn--block">"Sign out"</button>
-                            </ActionForm>
+                            </PostForm>
                         </AuthCard>
                     }.into_any(),
                     _ => view! { <Redirect path="/sign-in"/> }.into_any(),

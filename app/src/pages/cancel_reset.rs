@@ -131,7 +131,7 @@ fn CancelForm(
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <PostForm action=action input=|f| CancelResetLink { token: f.text("token") } class="form">
+            <PostForm action=action input=|f| Some(CancelResetLink { token: f.text("token") }) class="form">
                 <input type="hidden" name="token" value=token/>
                 <button type="submit" class="btn btn--danger btn--block" disabled=move || pending.get()>
                     <Show when=move || pending.get()>

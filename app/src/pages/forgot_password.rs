@@ -41,7 +41,7 @@ pub fn ForgotPasswordPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoVi
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <PostForm action=action input=|f| ForgotPassword { email: f.text("email") } class="form">
+            <PostForm action=action input=|f| Some(ForgotPassword { email: f.text("email") }) class="form">
                 <div class="field">
                     <label class="field__label" for="email">"Email"</label>
                     <input class="input" id="email" name="email" type="email" autocomplete="username" required/>

@@ -109,7 +109,7 @@ fn ResetForm(token: String, who: PasswordContext) -> impl IntoView {
                 </div>
             }
         })}
-        <PostForm action=action input=|f| CompleteReset { token: f.text("token"), password: f.text("password"), confirm: f.text("confirm") } class="form" on:submit=on_submit>
+        <PostForm action=action input=|f| Some(CompleteReset { token: f.text("token"), password: f.text("password"), confirm: f.text("confirm") }) class="form" on:submit=on_submit>
             <input type="hidden" name="token" value=token/>
             <PasswordInput id="password" name="password" label="New password" value=password describedby="password-rules"
                 invalid=Signal::derive({ let weak = weak.clone(); move || attempted.get() && weak() })/>
@@ -168,7 +168,7 @@ fn UnusableLink(token: String, state: LinkState) -> impl IntoView {
                 } else {
                     "We can email you a new link; it replaces this one."
                 }}</p>
-                <PostForm action=resend input=|f| ResendFromLink { token: f.text("token") } class="form">
+                <PostForm action=resend input=|f| Some(ResendFromLink { token: f.text("token") }) class="form">
                     <input type="hidden" name="token" value=token.clone()/>
                     <SubmitButton class="btn btn--primary btn--block" pending=resend.pending()>{if invitation { "Send me a new invitation" } else { "Resend Email" }}</SubmitButton>
                 </PostForm>

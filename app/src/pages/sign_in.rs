@@ -69,7 +69,7 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                             " where you can set a new password. The link works once and expires after a short time."
                         </p>
                         <p class="muted">"Didn't get it within a few minutes? Check your spam or junk folder, or send it again."</p>
-                        <PostForm action=resend input=|f| ResendResetEmail { email: f.text("email") } class="inline-form">
+                        <PostForm action=resend input=|f| Some(ResendResetEmail { email: f.text("email") }) class="inline-form">
                             <input type="hidden" name="email" value=email.clone()/>
                             <SubmitButton class="btn btn--sm" pending=resend.pending()>"Resend Email"</SubmitButton>
                         </PostForm>
@@ -92,7 +92,7 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <PostForm action=sign_in input=|f| SignIn { email: f.text("email"), password: f.text("password") } class="form">
+            <PostForm action=sign_in input=|f| Some(SignIn { email: f.text("email"), password: f.text("password") }) class="form">
                 <div class="field">
                     <label class="field__label" for="email">"Email"</label>
                     <input class="input" id="email" name="email" type="email" autocomplete="username" required

@@ -15,6 +15,7 @@ use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
+use crate::components::post_form::PostForm;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::submit::SubmitButton;
 use crate::components::time::RelativeTime;
@@ -69,7 +70,14 @@ pub fn ApiTokensPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
-                <ActionForm action=create attr:class="form settings-form">
+                <PostForm action=create class="form settings-form" input=|f| Some(CreateApiToken {
+                    name: f.text("name"),
+                    days: f.number("days")?,
+                    users_read: f.ticked("users_read"),
+                    users_write: f.ticked("users_write"),
+                    resets_write: f.ticked("resets_write"),
+                    activity_read: f.ticked("activity_read"),
+                })>
                     <div class="field">
                         <label class="field__label" for="token_name">"Name"</label>
                         <input class="input" id="token_name" name="name" type="text" required
@@ -92,7 +100,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                     <div>
                         <SubmitButton class="btn btn--primary" pending=create.pending()>"Create token"</SubmitButton>
                     </div>
-                </ActionForm>
+                </PostForm>
             </section>
             <section class="panel">
                 <h2 class="panel__title">"Tokens"</h2>
@@ -168,10 +176,10 @@ fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -
 fn RevokeButton(id: i64, name: String, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
     view! {
         <ConfirmInline trigger="Revoke" label=format!("Revoke {name}") note="Scripts using it stop working at once.">
-            <ActionForm action=revoke>
+            <PostForm action=revoke input=|f| Some(RevokeApiToken { id: f.number("id")? })>
                 <input type="hidden" name="id" value=id.to_string()/>
                 <button type="submit" class="btn btn--sm btn--danger">"Revoke token"</button>
-            </ActionForm>
+            </PostForm>
         </ConfirmInline>
     }
 }

@@ -15,6 +15,7 @@ use orgdesk_types::Actor;
 use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::icons::{Icon, Svg};
+use crate::components::post_form::PostForm;
 use crate::format::initials;
 
 #[component]
@@ -74,11 +75,11 @@ fn Shell(actor: Actor) -> impl IntoView {
                             <div class="nav__me-email">{actor.email.clone()}</div>
                         </div>
                     </div>
-                    <ActionForm action=sign_out>
+                    <PostForm action=sign_out input=|_| Some(SignOut {})>
                         <button type="submit" class="btn btn--ghost btn--sm">
                             <Svg icon=Icon::SignOut class="nav__icon"/><span class="nav__label">"Sign out"</span>
                         </button>
-                    </ActionForm>
+                    </PostForm>
                 </div>
             </nav>
             <main class="main">

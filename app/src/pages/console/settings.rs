@@ -10,6 +10,7 @@ use crate::api::settings::{fetch_org_settings, UpdateInvitationLifetime, UpdateL
 use crate::components::alert::ErrorAlert;
 use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
+use crate::components::post_form::PostForm;
 use crate::components::states::ErrorState;
 use crate::components::submit::SubmitButton;
 
@@ -63,7 +64,10 @@ pub fn SettingsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match settings.await {
                             Ok(s) => view! {
-                                <ActionForm action=save attr:class="form settings-form">
+                                <PostForm action=save class="form settings-form" input=|f| Some(UpdateLinkLifetimes {
+                                    admin_minutes: f.number("admin_minutes")?,
+                                    forgot_minutes: f.number("forgot_minutes")?,
+                                })>
                                     <div class="field">
                                         <label class="field__label" for="admin_minutes">"Admin reset link lifetime (minutes)"</label>
                                         <input class="input" id="admin_minutes" name="admin_minutes" type="number" min="5" max="1440" required value=s.admin_link_ttl_minutes.to_string()/>
@@ -77,7 +81,7 @@ pub fn SettingsPage() -> impl IntoView {
                                     <div>
                                         <SubmitButton class="btn btn--primary" pending=save.pending()>"Save"</SubmitButton>
                                     </div>
-                                </ActionForm>
+                                </PostForm>
                             }.into_any(),
                             Err(e) => view! { <ErrorState message=e.to_string()/> }.into_any(),
                         }
@@ -94,7 +98,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <span class="skeleton" style="width:50%"></span> }>
                     {move || Suspend::new(async move {
                         settings.await.ok().map(|s| view! {
-                            <ActionForm action=save_invitations attr:class="form settings-form">
+                            <PostForm action=save_invitations class="form settings-form" input=|f| Some(UpdateInvitationLifetime { days: f.number("days")? })>
                                 <div class="field">
                                     <label class="field__label" for="invitation_days">"Invitation lifetime (days)"</label>
                                     <input class="input" id="invitation_days" name="days" type="number" min="1" max="30" required
@@ -104,7 +108,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 <div>
                                     <SubmitButton class="btn btn--primary" pending=save_invitations.pending()>"Save"</SubmitButton>
                                 </div>
-                            </ActionForm>
+                            </PostForm>
                         })
                     })}
                 </Suspense>

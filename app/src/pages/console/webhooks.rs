@@ -17,6 +17,7 @@ use crate::components::confirm_inline::ConfirmInline;
 use crate::components::icons::{Icon, Svg};
 use crate::components::one_time_secret::OneTimeSecret;
 use crate::components::page_header::PageHeader;
+use crate::components::post_form::PostForm;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::submit::SubmitButton;
 use crate::components::time::RelativeTime;
@@ -63,7 +64,16 @@ pub fn WebhooksPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
-                <ActionForm action=create attr:class="form settings-form">
+                <PostForm action=create class="form settings-form" input=|f| Some(CreateWebhook {
+                    url: f.text("url"),
+                    reset_requested: f.ticked("reset_requested"),
+                    reset_completed: f.ticked("reset_completed"),
+                    reset_cancelled: f.ticked("reset_cancelled"),
+                    reset_link_expired: f.ticked("reset_link_expired"),
+                    email_failed: f.ticked("email_failed"),
+                    user_suspended: f.ticked("user_suspended"),
+                    user_invited: f.ticked("user_invited"),
+                })>
                     <div class="field">
                         <label class="field__label" for="webhook_url">"Endpoint URL"</label>
                         <input class="input" id="webhook_url" name="url" type="url" required placeholder="https://example.com/hooks/orgdesk"/>
@@ -77,7 +87,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     <div>
                         <SubmitButton class="btn btn--primary" pending=create.pending()>"Add endpoint"</SubmitButton>
                     </div>
-                </ActionForm>
+                </PostForm>
             </section>
             <section class="panel">
                 <h2 class="panel__title">"Endpoints"</h2>
@@ -155,10 +165,10 @@ fn EndpointTable(webhooks: Vec<WebhookView>, remove: ServerAction<RemoveWebhook>
 fn RemoveButton(id: i64, remove: ServerAction<RemoveWebhook>) -> impl IntoView {
     view! {
         <ConfirmInline trigger="Remove" label="Remove the endpoint".to_owned() note="Nothing more is sent to it.">
-            <ActionForm action=remove>
+            <PostForm action=remove input=|f| Some(RemoveWebhook { id: f.number("id")? })>
                 <input type="hidden" name="id" value=id.to_string()/>
                 <button type="submit" class="btn btn--sm btn--danger">"Remove endpoint"</button>
-            </ActionForm>
+            </PostForm>
         </ConfirmInline>
     }
 }
