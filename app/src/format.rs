@@ -25,16 +25,41 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
-/// "14:05 UTC", or "2026-12-02 14:05 UTC" with the date. From the calendar fields rather than
-/// chrono's `format`: the public pages are in the browser's main module, which so carries no
-/// format-string interpreter.
+// Times are written from their calendar fields rather than with chrono's `format`, so the
+// browser's modules carry no format-string interpreter.
+
+/// "14:05 UTC", or "2026-12-02 14:05 UTC" with the date.
 pub fn utc_time(at: DateTime<Utc>, with_date: bool) -> String {
     let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
     if with_date {
-        format!("{:04}-{:02}-{:02} {clock}", at.year(), at.month(), at.day())
+        format!("{} {clock}", iso_date(at))
     } else {
         clock
     }
+}
+
+/// "2026-12-02 14:05:09 UTC": a time to the second, for a title on hover.
+pub fn utc_timestamp(at: DateTime<Utc>) -> String {
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        iso_date(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// "Dec 2, 2026".
+pub fn calendar_date(at: DateTime<Utc>) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS[at.month0() as usize % 12];
+    format!("{month} {}, {}", at.day(), at.year())
+}
+
+fn iso_date(at: DateTime<Utc>) -> String {
+    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
 }
 
 /// Percent-encodes `value` for a query string: everything but RFC 3986's unreserved
@@ -97,6 +122,18 @@ mod tests {
             at.format("%Y-%m-%d %H:%M UTC").to_string()
         );
         assert_eq!(utc_time(at, true), "2026-03-04 07:05 UTC");
+        assert_eq!(
+            utc_timestamp(at),
+            at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        );
+        assert_eq!(calendar_date(at), at.format("%b %-d, %Y").to_string());
+        assert_eq!(calendar_date(at), "Mar 4, 2026");
+        for month in 1..=12 {
+            let first = DateTime::parse_from_rfc3339(&format!("2026-{month:02}-01T00:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(calendar_date(first), first.format("%b %-d, %Y").to_string());
+        }
     }
 
     #[test]

@@ -32,8 +32,9 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The exact time, to the second: "2026-12-02 14:05:09 UTC".
 pub fn exact(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    crate::format::utc_timestamp(at)
 }
 
 /// A `<time>` with relative text and the exact time as its title.

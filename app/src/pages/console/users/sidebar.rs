@@ -18,7 +18,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::menu::KebabMenu;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::{exact, RelativeTime};
-use crate::format::initials;
+use crate::format::{calendar_date, initials};
 
 #[component]
 pub fn UserSidebar(user: UserId) -> impl IntoView {
@@ -217,7 +217,7 @@ fn DetailsTab(details: UserDetails) -> impl IntoView {
             <dd>{match u.last_sign_in_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
             <dt>"Password changed"</dt>
             <dd>{match details.password_changed_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
-            <dt>"Member since"</dt><dd><time datetime=u.created_at.to_rfc3339() title=exact(u.created_at)>{u.created_at.format("%b %-d, %Y").to_string()}</time></dd>
+            <dt>"Member since"</dt><dd><time datetime=u.created_at.to_rfc3339() title=exact(u.created_at)>{calendar_date(u.created_at)}</time></dd>
         </dl>
     }
 }
