@@ -1,8 +1,8 @@
 //! The build's file names. `scripts/build-site.sh` puts the front end (the console's module,
-//! the public pages' modules, their JS and the stylesheets) in a folder named after a hash of its contents,
-//! `pkg/<hash>/`, so browsers may keep every file in it for a year, and writes `build: <hash>` to
-//! `hash.txt` beside the server binary. The server then uses `pkg/<hash>` as Leptos' package
-//! directory: the hydration scripts and the stylesheets all point into it.
+//! the public pages' modules, their JS and the stylesheets) in a folder named after a hash of
+//! its contents, `pkg/<hash>/`, so browsers may keep every file in it for a year, and writes
+//! `build: <hash>` to `hash.txt` beside the server binary. The server then uses `pkg/<hash>` as
+//! Leptos' package directory: the hydration scripts and the stylesheets all point into it.
 //! Without the file (`cargo leptos watch`) the files are in `pkg/` itself.
 
 use std::sync::OnceLock;
@@ -25,10 +25,10 @@ pub fn public_stylesheet_href(options: &LeptosOptions) -> String {
 }
 
 /// Whether the build has the public pages' modules (frontend/sign-in/, frontend/reset-password/,
-/// app/src/public.rs): `<name>.js` and `<name>.wasm` beside the main module. `scripts/build-site.sh`
-/// builds them; a build without them (`cargo leptos watch`, which builds the console's module
-/// alone, with the public pages in it: frontend/'s `public-pages` feature) serves the public
-/// pages with the console's module.
+/// app/src/public.rs): `<name>.js` and `<name>.wasm` beside the console's module.
+/// `scripts/build-site.sh` builds them; a build without them (`cargo leptos watch`, which builds
+/// the console's module alone, with the public pages in it: frontend/'s `public-pages` feature)
+/// serves the public pages with the console's module.
 #[cfg(feature = "ssr")]
 pub fn has_public_modules(options: &LeptosOptions) -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();

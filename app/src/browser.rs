@@ -17,9 +17,12 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 
 /// Runs `hydrate` (which hydrates the page), then tells the end-to-end tests the page is live.
+/// In every module, a server function's redirect is a page load
+/// ([`follow_redirects_with_page_loads`]).
 pub fn start(hydrate: impl Future<Output = ()> + 'static) {
     #[cfg(debug_assertions)]
     std::panic::set_hook(Box::new(console_error_panic_hook::hook));
+    follow_redirects_with_page_loads();
     let _ = Executor::init_wasm_bindgen();
     spawn_local(async move {
         hydrate.await;
@@ -31,9 +34,11 @@ pub fn start(hydrate: impl Future<Output = ()> + 'static) {
     });
 }
 
-/// A server function's redirect (`leptos_axum::redirect`) becomes a page load, for a page
-/// without the router (which would otherwise navigate within the app).
-pub fn follow_redirects_with_page_loads() {
+/// A server function's redirect (`leptos_axum::redirect`) becomes a page load. Each leads to
+/// another module's page: the public pages have no router, and the console's router has no
+/// public pages (signing out). Set before hydrating, so the router's own hook (a navigation
+/// within the app) is not installed: the first hook set is the one kept.
+fn follow_redirects_with_page_loads() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         if let Some(window) = web_sys::window() {
             let _ = window.location().assign(location);

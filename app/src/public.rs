@@ -9,7 +9,7 @@
 //! the console or the code to load it: a person resetting their password downloads the
 //! framework and their page. Moving on from a public page is a page load. Links
 //! are plain links, and a server function's redirect (after signing in, say) goes through
-//! [`crate::browser::follow_redirects_with_page_loads`].
+//! `crate::browser::start`.
 //!
 //! The console's router ([`crate::routes::App`]) does not have these pages: leaving the console
 //! for one of them (signing out) is a page load too, and the server routes them itself

@@ -6,8 +6,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     orgdesk_app::browser::start(async {
-        // Every redirect a console page gets (signing out) leads out of the console.
-        orgdesk_app::browser::follow_redirects_with_page_loads();
         #[cfg(feature = "public-pages")]
         {
             let path = web_sys::window()

@@ -5,7 +5,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     orgdesk_app::browser::start(async {
-        orgdesk_app::browser::follow_redirects_with_page_loads();
         leptos::mount::hydrate_body(orgdesk_app::public::SignInApp);
     });
 }
