@@ -127,7 +127,17 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
                 .pragma("cache_size", "-32768")
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .map_sqlx_postgres_pool_opts(|pool| {
+                pool.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        crate::nodelay::for_connection(conn).await;
+                        Ok(())
+                    })
+                })
+            });
     }
     Database::connect(options).await
 }

@@ -41,6 +41,7 @@ mod db;
 pub mod jobs;
 mod links;
 mod maintenance;
+mod nodelay;
 mod orgs;
 mod outbox;
 mod passwords;
