@@ -87,36 +87,49 @@ fn condition_within(
     Ok(condition)
 }
 
+/// The full-text index of SQLite that finds the users `search` matches, and what to ask it:
+/// from three characters on, the trigram index (migration 6), asked for a quoted FTS5 phrase
+/// (taken literally; only `"` needs doubling); for one or two letters or digits, which no
+/// trigram can look up, the word-prefix index (migration 8), asked for words that start with
+/// them. `None` for one or two other characters: those are matched with `LIKE`.
+pub(crate) fn sqlite_text_match(search: &str) -> Option<(&'static str, String)> {
+    if search.chars().count() >= 3 {
+        Some((
+            "users_search",
+            format!("\"{}\"", search.replace('"', "\"\"")),
+        ))
+    } else if search.chars().all(char::is_alphanumeric) {
+        Some(("users_words", format!("\"{}\"*", search.to_lowercase())))
+    } else {
+        None
+    }
+}
+
 /// Name or email contains `search`, ignoring case (emails are stored lower-cased); for one or
 /// two characters, a word of the name or email starts with it.
 fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
-    // SQLite: from three characters on, the trigram index (migration 6) finds the ids; a
-    // quoted FTS5 phrase is taken literally (only `"` needs doubling).
-    if backend == DbBackend::Sqlite && search.chars().count() >= 3 {
-        let phrase = format!("\"{}\"", search.replace('"', "\"\""));
-        return Condition::all().add(Expr::cust_with_values(
-            r#""users"."id" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
-            [phrase],
-        ));
+    if backend == DbBackend::Sqlite {
+        if let Some((index, query)) = sqlite_text_match(search) {
+            return Condition::all().add(Expr::cust_with_values(
+                format!(r#""users"."id" IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"#),
+                [query],
+            ));
+        }
     }
-    // One or two letters or digits: no trigram to look up, so a word of the name or email
-    // that starts with them, from the word-prefix index (migration 8).
-    if search.chars().count() < 3 && search.chars().all(char::is_alphanumeric) {
-        let prefix = search.to_lowercase();
-        return Condition::all().add(match backend {
-            DbBackend::Sqlite => Expr::cust_with_values(
-                r#""users"."id" IN (SELECT rowid FROM users_words WHERE users_words MATCH ?)"#,
-                [format!("\"{prefix}\"*")],
-            ),
-            // Read from the GIN index: a search is never planned as a walk of the sort index
-            // on PostgreSQL (`paging::plan_for`), which would compute every row's vector.
-            _ => Expr::cust_with_values(
-                r#"to_tsvector('simple', "users"."name" || ' ' || "users"."email") @@ to_tsquery('simple', $1)"#,
-                [format!("{prefix}:*")],
-            ),
-        });
+    // PostgreSQL, one or two letters or digits: no trigram to look up, so a word of the name or
+    // email that starts with them, from the word-prefix index (migration 8). Read from the GIN
+    // index: a search is never planned as a walk of the sort index on PostgreSQL
+    // (`paging::plan_for`), which would compute every row's vector.
+    if backend != DbBackend::Sqlite
+        && search.chars().count() < 3
+        && search.chars().all(char::is_alphanumeric)
+    {
+        return Condition::all().add(Expr::cust_with_values(
+            r#"to_tsvector('simple', "users"."name" || ' ' || "users"."email") @@ to_tsquery('simple', $1)"#,
+            [format!("{}:*", search.to_lowercase())],
+        ));
     }
     let pattern = like_pattern(search);
     let name = match backend {

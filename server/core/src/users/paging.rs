@@ -16,7 +16,7 @@ use orgdesk_types::{UserFilter, UserSort};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 
@@ -347,7 +347,8 @@ pub(crate) async fn at_offset(
 ///   know how rare a status is but not where its rows lie in the sort order (2 % suspended,
 ///   clustered late by email, took 29 ms walking the email index).
 /// - A search on SQLite sorts up to `RARE_SEARCH` matches (≈ 0.5 µs each to read from its
-///   index and sort). Walking the name index instead costs what lies before the first page of
+///   index and sort). Its matches in every organization are counted first, from the search
+///   index alone; only when those are more is this organization's share probed. Walking the name index instead costs what lies before the first page of
 ///   matches, unbounded when they cluster: to "Liam Carter 1" … "Liam Carter 99999", 2,500 of
 ///   100,000, it took 15 ms where sorting them took 3. Past that many, the matches are a tenth
 ///   of everyone or more, and the walk usually meets a page of them soon (17,500 matches of
@@ -377,6 +378,32 @@ pub(crate) async fn plan_for(
         return Ok(Plan::Plain);
     }
     let rare = if searching { RARE_SEARCH } else { RARE };
+    // A search's matches in every organization, counted from the full-text index alone, bound
+    // this organization's from above: when they are few, so are these, and the probe below
+    // (which looks each match up in `users`: "li", 7,500 matches, 6 ms against 0.4) is not
+    // needed to know it.
+    if let Some((index, query)) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|_| searching)
+        .and_then(super::sqlite_text_match)
+    {
+        let everywhere = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?)"
+            ),
+            [query.into(), (rare as i64 + 1).into()],
+        );
+        let n: i64 = match db.query_one_raw(everywhere).await? {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        if n as u64 <= rare {
+            return Ok(Plan::Sorted);
+        }
+    }
     let probe = sea_orm::sea_query::Query::select()
         .expr(Expr::cust("COUNT(*) AS n"))
         .from_subquery(
