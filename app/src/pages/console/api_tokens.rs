@@ -8,7 +8,7 @@ use orgdesk_types::{Actor, ApiScope, ApiTokenView, Role};
 
 use super::settings::{settings_tabs, SettingsTab};
 use crate::api::codec::json_resource;
-use crate::api::tokens::{fetch_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::api::tokens::{fetch_api_tokens, scope_field, CreateApiToken, RevokeApiToken};
 use crate::components::alert::ErrorAlert;
 use crate::components::choices::{Choice, ChoiceList};
 use crate::components::confirm_inline::ConfirmInline;
@@ -70,14 +70,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
-                <PostForm action=create class="form settings-form" input=|f| Some(CreateApiToken {
-                    name: f.text("name"),
-                    days: f.number("days")?,
-                    users_read: f.ticked("users_read"),
-                    users_write: f.ticked("users_write"),
-                    resets_write: f.ticked("resets_write"),
-                    activity_read: f.ticked("activity_read"),
-                })>
+                <PostForm action=create class="form settings-form" input=|f| Some(CreateApiToken::from_form(f.text("name"), f.number("days")?, |name| f.ticked(name)))>
                     <div class="field">
                         <label class="field__label" for="token_name">"Name"</label>
                         <input class="input" id="token_name" name="name" type="text" required
@@ -85,7 +78,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                         <p class="field__hint">"Shown in the activity log as “API token <name>”."</p>
                     </div>
                     <ChoiceList legend="Scopes" id_prefix="scope" choices=ApiScope::ALL.into_iter().map(|scope| Choice {
-                        field: scope.as_str().replace(':', "_"),
+                        field: scope_field(scope),
                         code: scope.as_str(),
                         description: scope.description(),
                     }).collect()/>

@@ -9,7 +9,7 @@ use orgdesk_types::{Actor, DeliveryStatus, DeliveryView, Role, WebhookEvent, Web
 use super::settings::{settings_tabs, SettingsTab};
 use crate::api::codec::json_resource;
 use crate::api::webhooks::{
-    fetch_webhook_deliveries, fetch_webhooks, CreateWebhook, RemoveWebhook,
+    event_field, fetch_webhook_deliveries, fetch_webhooks, CreateWebhook, RemoveWebhook,
 };
 use crate::components::alert::ErrorAlert;
 use crate::components::choices::{Choice, ChoiceList};
@@ -64,23 +64,14 @@ pub fn WebhooksPage() -> impl IntoView {
                     }.into_any(),
                     Err(e) => view! { <ErrorAlert message=e.to_string()/> }.into_any(),
                 })}
-                <PostForm action=create class="form settings-form" input=|f| Some(CreateWebhook {
-                    url: f.text("url"),
-                    reset_requested: f.ticked("reset_requested"),
-                    reset_completed: f.ticked("reset_completed"),
-                    reset_cancelled: f.ticked("reset_cancelled"),
-                    reset_link_expired: f.ticked("reset_link_expired"),
-                    email_failed: f.ticked("email_failed"),
-                    user_suspended: f.ticked("user_suspended"),
-                    user_invited: f.ticked("user_invited"),
-                })>
+                <PostForm action=create class="form settings-form" input=|f| Some(CreateWebhook::from_form(f.text("url"), |name| f.ticked(name)))>
                     <div class="field">
                         <label class="field__label" for="webhook_url">"Endpoint URL"</label>
                         <input class="input" id="webhook_url" name="url" type="url" required placeholder="https://example.com/hooks/orgdesk"/>
                         <p class="field__hint">"HTTPS. Plain http:// only to this machine (127.0.0.1, localhost)."</p>
                     </div>
                     <ChoiceList legend="Events" id_prefix="event" choices=WebhookEvent::ALL.into_iter().map(|event| Choice {
-                        field: event.as_str().replace('.', "_"),
+                        field: event_field(event),
                         code: event.as_str(),
                         description: event.description(),
                     }).collect()/>
