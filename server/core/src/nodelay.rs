@@ -126,14 +126,11 @@ mod tests {
             .expect("the connection's socket")
     }
 
-    fn pg_url() -> String {
-        std::env::var("ORGDESK_TEST_PG_URL")
-            .unwrap_or_else(|_| "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres".into())
-    }
-
     #[tokio::test]
     async fn a_connection_sends_without_delay_once_set() {
-        let mut conn = PgConnection::connect(&pg_url()).await.expect("PostgreSQL");
+        let mut conn = PgConnection::connect(&orgdesk_testkit::pg_server_url())
+            .await
+            .expect("PostgreSQL");
         let (local, peer): (i32, i32) =
             sea_orm::sqlx::query_as("SELECT inet_client_port(), inet_server_port()")
                 .fetch_one(&mut conn)
@@ -150,7 +147,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_pool_sets_it_on_its_connections() {
-        let db = crate::db::open(&pg_url()).await.expect("PostgreSQL");
+        let db = crate::db::open(&orgdesk_testkit::pg_server_url())
+            .await
+            .expect("PostgreSQL");
         let (local, peer) = ports(&db).await;
         assert!(nodelay(local, peer));
     }

@@ -33,6 +33,11 @@ use sea_orm::{
 /// The PostgreSQL server the tests create their databases on, unless `ORGDESK_TEST_PG_URL`
 /// names another (scripts/postgres.sh starts this one).
 pub const PG_DEFAULT_URL: &str = "postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres";
+
+/// The URL of the PostgreSQL server the tests use: `ORGDESK_TEST_PG_URL`, or [`PG_DEFAULT_URL`].
+pub fn pg_server_url() -> String {
+    std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| PG_DEFAULT_URL.to_owned())
+}
 /// The base URL links in test emails point at.
 pub const PUBLIC_BASE_URL: &str = "http://orgdesk.test";
 pub const MEMBER_PASSWORD: &str = "orgdesk-member";
@@ -128,8 +133,7 @@ impl TestDatabase {
     /// [`PG_DEFAULT_URL`]). Panics with instructions when the server is unreachable: a test
     /// must not pass silently without it.
     pub async fn postgres() -> TestDatabase {
-        let server_url =
-            std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| PG_DEFAULT_URL.to_owned());
+        let server_url = pg_server_url();
         let name = unique_name("orgdesk_test");
         let admin = Database::connect(&server_url).await.unwrap_or_else(|e| {
             panic!(
