@@ -348,11 +348,12 @@ pub(crate) async fn at_offset(
 ///   clustered late by email, took 29 ms walking the email index).
 /// - A search on SQLite sorts up to `RARE_SEARCH` matches (≈ 0.5 µs each to read from its
 ///   index and sort). Its matches in every organization are counted first, from the search
-///   index alone; only when those are more is this organization's share probed. Walking the name index instead costs what lies before the first page of
-///   matches, unbounded when they cluster: to "Liam Carter 1" … "Liam Carter 99999", 2,500 of
-///   100,000, it took 15 ms where sorting them took 3. Past that many, the matches are a tenth
-///   of everyone or more, and the walk usually meets a page of them soon (17,500 matches of
-///   "a": 2 ms walking, 9 ms sorting).
+///   index alone; only when those are more is this organization's share probed. Walking the
+///   name index instead costs what lies before the first page of matches, unbounded when they
+///   cluster: to "Liam Carter 1" … "Liam Carter 99999", 2,500 of 100,000, it took 15 ms where
+///   sorting them took 3. Past that many, the matches are a tenth of everyone or more, and the
+///   walk usually meets a page of them soon (17,500 matches of "a": 2 ms walking, 9 ms
+///   sorting).
 pub(crate) async fn plan_for(
     db: &impl ConnectionTrait,
     condition: &Condition,
