@@ -4,7 +4,8 @@
 //! is merged but not released), and neither sqlx's nor SeaORM's options can set it. A statement
 //! whose parameters span more than one segment (a bulk reset's 10,000 ids, its JSON rows) then
 //! waits for the server's delayed acknowledgement before its last bytes leave: 40 ms on Linux,
-//! ≈ 0.5 s of a bulk reset of 10,000 users (docs/performance.md, sessions 13 and 16). libpq sets
+//! ≈ 0.2 s of a bulk reset of 10,000 users in one call and ≈ 0.5 s of one sent as ten calls
+//! of 1,000 (docs/performance.md, sessions 13 and 16). libpq sets
 //! the option on every connection; this module does it for sqlx's, from the pool's
 //! `after_connect`: it asks the server for the connection's two ports, finds the socket with
 //! those ends among this process's descriptors, and sets the option on it.
