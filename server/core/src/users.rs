@@ -87,22 +87,26 @@ fn condition_within(
     Ok(condition)
 }
 
+/// For one or two letters or digits, which no trigram can look up: the prefix, lower-cased, that
+/// a word of the name or email must start with (the word-prefix index, migration 8).
+fn word_prefix(search: &str) -> Option<String> {
+    (search.chars().count() < 3 && search.chars().all(char::is_alphanumeric))
+        .then(|| search.to_lowercase())
+}
+
 /// The full-text index of SQLite that finds the users `search` matches, and what to ask it:
 /// from three characters on, the trigram index (migration 6), asked for a quoted FTS5 phrase
-/// (taken literally; only `"` needs doubling); for one or two letters or digits, which no
-/// trigram can look up, the word-prefix index (migration 8), asked for words that start with
-/// them. `None` for one or two other characters: those are matched with `LIKE`.
+/// (taken literally; only `"` needs doubling); for a [`word_prefix`], the word-prefix index,
+/// asked for words that start with it. `None` for one or two other characters: those are
+/// matched with `LIKE`.
 pub(crate) fn sqlite_text_match(search: &str) -> Option<(&'static str, String)> {
     if search.chars().count() >= 3 {
-        Some((
+        return Some((
             "users_search",
             format!("\"{}\"", search.replace('"', "\"\"")),
-        ))
-    } else if search.chars().all(char::is_alphanumeric) {
-        Some(("users_words", format!("\"{}\"*", search.to_lowercase())))
-    } else {
-        None
+        ));
     }
+    word_prefix(search).map(|prefix| ("users_words", format!("\"{prefix}\"*")))
 }
 
 /// Name or email contains `search`, ignoring case (emails are stored lower-cased); for one or
@@ -118,17 +122,13 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
             ));
         }
     }
-    // PostgreSQL, one or two letters or digits: no trigram to look up, so a word of the name or
-    // email that starts with them, from the word-prefix index (migration 8). Read from the GIN
-    // index: a search is never planned as a walk of the sort index on PostgreSQL
-    // (`paging::plan_for`), which would compute every row's vector.
-    if backend != DbBackend::Sqlite
-        && search.chars().count() < 3
-        && search.chars().all(char::is_alphanumeric)
-    {
+    // PostgreSQL: a word prefix is read from the GIN index of the words. A search is never
+    // planned as a walk of the sort index on PostgreSQL (`paging::plan_for`), which would
+    // compute every row's vector.
+    if let Some(prefix) = word_prefix(search).filter(|_| backend != DbBackend::Sqlite) {
         return Condition::all().add(Expr::cust_with_values(
             r#"to_tsvector('simple', "users"."name" || ' ' || "users"."email") @@ to_tsquery('simple', $1)"#,
-            [format!("{}:*", search.to_lowercase())],
+            [format!("{prefix}:*")],
         ));
     }
     let pattern = like_pattern(search);
