@@ -131,6 +131,8 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
 
     // Cursors for deep pages, as the table's links carry them.
     let deep = 2_000;
+    // The typed page that skips the most rows: as far from the start as from the end.
+    let middle = (ORG_USERS + 1).div_ceil(PER_PAGE) / 2;
     let before_deep = admin
         .call_json(
             "list_users",
@@ -212,6 +214,11 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             "page 2,000 by number (OFFSET, typed link)",
             "list_users",
             q(everyone.clone(), "LastSignIn", true, deep, Value::Null),
+        ),
+        (
+            "page 1,000 by number (typed, the middle)",
+            "list_users",
+            q(everyone.clone(), "LastSignIn", true, middle, Value::Null),
         ),
         (
             "total: everyone",

@@ -157,6 +157,13 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
     })
 }
 
+/// Whether `filter` leaves every user of the organization in.
+fn is_everyone(filter: &UserFilter) -> bool {
+    filter.status.is_none()
+        && filter.role.is_none()
+        && filter.search.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
 /// Refuses page numbers and sizes no screen asks for (they would only overflow offsets).
 pub(crate) fn check_page(page: u64, per_page: u64) -> CoreResult<()> {
     if page > MAX_PAGE {
@@ -196,18 +203,19 @@ impl Core {
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start.
             None if page > 1 => {
-                let mut rows = paging::at_offset(
+                // Everyone's number is kept (migration 13); a filter's would cost a count.
+                let total = is_everyone(&query.filter).then_some(org.user_count.max(0) as u64);
+                let (rows, later) = paging::page_at(
                     db,
                     &condition,
                     sort,
                     !descending,
                     (page - 1).saturating_mul(per_page),
-                    per_page + 1,
+                    per_page,
+                    total,
                     plan,
                 )
                 .await?;
-                let later = rows.len() as u64 > per_page;
-                rows.truncate(per_page as usize);
                 (rows, true, later)
             }
             at => {
@@ -273,10 +281,7 @@ impl Core {
         filter: &UserFilter,
     ) -> CoreResult<u64> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
-        let everyone = filter.status.is_none()
-            && filter.role.is_none()
-            && filter.search.as_deref().is_none_or(|s| s.trim().is_empty());
-        if everyone {
+        if is_everyone(filter) {
             // Kept by triggers on `users` (migration 13): counting 100,000 took 5–15 ms.
             return Ok(org.user_count.max(0) as u64);
         }

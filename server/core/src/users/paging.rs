@@ -224,22 +224,21 @@ fn in_run(condition: &Condition, run: Run) -> Select<user::Entity> {
     }
 }
 
-/// `select` in the order of `sort` within `run`, upwards or downwards: one index range.
+/// `select` (rows of one run) in the order of `sort`, upwards or downwards: one index range.
 fn in_order(
     select: Select<user::Entity>,
     backend: DbBackend,
     sort: UserSort,
     ascending: bool,
-    run: Run,
     plan: Plan,
 ) -> Select<user::Entity> {
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let select = if run == Run::NeverSignedIn {
-        select
-    } else {
-        select.order_by(column_expr(backend, sort_column(sort), plan), order.clone())
-    };
-    select.order_by(column_expr(backend, user::Column::Id, plan), order)
+    // In the never-signed-in run the sort column is NULL throughout, so ordering by it too
+    // changes nothing but lets PostgreSQL read the index in order: it does not count
+    // `IS NULL` as fixing the column, and sorted 33,000 ids by id alone (13.5 against 6.1 ms).
+    select
+        .order_by(column_expr(backend, sort_column(sort), plan), order.clone())
+        .order_by(column_expr(backend, user::Column::Id, plan), order)
 }
 
 /// Up to `limit` rows of `condition`, in the order of `sort` read upwards (`ascending`) or
@@ -281,7 +280,7 @@ pub(crate) async fn scan(
             });
         }
         rows.extend(
-            in_order(select, backend, sort, ascending, run, plan)
+            in_order(select, backend, sort, ascending, plan)
                 .limit(want)
                 .all(db)
                 .await?,
@@ -290,12 +289,58 @@ pub(crate) async fn scan(
     Ok(rows)
 }
 
-/// Up to `limit` rows of `condition` in the order of `sort`, after the first `offset`: what a
-/// page number without a cursor asks for. Each run of the order is one index range, as in
+/// The `limit` rows of `condition` after the first `offset` in the order of `sort`, and whether
+/// any follow: what a page number without a cursor asks for. When the number of rows is known
+/// (`total`), a page nearer the end is counted from the end, reading the order the other way,
+/// so no page skips more than half of them (page 2,000 of 2,001 by last sign-in skipped
+/// 99,950 index entries on PostgreSQL, 31 ms).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn page_at(
+    db: &impl ConnectionTrait,
+    condition: &Condition,
+    sort: UserSort,
+    ascending: bool,
+    offset: u64,
+    limit: u64,
+    total: Option<u64>,
+    plan: Plan,
+) -> CoreResult<(Vec<user::Model>, bool)> {
+    let end = offset.saturating_add(limit);
+    match total {
+        Some(total) if total.saturating_sub(end) < offset => {
+            let end = Ord::min(end, total);
+            if end <= offset {
+                return Ok((Vec::new(), false));
+            }
+            let mut rows = at_offset(
+                db,
+                condition,
+                sort,
+                !ascending,
+                total - end,
+                end - offset,
+                plan,
+            )
+            .await?;
+            rows.reverse();
+            Ok((rows, end < total))
+        }
+        _ => {
+            // One row more than the page, to know whether any follow.
+            let mut rows =
+                at_offset(db, condition, sort, ascending, offset, limit + 1, plan).await?;
+            let later = rows.len() as u64 > limit;
+            rows.truncate(limit as usize);
+            Ok((rows, later))
+        }
+    }
+}
+
+/// Up to `limit` rows of `condition` in the order of `sort`, after the first `offset`. Each run of the order is one index range, as in
 /// [`scan`], and the rows skipped are skipped as ids, read from the index alone; only the
 /// page's own rows are then read (page 2,000 by last sign-in took 78–89 ms on PostgreSQL
 /// reading and sorting every row before it).
-pub(crate) async fn at_offset(
+async fn at_offset(
     db: &impl ConnectionTrait,
     condition: &Condition,
     sort: UserSort,
@@ -311,7 +356,7 @@ pub(crate) async fn at_offset(
         if want == 0 {
             break;
         }
-        let found: Vec<i64> = in_order(in_run(condition, run), backend, sort, ascending, run, plan)
+        let found: Vec<i64> = in_order(in_run(condition, run), backend, sort, ascending, plan)
             .select_only()
             .column(user::Column::Id)
             .offset(offset)

@@ -323,15 +323,19 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                     at,
                 };
                 let pages = total.div_ceil(10);
+                // Typed page numbers: counted from the start, or (knowing the total) from the
+                // end for the later pages; both must agree with the links below.
                 let mut by_number = Vec::new();
                 for page in 1..=pages {
-                    by_number.extend(ids(h
-                        .core
-                        .list_users(admin, &query(page, None))
-                        .await
-                        .unwrap()));
+                    let found = h.core.list_users(admin, &query(page, None)).await.unwrap();
+                    assert_eq!(found.prev.is_some(), page > 1, "{case}, page {page}");
+                    assert_eq!(found.next.is_some(), page < pages, "{case}, page {page}");
+                    by_number.extend(ids(found));
                 }
                 assert_eq!(by_number.len() as u64, total, "{case}");
+                let beyond = h.core.list_users(admin, &query(pages + 1, None)).await;
+                let beyond = beyond.unwrap();
+                assert!(beyond.users.is_empty() && beyond.next.is_none(), "{case}");
 
                 let mut forward = Vec::new();
                 let mut at = None;
