@@ -88,7 +88,8 @@ fn condition_within(
 }
 
 /// For one or two letters or digits, which no trigram can look up: the prefix, lower-cased, that
-/// a word of the name or email must start with (the word-prefix index, migration 8).
+/// a word of the name or of the email's local part must start with (the word-prefix index,
+/// migrations 8 and 14; not the domain, which everyone in an organization may share).
 fn word_prefix(search: &str) -> Option<String> {
     (search.chars().count() < 3 && search.chars().all(char::is_alphanumeric))
         .then(|| search.to_lowercase())
@@ -110,7 +111,7 @@ pub(crate) fn sqlite_text_match(search: &str) -> Option<(&'static str, String)> 
 }
 
 /// Name or email contains `search`, ignoring case (emails are stored lower-cased); for one or
-/// two characters, a word of the name or email starts with it.
+/// two characters, a word of the name or of the email before its `@` starts with it.
 fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
     use sea_orm::sea_query::ExprTrait;
@@ -127,7 +128,8 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // compute every row's vector.
     if let Some(prefix) = word_prefix(search).filter(|_| backend != DbBackend::Sqlite) {
         return Condition::all().add(Expr::cust_with_values(
-            r#"to_tsvector('simple', "users"."name" || ' ' || "users"."email") @@ to_tsquery('simple', $1)"#,
+            // The expression of the index `users_words` (migration 14), to the letter.
+            r#"to_tsvector('simple', "users"."name" || ' ' || translate(split_part("users"."email", '@', 1), '._-+', '    ')) @@ to_tsquery('simple', $1)"#,
             [format!("{prefix}:*")],
         ));
     }

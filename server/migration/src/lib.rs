@@ -16,6 +16,7 @@ mod m20261128_000010_create_webhooks;
 mod m20261129_000011_outbox_letters;
 mod m20261129_000012_outbox_due_in_order;
 mod m20261129_000013_count_users_per_org;
+mod m20261129_000014_words_of_the_local_part;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_outbox_letters::Migration),
             Box::new(m20261129_000012_outbox_due_in_order::Migration),
             Box::new(m20261129_000013_count_users_per_org::Migration),
+            Box::new(m20261129_000014_words_of_the_local_part::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const SQLITE_UP: &str = r#"
+pub(crate) const SQLITE_UP: &str = r#"
 CREATE VIRTUAL TABLE users_words USING fts5(
     name, email, content='users', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2', prefix='1 2'
@@ -40,7 +40,7 @@ DROP TRIGGER IF EXISTS users_words_after_insert;
 DROP TABLE IF EXISTS users_words;
 "#;
 
-const POSTGRES_UP: &str = r#"
+pub(crate) const POSTGRES_UP: &str = r#"
 CREATE INDEX IF NOT EXISTS users_words ON users
     USING gin (to_tsvector('simple', name || ' ' || email));
 "#;

@@ -449,6 +449,33 @@ async fn search_follows_renames_new_users_and_quotes(h: Harness) {
         "the old name is gone from the index"
     );
 
+    // One or two characters look at the email's words before its `@` too, the same on both
+    // databases, but not at its domain, which a whole organization may share.
+    h.exec(&format!(
+        "UPDATE users SET email = 'xq.wren_fold+zktag@vquartz.test' WHERE id = {}",
+        member.id
+    ))
+    .await;
+    assert_eq!(total("xq").await, 1, "the start of the email");
+    assert_eq!(total("wr").await, 1, "a word of it after a dot");
+    assert_eq!(total("fo").await, 1, "after an underscore");
+    assert_eq!(total("zk").await, 1, "after a plus sign");
+    assert_eq!(total("vq").await, 0, "not the domain");
+    assert_eq!(
+        total("vquartz").await,
+        1,
+        "which longer searches still find"
+    );
+    assert_eq!(total("ZE").await, 1, "the name is still there");
+    // Migration 14 taken back (the whole email again) and redone: the index is rebuilt.
+    use orgdesk_migration::MigratorTrait;
+    h.migrate_down_through("m20261129_000014_words_of_the_local_part")
+        .await;
+    assert_eq!(total("xq").await, 1, "migration 8's index finds the start");
+    orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
+    assert_eq!(total("wr").await, 1, "migrated again");
+    assert_eq!(total("vq").await, 0, "migrated again");
+
     // Users added later (the bulk seeding path inserts many rows at once) are found too.
     h.core.seed_bulk_users(demo.admin.org_id, 30).await.unwrap();
     assert_eq!(total("@bulk.test").await, 30);

@@ -1,0 +1,79 @@
+//! One- and two-character searches match the same users on both databases: the start of a
+//! word of the name, or of the email before its `@` ("jo" finds "Jo Park", "Ada Jones" and
+//! `jo.smith@…`). Not the domain: everyone in an organization may share it, so "a" would find
+//! everyone at `acme.test`. Migration 8 indexed the whole email, which the two databases
+//! split differently: SQLite into its words, domain included; PostgreSQL's parser kept most
+//! of an email as one word.
+//!
+//! - SQLite: the FTS5 word index holds the name and the email's local part. It can no longer
+//!   read them from `users` as they are (external content), so it keeps its own copy
+//!   (contentless, with deletes, SQLite 3.43+), written by the same three triggers.
+//! - PostgreSQL: the GIN index of the words is over the name and the local part, its dots,
+//!   underscores, hyphens and plus signs read as spaces (the parser would otherwise keep
+//!   `mary_jane.o` whole); `users::search_condition` asks for the same expression.
+
+use sea_orm_migration::prelude::*;
+
+use crate::m20261128_000008_index_user_word_prefixes as words_of_the_whole_email;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const SQLITE_DROP: &str = r#"
+DROP TRIGGER IF EXISTS users_words_after_update;
+DROP TRIGGER IF EXISTS users_words_after_delete;
+DROP TRIGGER IF EXISTS users_words_after_insert;
+DROP TABLE IF EXISTS users_words;
+"#;
+
+const SQLITE_UP: &str = r#"
+CREATE VIRTUAL TABLE users_words USING fts5(
+    name, email_local, content='', contentless_delete=1,
+    tokenize='unicode61 remove_diacritics 2', prefix='1 2'
+);
+INSERT INTO users_words(rowid, name, email_local)
+    SELECT id, name, substr(email, 1, instr(email || '@', '@') - 1) FROM users;
+CREATE TRIGGER users_words_after_insert AFTER INSERT ON users BEGIN
+    INSERT INTO users_words(rowid, name, email_local)
+        VALUES (new.id, new.name, substr(new.email, 1, instr(new.email || '@', '@') - 1));
+END;
+CREATE TRIGGER users_words_after_delete AFTER DELETE ON users BEGIN
+    DELETE FROM users_words WHERE rowid = old.id;
+END;
+CREATE TRIGGER users_words_after_update AFTER UPDATE OF name, email ON users BEGIN
+    DELETE FROM users_words WHERE rowid = old.id;
+    INSERT INTO users_words(rowid, name, email_local)
+        VALUES (new.id, new.name, substr(new.email, 1, instr(new.email || '@', '@') - 1));
+END;
+"#;
+
+const POSTGRES_DROP: &str = r#"
+DROP INDEX IF EXISTS users_words;
+"#;
+
+const POSTGRES_UP: &str = r#"
+CREATE INDEX users_words ON users USING gin (
+    to_tsvector('simple', name || ' ' || translate(split_part(email, '@', 1), '._-+', '    '))
+);
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::execute_per_backend(
+            manager,
+            &format!("{SQLITE_DROP}{SQLITE_UP}"),
+            &format!("{POSTGRES_DROP}{POSTGRES_UP}"),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::execute_per_backend(
+            manager,
+            &format!("{SQLITE_DROP}{}", words_of_the_whole_email::SQLITE_UP),
+            &format!("{POSTGRES_DROP}{}", words_of_the_whole_email::POSTGRES_UP),
+        )
+        .await
+    }
+}
