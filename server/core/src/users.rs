@@ -202,20 +202,24 @@ impl Core {
             paging::Plan::Plain => filter_condition(backend, org.id, &query.filter)?,
         };
         let scope = paging::scope_of(&query.filter);
+        let ordered = paging::Ordered {
+            condition: &condition,
+            sort,
+            plan,
+        };
         let (rows, earlier, later) = match &query.at {
-            // A page number without a cursor (typed, or an old link): counted from the start.
+            // A page number without a cursor (typed, or an old link): counted from the start,
+            // or from the end when it is nearer and the total is known: everyone's is kept
+            // (migration 13), a filter's would cost a count.
             None if page > 1 => {
-                // Everyone's number is kept (migration 13); a filter's would cost a count.
                 let total = is_everyone(&query.filter).then_some(org.user_count.max(0) as u64);
                 let (rows, later) = paging::page_at(
                     db,
-                    &condition,
-                    sort,
+                    ordered,
                     !descending,
                     (page - 1).saturating_mul(per_page),
                     per_page,
                     total,
-                    plan,
                 )
                 .await?;
                 (rows, true, later)
@@ -244,16 +248,8 @@ impl Core {
                 };
                 // One row more than the page shows, to know whether there is more that way.
                 let ascending = descending == backward;
-                let mut rows = paging::scan(
-                    db,
-                    &condition,
-                    sort,
-                    ascending,
-                    from.as_ref(),
-                    shown + 1,
-                    plan,
-                )
-                .await?;
+                let mut rows =
+                    paging::scan(db, ordered, ascending, from.as_ref(), shown + 1).await?;
                 let more = rows.len() as u64 > shown;
                 rows.truncate(shown as usize);
                 // The cursor's own row lies on the other side.

@@ -241,17 +241,29 @@ fn in_order(
         .order_by(column_expr(backend, user::Column::Id, plan), order)
 }
 
-/// Up to `limit` rows of `condition`, in the order of `sort` read upwards (`ascending`) or
-/// downwards, starting right after `from` (or at the start).
+/// What the Users Table reads a page from: the rows of `condition`, in the order of `sort`,
+/// found as `plan` says.
+#[derive(Clone, Copy)]
+pub(crate) struct Ordered<'a> {
+    pub condition: &'a Condition,
+    pub sort: UserSort,
+    pub plan: Plan,
+}
+
+/// Up to `limit` rows of `of`, in its order read upwards (`ascending`) or downwards, starting
+/// right after `from` (or at the start).
 pub(crate) async fn scan(
     db: &impl ConnectionTrait,
-    condition: &Condition,
-    sort: UserSort,
+    of: Ordered<'_>,
     ascending: bool,
     from: Option<&Cursor>,
     limit: u64,
-    plan: Plan,
 ) -> CoreResult<Vec<user::Model>> {
+    let Ordered {
+        condition,
+        sort,
+        plan,
+    } = of;
     let runs = runs(sort, ascending);
     let start = from
         .and_then(|c| runs.iter().position(|r| r.holds(c)))
@@ -289,21 +301,18 @@ pub(crate) async fn scan(
     Ok(rows)
 }
 
-/// The `limit` rows of `condition` after the first `offset` in the order of `sort`, and whether
-/// any follow: what a page number without a cursor asks for. When the number of rows is known
-/// (`total`), a page nearer the end is counted from the end, reading the order the other way,
-/// so no page skips more than half of them (page 2,000 of 2,001 by last sign-in skipped
-/// 99,950 index entries on PostgreSQL, 31 ms).
-#[allow(clippy::too_many_arguments)]
+/// The `limit` rows of `of` after the first `offset` in its order read upwards (`ascending`)
+/// or downwards, and whether any follow: what a page number without a cursor asks for. When
+/// the number of rows is known (`total`), a page nearer the end is counted from the end,
+/// reading the order the other way, so no page skips more than half of them (page 2,000 of
+/// 2,001 by last sign-in skipped 99,950 index entries on PostgreSQL, 31 ms).
 pub(crate) async fn page_at(
     db: &impl ConnectionTrait,
-    condition: &Condition,
-    sort: UserSort,
+    of: Ordered<'_>,
     ascending: bool,
     offset: u64,
     limit: u64,
     total: Option<u64>,
-    plan: Plan,
 ) -> CoreResult<(Vec<user::Model>, bool)> {
     let end = offset.saturating_add(limit);
     match total {
@@ -312,23 +321,13 @@ pub(crate) async fn page_at(
             if end <= offset {
                 return Ok((Vec::new(), false));
             }
-            let mut rows = at_offset(
-                db,
-                condition,
-                sort,
-                !ascending,
-                total - end,
-                end - offset,
-                plan,
-            )
-            .await?;
+            let mut rows = at_offset(db, of, !ascending, total - end, end - offset).await?;
             rows.reverse();
             Ok((rows, end < total))
         }
         _ => {
             // One row more than the page, to know whether any follow.
-            let mut rows =
-                at_offset(db, condition, sort, ascending, offset, limit + 1, plan).await?;
+            let mut rows = at_offset(db, of, ascending, offset, limit + 1).await?;
             let later = rows.len() as u64 > limit;
             rows.truncate(limit as usize);
             Ok((rows, later))
@@ -336,19 +335,23 @@ pub(crate) async fn page_at(
     }
 }
 
-/// Up to `limit` rows of `condition` in the order of `sort`, after the first `offset`. Each run of the order is one index range, as in
-/// [`scan`], and the rows skipped are skipped as ids, read from the index alone; only the
-/// page's own rows are then read (page 2,000 by last sign-in took 78–89 ms on PostgreSQL
-/// reading and sorting every row before it).
+/// Up to `limit` rows of `of` in its order read upwards (`ascending`) or downwards, after the
+/// first `offset`. Each run of the order is one index range, as in [`scan`], and the rows
+/// skipped are skipped as ids, read from the index alone; only the page's own rows are then
+/// read (page 2,000 by last sign-in took 78–89 ms on PostgreSQL reading and sorting every row
+/// before it).
 async fn at_offset(
     db: &impl ConnectionTrait,
-    condition: &Condition,
-    sort: UserSort,
+    of: Ordered<'_>,
     ascending: bool,
     mut offset: u64,
     limit: u64,
-    plan: Plan,
 ) -> CoreResult<Vec<user::Model>> {
+    let Ordered {
+        condition,
+        sort,
+        plan,
+    } = of;
     let backend = db.get_database_backend();
     let mut ids: Vec<i64> = Vec::new();
     for &run in runs(sort, ascending) {
