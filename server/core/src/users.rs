@@ -22,6 +22,15 @@ mod paging;
 
 use paging::Cursor;
 
+/// The text `filter` searches for: none when it is empty or only spaces.
+pub(crate) fn search_text(filter: &UserFilter) -> Option<&str> {
+    filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
 pub(crate) fn filter_condition(
     backend: DbBackend,
@@ -46,11 +55,7 @@ pub(crate) fn search_first_condition(
     org_id: i64,
     filter: &UserFilter,
 ) -> CoreResult<Condition> {
-    let searching = filter
-        .search
-        .as_deref()
-        .is_some_and(|s| !s.trim().is_empty());
-    if backend != DbBackend::Sqlite || !searching {
+    if backend != DbBackend::Sqlite || search_text(filter).is_none() {
         return filter_condition(backend, org_id, filter);
     }
     condition_within(
@@ -65,12 +70,7 @@ fn condition_within(
     mut condition: Condition,
     filter: &UserFilter,
 ) -> CoreResult<Condition> {
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(search) = search_text(filter) {
         if search.chars().count() > MAX_SEARCH_CHARS {
             return Err(CoreError::InvalidInput(format!(
                 "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
@@ -161,9 +161,7 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
 
 /// Whether `filter` leaves every user of the organization in.
 fn is_everyone(filter: &UserFilter) -> bool {
-    filter.status.is_none()
-        && filter.role.is_none()
-        && filter.search.as_deref().is_none_or(|s| s.trim().is_empty())
+    filter.status.is_none() && filter.role.is_none() && search_text(filter).is_none()
 }
 
 /// Refuses page numbers and sizes no screen asks for (they would only overflow offsets).

@@ -40,7 +40,7 @@ pub(crate) struct Cursor {
 
 /// A short digest of what `filter` selects (the search as the query uses it, trimmed).
 pub(crate) fn scope_of(filter: &UserFilter) -> String {
-    let search = filter.search.as_deref().map(str::trim).unwrap_or_default();
+    let search = super::search_text(filter).unwrap_or_default();
     let status = filter.status.map(|s| s.as_str()).unwrap_or_default();
     let role = filter.role.map(|r| r.as_str()).unwrap_or_default();
     let digest = Sha256::digest(format!("{search}\u{1f}{status}\u{1f}{role}").as_bytes());
@@ -410,17 +410,13 @@ pub(crate) async fn plan_for(
 ) -> CoreResult<Plan> {
     const RARE: u64 = 2_000;
     const RARE_SEARCH: u64 = 10_000;
+    let search = super::search_text(filter);
+    let searching = search.is_some();
     let served_by_sort_index = match sort {
-        UserSort::Status => filter.role.is_none() && filter.search.is_none(),
-        UserSort::Role => filter.status.is_none() && filter.search.is_none(),
+        UserSort::Status => filter.role.is_none() && !searching,
+        UserSort::Role => filter.status.is_none() && !searching,
         _ => false,
     };
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let searching = search.is_some();
     if searching && db.get_database_backend() != DbBackend::Sqlite {
         return Ok(Plan::Sorted);
     }
