@@ -94,6 +94,13 @@ impl Core {
         ip: Option<&str>,
         replacing: Option<&str>,
     ) -> CoreResult<SignInOutcome> {
+        // A full hashing queue refuses at once, for every email alike, before any database
+        // work: under a flood they are a good part of the answers (docs/performance.md).
+        if self.passwords().saturated() {
+            return Err(CoreError::Busy {
+                retry_after_secs: 1,
+            });
+        }
         let now = self.now();
         let email = normalize_email(email);
         let ip = clean_ip(ip);

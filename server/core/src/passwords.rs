@@ -99,6 +99,15 @@ impl Passwords {
         Ok(())
     }
 
+    /// Whether a computation asked for now would be refused as `Busy`: every slot taken and
+    /// the queue full. Sign-in asks before anything else, so that a flood's refusals cost no
+    /// database work, and so that an unknown email (which costs no hashing) is refused like a
+    /// known one instead of telling which is which by never being busy.
+    pub(crate) fn saturated(&self) -> bool {
+        self.permits.available_permits() == 0
+            && self.queued.load(Ordering::Acquire) >= self.max_queued
+    }
+
     async fn off_runtime<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> CoreResult<T> + Send + 'static,
@@ -244,6 +253,7 @@ mod tests {
         while passwords.permits.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
+        assert!(!passwords.saturated(), "the queue still has room");
         // …one more waits for it…
         let waiting = tokio::spawn({
             let passwords = passwords.clone();
@@ -252,6 +262,7 @@ mod tests {
         while passwords.queued.load(Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
         }
+        assert!(passwords.saturated());
         // …and the next is turned away without waiting.
         let started = Instant::now();
         match passwords
@@ -268,6 +279,7 @@ mod tests {
         assert!(waiting.await.unwrap().unwrap().starts_with("$argon2id$"));
         // Once the queue drained, requests are admitted again.
         assert_eq!(passwords.queued.load(Ordering::Acquire), 0);
+        assert!(!passwords.saturated());
         assert!(passwords.hash("again").await.is_ok());
     }
 
