@@ -128,8 +128,11 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
     // compute every row's vector.
     if let Some(prefix) = word_prefix(search).filter(|_| backend != DbBackend::Sqlite) {
         return Condition::all().add(Expr::cust_with_values(
-            // The expression of the index `users_words` (migration 14), to the letter.
-            r#"to_tsvector('simple', "users"."name" || ' ' || translate(split_part("users"."email", '@', 1), '._-+', '    ')) @@ to_tsquery('simple', $1)"#,
+            // The expression of the index `users_words` (migration 14).
+            format!(
+                "{} @@ to_tsquery('simple', $1)",
+                orgdesk_migration::POSTGRES_USER_WORDS
+            ),
             [format!("{prefix}:*")],
         ));
     }

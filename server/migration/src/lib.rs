@@ -18,6 +18,8 @@ mod m20261129_000012_outbox_due_in_order;
 mod m20261129_000013_count_users_per_org;
 mod m20261129_000014_words_of_the_local_part;
 
+pub use m20261129_000014_words_of_the_local_part::POSTGRES_USER_WORDS;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -10,7 +10,7 @@
 //!   (contentless, with deletes, SQLite 3.43+), written by the same three triggers.
 //! - PostgreSQL: the GIN index of the words is over the name and the local part, its dots,
 //!   underscores, hyphens and plus signs read as spaces (the parser would otherwise keep
-//!   `mary_jane.o` whole); `users::search_condition` asks for the same expression.
+//!   `mary_jane.o` whole): [`POSTGRES_USER_WORDS`], which the search asks for too.
 
 use sea_orm_migration::prelude::*;
 
@@ -51,11 +51,15 @@ const POSTGRES_DROP: &str = r#"
 DROP INDEX IF EXISTS users_words;
 "#;
 
-const POSTGRES_UP: &str = r#"
-CREATE INDEX users_words ON users USING gin (
-    to_tsvector('simple', name || ' ' || translate(split_part(email, '@', 1), '._-+', '    '))
-);
-"#;
+/// The words of a user on PostgreSQL: the name's and the email's before its `@`, its dots,
+/// underscores, hyphens and plus signs read as spaces. The index `users_words` is over this
+/// expression, and the Users search asks for it (`users::search_condition`), so the two can't
+/// drift apart.
+pub const POSTGRES_USER_WORDS: &str = r#"to_tsvector('simple', "users"."name" || ' ' || translate(split_part("users"."email", '@', 1), '._-+', '    '))"#;
+
+fn postgres_up() -> String {
+    format!("CREATE INDEX users_words ON users USING gin ({POSTGRES_USER_WORDS});")
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -63,7 +67,7 @@ impl MigrationTrait for Migration {
         crate::execute_per_backend(
             manager,
             &format!("{SQLITE_DROP}{SQLITE_UP}"),
-            &format!("{POSTGRES_DROP}{POSTGRES_UP}"),
+            &format!("{POSTGRES_DROP}{}", postgres_up()),
         )
         .await
     }
