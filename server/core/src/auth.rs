@@ -46,11 +46,9 @@ impl SignInLimits {
 
     /// Takes back the attempt `sign_in` reserved.
     async fn refund_attempt(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
-        rate_limit::refund(db, &self.pair).await?;
-        if let Some(address) = &self.address {
-            rate_limit::refund(db, address).await?;
-        }
-        Ok(())
+        let mut keys = vec![self.pair.as_str()];
+        keys.extend(self.address.as_deref());
+        rate_limit::refund(db, &keys).await
     }
 
     /// After a right password: the attempt was no guess, and the account's failures are

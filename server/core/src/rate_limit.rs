@@ -203,22 +203,25 @@ pub(crate) async fn hit_leased(
     })
 }
 
-/// Gives back one attempt that `hit` reserved (a sign-in with the right password).
-pub(crate) async fn refund(db: &impl ConnectionTrait, key: &str) -> CoreResult<()> {
-    let mut sql = Sql::new("UPDATE rate_limits SET count = count - 1 WHERE \"key\" = ");
-    sql.bind(key.to_owned()).push(" AND count > 0");
+/// Gives back the attempt that `hit` reserved on each of `keys` (a sign-in with the right
+/// password, or one refused before it was judged).
+pub(crate) async fn refund(db: &impl ConnectionTrait, keys: &[&str]) -> CoreResult<()> {
+    let mut sql = Sql::new("UPDATE rate_limits SET count = count - 1 WHERE count > 0 AND ");
+    sql.bind_among(db.get_database_backend(), "\"key\"", &owned(keys));
     sql.execute(db).await?;
     Ok(())
 }
 
 /// Forgets `keys` (an account's failures, once its owner signed in).
 pub(crate) async fn clear(db: &impl ConnectionTrait, keys: &[&str]) -> CoreResult<()> {
-    for key in keys {
-        let mut sql = Sql::new("DELETE FROM rate_limits WHERE \"key\" = ");
-        sql.bind((*key).to_owned());
-        sql.execute(db).await?;
-    }
+    let mut sql = Sql::new("DELETE FROM rate_limits WHERE ");
+    sql.bind_among(db.get_database_backend(), "\"key\"", &owned(keys));
+    sql.execute(db).await?;
     Ok(())
+}
+
+fn owned(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| (*k).to_owned()).collect()
 }
 
 /// `RateLimited` while `key`'s "not before" time (kept in `window_start`) is in the future.
