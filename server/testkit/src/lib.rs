@@ -44,8 +44,24 @@ pub const MEMBER_PASSWORD: &str = "orgdesk-member";
 pub const ADMIN_PASSWORD: &str = "orgdesk-admin";
 
 /// Runs one scenario on SQLite and on PostgreSQL: `scenario::sqlite` and `scenario::postgres`.
+/// `on_both_databases!(with config: scenario, …)` runs them with the configuration that the
+/// function `config` (beside the scenarios) returns, instead of [`test_config`].
 #[macro_export]
 macro_rules! on_both_databases {
+    (with $config:ident: $($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$scenario($crate::Harness::sqlite_with(super::$config()).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$scenario($crate::Harness::postgres_with(super::$config()).await).await
+                }
+            }
+        )*
+    };
     ($($scenario:ident),* $(,)?) => {
         $(
             mod $scenario {

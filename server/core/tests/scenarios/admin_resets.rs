@@ -1,13 +1,14 @@
 //! The seed's three paths (row menu, profile sidebar, bulk) all end in `admin_reset_passwords`
 //! or `admin_reset_matching`.
 
+use orgdesk_core::config::RateLimit;
 use orgdesk_core::entities::{activity, email_outbox, reset_link};
 use orgdesk_core::types::{EmailStatus, LinkState, SkipReason, UserFilter, UserStatus};
-use orgdesk_core::{CoreError, NewUser, SignInOutcome};
+use orgdesk_core::{CoreConfig, CoreError, NewUser, SignInOutcome};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use orgdesk_testkit::on_both_databases;
-use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
+use orgdesk_testkit::{test_config, Harness, MEMBER_PASSWORD};
 
 on_both_databases!(
     admin_resets_a_user_from_the_row_menu,
@@ -556,70 +557,52 @@ async fn matching(h: &Harness, admin: &orgdesk_core::types::Actor, filter: &User
     h.core.count_users(admin, filter).await.unwrap()
 }
 
+on_both_databases!(with two_resets_per_admin: admin_resets_are_rate_limited_per_admin);
+
+fn two_resets_per_admin() -> CoreConfig {
+    CoreConfig {
+        admin_reset_limit: RateLimit {
+            max: 2,
+            per: std::time::Duration::from_secs(15 * 60),
+        },
+        ..test_config()
+    }
+}
+
 /// Each admin's reset and resend calls count against a per-admin limit (generous by default,
 /// two here): a refused call changes nothing.
-mod admin_resets_are_rate_limited_per_admin {
-    use std::time::Duration;
-
-    use orgdesk_core::config::RateLimit;
-    use orgdesk_core::CoreConfig;
-
-    use super::*;
-    use orgdesk_testkit::test_config;
-
-    fn config() -> CoreConfig {
-        CoreConfig {
-            admin_reset_limit: RateLimit {
-                max: 2,
-                per: Duration::from_secs(15 * 60),
-            },
-            ..test_config()
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        scenario(Harness::sqlite_with(config()).await).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        scenario(Harness::postgres_with(config()).await).await
-    }
-
-    async fn scenario(h: Harness) {
-        let demo = h.demo().await;
-        let (a, b, c) = (demo.members[0].id, demo.members[1].id, demo.members[2].id);
-        for id in [a, b] {
-            h.core
-                .admin_reset_passwords(&demo.admin, &[id], None)
-                .await
-                .unwrap();
-        }
-        let third = h.core.admin_reset_passwords(&demo.admin, &[c], None).await;
-        assert!(
-            matches!(third, Err(CoreError::RateLimited { retry_after_secs }) if retry_after_secs > 0),
-            "{third:?}"
-        );
-        assert_eq!(
-            h.user(c).await.status(),
-            Some(UserStatus::Active),
-            "the refused call changed nothing"
-        );
-        assert!(matches!(
-            h.core.admin_resend_reset_email(&demo.admin, a, None).await,
-            Err(CoreError::RateLimited { .. })
-        ));
-        // Another admin (the owner) has a limit of their own.
+async fn admin_resets_are_rate_limited_per_admin(h: Harness) {
+    let demo = h.demo().await;
+    let (a, b, c) = (demo.members[0].id, demo.members[1].id, demo.members[2].id);
+    for id in [a, b] {
         h.core
-            .admin_reset_passwords(&demo.owner, &[c], None)
-            .await
-            .unwrap();
-        // A new window, a new allowance.
-        h.clock.advance(chrono::Duration::minutes(16));
-        h.core
-            .admin_resend_reset_email(&demo.admin, a, None)
+            .admin_reset_passwords(&demo.admin, &[id], None)
             .await
             .unwrap();
     }
+    let third = h.core.admin_reset_passwords(&demo.admin, &[c], None).await;
+    assert!(
+        matches!(third, Err(CoreError::RateLimited { retry_after_secs }) if retry_after_secs > 0),
+        "{third:?}"
+    );
+    assert_eq!(
+        h.user(c).await.status(),
+        Some(UserStatus::Active),
+        "the refused call changed nothing"
+    );
+    assert!(matches!(
+        h.core.admin_resend_reset_email(&demo.admin, a, None).await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    // Another admin (the owner) has a limit of their own.
+    h.core
+        .admin_reset_passwords(&demo.owner, &[c], None)
+        .await
+        .unwrap();
+    // A new window, a new allowance.
+    h.clock.advance(chrono::Duration::minutes(16));
+    h.core
+        .admin_resend_reset_email(&demo.admin, a, None)
+        .await
+        .unwrap();
 }

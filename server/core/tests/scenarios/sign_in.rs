@@ -4,11 +4,12 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use orgdesk_core::config::HashCost;
 use orgdesk_core::types::{Role, UserStatus};
-use orgdesk_core::{CoreError, SignInOutcome};
+use orgdesk_core::{CoreConfig, CoreError, NewUser, SignInOutcome};
 
 use orgdesk_testkit::on_both_databases;
-use orgdesk_testkit::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
+use orgdesk_testkit::{test_config, Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
 
 on_both_databases!(
     the_admin_signs_in_and_out,
@@ -471,85 +472,69 @@ async fn one_address_spraying_many_emails_is_limited(h: Harness) {
         .is_ok());
 }
 
+on_both_databases!(with slow_hashing: a_full_hashing_queue_refuses_every_email_alike);
+
+/// One hash at a time and none waiting, each slow enough (hundreds of milliseconds) to be
+/// caught in the middle of.
+fn slow_hashing() -> CoreConfig {
+    CoreConfig {
+        hash_cost: HashCost {
+            memory_kib: 16 * 1024,
+            iterations: 100,
+            parallelism: 1,
+        },
+        max_concurrent_hashes: 1,
+        max_queued_hashes: 0,
+        ..test_config()
+    }
+}
+
 /// A full hashing queue refuses every sign-in at once, whatever the email: an unknown one (which
 /// costs no hashing) as well as a known one, so a flooder can't tell them apart by which are
 /// "busy". The refusal writes nothing: no attempt reserved, nothing to give back.
-mod a_full_hashing_queue_refuses_every_email_alike {
-    use orgdesk_core::config::HashCost;
-    use orgdesk_core::{CoreConfig, NewUser};
-    use orgdesk_testkit::test_config;
-
-    use super::*;
-
-    /// One hash at a time and none waiting, each slow enough (hundreds of milliseconds) to be
-    /// caught in the middle of.
-    fn config() -> CoreConfig {
-        CoreConfig {
-            hash_cost: HashCost {
-                memory_kib: 16 * 1024,
-                iterations: 100,
-                parallelism: 1,
-            },
-            max_concurrent_hashes: 1,
-            max_queued_hashes: 0,
-            ..test_config()
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        scenario(Harness::sqlite_with(config()).await).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        scenario(Harness::postgres_with(config()).await).await
-    }
-
-    async fn scenario(h: Harness) {
-        let org = h.core.create_organization("Slow Hash Corp").await.unwrap();
-        h.core
-            .create_user(
-                org,
-                NewUser::member("Sam Slow", "sam@slow.test", "a-long-password"),
-            )
+async fn a_full_hashing_queue_refuses_every_email_alike(h: Harness) {
+    let org = h.core.create_organization("Slow Hash Corp").await.unwrap();
+    h.core
+        .create_user(
+            org,
+            NewUser::member("Sam Slow", "sam@slow.test", "a-long-password"),
+        )
+        .await
+        .unwrap();
+    let core = h.core.clone();
+    let signing_in = tokio::spawn(async move {
+        core.sign_in("sam@slow.test", "a-long-password", Some("192.0.2.50"))
             .await
-            .unwrap();
-        let core = h.core.clone();
-        let signing_in = tokio::spawn(async move {
-            core.sign_in("sam@slow.test", "a-long-password", Some("192.0.2.50"))
-                .await
-        });
-        // Its hash has the only slot by now, and takes longer than what follows.
-        tokio::time::sleep(StdDuration::from_millis(150)).await;
-        let limits = "SELECT COUNT(*) + COALESCE(SUM(count), 0) FROM rate_limits";
-        let before = h.scalar(limits).await;
-        for (email, password) in [
-            ("nobody@slow.test", "a-guess"),
-            ("sam@slow.test", "a-guess"),
-            ("sam@slow.test", "a-long-password"),
-        ] {
-            match h.core.sign_in(email, password, Some("192.0.2.51")).await {
-                Err(CoreError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
-                other => panic!("{email}: expected busy, got {other:?}"),
-            }
+    });
+    // Its hash has the only slot by now, and takes longer than what follows.
+    tokio::time::sleep(StdDuration::from_millis(150)).await;
+    let limits = "SELECT COUNT(*) + COALESCE(SUM(count), 0) FROM rate_limits";
+    let before = h.scalar(limits).await;
+    for (email, password) in [
+        ("nobody@slow.test", "a-guess"),
+        ("sam@slow.test", "a-guess"),
+        ("sam@slow.test", "a-long-password"),
+    ] {
+        match h.core.sign_in(email, password, Some("192.0.2.51")).await {
+            Err(CoreError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("{email}: expected busy, got {other:?}"),
         }
-        assert_eq!(
-            h.scalar(limits).await,
-            before,
-            "a busy answer counts nothing"
-        );
-
-        assert!(matches!(
-            signing_in.await.unwrap(),
-            Ok(SignInOutcome::SignedIn { .. })
-        ));
-        // The slot free again: answered, and an unknown email as a wrong password.
-        assert!(matches!(
-            h.core
-                .sign_in("nobody@slow.test", "a-guess", Some("192.0.2.51"))
-                .await,
-            Err(CoreError::InvalidCredentials)
-        ));
     }
+    assert_eq!(
+        h.scalar(limits).await,
+        before,
+        "a busy answer counts nothing"
+    );
+
+    assert!(matches!(
+        signing_in.await.unwrap(),
+        Ok(SignInOutcome::SignedIn { .. })
+    ));
+    // The slot free again: answered, and an unknown email as a wrong password.
+    assert!(matches!(
+        h.core
+            .sign_in("nobody@slow.test", "a-guess", Some("192.0.2.51"))
+            .await,
+        Err(CoreError::InvalidCredentials)
+    ));
 }
