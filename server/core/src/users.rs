@@ -163,7 +163,7 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
 }
 
 /// Whether `filter` leaves every user of the organization in.
-fn is_everyone(filter: &UserFilter) -> bool {
+pub(crate) fn is_everyone(filter: &UserFilter) -> bool {
     filter.status.is_none() && filter.role.is_none() && search_text(filter).is_none()
 }
 

@@ -38,6 +38,7 @@ pub const PG_DEFAULT_URL: &str = "postgres://orgdesk:orgdesk@127.0.0.1:5432/post
 pub fn pg_server_url() -> String {
     std::env::var("ORGDESK_TEST_PG_URL").unwrap_or_else(|_| PG_DEFAULT_URL.to_owned())
 }
+
 /// The base URL links in test emails point at.
 pub const PUBLIC_BASE_URL: &str = "http://orgdesk.test";
 pub const MEMBER_PASSWORD: &str = "orgdesk-member";
@@ -48,33 +49,25 @@ pub const ADMIN_PASSWORD: &str = "orgdesk-admin";
 /// function `config` (beside the scenarios) returns, instead of [`test_config`].
 #[macro_export]
 macro_rules! on_both_databases {
-    (with $config:ident: $($scenario:ident),* $(,)?) => {
+    (@config $config:expr; $($scenario:ident),*) => {
         $(
             mod $scenario {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    super::$scenario($crate::Harness::sqlite_with(super::$config()).await).await
+                    super::$scenario($crate::Harness::sqlite_with($config).await).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    super::$scenario($crate::Harness::postgres_with(super::$config()).await).await
+                    super::$scenario($crate::Harness::postgres_with($config).await).await
                 }
             }
         )*
     };
+    (with $config:ident: $($scenario:ident),* $(,)?) => {
+        $crate::on_both_databases!(@config super::$config(); $($scenario),*);
+    };
     ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    super::$scenario($crate::Harness::sqlite().await).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    super::$scenario($crate::Harness::postgres().await).await
-                }
-            }
-        )*
+        $crate::on_both_databases!(@config $crate::test_config(); $($scenario),*);
     };
 }
 

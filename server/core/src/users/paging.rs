@@ -420,8 +420,7 @@ pub(crate) async fn plan_for(
     if searching && db.get_database_backend() != DbBackend::Sqlite {
         return Ok(Plan::Sorted);
     }
-    let filtered = filter.status.is_some() || filter.role.is_some() || searching;
-    if !filtered || served_by_sort_index {
+    if super::is_everyone(filter) || served_by_sort_index {
         return Ok(Plan::Plain);
     }
     let rare = if searching { RARE_SEARCH } else { RARE };
