@@ -79,7 +79,9 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     // (statistics for the planner, the visibility map for index-only counts). `users import`
     // refreshes the statistics itself; this seed path does not.
     if core.db().get_database_backend() == sea_orm::DbBackend::Postgres {
-        core.db().execute_unprepared("VACUUM ANALYZE users").await?;
+        core.db()
+            .execute_unprepared("VACUUM ANALYZE users, user_search")
+            .await?;
     }
     let members: Vec<String> = {
         use sea_orm::Statement;

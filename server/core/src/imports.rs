@@ -580,8 +580,12 @@ impl Core {
         if report.created + report.updated >= STATISTICS_AFTER
             && self.db().get_database_backend() == DbBackend::Postgres
         {
-            if let Err(e) = self.db().execute_unprepared("ANALYZE users").await {
-                tracing::warn!(error = %e, "ANALYZE users after the import failed");
+            if let Err(e) = self
+                .db()
+                .execute_unprepared("ANALYZE users, user_search")
+                .await
+            {
+                tracing::warn!(error = %e, "ANALYZE after the import failed");
             }
         }
         progress(rows.len() as u64);

@@ -6,9 +6,10 @@ use orgdesk_types::{
     AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserStatus,
     UserSummary,
 };
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
@@ -31,8 +32,62 @@ pub(crate) fn search_text(filter: &UserFilter) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// The SQL condition for `filter` within `org_id`: also what "Select all N matching" resets.
+/// Where the Users Table's queries find the users a filter matches (decision 47).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `users` itself.
+    Users,
+    /// PostgreSQL's search table (`user_search`, migration 15), read under the name `users`: it
+    /// holds the search indexes and every column a filter or sort reads, so the same conditions
+    /// and orders apply to it. Only the page's own rows are then read from `users`, by id.
+    SearchTable,
+}
+
+impl Source {
+    /// Where a query of `filter` reads: a search on PostgreSQL reads the search table.
+    pub(crate) fn of(backend: DbBackend, filter: &UserFilter) -> Source {
+        if backend == DbBackend::Postgres && search_text(filter).is_some() {
+            Source::SearchTable
+        } else {
+            Source::Users
+        }
+    }
+
+    /// The ids of the users `select` finds, in its order, read from this source.
+    pub(crate) fn ids(self, select: Select<user::Entity>) -> SelectStatement {
+        let mut query = select.select_only().column(user::Column::Id).into_query();
+        if self == Source::SearchTable {
+            query.from_clear().from_as(
+                Alias::new(orgdesk_migration::POSTGRES_SEARCH_TABLE),
+                user::Entity,
+            );
+        }
+        query
+    }
+}
+
+/// The users `filter` matches within `org_id`, as a condition on `users`: what "Select all N
+/// matching" resets. A search on PostgreSQL is looked up in the search table ([`Source`]).
 pub(crate) fn filter_condition(
+    backend: DbBackend,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Condition> {
+    // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
+    use sea_orm::sea_query::ExprTrait;
+    let matching = matching_condition(backend, org_id, filter)?;
+    Ok(match Source::of(backend, filter) {
+        Source::Users => matching,
+        source @ Source::SearchTable => Condition::all().add(user::Column::OrgId.eq(org_id)).add(
+            Expr::col((user::Entity, user::Column::Id))
+                .in_subquery(source.ids(user::Entity::find().filter(matching))),
+        ),
+    })
+}
+
+/// The SQL condition for `filter` within `org_id`, over the columns of the rows its
+/// [`Source`] reads.
+pub(crate) fn matching_condition(
     backend: DbBackend,
     org_id: i64,
     filter: &UserFilter,
@@ -44,7 +99,7 @@ pub(crate) fn filter_condition(
     )
 }
 
-/// The same users as [`filter_condition`], found from the search index first. SQLite has no
+/// The same users as [`matching_condition`], found from the search index first. SQLite has no
 /// statistics, so it takes `org_id = ?` for the narrow condition and checks all 100,000 of an
 /// organization's users against the search's matches (≈ 10 ms even when nothing matches);
 /// hiding `org_id` from the index (unary `+`) makes it look the matches up by id instead. Right
@@ -56,7 +111,7 @@ pub(crate) fn search_first_condition(
     filter: &UserFilter,
 ) -> CoreResult<Condition> {
     if backend != DbBackend::Sqlite || search_text(filter).is_none() {
-        return filter_condition(backend, org_id, filter);
+        return matching_condition(backend, org_id, filter);
     }
     condition_within(
         backend,
@@ -123,12 +178,11 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
             ));
         }
     }
-    // PostgreSQL: a word prefix is read from the GIN index of the words. A search is never
-    // planned as a walk of the sort index on PostgreSQL (`paging::plan_for`), which would
-    // compute every row's vector.
+    // PostgreSQL: a word prefix is read from the GIN index of the words, in the search table
+    // (`Source::SearchTable`), which is where a search on PostgreSQL reads.
     if let Some(prefix) = word_prefix(search).filter(|_| backend != DbBackend::Sqlite) {
         return Condition::all().add(Expr::cust_with_values(
-            // The expression of the index `users_words` (migration 14).
+            // The expression of the index `user_search_words` (migration 15).
             format!(
                 "{} @@ to_tsquery('simple', $1)",
                 orgdesk_migration::POSTGRES_USER_WORDS
@@ -140,7 +194,7 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
     let name = match backend {
         // SQLite's LIKE already ignores ASCII case (and LOWER() only folds ASCII).
         DbBackend::Sqlite => Expr::col(user::Column::Name),
-        // `lower(name)` and `email` carry pg_trgm indexes (migration 6).
+        // `lower(name)` and `email` carry pg_trgm indexes in the search table (migration 15).
         _ => Expr::expr(Func::lower(Expr::col(user::Column::Name))),
     };
     Condition::any()
@@ -200,13 +254,14 @@ impl Core {
         let plan = paging::plan_for(db, &search_first, sort, &query.filter).await?;
         let condition = match plan {
             paging::Plan::Sorted => search_first,
-            paging::Plan::Plain => filter_condition(backend, org.id, &query.filter)?,
+            paging::Plan::Plain => matching_condition(backend, org.id, &query.filter)?,
         };
         let scope = paging::scope_of(&query.filter);
         let ordered = paging::Ordered {
             condition: &condition,
             sort,
             plan,
+            source: Source::of(backend, &query.filter),
         };
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start,
@@ -284,11 +339,14 @@ impl Core {
             // Kept by triggers on `users` (migration 13): counting 100,000 took 5–15 ms.
             return Ok(org.user_count.max(0) as u64);
         }
-        let condition = search_first_condition(self.db().get_database_backend(), org.id, filter)?;
-        Ok(user::Entity::find()
-            .filter(condition)
-            .count(self.db())
-            .await?)
+        let backend = self.db().get_database_backend();
+        let condition = search_first_condition(backend, org.id, filter)?;
+        paging::count(
+            self.db(),
+            Source::of(backend, filter),
+            user::Entity::find().filter(condition),
+        )
+        .await
     }
 
     pub(crate) async fn user_details_impl(

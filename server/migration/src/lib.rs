@@ -17,8 +17,9 @@ mod m20261129_000011_outbox_letters;
 mod m20261129_000012_outbox_due_in_order;
 mod m20261129_000013_count_users_per_org;
 mod m20261129_000014_words_of_the_local_part;
+mod m20261130_000015_search_beside_users;
 
-pub use m20261129_000014_words_of_the_local_part::POSTGRES_USER_WORDS;
+pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_outbox_due_in_order::Migration),
             Box::new(m20261129_000013_count_users_per_org::Migration),
             Box::new(m20261129_000014_words_of_the_local_part::Migration),
+            Box::new(m20261130_000015_search_beside_users::Migration),
         ]
     }
 }
@@ -56,6 +58,10 @@ pub(crate) async fn execute_per_backend(
         sea_orm_migration::sea_orm::DbBackend::Postgres => postgres,
         other => return Err(DbErr::Migration(format!("{other:?} is not supported"))),
     };
+    if sql.trim().is_empty() {
+        // A step for the other database only.
+        return Ok(());
+    }
     manager.get_connection().execute_unprepared(sql).await?;
     Ok(())
 }

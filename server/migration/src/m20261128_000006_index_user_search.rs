@@ -38,7 +38,7 @@ DROP TRIGGER IF EXISTS users_search_after_insert;
 DROP TABLE IF EXISTS users_search;
 "#;
 
-const POSTGRES_UP: &str = r#"
+pub(crate) const POSTGRES_UP: &str = r#"
 DO $$
 BEGIN
     CREATE EXTENSION IF NOT EXISTS pg_trgm;

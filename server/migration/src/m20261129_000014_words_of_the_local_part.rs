@@ -10,7 +10,8 @@
 //!   (contentless, with deletes, SQLite 3.43+), written by the same three triggers.
 //! - PostgreSQL: the GIN index of the words is over the name and the local part, its dots,
 //!   underscores, hyphens and plus signs read as spaces (the parser would otherwise keep
-//!   `mary_jane.o` whole): [`POSTGRES_USER_WORDS`], which the search asks for too.
+//!   `mary_jane.o` whole): [`POSTGRES_USER_WORDS`], which the search asked for until
+//!   migration 15 moved the search beside `users`.
 
 use sea_orm_migration::prelude::*;
 
@@ -53,11 +54,11 @@ DROP INDEX IF EXISTS users_words;
 
 /// The words of a user on PostgreSQL: the name's and the email's before its `@`, its dots,
 /// underscores, hyphens and plus signs read as spaces. The index `users_words` is over this
-/// expression, and the Users search asks for it (`users::search_condition`), so the two can't
-/// drift apart.
-pub const POSTGRES_USER_WORDS: &str = r#"to_tsvector('simple', "users"."name" || ' ' || translate(split_part("users"."email", '@', 1), '._-+', '    '))"#;
+/// expression; until migration 15 moved the search beside `users`, the Users search asked for it
+/// too.
+pub(crate) const POSTGRES_USER_WORDS: &str = r#"to_tsvector('simple', "users"."name" || ' ' || translate(split_part("users"."email", '@', 1), '._-+', '    '))"#;
 
-fn postgres_up() -> String {
+pub(crate) fn postgres_up() -> String {
     format!("CREATE INDEX users_words ON users USING gin ({POSTGRES_USER_WORDS});")
 }
 

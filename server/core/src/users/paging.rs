@@ -16,10 +16,11 @@ use orgdesk_types::{UserFilter, UserSort};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 
+use super::Source;
 use crate::db;
 use crate::entities::user;
 use crate::{CoreError, CoreResult};
@@ -241,13 +242,42 @@ fn in_order(
         .order_by(column_expr(backend, user::Column::Id, plan), order)
 }
 
-/// What the Users Table reads a page from: the rows of `condition`, in the order of `sort`,
-/// found as `plan` says.
+/// What the Users Table reads a page from: the rows of `condition` in `source`, in the order
+/// of `sort`, found as `plan` says.
 #[derive(Clone, Copy)]
 pub(crate) struct Ordered<'a> {
     pub condition: &'a Condition,
     pub sort: UserSort,
     pub plan: Plan,
+    pub source: Source,
+}
+
+/// How many users `select` finds in `source`.
+pub(crate) async fn count(
+    db: &impl ConnectionTrait,
+    source: Source,
+    select: Select<user::Entity>,
+) -> CoreResult<u64> {
+    let counted = sea_orm::sea_query::Query::select()
+        .expr(Expr::cust("COUNT(*) AS n"))
+        .from_subquery(source.ids(select), "counted")
+        .to_owned();
+    let backend = db.get_database_backend();
+    count_rows(db, backend.build(&counted)).await
+}
+
+/// The ids `select` finds in `source`, in its order.
+async fn ids(
+    db: &impl ConnectionTrait,
+    source: Source,
+    select: Select<user::Entity>,
+) -> CoreResult<Vec<i64>> {
+    let backend = db.get_database_backend();
+    db.query_all_raw(backend.build(&source.ids(select)))
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "id").map_err(CoreError::from))
+        .collect()
 }
 
 /// Up to `limit` rows of `of`, in its order read upwards (`ascending`) or downwards, starting
@@ -263,6 +293,7 @@ pub(crate) async fn scan(
         condition,
         sort,
         plan,
+        source,
     } = of;
     let runs = runs(sort, ascending);
     let start = from
@@ -291,12 +322,19 @@ pub(crate) async fn scan(
                 mine.lt(theirs)
             });
         }
-        rows.extend(
-            in_order(select, backend, sort, ascending, plan)
-                .limit(want)
-                .all(db)
-                .await?,
-        );
+        let page = in_order(select, backend, sort, ascending, plan).limit(want);
+        rows.extend(match source {
+            Source::Users => page.all(db).await?,
+            // The page's ids from the search table, then their rows, in one statement.
+            Source::SearchTable => {
+                let found = user::Entity::find().filter(
+                    Expr::col((user::Entity, user::Column::Id)).in_subquery(source.ids(page)),
+                );
+                in_order(found, backend, sort, ascending, Plan::Plain)
+                    .all(db)
+                    .await?
+            }
+        });
     }
     Ok(rows)
 }
@@ -351,30 +389,32 @@ async fn at_offset(
         condition,
         sort,
         plan,
+        source,
     } = of;
     let backend = db.get_database_backend();
-    let mut ids: Vec<i64> = Vec::new();
+    let mut found_ids: Vec<i64> = Vec::new();
     for &run in runs(sort, ascending) {
-        let want = limit.saturating_sub(ids.len() as u64);
+        let want = limit.saturating_sub(found_ids.len() as u64);
         if want == 0 {
             break;
         }
-        let found: Vec<i64> = in_order(in_run(condition, run), backend, sort, ascending, plan)
-            .select_only()
-            .column(user::Column::Id)
-            .offset(offset)
-            .limit(want)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let found = ids(
+            db,
+            source,
+            in_order(in_run(condition, run), backend, sort, ascending, plan)
+                .offset(offset)
+                .limit(want),
+        )
+        .await?;
         if found.is_empty() && offset > 0 {
             // The page starts beyond this whole run: skip the run by its size.
-            offset = offset.saturating_sub(in_run(condition, run).count(db).await?);
+            offset = offset.saturating_sub(count(db, source, in_run(condition, run)).await?);
             continue;
         }
         offset = 0;
-        ids.extend(found);
+        found_ids.extend(found);
     }
+    let ids = found_ids;
     let mut rows: HashMap<i64, user::Model> = user::Entity::find()
         .filter(db::among(backend, (user::Entity, user::Column::Id), &ids))
         .all(db)
@@ -436,7 +476,7 @@ pub(crate) async fn plan_for(
             ),
             [query.into(), (rare as i64 + 1).into()],
         );
-        if count(db, everywhere).await? <= rare {
+        if count_rows(db, everywhere).await? <= rare {
             return Ok(Plan::Sorted);
         }
     }
@@ -453,7 +493,7 @@ pub(crate) async fn plan_for(
         )
         .to_owned();
     let probe = db.get_database_backend().build(&probe);
-    Ok(if count(db, probe).await? <= rare {
+    Ok(if count_rows(db, probe).await? <= rare {
         Plan::Sorted
     } else {
         Plan::Plain
@@ -461,7 +501,7 @@ pub(crate) async fn plan_for(
 }
 
 /// The `n` of a `SELECT COUNT(*) AS n …`.
-async fn count(db: &impl ConnectionTrait, statement: Statement) -> CoreResult<u64> {
+async fn count_rows(db: &impl ConnectionTrait, statement: Statement) -> CoreResult<u64> {
     let n: i64 = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,

@@ -201,6 +201,8 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
 
 /// The total for everyone is kept by the database (migration 13), not counted: it must agree
 /// with a count after every way users arrive or leave, and after migrating down and up again.
+/// On PostgreSQL the search table (migration 15) must agree with `users` after each of those,
+/// and after every change to what a search reads: a rename, a reset, a sign-in.
 async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
     use orgdesk_core::imports::{read_csv, ImportOptions};
     use orgdesk_core::{Initiator, NewUser};
@@ -223,6 +225,17 @@ async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
                 .await
                 .unwrap();
             assert_eq!(total as i64, counted, "{why}");
+            if h.is_postgres() {
+                let astray = h
+                    .scalar(
+                        "SELECT COUNT(*) AS n FROM users u FULL JOIN user_search s ON s.id = u.id \
+                         WHERE (u.org_id, u.name, u.email, u.role, u.status, u.last_sign_in_at) \
+                         IS DISTINCT FROM \
+                         (s.org_id, s.name, s.email, s.role, s.status, s.last_sign_in_at)",
+                    )
+                    .await;
+                assert_eq!(astray, 0, "the search table, {why}");
+            }
             total
         }
     };
@@ -286,8 +299,36 @@ async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
     h.exec(&format!("DELETE FROM users WHERE id = {gone}"))
         .await;
     assert_eq!(agrees("deleted").await, start + 3);
+    h.exec(&format!("DELETE FROM organizations WHERE id = {other}"))
+        .await;
+    assert_eq!(agrees("an organization deleted").await, start + 3);
 
-    // Migration 13 again: the count is rebuilt from the users.
+    // What a search reads changes: a name, a status, a last sign-in.
+    let jane = &demo.members[0];
+    h.exec(&format!(
+        "UPDATE users SET name = 'Janet Renamed', email = 'janet@acme.test' WHERE id = {}",
+        jane.id
+    ))
+    .await;
+    assert_eq!(agrees("renamed").await, start + 3);
+    h.core
+        .sign_in(
+            &demo.members[1].email,
+            orgdesk_testkit::MEMBER_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(agrees("signed in").await, start + 3);
+    let all: Vec<UserId> = demo.members.iter().map(|m| m.id).collect();
+    h.core
+        .admin_reset_passwords(&demo.admin, &all, None)
+        .await
+        .unwrap();
+    assert_eq!(agrees("reset").await, start + 3);
+
+    // Migration 13 again: the count is rebuilt from the users (and migration 15's search table,
+    // taken back with it, is filled again).
     h.migrate_down_through("m20261129_000013_count_users_per_org")
         .await;
     orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
@@ -309,8 +350,32 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
         status: Some(UserStatus::Active),
         ..Default::default()
     };
-    for filter in [UserFilter::default(), active] {
+    // Searches: on PostgreSQL these read the search table (migration 15), so they must page
+    // exactly as the same users do in everyone's order.
+    let everyone_at_acme = UserFilter {
+        search: Some("acme.test".into()),
+        ..Default::default()
+    };
+    let active_at_acme = UserFilter {
+        status: Some(UserStatus::Active),
+        ..everyone_at_acme.clone()
+    };
+    let a_word_from_a = UserFilter {
+        search: Some("a".into()),
+        ..Default::default()
+    };
+    let mut everyones_order = std::collections::HashMap::new();
+    for filter in [
+        UserFilter::default(),
+        active,
+        everyone_at_acme,
+        active_at_acme,
+        a_word_from_a,
+    ] {
         let total = h.core.count_users(admin, &filter).await.unwrap();
+        // Enough pages for a first, a middle and a last.
+        let per_page = if total > 30 { 10 } else { 3 };
+        assert!(total > 2 * per_page, "{filter:?} spans pages: {total}");
         for sort in UserSort::ALL {
             for descending in [false, true] {
                 let case = format!("{sort:?} desc={descending} {filter:?}");
@@ -319,10 +384,10 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                     sort,
                     descending,
                     page,
-                    per_page: 10,
+                    per_page,
                     at,
                 };
-                let pages = total.div_ceil(10);
+                let pages = total.div_ceil(per_page);
                 // Typed page numbers: counted from the start, or (knowing the total) from the
                 // end for the later pages; both must agree with the links below.
                 let mut by_number = Vec::new();
@@ -350,7 +415,7 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                 }
                 assert_eq!(forward, by_number, "{case}: Next, page after page");
 
-                let last_rows = total - (pages - 1) * 10;
+                let last_rows = total - (pages - 1) * per_page;
                 let last = h
                     .core
                     .list_users(admin, &query(pages, Some(PageAt::Last(last_rows))))
@@ -369,6 +434,20 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                     backward.splice(0..0, ids(found));
                 }
                 assert_eq!(backward, by_number, "{case}: Previous, back from Last");
+
+                // The same order as everyone's, with the others left out.
+                if filter == UserFilter::default() {
+                    everyones_order.insert((sort.as_str(), descending), by_number);
+                } else {
+                    let found: std::collections::HashSet<UserId> =
+                        by_number.iter().copied().collect();
+                    let expected: Vec<UserId> = everyones_order[&(sort.as_str(), descending)]
+                        .iter()
+                        .copied()
+                        .filter(|id| found.contains(id))
+                        .collect();
+                    assert_eq!(by_number, expected, "{case}: in everyone's order");
+                }
             }
         }
     }
@@ -471,7 +550,13 @@ async fn search_follows_renames_new_users_and_quotes(h: Harness) {
     use orgdesk_migration::MigratorTrait;
     h.migrate_down_through("m20261129_000014_words_of_the_local_part")
         .await;
-    assert_eq!(total("xq").await, 1, "migration 8's index finds the start");
+    if h.is_postgres() {
+        // The search reads migration 15's table, gone too: the index is back on `users`.
+        let words = "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname = 'users_words'";
+        assert_eq!(h.scalar(words).await, 1, "migration 8's index is back");
+    } else {
+        assert_eq!(total("xq").await, 1, "migration 8's index finds the start");
+    }
     orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
     assert_eq!(total("wr").await, 1, "migrated again");
     assert_eq!(total("vq").await, 0, "migrated again");
