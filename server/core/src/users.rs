@@ -251,7 +251,13 @@ impl Core {
         let descending = query.descending;
         let backend = db.get_database_backend();
         let search_first = search_first_condition(backend, org.id, &query.filter)?;
-        let plan = paging::plan_for(db, &search_first, sort, &query.filter).await?;
+        let source = Source::of(backend, &query.filter);
+        let plan = match source {
+            // The search table has no sort index to walk: its matches are read from the search
+            // indexes and sorted, ordered by the columns themselves.
+            Source::SearchTable => paging::Plan::Plain,
+            Source::Users => paging::plan_for(db, &search_first, sort, &query.filter).await?,
+        };
         let condition = match plan {
             paging::Plan::Sorted => search_first,
             paging::Plan::Plain => matching_condition(backend, org.id, &query.filter)?,
@@ -261,7 +267,7 @@ impl Core {
             condition: &condition,
             sort,
             plan,
-            source: Source::of(backend, &query.filter),
+            source,
         };
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start,
