@@ -46,6 +46,7 @@ mod orgs;
 mod outbox;
 mod passwords;
 mod people;
+mod timing;
 mod tokens;
 mod users;
 pub mod webhooks;
@@ -83,6 +84,9 @@ pub struct Core {
     emails_queued: Arc<tokio::sync::Notify>,
     /// API calls this process has reserved against its tokens' shared limits.
     api_leases: Arc<rate_limit::Leases>,
+    /// How long serving Forgot your password? or Resend Email for an account takes lately:
+    /// an email with none waits as long (`resets::recovery`).
+    public_request_work: Arc<timing::Typical>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -222,6 +226,9 @@ impl Core {
             passwords,
             emails_queued: Arc::new(tokio::sync::Notify::new()),
             api_leases: Arc::default(),
+            public_request_work: Arc::new(timing::Typical::new(
+                resets::TYPICAL_PUBLIC_REQUEST_WORK,
+            )),
         })
     }
 
@@ -232,6 +239,12 @@ impl Core {
 
     pub(crate) fn passwords(&self) -> &Passwords {
         &self.passwords
+    }
+
+    /// How long Forgot your password? and Resend Email take lately to serve an account, which
+    /// is how long they wait for an email that has none (for tests and diagnostics).
+    pub fn typical_public_request_work(&self) -> std::time::Duration {
+        self.public_request_work.get()
     }
 
     /// Notified after every operation that queued email has committed: the outbox worker

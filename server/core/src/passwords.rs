@@ -13,13 +13,14 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
 use crate::config::HashCost;
+use crate::timing::Typical;
 use crate::{CoreError, CoreResult};
 
 /// Passwords longer than this are refused before hashing (the policy allows 128 characters).
@@ -31,13 +32,13 @@ pub(crate) struct Passwords {
     permits: Semaphore,
     max_queued: usize,
     queued: AtomicUsize,
-    /// How long a verification took lately (microseconds, a moving average), so that "no such
-    /// account" takes as long as "wrong password" without spending the CPU.
-    typical_verify_micros: AtomicU64,
+    /// How long a verification took lately, so that "no such account" takes as long as "wrong
+    /// password" without spending the CPU.
+    typical_verify: Typical,
 }
 
 /// Until a verification has been timed: roughly one at the default cost on a small server.
-const INITIAL_VERIFY_MICROS: u64 = 40_000;
+const INITIAL_VERIFY: Duration = Duration::from_millis(40);
 
 impl Passwords {
     pub(crate) fn new(
@@ -54,7 +55,7 @@ impl Passwords {
             permits: Semaphore::new(max_concurrent),
             max_queued,
             queued: AtomicUsize::new(0),
-            typical_verify_micros: AtomicU64::new(INITIAL_VERIFY_MICROS),
+            typical_verify: Typical::new(INITIAL_VERIFY),
         })
     }
 
@@ -84,18 +85,14 @@ impl Passwords {
             .await?;
         // The hashing alone would be better, but the wait for a permit is small next to it
         // unless the server is flooded, and then the average only errs on the slow side.
-        let took = started.elapsed().as_micros().min(u128::from(u32::MAX)) as u64;
-        let old = self.typical_verify_micros.load(Ordering::Relaxed);
-        self.typical_verify_micros
-            .store((old * 7 + took) / 8, Ordering::Relaxed);
+        self.typical_verify.record(started.elapsed());
         Ok(matched)
     }
 
     /// Takes as long as one verification, for an email that has no account, without hashing:
     /// a flood of made-up emails costs the server nothing but timers.
     pub(crate) async fn verify_decoy(&self, _password: &str) -> CoreResult<()> {
-        let typical = self.typical_verify_micros.load(Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_micros(typical)).await;
+        self.typical_verify.wait().await;
         Ok(())
     }
 

@@ -28,6 +28,11 @@ use crate::{Core, CoreError, CoreResult};
 /// The most users one reset call may name.
 pub const MAX_RESET_TARGETS: usize = 100_000;
 
+/// How long serving Forgot your password? or Resend Email for an account is taken to last
+/// until it has been timed (a link issued and its email queued: a few milliseconds).
+pub(crate) const TYPICAL_PUBLIC_REQUEST_WORK: std::time::Duration =
+    std::time::Duration::from_millis(5);
+
 /// Why a link is being issued, which decides the email and the activity recorded.
 #[derive(Clone, Copy)]
 pub(crate) enum Occasion<'a> {

@@ -419,6 +419,7 @@ async fn forgot_password_keeps_the_current_password_working(h: Harness) {
     ));
 }
 
+/// Forgot your password? answers every email alike, and as late.
 async fn forgot_password_never_reveals_whether_an_email_exists(h: Harness) {
     let demo = h.demo().await;
     let before = email_outbox::Entity::find().count(h.db()).await.unwrap();
@@ -436,6 +437,30 @@ async fn forgot_password_never_reveals_whether_an_email_exists(h: Harness) {
         before,
         "no email for unknown or suspended"
     );
+
+    // Nor by how long the answer takes: an email with no account (or none it may use) waits as
+    // long as serving one typically takes (security review F8), here about a link's work.
+    h.core
+        .request_forgot_password(&demo.members[0].email, None)
+        .await
+        .unwrap();
+    let typical = h.core.typical_public_request_work();
+    for nobody in ["nobody@acme.test", "", demo.suspended[0].email.as_str()] {
+        let started = std::time::Instant::now();
+        h.core.request_forgot_password(nobody, None).await.unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= typical,
+            "Forgot for {nobody:?}: {took:?}, under {typical:?}"
+        );
+        let started = std::time::Instant::now();
+        h.core.resend_reset_email(nobody, None).await.unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= typical,
+            "Resend for {nobody:?}: {took:?}, under {typical:?}"
+        );
+    }
 }
 
 async fn forgot_password_after_an_admin_reset_resends_the_admin_link(h: Harness) {
