@@ -1,6 +1,7 @@
 //! The Users Table and the profile sidebar's Details and Assets tabs. Every query is scoped
-//! to the admin's organization and served by the `(org_id, …, id)` indexes, so pages stay
-//! fast at 100,000 users.
+//! to the admin's organization and served by the `(org_id, …, id)` indexes, or for a search by
+//! the search indexes (on PostgreSQL in the search table beside `users`, [`Source`]), so pages
+//! stay fast at 100,000 users.
 
 use orgdesk_types::{
     AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserStatus,
@@ -87,7 +88,7 @@ pub(crate) fn filter_condition(
 
 /// The SQL condition for `filter` within `org_id`, over the columns of the rows its
 /// [`Source`] reads.
-pub(crate) fn matching_condition(
+fn matching_condition(
     backend: DbBackend,
     org_id: i64,
     filter: &UserFilter,
