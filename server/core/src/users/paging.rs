@@ -16,7 +16,7 @@ use orgdesk_types::{UserFilter, UserSort};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    QueryFilter, QueryOrder, QuerySelect, Select, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 
@@ -267,7 +267,7 @@ pub(crate) async fn count(
 }
 
 /// The ids `select` finds in `source`, in its order.
-async fn ids(
+async fn ids_of(
     db: &impl ConnectionTrait,
     source: Source,
     select: Select<user::Entity>,
@@ -392,13 +392,13 @@ async fn at_offset(
         source,
     } = of;
     let backend = db.get_database_backend();
-    let mut found_ids: Vec<i64> = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
     for &run in runs(sort, ascending) {
-        let want = limit.saturating_sub(found_ids.len() as u64);
+        let want = limit.saturating_sub(ids.len() as u64);
         if want == 0 {
             break;
         }
-        let found = ids(
+        let found = ids_of(
             db,
             source,
             in_order(in_run(condition, run), backend, sort, ascending, plan)
@@ -412,9 +412,8 @@ async fn at_offset(
             continue;
         }
         offset = 0;
-        found_ids.extend(found);
+        ids.extend(found);
     }
-    let ids = found_ids;
     let mut rows: HashMap<i64, user::Model> = user::Entity::find()
         .filter(db::among(backend, (user::Entity, user::Column::Id), &ids))
         .all(db)
@@ -477,20 +476,10 @@ pub(crate) async fn plan_for(
             return Ok(Plan::Sorted);
         }
     }
-    let probe = sea_orm::sea_query::Query::select()
-        .expr(Expr::cust("COUNT(*) AS n"))
-        .from_subquery(
-            user::Entity::find()
-                .select_only()
-                .column(user::Column::Id)
-                .filter(condition.clone())
-                .limit(rare + 1)
-                .into_query(),
-            "probe",
-        )
-        .to_owned();
-    let probe = db.get_database_backend().build(&probe);
-    Ok(if count_rows(db, probe).await? <= rare {
+    let probe = user::Entity::find()
+        .filter(condition.clone())
+        .limit(rare + 1);
+    Ok(if count(db, Source::Users, probe).await? <= rare {
         Plan::Sorted
     } else {
         Plan::Plain
