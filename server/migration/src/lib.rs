@@ -18,6 +18,7 @@ mod m20261129_000012_outbox_due_in_order;
 mod m20261129_000013_count_users_per_org;
 mod m20261129_000014_words_of_the_local_part;
 mod m20261130_000015_search_beside_users;
+mod m20261130_000016_org_cascade_by_statement;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_count_users_per_org::Migration),
             Box::new(m20261129_000014_words_of_the_local_part::Migration),
             Box::new(m20261130_000015_search_beside_users::Migration),
+            Box::new(m20261130_000016_org_cascade_by_statement::Migration),
         ]
     }
 }
