@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::limits::MAX_EMAIL_LEN;
 use orgdesk_types::password_policy::{self, PasswordContext};
 use orgdesk_types::{ActivityKind, LinkPurpose, LinkState, UserStatus};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{lock_user, revoke_sessions, unusable, Occasion};
 use crate::activity::{self, clean_ip, NewActivity};
@@ -29,67 +29,78 @@ enum PublicRequest {
     Forgot,
 }
 
+impl PublicRequest {
+    /// The accounts it can serve: a pending reset's, or any but a suspended one's.
+    fn serves(self) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            Self::Resend => user::Column::Status.eq(UserStatus::ResetPending.as_str()),
+            Self::Forgot => user::Column::Status.ne(UserStatus::Suspended.as_str()),
+        }
+    }
+}
+
 impl Core {
     pub(crate) async fn resend_reset_email_impl(
         &self,
         email: &str,
         ip: Option<&str>,
     ) -> CoreResult<()> {
+        self.public_request(PublicRequest::Resend, email, ip).await
+    }
+
+    pub(crate) async fn request_forgot_password_impl(
+        &self,
+        email: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.public_request(PublicRequest::Forgot, email, ip).await
+    }
+
+    /// An email typed into a public page: once the rate limits allow it, a link for each
+    /// account (one per organization) the request can serve. The page answers the same
+    /// whatever happens, so it never tells which emails have accounts; and with no account
+    /// to serve, the answer waits as long as serving one typically takes, so it also comes
+    /// as late (security review F8).
+    async fn public_request(
+        &self,
+        request: PublicRequest,
+        email: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
         let now = self.now();
         let ip = clean_ip(ip);
-        let pending = user::Column::Status.eq(UserStatus::ResetPending.as_str());
-        let accounts = self
-            .accounts_for_public_request(PublicRequest::Resend, email, ip.as_deref(), pending, now)
+        let email = normalize_email(email);
+        self.limit_email_and_ip(request, &email, ip.as_deref(), now)
             .await?;
-        let Some(started) = self.serving_public_request(&accounts).await else {
-            return Ok(());
+        let accounts = if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+            Vec::new()
+        } else {
+            user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .filter(request.serves())
+                .all(self.db())
+                .await?
         };
-        for candidate in accounts {
-            self.user_resend(
-                candidate.org_id,
-                candidate.id,
-                "the sign-in page",
-                ip.clone(),
-                now,
-            )
-            .await?;
+        if accounts.is_empty() {
+            self.public_request_work.wait().await;
+            return Ok(());
+        }
+        let started = Instant::now();
+        for account in accounts {
+            let (org_id, user_id, ip) = (account.org_id, account.id, ip.clone());
+            match request {
+                PublicRequest::Resend => {
+                    self.user_resend(org_id, user_id, "the sign-in page", ip, now)
+                        .await?
+                }
+                PublicRequest::Forgot => {
+                    self.forgot_link(org_id, user_id, "Forgot your password?", ip, now)
+                        .await?
+                }
+            }
         }
         self.public_request_work.record(started.elapsed());
         Ok(())
-    }
-
-    /// Once the accounts behind a public request are known: with none, waits as long as serving
-    /// one typically takes, so the same answer also comes as late (security review F8), and
-    /// returns `None`; otherwise when the serving starts, to time it.
-    async fn serving_public_request(&self, accounts: &[user::Model]) -> Option<Instant> {
-        if accounts.is_empty() {
-            self.public_request_work.wait().await;
-            return None;
-        }
-        Some(Instant::now())
-    }
-
-    /// The accounts (one per organization) behind an email typed into a public page, once
-    /// the rate limits allow the request. Anything unusable finds none: the page answers the
-    /// same either way, so it never tells which emails have accounts.
-    async fn accounts_for_public_request(
-        &self,
-        action: PublicRequest,
-        email: &str,
-        ip: Option<&str>,
-        condition: impl sea_orm::sea_query::IntoCondition,
-        now: DateTime<Utc>,
-    ) -> CoreResult<Vec<user::Model>> {
-        let email = normalize_email(email);
-        self.limit_email_and_ip(action, &email, ip, now).await?;
-        if email.is_empty() || email.len() > MAX_EMAIL_LEN {
-            return Ok(Vec::new());
-        }
-        Ok(user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .filter(condition)
-            .all(self.db())
-            .await?)
     }
 
     /// A new admin-reset link for a user whose reset is (still) pending.
@@ -108,7 +119,6 @@ impl Core {
         if target.status != UserStatus::ResetPending.as_str() {
             return Ok(());
         }
-        let org = self.organization(&tx, org_id).await?;
         // Name the admin who reset the password, as the first email did.
         let last_admin_link = reset_link::Entity::find()
             .filter(reset_link::Column::UserId.eq(target.id))
@@ -123,33 +133,12 @@ impl Core {
         let occasion = Occasion::UserResend {
             admin_name: admin.as_ref().map(|a| a.name.as_str()),
         };
-        self.issue_and_mail(
-            &tx,
-            &org,
-            std::slice::from_ref(&target),
-            occasion,
-            ip.clone(),
-            now,
-        )
-        .await?;
-        activity::record_one(
-            &tx,
-            NewActivity {
-                org_id,
-                actor_id: Some(target.id),
-                actor_label: None,
-                subject_id: Some(target.id),
-                kind: ActivityKind::ResetEmailResent,
-                details: format!(
-                    "New reset link requested from {from}; the previous link no longer works"
-                ),
-                ip,
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = (
+            ActivityKind::ResetEmailResent,
+            format!("New reset link requested from {from}; the previous link no longer works"),
+        );
+        self.mail_own_link(tx, &target, occasion, event, ip, now)
+            .await
     }
 
     pub(crate) async fn resend_from_link_impl(
@@ -201,40 +190,6 @@ impl Core {
         }
     }
 
-    pub(crate) async fn request_forgot_password_impl(
-        &self,
-        email: &str,
-        ip: Option<&str>,
-    ) -> CoreResult<()> {
-        let now = self.now();
-        let ip = clean_ip(ip);
-        let not_suspended = user::Column::Status.ne(UserStatus::Suspended.as_str());
-        let accounts = self
-            .accounts_for_public_request(
-                PublicRequest::Forgot,
-                email,
-                ip.as_deref(),
-                not_suspended,
-                now,
-            )
-            .await?;
-        let Some(started) = self.serving_public_request(&accounts).await else {
-            return Ok(());
-        };
-        for candidate in accounts {
-            self.forgot_link(
-                candidate.org_id,
-                candidate.id,
-                "Forgot your password?",
-                ip.clone(),
-                now,
-            )
-            .await?;
-        }
-        self.public_request_work.record(started.elapsed());
-        Ok(())
-    }
-
     /// A new invitation for a user who is still invited, asked for from an expired one.
     async fn reinvite(
         &self,
@@ -250,32 +205,20 @@ impl Core {
         if target.status() != Some(UserStatus::Invited) {
             return Ok(());
         }
-        let org = self.organization(&tx, org_id).await?;
-        self.issue_and_mail(
-            &tx,
-            &org,
-            std::slice::from_ref(&target),
+        let event = (
+            ActivityKind::InvitationSent,
+            "New invitation requested from an expired one; the previous link no longer works"
+                .to_owned(),
+        );
+        self.mail_own_link(
+            tx,
+            &target,
             Occasion::Invitation { by: None },
-            ip.clone(),
+            event,
+            ip,
             now,
         )
-        .await?;
-        activity::record_one(
-            &tx,
-            NewActivity {
-                org_id,
-                actor_id: Some(target.id),
-                actor_label: None,
-                subject_id: Some(target.id),
-                kind: ActivityKind::InvitationSent,
-                details: "New invitation requested from an expired one; the previous link no longer works".into(),
-                ip,
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// A forgot-password link: the current password keeps working until a new one is set.
@@ -300,32 +243,46 @@ impl Core {
             tx.rollback().await?;
             return self.user_resend(org_id, user_id, from, ip, now).await;
         }
-        let org = self.organization(&tx, org_id).await?;
+        let event = (
+            ActivityKind::ForgotPasswordRequested,
+            format!("Reset link requested from {from}; the current password keeps working"),
+        );
+        self.mail_own_link(tx, &target, Occasion::Forgot, event, ip, now)
+            .await
+    }
+
+    /// The end of every request a user makes for a link of their own: the link issued and
+    /// mailed (older ones stop working), the request recorded with the user as its actor, the
+    /// transaction committed.
+    async fn mail_own_link(
+        &self,
+        tx: DatabaseTransaction,
+        target: &user::Model,
+        occasion: Occasion<'_>,
+        (kind, details): (ActivityKind, String),
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        let org = self.organization(&tx, target.org_id).await?;
         self.issue_and_mail(
             &tx,
             &org,
-            std::slice::from_ref(&target),
-            Occasion::Forgot,
+            std::slice::from_ref(target),
+            occasion,
             ip.clone(),
             now,
         )
         .await?;
-        activity::record_one(
-            &tx,
-            NewActivity {
-                org_id,
-                actor_id: Some(target.id),
-                actor_label: None,
-                subject_id: Some(target.id),
-                kind: ActivityKind::ForgotPasswordRequested,
-                details: format!(
-                    "Reset link requested from {from}; the current password keeps working"
-                ),
-                ip,
-            },
-            now,
-        )
-        .await?;
+        let event = NewActivity {
+            org_id: target.org_id,
+            actor_id: Some(target.id),
+            actor_label: None,
+            subject_id: Some(target.id),
+            kind,
+            details,
+            ip,
+        };
+        activity::record_one(&tx, event, now).await?;
         tx.commit().await?;
         Ok(())
     }
