@@ -433,14 +433,18 @@ async fn at_offset(
 ///   its index) sorts them, on both databases: SQLite has no statistics, and PostgreSQL's
 ///   know how rare a status is but not where its rows lie in the sort order (2 % suspended,
 ///   clustered late by email, took 29 ms walking the email index).
-/// - A search on SQLite sorts up to `RARE_SEARCH` matches (≈ 0.5 µs each to read from its
-///   index and sort). Its matches in every organization are counted first, from the search
-///   index alone; only when those are more is this organization's share probed. Walking the
-///   name index instead costs what lies before the first page of matches, unbounded when they
-///   cluster: to "Liam Carter 1" … "Liam Carter 99999", 2,500 of 100,000, it took 15 ms where
-///   sorting them took 3. Past that many, the matches are a tenth of everyone or more, and the
-///   walk usually meets a page of them soon (17,500 matches of "a": 2 ms walking, 9 ms
-///   sorting).
+/// - A search on SQLite sorts its matches when they are `RARE_SEARCH` or fewer in every
+///   organization, counted from the full-text index alone (≈ 0.5 ms), and walks the sort index
+///   otherwise. Measured at 100,000 users with the server's page cache and memory map (session
+///   19, docs/performance.md): sorting costs ≈ 0.75 µs a match, each looked up in `users`
+///   (2,500 of "carter" 1.9 ms, 5,000 of "ja" 4.1 ms, 7,500 of "li" 6.1 ms, 17,500 of "a"
+///   11.2 ms); a walk costs what lies before the first page of matches, at most the whole
+///   organization's index with each entry checked against the matches (5.4 ms for a search
+///   nothing matches; "carter", clustered half-way, 4.4 ms; "li" 4.5 ms; "a" 2.3 ms). So neither
+///   passes ≈ 5.5 ms. A search alone is not probed for this organization's share of the
+///   matches: the probe looks each match up in `users`, which costs about what it would save.
+///   With a status or role as well, which may leave few of many matches (and a walk would then
+///   look up every match on its way), it is.
 pub(crate) async fn plan_for(
     db: &impl ConnectionTrait,
     condition: &Condition,
@@ -448,7 +452,7 @@ pub(crate) async fn plan_for(
     filter: &orgdesk_types::UserFilter,
 ) -> CoreResult<Plan> {
     const RARE: u64 = 2_000;
-    const RARE_SEARCH: u64 = 10_000;
+    const RARE_SEARCH: u64 = 5_000;
     let search = super::search_text(filter);
     let searching = search.is_some();
     let served_by_sort_index = match sort {
@@ -459,31 +463,26 @@ pub(crate) async fn plan_for(
     if super::is_everyone(filter) || served_by_sort_index {
         return Ok(Plan::Plain);
     }
-    let rare = if searching { RARE_SEARCH } else { RARE };
-    // A search's matches in every organization, counted from the full-text index alone, bound
-    // this organization's from above: when they are few, so are these, and the probe below
-    // (which looks each match up in `users`: "li", 7,500 matches, 6 ms against 0.4) is not
-    // needed to know it.
+    let few = |n: u64, rare: u64| if n <= rare { Plan::Sorted } else { Plan::Plain };
     if let Some((index, query)) = search.and_then(super::sqlite_text_match) {
         let everywhere = Statement::from_sql_and_values(
             DbBackend::Sqlite,
             format!(
                 "SELECT COUNT(*) AS n FROM (SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?)"
             ),
-            [query.into(), (rare as i64 + 1).into()],
+            [query.into(), (RARE_SEARCH as i64 + 1).into()],
         );
-        if count_rows(db, everywhere).await? <= rare {
-            return Ok(Plan::Sorted);
+        let plan = few(count_rows(db, everywhere).await?, RARE_SEARCH);
+        if plan == Plan::Sorted || (filter.status.is_none() && filter.role.is_none()) {
+            return Ok(plan);
         }
     }
+    // A filter, or a search with many matches and a status or role that may leave few.
+    let rare = if searching { RARE_SEARCH } else { RARE };
     let probe = user::Entity::find()
         .filter(condition.clone())
         .limit(rare + 1);
-    Ok(if count(db, Source::Users, probe).await? <= rare {
-        Plan::Sorted
-    } else {
-        Plan::Plain
-    })
+    Ok(few(count(db, Source::Users, probe).await?, rare))
 }
 
 /// The `n` of a `SELECT COUNT(*) AS n …`.
