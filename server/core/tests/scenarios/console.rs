@@ -14,6 +14,7 @@ on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
     the_total_of_everyone_follows_every_insert_and_delete,
     pages_follow_cursors_under_every_sort_and_hold_still,
+    a_search_with_thousands_of_matches_pages_in_everyones_order,
     search_follows_renames_new_users_and_quotes,
     the_sidebar_shows_details_assets_and_activity,
     the_activity_page_filters_and_pages,
@@ -506,6 +507,84 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
 
 /// Search is served by a trigram index on SQLite (and pg_trgm on PostgreSQL): it must see
 /// every change to names and emails, and treat the text as text.
+/// A search with more matches than `paging::plan_for` sorts (5,000) is read by walking the sort
+/// index on SQLite, and from the search table on PostgreSQL: either way its first and last
+/// pages are everyone's, with the one user it doesn't match left out.
+async fn a_search_with_thousands_of_matches_pages_in_everyones_order(h: Harness) {
+    use orgdesk_core::NewUser;
+
+    let org = h.core.create_organization("Bulk Corp").await.unwrap();
+    h.core
+        .create_user(
+            org,
+            NewUser::member("Bea Admin", "bea@bulk-corp.test", "a-long-password")
+                .with_role(Role::Admin),
+        )
+        .await
+        .unwrap();
+    h.core.seed_bulk_users(org, 5_100).await.unwrap();
+    let admin = h.actor("bea@bulk-corp.test").await;
+    let bulk = UserFilter {
+        search: Some("bulk.test".into()),
+        ..Default::default()
+    };
+    assert_eq!(h.core.count_users(&admin, &bulk).await.unwrap(), 5_100);
+    let ids = |page: orgdesk_core::types::UserPage| -> Vec<UserId> {
+        page.users.into_iter().map(|u| u.id).collect()
+    };
+    for sort in UserSort::ALL {
+        for descending in [false, true] {
+            let case = format!("{sort:?} desc={descending}");
+            let query = |filter: &UserFilter, per_page: u64, at: Option<PageAt>| UserQuery {
+                filter: filter.clone(),
+                sort,
+                descending,
+                page: 1,
+                per_page,
+                at,
+            };
+            let everyone = UserFilter::default();
+            let not_bea = |page| {
+                let mut ids = ids(page);
+                ids.retain(|&id| id != admin.user_id);
+                ids
+            };
+            let first = h
+                .core
+                .list_users(&admin, &query(&everyone, MAX_PER_PAGE, None))
+                .await
+                .unwrap();
+            let mut expected = not_bea(first);
+            expected.truncate(50);
+            let found = h
+                .core
+                .list_users(&admin, &query(&bulk, 50, None))
+                .await
+                .unwrap();
+            assert!(found.next.is_some(), "{case}");
+            assert_eq!(ids(found), expected, "{case}: first page");
+
+            let last = h
+                .core
+                .list_users(
+                    &admin,
+                    &query(&everyone, MAX_PER_PAGE, Some(PageAt::Last(MAX_PER_PAGE))),
+                )
+                .await
+                .unwrap();
+            let mut expected = not_bea(last);
+            expected.drain(..expected.len() - 50);
+            let found = h
+                .core
+                .list_users(&admin, &query(&bulk, 50, Some(PageAt::Last(50))))
+                .await
+                .unwrap();
+            assert!(found.prev.is_some(), "{case}");
+            assert_eq!(ids(found), expected, "{case}: last page");
+        }
+    }
+}
+
 async fn search_follows_renames_new_users_and_quotes(h: Harness) {
     let demo = h.demo().await;
     let total = |search: &str| search_total(&h, &demo.admin, search.to_owned());
