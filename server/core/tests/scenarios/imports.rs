@@ -355,32 +355,29 @@ async fn deleting_an_organization_takes_what_it_holds_and_nothing_else(h: Harnes
     };
     let ours = held(demo.admin.org_id).await;
     assert!(ours[..4].iter().all(|&n| n > 0), "{ours:?}");
-    for round in ["as migrated", "migrated down and up"] {
+    let password = "Quiet-Harbor-Lantern-82";
+    for (n, round) in ["as migrated", "migrated down and up"]
+        .into_iter()
+        .enumerate()
+    {
         let owner = NewMember {
             name: "Olga Owner".into(),
-            email: format!("olga@{}.test", round.len()),
+            email: format!("olga@initech-{n}.test"),
             role: Role::Member,
             title: None,
             department: None,
         };
         let (org, invitation) = h
             .core
-            .create_organization_with_owner(&format!("Initech {}", round.len()), &owner, "ops")
+            .create_organization_with_owner(&format!("Initech {n}"), &owner, "ops")
             .await
             .unwrap();
         // Olga sets her password and signs in: a session too.
         h.core
-            .complete_reset(
-                &h.emailed_token(invitation.user_id).await,
-                "Quiet-Harbor-Lantern-82",
-                None,
-            )
+            .complete_reset(&h.emailed_token(invitation.user_id).await, password, None)
             .await
             .unwrap();
-        h.core
-            .sign_in(&owner.email, "Quiet-Harbor-Lantern-82", None)
-            .await
-            .unwrap();
+        h.core.sign_in(&owner.email, password, None).await.unwrap();
         let theirs = held(org.id).await;
         assert!(theirs.iter().all(|&n| n > 0), "{round}: {theirs:?}");
 
@@ -389,7 +386,7 @@ async fn deleting_an_organization_takes_what_it_holds_and_nothing_else(h: Harnes
         assert_eq!(held(org.id).await, vec![0; 5], "{round}");
         assert_eq!(held(demo.admin.org_id).await, ours, "{round}");
 
-        if round == "as migrated" {
+        if n == 0 {
             h.migrate_down_through("m20261130_000016_org_cascade_by_statement")
                 .await;
             orgdesk_core::Migrator::up(h.db(), None).await.unwrap();
