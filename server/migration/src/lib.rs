@@ -19,6 +19,7 @@ mod m20261129_000013_count_users_per_org;
 mod m20261129_000014_words_of_the_local_part;
 mod m20261130_000015_search_beside_users;
 mod m20261130_000016_org_cascade_by_statement;
+mod m20261130_000017_filters_in_sort_indexes;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_words_of_the_local_part::Migration),
             Box::new(m20261130_000015_search_beside_users::Migration),
             Box::new(m20261130_000016_org_cascade_by_statement::Migration),
+            Box::new(m20261130_000017_filters_in_sort_indexes::Migration),
         ]
     }
 }

@@ -351,6 +351,11 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
         status: Some(UserStatus::Active),
         ..Default::default()
     };
+    // Filters are skipped over in the sort indexes themselves (migration 17).
+    let members = UserFilter {
+        role: Some(Role::Member),
+        ..Default::default()
+    };
     // Searches: on PostgreSQL these read the search table (migration 15), so they must page
     // exactly as the same users do in everyone's order.
     let everyone_at_acme = UserFilter {
@@ -369,6 +374,7 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
     for filter in [
         UserFilter::default(),
         active,
+        members,
         everyone_at_acme,
         active_at_acme,
         a_word_from_a,
