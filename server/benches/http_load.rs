@@ -196,6 +196,11 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             q(search("li"), "Name", false, 1, Value::Null),
         ),
         (
+            "search \"a\" (1 letter, very many)",
+            "list_users",
+            q(search("a"), "Name", false, 1, Value::Null),
+        ),
+        (
             "status = Reset pending (no match)",
             "list_users",
             q(status("ResetPending"), "Name", false, 1, Value::Null),

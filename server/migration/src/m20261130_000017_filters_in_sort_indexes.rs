@@ -11,7 +11,8 @@
 //! - SQLite: the columns go at the end of each sort index. Email's index is unique on
 //!   `(org_id, email)`, which must stay as it is, so a second one holds the filters. A status
 //!   change now rewrites five index entries instead of one: 10,000 of them took 197 ms in
-//!   `sqlite3` against 118 ms.
+//!   `sqlite3` against 118 ms, and a bulk reset of 10,000 over HTTP (ten calls) 1.62–1.68 s
+//!   against 1.31 s.
 //! - PostgreSQL: `INCLUDE (status, role)`. A reset or a sign-in already writes every index of
 //!   the row again (`status` and `last_sign_in_at` are indexed, so no update of `users` is
 //!   HOT), so this costs only wider entries. The index alone answers only for table pages
