@@ -38,9 +38,8 @@ CREATE INDEX ix_users_org_status ON users (org_id, status, id, role);
 CREATE INDEX ix_users_org_email_filters ON users (org_id, email, id, status, role);
 "#;
 
-/// The indexes as migration 1 made them.
-const SQLITE_DOWN: &str = r#"
-DROP INDEX IF EXISTS ix_users_org_email_filters;
+/// The sort indexes as migration 1 made them, the same on both databases.
+const MIGRATION_1_SORT_INDEXES: &str = r#"
 DROP INDEX IF EXISTS ix_users_org_name;
 CREATE INDEX ix_users_org_name ON users (org_id, name, id);
 DROP INDEX IF EXISTS ix_users_org_last_sign_in;
@@ -50,6 +49,8 @@ CREATE INDEX ix_users_org_role ON users (org_id, role, id);
 DROP INDEX IF EXISTS ix_users_org_status;
 CREATE INDEX ix_users_org_status ON users (org_id, status, id);
 "#;
+
+const SQLITE_DOWN: &str = "DROP INDEX IF EXISTS ix_users_org_email_filters;";
 
 const POSTGRES_UP: &str = r#"
 DROP INDEX IF EXISTS ix_users_org_name;
@@ -65,19 +66,11 @@ CREATE UNIQUE INDEX ux_users_org_email ON users (org_id, email) INCLUDE (id, sta
 ALTER TABLE users SET (autovacuum_vacuum_threshold = 500, autovacuum_vacuum_scale_factor = 0.01);
 "#;
 
-/// The indexes as migration 1 made them, and autovacuum's defaults.
+/// Email's unique index as migration 1 made it, and autovacuum's defaults.
 const POSTGRES_DOWN: &str = r#"
 ALTER TABLE users RESET (autovacuum_vacuum_threshold, autovacuum_vacuum_scale_factor);
 DROP INDEX IF EXISTS ux_users_org_email;
 CREATE UNIQUE INDEX ux_users_org_email ON users (org_id, email);
-DROP INDEX IF EXISTS ix_users_org_name;
-CREATE INDEX ix_users_org_name ON users (org_id, name, id);
-DROP INDEX IF EXISTS ix_users_org_last_sign_in;
-CREATE INDEX ix_users_org_last_sign_in ON users (org_id, last_sign_in_at, id);
-DROP INDEX IF EXISTS ix_users_org_role;
-CREATE INDEX ix_users_org_role ON users (org_id, role, id);
-DROP INDEX IF EXISTS ix_users_org_status;
-CREATE INDEX ix_users_org_status ON users (org_id, status, id);
 "#;
 
 #[async_trait::async_trait]
@@ -87,6 +80,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_DOWN, POSTGRES_DOWN).await
+        crate::execute_per_backend(
+            manager,
+            &format!("{SQLITE_DOWN}{MIGRATION_1_SORT_INDEXES}"),
+            &format!("{POSTGRES_DOWN}{MIGRATION_1_SORT_INDEXES}"),
+        )
+        .await
     }
 }
