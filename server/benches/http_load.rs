@@ -85,17 +85,12 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             .execute_unprepared("VACUUM ANALYZE users, user_search")
             .await?;
     }
-    let active: u64 = {
-        use sea_orm::Statement;
-        let db = core.db();
-        db.query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) FROM users WHERE status = 'active'".to_owned(),
-        ))
-        .await?
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
-        .map_or(0, |n| n.max(0) as u64)
-    };
+    let active = number(
+        core.db(),
+        "SELECT COUNT(*) FROM users WHERE status = 'active'",
+    )
+    .await?
+    .max(0) as u64;
     let members: Vec<String> = {
         use sea_orm::Statement;
         let db = core.db();
@@ -574,17 +569,11 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     // --- sending what the resets queued, and the table meanwhile --------------------------
     // A second instance on the same database, with an SMTP server on loopback: its outbox
     // worker sends everything queued above while the first serves the table.
-    let queued: i64 = {
-        use sea_orm::{ConnectionTrait, Statement};
-        let db = sea_orm::Database::connect(url).await?;
-        db.query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) FROM email_outbox WHERE status IN ('queued', 'sending')".to_owned(),
-        ))
-        .await?
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
-        .unwrap_or(0)
-    };
+    let queued = number(
+        &sea_orm::Database::connect(url).await?,
+        "SELECT COUNT(*) FROM email_outbox WHERE status IN ('queued', 'sending')",
+    )
+    .await?;
     let sink = orgdesk_testkit::smtp_sink::SmtpSink::start().await;
     sink.count_only();
     STOP.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -631,8 +620,9 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     STOP.store(false, std::sync::atomic::Ordering::Relaxed);
 
     // --- typed pages after the writes -----------------------------------------------------
-    // The resets above rewrote 20,000 users' rows: an index alone no longer says which of
-    // them every transaction sees, so a typed page reads the table too until a vacuum.
+    // The resets above rewrote 10,000 users' rows twice (the console's calls, then the API's
+    // job): an index alone no longer says which of them every transaction sees, so a typed
+    // page reads the table too until a vacuum.
     for (_, name, body) in &typed_cases {
         let stats = time_calls(&admin, "list_users", body, CALLS).await?;
         println!("{:<44} {stats}", format!("{name}, after the resets"));
@@ -679,29 +669,30 @@ async fn time_calls(
 /// Waits up to `limit` for PostgreSQL's autovacuum to vacuum `users` once more (the writes
 /// above are done): whether it did.
 async fn autovacuumed_users(url: &str, limit: Duration) -> BenchResult<bool> {
-    use sea_orm::{ConnectionTrait, Statement};
+    const RUNS: &str = "SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'users'";
     let db = sea_orm::Database::connect(url).await?;
-    let count = || async {
-        Ok::<_, sea_orm::DbErr>(
-            db.query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'users'"
-                    .to_owned(),
-            ))
-            .await?
-            .and_then(|row| row.try_get_by_index::<i64>(0).ok())
-            .unwrap_or(0),
-        )
-    };
-    let before = count().await?;
+    let before = number(&db, RUNS).await?;
     let started = Instant::now();
     while started.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if count().await? > before {
+        if number(&db, RUNS).await? > before {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// The one number `sql` selects (0 when it selects no row).
+async fn number(db: &impl sea_orm::ConnectionTrait, sql: &str) -> BenchResult<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?;
+    Ok(row
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0))
 }
 
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
