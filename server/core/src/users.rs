@@ -203,6 +203,30 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
 }
 
+/// For a one-letter search on PostgreSQL, which the search table answers by sorting every
+/// match ([`paging::Walk`]): the users the status and role leave in, and the search's own
+/// condition, both over `users`.
+fn walk_conditions(
+    backend: DbBackend,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Option<(Condition, Condition)>> {
+    let Some(letter) = search_text(filter).filter(|s| s.chars().count() == 1) else {
+        return Ok(None);
+    };
+    if Source::of(backend, filter) != Source::SearchTable || word_prefix(letter).is_none() {
+        return Ok(None);
+    }
+    let unsearched = UserFilter {
+        search: None,
+        ..filter.clone()
+    };
+    Ok(Some((
+        matching_condition(backend, org_id, &unsearched)?,
+        search_condition(backend, letter),
+    )))
+}
+
 pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
     Ok(UserSummary {
         id: u.id,
@@ -264,11 +288,15 @@ impl Core {
             paging::Plan::Plain => matching_condition(backend, org.id, &query.filter)?,
         };
         let scope = paging::scope_of(&query.filter);
+        let walk = walk_conditions(backend, org.id, &query.filter)?;
         let ordered = paging::Ordered {
             condition: &condition,
             sort,
             plan,
             source,
+            walk: walk
+                .as_ref()
+                .map(|(within, search)| paging::Walk { within, search }),
         };
         let (rows, earlier, later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start,
