@@ -66,6 +66,16 @@ pub(crate) async fn execute_per_backend(
         // A step for the other database only.
         return Ok(());
     }
+    if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Sqlite {
+        // A pooled connection may still hold the schema as it was before another connection's
+        // migration changed it, and SQLite checks some DDL (`ADD COLUMN`: "duplicate column
+        // name") against that copy when it prepares it, without retrying. Reading the schema
+        // table first makes the connection load the current one; the statements after it are
+        // prepared one by one on the same connection.
+        let fresh = format!("SELECT COUNT(*) FROM sqlite_schema;\n{sql}");
+        manager.get_connection().execute_unprepared(&fresh).await?;
+        return Ok(());
+    }
     manager.get_connection().execute_unprepared(sql).await?;
     Ok(())
 }
