@@ -151,8 +151,8 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         .await?;
     let deep_cursor = before_deep["next"].clone();
     let last_rows = ORG_USERS + 1 - (ORG_USERS + 1).div_ceil(PER_PAGE).saturating_sub(1) * PER_PAGE;
-    // A filter's typed pages are counted from the start (its total is not kept): the middle
-    // of the most common status is the furthest a typed page of it skips before the end's.
+    // A status's typed pages are counted from the nearer end (its total is kept, migration
+    // 18): the middle of the most common status skips the most, its last page the fewest.
     let active_middle = active.div_ceil(PER_PAGE) / 2;
     // Typed pages read the order's index alone while its table's pages are all visible; the
     // bulk reset below leaves most of them not, until they are vacuumed.
@@ -166,6 +166,17 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             "Active by name, middle page (typed)",
             "Active typed middle page",
             q(status("Active"), "Name", false, active_middle, Value::Null),
+        ),
+        (
+            "Active by name, last page (typed)",
+            "Active typed last page",
+            q(
+                status("Active"),
+                "Name",
+                false,
+                active.div_ceil(PER_PAGE),
+                Value::Null,
+            ),
         ),
     ];
 
@@ -261,6 +272,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         ),
         (typed_cases[0].0, "list_users", typed_cases[0].2.clone()),
         (typed_cases[1].0, "list_users", typed_cases[1].2.clone()),
+        (typed_cases[2].0, "list_users", typed_cases[2].2.clone()),
         (
             "total: everyone",
             "count_users",
@@ -280,6 +292,11 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             "total: status = Suspended",
             "count_users",
             json!({ "filter": status("Suspended") }),
+        ),
+        (
+            "total: status = Active",
+            "count_users",
+            json!({ "filter": status("Active") }),
         ),
     ];
     println!(

@@ -7,10 +7,10 @@ use orgdesk_types::{
     AssetView, PageAt, Role, UserDetails, UserFilter, UserId, UserPage, UserQuery, UserStatus,
     UserSummary,
 };
-use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
@@ -203,6 +203,35 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
 }
 
+/// How many users of `org_id` a status or role filter matches, read from what the database
+/// keeps per status and role (migration 18): a few rows instead of counting up to 100,000
+/// (8.8 ms on PostgreSQL for Active). `None` for a search, which only a count can tell.
+async fn tallied(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Option<u64>> {
+    // Scoped: its blanket impl would shadow `Ord::max` and friends elsewhere in this module.
+    use sea_orm::sea_query::ExprTrait;
+    if search_text(filter).is_some() {
+        return Ok(None);
+    }
+    let column = |name: &str| Expr::col((Alias::new("user_tallies"), Alias::new(name)));
+    let mut query = Query::select();
+    query
+        .expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n"))
+        .from(Alias::new("user_tallies"))
+        .and_where(column("org_id").eq(org_id));
+    if let Some(status) = filter.status {
+        query.and_where(column("status").eq(status.as_str()));
+    }
+    if let Some(role) = filter.role {
+        query.and_where(column("role").eq(role.as_str()));
+    }
+    let backend = db.get_database_backend();
+    Ok(Some(paging::count_rows(db, backend.build(&query)).await?))
+}
+
 /// For a one-letter search on PostgreSQL, which the search table answers by sorting every
 /// match ([`paging::Walk`]): the users the status and role leave in, and the search's own
 /// condition, both over `users`.
@@ -303,7 +332,10 @@ impl Core {
             // or from the end when it is nearer and the total is known: everyone's is kept
             // (migration 13), a filter's would cost a count.
             None if page > 1 => {
-                let total = is_everyone(&query.filter).then_some(org.user_count.max(0) as u64);
+                let total = match is_everyone(&query.filter) {
+                    true => Some(org.user_count.max(0) as u64),
+                    false => tallied(db, org.id, &query.filter).await?,
+                };
                 let (rows, later) = paging::page_at(
                     db,
                     ordered,
@@ -373,6 +405,9 @@ impl Core {
         if is_everyone(filter) {
             // Kept by triggers on `users` (migration 13): counting 100,000 took 5–15 ms.
             return Ok(org.user_count.max(0) as u64);
+        }
+        if let Some(total) = tallied(self.db(), org.id, filter).await? {
+            return Ok(total);
         }
         let backend = self.db().get_database_backend();
         let condition = search_first_condition(backend, org.id, filter)?;

@@ -20,6 +20,7 @@ mod m20261129_000014_words_of_the_local_part;
 mod m20261130_000015_search_beside_users;
 mod m20261130_000016_org_cascade_by_statement;
 mod m20261130_000017_filters_in_sort_indexes;
+mod m20261130_000018_tally_users_by_status_and_role;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_search_beside_users::Migration),
             Box::new(m20261130_000016_org_cascade_by_statement::Migration),
             Box::new(m20261130_000017_filters_in_sort_indexes::Migration),
+            Box::new(m20261130_000018_tally_users_by_status_and_role::Migration),
         ]
     }
 }

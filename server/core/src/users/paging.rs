@@ -566,7 +566,7 @@ pub(crate) async fn plan_for(
 }
 
 /// The `n` of a `SELECT COUNT(*) AS n …`.
-async fn count_rows(db: &impl ConnectionTrait, statement: Statement) -> CoreResult<u64> {
+pub(crate) async fn count_rows(db: &impl ConnectionTrait, statement: Statement) -> CoreResult<u64> {
     let n: i64 = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,

@@ -200,8 +200,9 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
     ));
 }
 
-/// The total for everyone is kept by the database (migration 13), not counted: it must agree
-/// with a count after every way users arrive or leave, and after migrating down and up again.
+/// The total for everyone is kept by the database (migration 13), and so are those of each
+/// status and role (migration 18), not counted: they must agree with a count after every way
+/// users arrive, leave or change status or role, and after migrating down and up again.
 /// On PostgreSQL the search table (migration 15) must agree with `users` after each of those,
 /// and after every change to what a search reads: a rename, a reset, a sign-in.
 async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
@@ -226,6 +227,26 @@ async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
                 .await
                 .unwrap();
             assert_eq!(total as i64, counted, "{why}");
+            // So are the totals of each status, each role and each pair (migration 18).
+            let statuses = UserStatus::ALL.map(Some).into_iter().chain([None]);
+            for status in statuses {
+                for role in Role::ALL.map(Some).into_iter().chain([None]) {
+                    let filter = UserFilter {
+                        status,
+                        role,
+                        ..Default::default()
+                    };
+                    let mut sql = format!("SELECT COUNT(*) AS n FROM users WHERE org_id = {org}");
+                    if let Some(status) = status {
+                        sql += &format!(" AND status = '{}'", status.as_str());
+                    }
+                    if let Some(role) = role {
+                        sql += &format!(" AND role = '{}'", role.as_str());
+                    }
+                    let kept = h.core.count_users(admin, &filter).await.unwrap();
+                    assert_eq!(kept as i64, h.scalar(&sql).await, "{why}: {filter:?}");
+                }
+            }
             if h.is_postgres() {
                 let astray = h
                     .scalar(
@@ -327,6 +348,11 @@ async fn the_total_of_everyone_follows_every_insert_and_delete(h: Harness) {
         .await
         .unwrap();
     assert_eq!(agrees("reset").await, start + 3);
+    h.core
+        .change_role(&demo.owner, demo.members[2].id, Role::Admin, None)
+        .await
+        .unwrap();
+    assert_eq!(agrees("a new role").await, start + 3);
 
     // Migration 13 again: the count is rebuilt from the users (and migration 15's search table,
     // taken back with it, is filled again).
