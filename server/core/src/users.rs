@@ -203,6 +203,31 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
 }
 
+/// The rows of a page read from `from` (or from the start, or from the end when `backward`
+/// and no cursor), up to `shown`, in the table's order, and whether any lie before and after.
+async fn read_page(
+    db: &impl ConnectionTrait,
+    ordered: paging::Ordered<'_>,
+    descending: bool,
+    from: Option<&Cursor>,
+    backward: bool,
+    shown: u64,
+) -> CoreResult<(Vec<user::Model>, bool, bool)> {
+    // One row more than the page shows, to know whether there is more that way.
+    let ascending = descending == backward;
+    let mut rows = paging::scan(db, ordered, ascending, from, shown + 1).await?;
+    let more = rows.len() as u64 > shown;
+    rows.truncate(shown as usize);
+    // The cursor's own row lies on the other side.
+    let beyond_cursor = from.is_some();
+    Ok(if backward {
+        rows.reverse();
+        (rows, more, beyond_cursor)
+    } else {
+        (rows, beyond_cursor, more)
+    })
+}
+
 /// How many users of `org_id` a status or role filter matches, read from what the database
 /// keeps per status and role (migration 18): a few rows instead of counting up to 100,000
 /// (8.8 ms on PostgreSQL for Active). `None` for a search, which only a count can tell.
@@ -327,10 +352,10 @@ impl Core {
                 .as_ref()
                 .map(|(within, search)| paging::Walk { within, search }),
         };
-        let (rows, earlier, later) = match &query.at {
+        let (mut rows, mut earlier, mut later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start,
-            // or from the end when it is nearer and the total is known: everyone's is kept
-            // (migration 13), a filter's would cost a count.
+            // or from the end when it is nearer and the total is known: everyone's and a
+            // status's or role's are kept (migrations 13 and 18), a search's would cost a count.
             None if page > 1 => {
                 let total = match is_everyone(&query.filter) {
                     true => Some(org.user_count.max(0) as u64),
@@ -369,22 +394,27 @@ impl Core {
                     }
                     None => (None, false, per_page),
                 };
-                // One row more than the page shows, to know whether there is more that way.
-                let ascending = descending == backward;
-                let mut rows =
-                    paging::scan(db, ordered, ascending, from.as_ref(), shown + 1).await?;
-                let more = rows.len() as u64 > shown;
-                rows.truncate(shown as usize);
-                // The cursor's own row lies on the other side.
-                let beyond_cursor = from.is_some();
-                if backward {
-                    rows.reverse();
-                    (rows, more, beyond_cursor)
-                } else {
-                    (rows, beyond_cursor, more)
-                }
+                read_page(db, ordered, descending, from.as_ref(), backward, shown).await?
             }
         };
+        let mut page = page;
+        if rows.is_empty() && (page > 1 || query.at.is_some()) {
+            // Nothing where this page was: its number is past the end, or its rows went away
+            // since its link was made (reset out of a filter, say, with the page still open).
+            // The nearest page that has rows is shown instead: the first for Previous, the last
+            // otherwise.
+            let total = self.total_of(org.id, org.user_count, &query.filter).await?;
+            if total > 0 {
+                let pages = total.div_ceil(per_page);
+                let (number, backward, shown) = match query.at {
+                    Some(PageAt::Before(_)) => (1, false, per_page),
+                    _ => (pages, true, total - (pages - 1) * per_page),
+                };
+                (rows, earlier, later) =
+                    read_page(db, ordered, descending, None, backward, shown).await?;
+                page = number;
+            }
+        }
         let cursor = |row: &user::Model| Cursor::of(sort, descending, &scope, row).encode();
         Ok(UserPage {
             users: rows.iter().map(summary).collect::<CoreResult<Vec<_>>>()?,
@@ -402,15 +432,20 @@ impl Core {
         filter: &UserFilter,
     ) -> CoreResult<u64> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
+        self.total_of(org.id, org.user_count, filter).await
+    }
+
+    /// How many users of `org_id` (who has `user_count` in all) match `filter`.
+    async fn total_of(&self, org_id: i64, user_count: i64, filter: &UserFilter) -> CoreResult<u64> {
         if is_everyone(filter) {
             // Kept by triggers on `users` (migration 13): counting 100,000 took 5–15 ms.
-            return Ok(org.user_count.max(0) as u64);
+            return Ok(user_count.max(0) as u64);
         }
-        if let Some(total) = tallied(self.db(), org.id, filter).await? {
+        if let Some(total) = tallied(self.db(), org_id, filter).await? {
             return Ok(total);
         }
         let backend = self.db().get_database_backend();
-        let condition = search_first_condition(backend, org.id, filter)?;
+        let condition = search_first_condition(backend, org_id, filter)?;
         paging::count(
             self.db(),
             Source::of(backend, filter),

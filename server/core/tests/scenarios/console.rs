@@ -14,6 +14,7 @@ on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
     the_total_of_everyone_follows_every_insert_and_delete,
     pages_follow_cursors_under_every_sort_and_hold_still,
+    a_page_whose_rows_went_away_shows_the_nearest_one,
     a_search_with_thousands_of_matches_pages_in_everyones_order,
     search_follows_renames_new_users_and_quotes,
     the_sidebar_shows_details_assets_and_activity,
@@ -63,7 +64,9 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
         )
         .await
         .unwrap();
-    assert!(beyond.users.is_empty());
+    // A number past the end shows the last page.
+    assert_eq!(beyond.page, 2);
+    assert_eq!(beyond.users, last.users);
 
     // Case-insensitive substring of name or email; LIKE wildcards are literal.
     let q = |search: &str| UserQuery {
@@ -436,7 +439,10 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                 assert_eq!(by_number.len() as u64, total, "{case}");
                 let beyond = h.core.list_users(admin, &query(pages + 1, None)).await;
                 let beyond = beyond.unwrap();
-                assert!(beyond.users.is_empty() && beyond.next.is_none(), "{case}");
+                assert_eq!(beyond.page, pages, "{case}: past the end, the last page");
+                assert!(beyond.next.is_none(), "{case}");
+                let last_page = &by_number[((pages - 1) * per_page) as usize..];
+                assert_eq!(ids(beyond), last_page, "{case}: past the end");
 
                 let mut forward = Vec::new();
                 let mut at = None;
@@ -538,6 +544,86 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
             "{bad:?}"
         );
     }
+}
+
+/// A page link can outlive its rows: a typed number past the end, or Next and Previous from a
+/// page whose neighbours were reset out of the filter while it stayed open. The table then
+/// shows the nearest page that has rows (the last one, or the first for Previous), with its
+/// number, instead of an empty page that says nothing matches.
+async fn a_page_whose_rows_went_away_shows_the_nearest_one(h: Harness) {
+    let demo = h.demo().await;
+    let admin = &demo.admin;
+    let ids = |page: &orgdesk_core::types::UserPage| -> Vec<UserId> {
+        page.users.iter().map(|u| u.id).collect()
+    };
+    // Active members: the admin and the owner, who stay, are left out.
+    let filter = UserFilter {
+        status: Some(UserStatus::Active),
+        role: Some(Role::Member),
+        ..Default::default()
+    };
+    let query = |page: u64, at: Option<PageAt>| UserQuery {
+        filter: filter.clone(),
+        page,
+        per_page: 10,
+        at,
+        ..Default::default()
+    };
+    let list = |q: UserQuery| {
+        let h = &h;
+        async move { h.core.list_users(admin, &q).await.unwrap() }
+    };
+    let total = h.core.count_users(admin, &filter).await.unwrap();
+    assert!(total > 20, "three pages or more: {total}");
+    let pages = total.div_ceil(10);
+
+    // A number past the end: the last page, numbered as such.
+    let last = list(query(pages, None)).await;
+    let past = list(query(pages + 5, None)).await;
+    assert_eq!(past.page, pages);
+    assert_eq!(ids(&past), ids(&last));
+    assert!(past.next.is_none() && past.prev.is_some());
+
+    // Previous from page 2 after page 1's users were reset: the first page of those left.
+    let first = list(query(1, None)).await;
+    let second = list(query(2, first.next.clone().map(PageAt::After))).await;
+    h.core
+        .admin_reset_passwords(admin, &ids(&first), None)
+        .await
+        .unwrap();
+    let back = list(query(1, second.prev.clone().map(PageAt::Before))).await;
+    assert_eq!(back.page, 1);
+    assert_eq!(ids(&back), ids(&second), "page 2's users are first now");
+    assert!(back.prev.is_none() && back.next.is_some());
+
+    // Next from that page after everyone beyond it was reset: that page is the last.
+    let beyond: Vec<UserId> = {
+        let mut rest = Vec::new();
+        let mut at = back.next.clone().map(PageAt::After);
+        while let Some(cursor) = at {
+            let found = list(query(2, Some(cursor))).await;
+            rest.extend(ids(&found));
+            at = found.next.clone().map(PageAt::After);
+        }
+        rest
+    };
+    assert!(!beyond.is_empty());
+    h.core
+        .admin_reset_passwords(admin, &beyond, None)
+        .await
+        .unwrap();
+    let next = list(query(2, back.next.clone().map(PageAt::After))).await;
+    assert_eq!(next.page, 1);
+    assert_eq!(ids(&next), ids(&back));
+    assert!(next.prev.is_none() && next.next.is_none());
+
+    // When nothing matches any more, the page is empty.
+    h.core
+        .admin_reset_passwords(admin, &ids(&back), None)
+        .await
+        .unwrap();
+    let none = list(query(3, None)).await;
+    assert!(none.users.is_empty() && none.next.is_none() && none.prev.is_none());
 }
 
 /// Search is served by a trigram index on SQLite (and pg_trgm on PostgreSQL): it must see
