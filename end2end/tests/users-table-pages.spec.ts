@@ -71,4 +71,16 @@ test.describe('The Users Table pages', () => {
     await page.goto(`${page.url()}&status=suspended`);
     await expect(page.locator('tbody')).toContainText('This page link is no longer valid');
   });
+
+  test('a page number past the end shows the last page, not "No users match"', async ({ page }) => {
+    await signInAsAdmin(page);
+    await page.goto('/users?status=suspended&page=40');
+    const nav = page.getByRole('navigation', { name: 'Pagination' });
+    await expect(nav).toContainText(/Page ([\d,]+) of \1/);
+    await expect(page.locator('tbody')).not.toContainText('No users match');
+    await expect(page.locator('tbody tr').first()).toContainText('Suspended');
+    await expect(nav).toContainText(/[\d,]+–[\d,]+ of [\d,]+/);
+    await expect(nav).not.toContainText(/0–0 of/);
+    await shot(page, 'users-past-the-end');
+  });
 });
