@@ -16,7 +16,7 @@ use sea_orm::{
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
 
 use crate::db::like_pattern;
-use crate::entities::{asset, reset_link, user};
+use crate::entities::{asset, organization, reset_link, user};
 use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
 
@@ -228,6 +228,20 @@ async fn read_page(
     })
 }
 
+/// How many users of `org` match `filter`, as the database keeps it: everyone's (migration 13,
+/// by triggers on `users`; counting 100,000 took 5–15 ms), or a status's or role's
+/// ([`tallied`]). `None` for a search, which only a count can tell.
+async fn kept_total(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    filter: &UserFilter,
+) -> CoreResult<Option<u64>> {
+    if is_everyone(filter) {
+        return Ok(Some(org.user_count.max(0) as u64));
+    }
+    tallied(db, org.id, filter).await
+}
+
 /// How many users of `org_id` a status or role filter matches, read from what the database
 /// keeps per status and role (migration 18): a few rows instead of counting up to 100,000
 /// (8.8 ms on PostgreSQL for Active). `None` for a search, which only a count can tell.
@@ -357,10 +371,7 @@ impl Core {
             // or from the end when it is nearer and the total is known: everyone's and a
             // status's or role's are kept (migrations 13 and 18), a search's would cost a count.
             None if page > 1 => {
-                let total = match is_everyone(&query.filter) {
-                    true => Some(org.user_count.max(0) as u64),
-                    false => tallied(db, org.id, &query.filter).await?,
-                };
+                let total = kept_total(db, &org, &query.filter).await?;
                 let (rows, later) = paging::page_at(
                     db,
                     ordered,
@@ -403,7 +414,7 @@ impl Core {
             // since its link was made (reset out of a filter, say, with the page still open).
             // The nearest page that has rows is shown instead: the first for Previous, the last
             // otherwise.
-            let total = self.total_of(org.id, org.user_count, &query.filter).await?;
+            let total = self.total_of(&org, &query.filter).await?;
             if total > 0 {
                 let pages = total.div_ceil(per_page);
                 let (number, backward, shown) = match query.at {
@@ -432,20 +443,16 @@ impl Core {
         filter: &UserFilter,
     ) -> CoreResult<u64> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
-        self.total_of(org.id, org.user_count, filter).await
+        self.total_of(&org, filter).await
     }
 
-    /// How many users of `org_id` (who has `user_count` in all) match `filter`.
-    async fn total_of(&self, org_id: i64, user_count: i64, filter: &UserFilter) -> CoreResult<u64> {
-        if is_everyone(filter) {
-            // Kept by triggers on `users` (migration 13): counting 100,000 took 5–15 ms.
-            return Ok(user_count.max(0) as u64);
-        }
-        if let Some(total) = tallied(self.db(), org_id, filter).await? {
+    /// How many users of `org` match `filter`: kept, or counted for a search.
+    async fn total_of(&self, org: &organization::Model, filter: &UserFilter) -> CoreResult<u64> {
+        if let Some(total) = kept_total(self.db(), org, filter).await? {
             return Ok(total);
         }
         let backend = self.db().get_database_backend();
-        let condition = search_first_condition(backend, org_id, filter)?;
+        let condition = search_first_condition(backend, org.id, filter)?;
         paging::count(
             self.db(),
             Source::of(backend, filter),
