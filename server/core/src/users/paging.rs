@@ -255,10 +255,10 @@ pub(crate) struct Ordered<'a> {
     pub walk: Option<Walk<'a>>,
 }
 
-/// A search of the search table (PostgreSQL) that a page may be found for without it: the
-/// next [`WALK_PER_ROW`] × page rows of `users` in the sort index are read, each checked
-/// against the search, and kept if they hold a whole page of matches. Otherwise the matches are
-/// read from the search table and sorted, as for any search (≈ 1 ms of 50-row pages lost).
+/// A search on PostgreSQL whose page may be found without the search table: the next
+/// [`WALK_PER_ROW`] × page rows of `users` in the sort index are read, each checked against the
+/// search, and kept if they hold a whole page of matches. Otherwise the matches are read from
+/// the search table and sorted, as for any search (≈ 1–2 ms lost for a page of 50).
 ///
 /// For a single letter, which a fifth of an organization may match: sorting them all reads
 /// every page of the search table ("a", 17,500 of 100,000: 7 ms in `pgbench`), while where
