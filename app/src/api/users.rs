@@ -8,7 +8,7 @@ use crate::error::ApiError;
 #[server(endpoint = "list_users", input = leptos::server_fn::codec::Json)]
 pub async fn fetch_users(query: UserQuery) -> Result<UserPage, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
-    Ok(core.list_users(&actor, &query).await?)
+    Ok(core.users_table_page(&actor, &query).await?)
 }
 
 /// How many users match `filter` over all pages: asked once per filter, not once per page.

@@ -68,6 +68,7 @@ use orgdesk_types::*;
 use sea_orm::DatabaseConnection;
 
 use crate::passwords::Passwords;
+use crate::users::WhenGone;
 
 pub type CoreResult<T> = Result<T, CoreError>;
 
@@ -560,13 +561,28 @@ impl Core {
 
     // --- the console's reads ------------------------------------------------------------------
 
-    /// A page of the organization's users (for an admin's `&Actor`, or the command line).
+    /// A page of the organization's users (for an admin's `&Actor`, or the command line):
+    /// exactly the rows `query` names, none when its cursor or number is past the rows, so a
+    /// client following `next` sees each user once.
     pub async fn list_users(
         &self,
         by: impl Into<Initiator>,
         query: &UserQuery,
     ) -> CoreResult<UserPage> {
-        self.list_users_impl(&by.into(), query).await
+        self.list_users_impl(&by.into(), query, WhenGone::Empty)
+            .await
+    }
+
+    /// The Users Table's page: as [`Core::list_users`], but a page whose rows went away (a
+    /// number past the end, or a link from before its rows were reset out of the filter)
+    /// shows the nearest page that has rows, the last one, or the first for Previous.
+    pub async fn users_table_page(
+        &self,
+        by: impl Into<Initiator>,
+        query: &UserQuery,
+    ) -> CoreResult<UserPage> {
+        self.list_users_impl(&by.into(), query, WhenGone::Nearest)
+            .await
     }
     /// How many of the organization's users match `filter`, over all pages.
     pub async fn count_users(

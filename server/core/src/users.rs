@@ -203,6 +203,15 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
 }
 
+/// What a page whose rows went away shows: nothing (the API and the command line follow
+/// `next` until there is none, and must not see a page twice), or the nearest page that has
+/// rows (the Users Table, where an empty page would say that nothing matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WhenGone {
+    Empty,
+    Nearest,
+}
+
 /// The rows of a page read from `from` (or from the start, or from the end when `backward`
 /// and no cursor), up to `shown`, in the table's order, and whether any lie before and after.
 async fn read_page(
@@ -334,6 +343,7 @@ impl Core {
         &self,
         initiator: &Initiator,
         query: &UserQuery,
+        when_gone: WhenGone,
     ) -> CoreResult<UserPage> {
         let org = self.check_initiator(self.db(), initiator).await?.org;
         check_page(query.page, query.per_page)?;
@@ -409,7 +419,8 @@ impl Core {
             }
         };
         let mut page = page;
-        if rows.is_empty() && (page > 1 || query.at.is_some()) {
+        let gone = rows.is_empty() && (page > 1 || query.at.is_some());
+        if gone && when_gone == WhenGone::Nearest {
             // Nothing where this page was: its number is past the end, or its rows went away
             // since its link was made (reset out of a filter, say, with the page still open).
             // The nearest page that has rows is shown instead: the first for Previous, the last

@@ -64,9 +64,21 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
         )
         .await
         .unwrap();
-    // A number past the end shows the last page.
-    assert_eq!(beyond.page, 2);
-    assert_eq!(beyond.users, last.users);
+    assert!(beyond.users.is_empty());
+    // The table shows the last page instead.
+    let shown = h
+        .core
+        .users_table_page(
+            &demo.admin,
+            &UserQuery {
+                page: 99,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown.page, 2);
+    assert_eq!(shown.users, last.users);
 
     // Case-insensitive substring of name or email; LIKE wildcards are literal.
     let q = |search: &str| UserQuery {
@@ -439,10 +451,17 @@ async fn pages_follow_cursors_under_every_sort_and_hold_still(h: Harness) {
                 assert_eq!(by_number.len() as u64, total, "{case}");
                 let beyond = h.core.list_users(admin, &query(pages + 1, None)).await;
                 let beyond = beyond.unwrap();
-                assert_eq!(beyond.page, pages, "{case}: past the end, the last page");
-                assert!(beyond.next.is_none(), "{case}");
+                assert!(beyond.users.is_empty() && beyond.next.is_none(), "{case}");
+                // The table shows the last page instead.
+                let shown = h
+                    .core
+                    .users_table_page(admin, &query(pages + 1, None))
+                    .await;
+                let shown = shown.unwrap();
+                assert_eq!(shown.page, pages, "{case}: past the end, the last page");
+                assert!(shown.next.is_none(), "{case}");
                 let last_page = &by_number[((pages - 1) * per_page) as usize..];
-                assert_eq!(ids(beyond), last_page, "{case}: past the end");
+                assert_eq!(ids(shown), last_page, "{case}: past the end");
 
                 let mut forward = Vec::new();
                 let mut at = None;
@@ -571,6 +590,11 @@ async fn a_page_whose_rows_went_away_shows_the_nearest_one(h: Harness) {
     };
     let list = |q: UserQuery| {
         let h = &h;
+        async move { h.core.users_table_page(admin, &q).await.unwrap() }
+    };
+    // The API and the command line follow `next` until there is none: for them, nothing.
+    let strict = |q: UserQuery| {
+        let h = &h;
         async move { h.core.list_users(admin, &q).await.unwrap() }
     };
     let total = h.core.count_users(admin, &filter).await.unwrap();
@@ -583,6 +607,7 @@ async fn a_page_whose_rows_went_away_shows_the_nearest_one(h: Harness) {
     assert_eq!(past.page, pages);
     assert_eq!(ids(&past), ids(&last));
     assert!(past.next.is_none() && past.prev.is_some());
+    assert!(strict(query(pages + 5, None)).await.users.is_empty());
 
     // Previous from page 2 after page 1's users were reset: the first page of those left.
     let first = list(query(1, None)).await;
@@ -613,6 +638,8 @@ async fn a_page_whose_rows_went_away_shows_the_nearest_one(h: Harness) {
         .await
         .unwrap();
     let next = list(query(2, back.next.clone().map(PageAt::After))).await;
+    let after = strict(query(2, back.next.clone().map(PageAt::After))).await;
+    assert!(after.users.is_empty() && after.next.is_none());
     assert_eq!(next.page, 1);
     assert_eq!(ids(&next), ids(&back));
     assert!(next.prev.is_none() && next.next.is_none());
