@@ -41,42 +41,17 @@ async fn the_users_table_searches_filters_sorts_and_pages(h: Harness) {
     sorted.sort();
     assert_eq!(names, sorted);
 
-    let last = h
-        .core
-        .list_users(
-            &demo.admin,
-            &UserQuery {
-                page: 2,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let numbered = |page: u64| UserQuery {
+        page,
+        ..Default::default()
+    };
+    let last = h.core.list_users(&demo.admin, &numbered(2)).await.unwrap();
     assert_eq!(last.users.len(), 17);
-    let beyond = h
-        .core
-        .list_users(
-            &demo.admin,
-            &UserQuery {
-                page: 99,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let beyond = h.core.list_users(&demo.admin, &numbered(99)).await.unwrap();
     assert!(beyond.users.is_empty());
     // The table shows the last page instead.
-    let shown = h
-        .core
-        .users_table_page(
-            &demo.admin,
-            &UserQuery {
-                page: 99,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let shown = h.core.users_table_page(&demo.admin, &numbered(99)).await;
+    let shown = shown.unwrap();
     assert_eq!(shown.page, 2);
     assert_eq!(shown.users, last.users);
 
