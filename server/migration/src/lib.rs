@@ -3,6 +3,24 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// The `MigrationTrait` of a migration written as SQL for each database: `up` and `down`, each
+/// `(SQLite, PostgreSQL)` (an empty string for a step one database doesn't take), run by
+/// [`execute_per_backend`]. Defined before the migrations' modules, which use it.
+macro_rules! sql_per_backend {
+    (up: ($sqlite_up:expr, $postgres_up:expr $(,)?), down: ($sqlite_down:expr, $postgres_down:expr $(,)?) $(,)?) => {
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                crate::execute_per_backend(manager, &$sqlite_up, &$postgres_up).await
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                crate::execute_per_backend(manager, &$sqlite_down, &$postgres_down).await
+            }
+        }
+    };
+}
+
 mod m20250601_000001_create_organizations_and_users;
 mod m20250601_000002_create_sessions_and_reset_links;
 mod m20250601_000003_create_email_outbox_and_activity;

@@ -59,13 +59,4 @@ DROP INDEX IF EXISTS users_email_trigrams;
 DROP INDEX IF EXISTS users_name_trigrams;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_UP, POSTGRES_UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_DOWN, POSTGRES_DOWN).await
-    }
-}
+sql_per_backend!(up: (SQLITE_UP, POSTGRES_UP), down: (SQLITE_DOWN, POSTGRES_DOWN));

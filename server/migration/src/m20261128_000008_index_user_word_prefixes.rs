@@ -49,13 +49,4 @@ const POSTGRES_DOWN: &str = r#"
 DROP INDEX IF EXISTS users_words;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_UP, POSTGRES_UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_DOWN, POSTGRES_DOWN).await
-    }
-}
+sql_per_backend!(up: (SQLITE_UP, POSTGRES_UP), down: (SQLITE_DOWN, POSTGRES_DOWN));

@@ -21,13 +21,4 @@ DROP INDEX ix_email_outbox_due;
 CREATE INDEX ix_email_outbox_due ON email_outbox (status, next_attempt_at);
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, UP, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, DOWN, DOWN).await
-    }
-}
+sql_per_backend!(up: (UP, UP), down: (DOWN, DOWN));

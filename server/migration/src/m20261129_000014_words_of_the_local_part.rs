@@ -62,23 +62,13 @@ pub(crate) fn postgres_up() -> String {
     format!("CREATE INDEX users_words ON users USING gin ({POSTGRES_USER_WORDS});")
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(
-            manager,
-            &format!("{SQLITE_DROP}{SQLITE_UP}"),
-            &format!("{POSTGRES_DROP}{}", postgres_up()),
-        )
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(
-            manager,
-            &format!("{SQLITE_DROP}{}", words_of_the_whole_email::SQLITE_UP),
-            &format!("{POSTGRES_DROP}{}", words_of_the_whole_email::POSTGRES_UP),
-        )
-        .await
-    }
-}
+sql_per_backend!(
+    up: (
+        format!("{SQLITE_DROP}{SQLITE_UP}"),
+        format!("{POSTGRES_DROP}{}", postgres_up()),
+    ),
+    down: (
+        format!("{SQLITE_DROP}{}", words_of_the_whole_email::SQLITE_UP),
+        format!("{POSTGRES_DROP}{}", words_of_the_whole_email::POSTGRES_UP),
+    ),
+);

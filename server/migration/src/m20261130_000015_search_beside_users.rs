@@ -113,23 +113,15 @@ DROP FUNCTION IF EXISTS orgdesk_user_search_added();
 DROP TABLE IF EXISTS user_search;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, "", &postgres_up()).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // The indexes go back on `users` as migrations 6 and 14 made them.
-        crate::execute_per_backend(
-            manager,
-            "",
-            &format!(
-                "{POSTGRES_DOWN}{}{}",
-                trigrams_on_users::POSTGRES_UP,
-                words_on_users::postgres_up()
-            ),
-        )
-        .await
-    }
-}
+// Down, the indexes go back on `users` as migrations 6 and 14 made them.
+sql_per_backend!(
+    up: ("", postgres_up()),
+    down: (
+        "",
+        format!(
+            "{POSTGRES_DOWN}{}{}",
+            trigrams_on_users::POSTGRES_UP,
+            words_on_users::postgres_up()
+        ),
+    ),
+);

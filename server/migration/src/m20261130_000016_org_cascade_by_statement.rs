@@ -50,13 +50,4 @@ ALTER TABLE reset_links ADD CONSTRAINT fk_reset_links_org
     FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, "", POSTGRES_UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, "", POSTGRES_DOWN).await
-    }
-}
+sql_per_backend!(up: ("", POSTGRES_UP), down: ("", POSTGRES_DOWN));

@@ -73,18 +73,10 @@ DROP INDEX IF EXISTS ux_users_org_email;
 CREATE UNIQUE INDEX ux_users_org_email ON users (org_id, email);
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(manager, SQLITE_UP, POSTGRES_UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::execute_per_backend(
-            manager,
-            &format!("{SQLITE_DOWN}{MIGRATION_1_SORT_INDEXES}"),
-            &format!("{POSTGRES_DOWN}{MIGRATION_1_SORT_INDEXES}"),
-        )
-        .await
-    }
-}
+sql_per_backend!(
+    up: (SQLITE_UP, POSTGRES_UP),
+    down: (
+        format!("{SQLITE_DOWN}{MIGRATION_1_SORT_INDEXES}"),
+        format!("{POSTGRES_DOWN}{MIGRATION_1_SORT_INDEXES}"),
+    ),
+);
