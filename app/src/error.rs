@@ -25,10 +25,10 @@ pub enum ApiError {
     LinkUnusable(LinkState),
     #[error("Too many attempts. Please wait {} and try again.", wait_words(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
-    /// The server is at capacity; nothing was judged or counted. The sign-in page retries by
-    /// itself after `retry_after_secs`.
+    /// The server is at capacity; nothing was judged or counted. The sign-in page tries again
+    /// by itself, the first time after about `retry_after_ms` (`orgdesk_types::busy`).
     #[error("Orgdesk is busy right now. Please try again in a moment.")]
-    Busy { retry_after_secs: u64 },
+    Busy { retry_after_ms: u64 },
     #[error("Something went wrong on our side. Please try again.")]
     Server,
     #[error("Couldn't reach Orgdesk. Check your connection and try again.")]

@@ -31,6 +31,7 @@ use orgdesk_core::types::{ApiScope, NewApiToken, Role};
 use orgdesk_core::{Core, CoreConfig, Initiator, NewUser, TestClock};
 use orgdesk_testkit::http::{Conn, HttpResponse, ServerProcess};
 use orgdesk_testkit::TestDatabase;
+use orgdesk_types::busy::{busy_retry_delay_ms, BUSY_RETRIES};
 use serde_json::{json, Value};
 
 const ORG_USERS: u64 = 100_000;
@@ -379,10 +380,10 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         Stats::of(&mut times, wall.elapsed())
     };
     println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
-    // 50 in flight: past the hashing queue (one hash per core, one per core waiting, by
-    // default) the server answers 503 "busy" at once rather than stall everyone. Each client
-    // then does what the sign-in page does: waits the second the server asked for plus up to
-    // half a second, and tries again. Two timings: the answered attempt alone (the server's
+    // 50 in flight: past its hashing slots (one per core but one, none waiting, by default) the server
+    // answers 503 "busy" at once rather than stall everyone, with a hint of about one hash's
+    // time. Each client then does what the sign-in page does (`orgdesk_types::busy`): waits
+    // about the hint, doubled for each retry before, and tries again. Two timings: the answered attempt alone (the server's
     // latency for what it admits), and from the first try until signed in (what a person waits).
     let in_flight = 50;
     let per_client = 10;
@@ -399,21 +400,27 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
             for k in 0..per_client {
                 let i = c * per_client + k;
                 let first = Instant::now();
-                for attempt in 0u64.. {
+                for retry in 0u32.. {
                     let t = Instant::now();
-                    match sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32).await {
+                    match try_sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32)
+                        .await?
+                    {
                         Ok(_) => {
                             answered.push(t.elapsed());
                             until_in.push(first.elapsed());
                             break;
                         }
-                        Err(e) if e.to_string().contains("HTTP 503") && attempt < 20 => {
+                        // The page's schedule; past its retries a person submits again.
+                        Err(hint) if retry < 100 => {
                             busy += 1;
-                            // The page's jitter, deterministic here: 0–499 ms.
-                            let jitter = (i as u64 * 7919 + attempt * 104_729) % 500;
-                            tokio::time::sleep(Duration::from_millis(1_000 + jitter)).await;
+                            // The page's random number, deterministic here.
+                            let random = ((i as u64 * 7919 + u64::from(retry) * 104_729) % 1_000)
+                                as f64
+                                / 1_000.0;
+                            let wait = busy_retry_delay_ms(hint, retry % BUSY_RETRIES, random);
+                            tokio::time::sleep(Duration::from_millis(wait)).await;
                         }
-                        Err(e) => return Err(e),
+                        Err(_) => return Err(format!("{}: busy 100 times", emails[i]).into()),
                     }
                 }
             }
@@ -817,6 +824,18 @@ async fn sign_in(
     password: &str,
     client: u32,
 ) -> BenchResult<Session> {
+    try_sign_in(server, email, password, client)
+        .await?
+        .map_err(|_| format!("sign-in of {email}: HTTP 503, busy").into())
+}
+
+/// [`sign_in`], or, when the server answers 503 busy, its hint of when to try again (ms).
+async fn try_sign_in(
+    server: &ServerProcess,
+    email: &str,
+    password: &str,
+    client: u32,
+) -> BenchResult<Result<Session, u64>> {
     let mut conn = server.connect().await?;
     let body = format!("email={}&password={}", email.replace('@', "%40"), password);
     let res = conn
@@ -830,15 +849,22 @@ async fn sign_in(
             body.as_bytes(),
         )
         .await?;
+    if res.status == 503 {
+        let body: Value = serde_json::from_slice(&res.body)?;
+        let hint = body["Busy"]["retry_after_ms"]
+            .as_u64()
+            .ok_or_else(|| format!("sign-in of {email}: 503 without a hint: {}", res.text()))?;
+        return Ok(Err(hint));
+    }
     let cookie = res
         .header("set-cookie")
         .and_then(|c| c.split(';').next())
         .map(str::to_owned)
         .ok_or_else(|| format!("sign-in of {email}: HTTP {}, no session cookie", res.status))?;
-    Ok(Session {
+    Ok(Ok(Session {
         server: server.clone(),
         cookie,
-    })
+    }))
 }
 
 #[derive(Clone)]

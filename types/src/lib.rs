@@ -3,6 +3,7 @@
 //! live password checklist runs the server's own rules.
 
 pub mod api_tokens;
+pub mod busy;
 pub mod limits;
 pub mod model;
 pub mod panic_report;

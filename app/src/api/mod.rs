@@ -77,9 +77,9 @@ pub mod ssr {
                     StatusCode::TOO_MANY_REQUESTS,
                     ApiError::RateLimited { retry_after_secs },
                 ),
-                CoreError::Busy { retry_after_secs } => (
+                CoreError::Busy { retry_after_ms } => (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    ApiError::Busy { retry_after_secs },
+                    ApiError::Busy { retry_after_ms },
                 ),
                 CoreError::Database(err) => {
                     tracing::error!(error = %err, "database error");
@@ -91,10 +91,13 @@ pub mod ssr {
                 }
             };
             set_status(status);
-            if let ApiError::RateLimited { retry_after_secs }
-            | ApiError::Busy { retry_after_secs } = &api
-            {
-                set_retry_after(*retry_after_secs);
+            match &api {
+                ApiError::RateLimited { retry_after_secs } => set_retry_after(*retry_after_secs),
+                // HTTP says it in whole seconds; the body has the milliseconds.
+                ApiError::Busy { retry_after_ms } => {
+                    set_retry_after(retry_after_ms.div_ceil(1_000).max(1))
+                }
+                _ => {}
             }
             api
         }

@@ -14,6 +14,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::post_form::PostForm;
 use crate::components::submit::SubmitButton;
 use crate::error::ApiError;
+use orgdesk_types::busy::{busy_retry_delay_ms, BUSY_RETRIES};
 
 /// `query`: the page's query string (`?reset=done`, `?signed_out=1`, `?prompt=reset&email=…`).
 #[component]
@@ -116,13 +117,11 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
     }
 }
 
-/// How many times the page sends a sign-in again by itself after a `Busy` answer.
-const BUSY_RETRIES: u32 = 4;
-
-/// Sends the last sign-in again, after the server's `retry_after` and a random half second
-/// (so a crowd of refused browsers doesn't come back in step), each time it answers `Busy`,
-/// up to `BUSY_RETRIES` times; the person's own next submit starts the count again. True
-/// while a retry is waiting or on its way.
+/// Sends the last sign-in again each time the server answers `Busy`, up to `BUSY_RETRIES`
+/// times, after the wait `busy_retry_delay_ms` gives for the server's hint (about one hash's
+/// time, doubled for each retry before, randomised so a crowd of refused browsers doesn't come
+/// back in step); the person's own next submit starts the count again. True while a retry is
+/// waiting or on its way.
 fn retry_when_busy(sign_in: ServerAction<SignIn>) -> Signal<bool> {
     let last = StoredValue::new(None::<SignIn>);
     let tries = StoredValue::new(0u32);
@@ -140,15 +139,16 @@ fn retry_when_busy(sign_in: ServerAction<SignIn>) -> Signal<bool> {
         }
     });
     Effect::new(move |_| {
-        let Some(Err(ApiError::Busy { retry_after_secs })) = sign_in.value().get() else {
+        let Some(Err(ApiError::Busy { retry_after_ms })) = sign_in.value().get() else {
             return;
         };
-        if tries.get_value() >= BUSY_RETRIES {
+        let retry = tries.get_value();
+        if retry >= BUSY_RETRIES {
             return;
         }
-        tries.update_value(|n| *n += 1);
+        tries.set_value(retry + 1);
         waiting.set(true);
-        let jitter_ms = (js_sys::Math::random() * 500.0) as u64;
+        let wait_ms = busy_retry_delay_ms(retry_after_ms, retry, js_sys::Math::random());
         set_timeout(
             move || {
                 waiting.set(false);
@@ -157,7 +157,7 @@ fn retry_when_busy(sign_in: ServerAction<SignIn>) -> Signal<bool> {
                     sign_in.dispatch(input);
                 }
             },
-            std::time::Duration::from_millis(retry_after_secs.min(10) * 1000 + jitter_ms),
+            std::time::Duration::from_millis(wait_ms),
         );
     });
     let pending = sign_in.pending();

@@ -95,9 +95,7 @@ impl Core {
         // A full hashing queue refuses at once, for every email alike, before any database
         // work: under a flood they are a good part of the answers (docs/performance.md).
         if self.passwords().saturated() {
-            return Err(CoreError::Busy {
-                retry_after_secs: 1,
-            });
+            return Err(self.passwords().busy());
         }
         let now = self.now();
         let email = normalize_email(email);

@@ -48,12 +48,15 @@ pub struct CoreConfig {
     /// Calls to the automation API per token (every instance counts against the same limit).
     pub api_limit: RateLimit,
     pub hash_cost: HashCost,
-    /// At most this many argon2 computations run at once (each on the blocking pool); by
-    /// default one per core, since each keeps a core busy.
+    /// At most this many argon2 computations run at once (each on the blocking pool, each
+    /// keeping a core busy); by default one per core but one, so that a flood of sign-ins
+    /// leaves a core to everything else: the database, the pages, and the sign-ins' own
+    /// statements (docs/decisions.md, 54). On one core, one.
     pub max_concurrent_hashes: usize,
-    /// At most this many more wait for one (by default one per core); beyond that a sign-in
-    /// is refused at once as `Busy` (503, retried by the sign-in page) instead of queueing
-    /// behind a flood: an admitted sign-in then takes at most about two hashes' time.
+    /// At most this many more wait for one (by default none); beyond that a sign-in is
+    /// refused at once as `Busy` (503, with a hint of about one hash's time, after which the
+    /// sign-in page tries again) instead of queueing behind a flood: an admitted sign-in then
+    /// takes about one hash's time.
     pub max_queued_hashes: usize,
     /// An email that keeps failing transiently (server down, 4xx) is retried with backoff
     /// for this long after it was queued, however many attempts that takes; then it is
@@ -101,8 +104,8 @@ impl Default for CoreConfig {
                 iterations: 2,
                 parallelism: 1,
             },
-            max_concurrent_hashes: cores(),
-            max_queued_hashes: cores(),
+            max_concurrent_hashes: cores().saturating_sub(1).max(1),
+            max_queued_hashes: 0,
             outbox_give_up_after: Duration::from_secs(24 * 60 * 60),
             trusted_proxies: crate::proxies::TrustedProxies::default(),
         }

@@ -39,10 +39,11 @@ pub enum CoreError {
     CountChanged { matching: u64, expected: u64 },
     #[error("rate limited: retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    /// The server is at capacity (the password-hashing queue is full): nothing was judged and
-    /// nothing counted against the caller, who may simply try again.
-    #[error("busy: every password-hashing slot and queue place is taken; retry after {retry_after_secs} s")]
-    Busy { retry_after_secs: u64 },
+    /// The server is at capacity (every password-hashing slot is taken): nothing was judged and
+    /// nothing counted against the caller, who may simply try again, in about one hash's
+    /// time (`retry_after_ms`), when a slot has likely come free.
+    #[error("busy: every password-hashing slot is taken; retry after {retry_after_ms} ms")]
+    Busy { retry_after_ms: u64 },
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("internal: {0}")]

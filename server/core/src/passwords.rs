@@ -1,10 +1,13 @@
 //! argon2id hashing, kept off the async runtime: each computation runs on the blocking
 //! pool, and a semaphore bounds how many run at once so a burst of sign-ins can't eat all
-//! memory (each one takes `memory_kib`). The queue in front of it is short: past `max_queued`
-//! waiting, a request is refused at once (`Busy`, which the sign-in page retries by itself)
-//! rather than stalling everyone's sign-in behind a flood. With one hash per core and one more
-//! per core waiting (the defaults), an admitted request waits at most one hash's time before its own.
-//! An unknown email costs no hashing at all: it waits as long as a verification takes.
+//! memory (each one takes `memory_kib`). The queue in front of it is short, by default empty:
+//! past `max_queued` waiting, a request is refused at once (`Busy`, with a hint of about one
+//! hash's time, after which the sign-in page tries again by itself) rather than stalling
+//! everyone's sign-in behind a flood. With one hash per core but one and none waiting (the defaults),
+//! an admitted request starts its hash at once; a crowd sorts itself out by retrying, and the
+//! server's slots stay busy because each retry comes back about when one frees
+//! (docs/decisions.md, 54). An unknown email costs no hashing at all: it waits as long as a
+//! verification takes.
 //!
 //! Each computation works in memory kept from the last one ([`Scratch`]): argon2's 19 MiB,
 //! allocated afresh each time, came from the kernel as new pages to fault in and zero, which
@@ -96,6 +99,15 @@ impl Passwords {
         Ok(())
     }
 
+    /// The refusal of a computation that found every slot taken: try again in about one
+    /// verification's time, when a slot has likely come free (10 ms to 1 s).
+    pub(crate) fn busy(&self) -> CoreError {
+        let typical = self.typical_verify.get().as_millis();
+        CoreError::Busy {
+            retry_after_ms: u64::try_from(typical).unwrap_or(u64::MAX).clamp(10, 1_000),
+        }
+    }
+
     /// Whether a computation asked for now would be refused as `Busy`: every slot taken and
     /// the queue full. Sign-in asks before anything else, so that a flood's refusals cost no
     /// database work, and so that an unknown email (which costs no hashing) is refused like a
@@ -115,9 +127,7 @@ impl Passwords {
                 // Count ourselves into the queue, or leave at once if it is full.
                 if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
                     self.queued.fetch_sub(1, Ordering::AcqRel);
-                    return Err(CoreError::Busy {
-                        retry_after_secs: 1,
-                    });
+                    return Err(self.busy());
                 }
                 let permit = self.permits.acquire().await;
                 self.queued.fetch_sub(1, Ordering::AcqRel);
@@ -266,7 +276,10 @@ mod tests {
             .verify("x", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")
             .await
         {
-            Err(CoreError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            // Come back in about one verification's time: none timed yet, so the first guess.
+            Err(CoreError::Busy { retry_after_ms }) => {
+                assert_eq!(retry_after_ms, INITIAL_VERIFY.as_millis() as u64)
+            }
             other => panic!("expected Busy, got {other:?}"),
         }
         assert!(started.elapsed() < Duration::from_secs(1));
@@ -278,6 +291,26 @@ mod tests {
         assert_eq!(passwords.queued.load(Ordering::Acquire), 0);
         assert!(!passwords.saturated());
         assert!(passwords.hash("again").await.is_ok());
+    }
+
+    #[test]
+    fn the_busy_hint_is_about_one_verification_within_bounds() {
+        let passwords = Passwords::new(cheap(), 1, 0).unwrap();
+        let hint = |passwords: &Passwords| match passwords.busy() {
+            CoreError::Busy { retry_after_ms } => retry_after_ms,
+            other => panic!("expected Busy, got {other:?}"),
+        };
+        assert_eq!(hint(&passwords), 40, "before any verification was timed");
+        for (took, expected) in [
+            (Duration::from_millis(15), 15),
+            (Duration::from_micros(100), 10),
+            (Duration::from_secs(5), 1_000),
+        ] {
+            for _ in 0..64 {
+                passwords.typical_verify.record(took);
+            }
+            assert_eq!(hint(&passwords), expected, "{took:?}");
+        }
     }
 
     fn free_buffers(passwords: &Passwords) -> usize {

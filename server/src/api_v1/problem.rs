@@ -153,14 +153,17 @@ impl From<CoreError> for Problem {
                     .with("expected_count", json!(expected))
             }
             CoreError::RateLimited { retry_after_secs } => Problem::rate_limited(retry_after_secs),
-            CoreError::Busy { retry_after_secs } => Problem::new(
-                BUSY,
-                format!(
-                    "The server is at capacity; nothing was done. Retry in {retry_after_secs} s."
-                ),
-            )
-            .with("retry_after", json!(retry_after_secs))
-            .header(header::RETRY_AFTER, retry_after_secs.to_string()),
+            CoreError::Busy { retry_after_ms } => {
+                // HTTP's `Retry-After` is in whole seconds; `retry_after_ms` says it closer.
+                let secs = retry_after_ms.div_ceil(1_000).max(1);
+                Problem::new(
+                    BUSY,
+                    format!("The server is at capacity; nothing was done. Retry in {secs} s."),
+                )
+                .with("retry_after", json!(secs))
+                .with("retry_after_ms", json!(retry_after_ms))
+                .header(header::RETRY_AFTER, secs.to_string())
+            }
             CoreError::Database(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "automation API call failed");
                 Problem::new(SERVER, "The server failed to answer; nothing was changed.")
