@@ -1,9 +1,11 @@
 //! argon2id hashing, kept off the async runtime: each computation runs on the blocking
 //! pool, and a semaphore bounds how many run at once so a burst of sign-ins can't eat all
-//! memory (each one takes `memory_kib`). The queue in front of it is short, by default empty:
-//! past `max_queued` waiting, a request is refused at once (`Busy`, with a hint of about one
-//! hash's time, after which the sign-in page tries again by itself) rather than stalling
-//! everyone's sign-in behind a flood. With one hash per core but one and none waiting (the defaults),
+//! memory (each one takes `memory_kib`). The queue of sign-ins in front of it is short, by
+//! default empty: past `max_queued` waiting, a sign-in is refused at once (`Busy`, with a hint
+//! of about one hash's time, after which the sign-in page tries again by itself) rather than
+//! stalling everyone's sign-in behind a flood. A new password's hash (a reset completed, a user
+//! added, the demo seeded) waits for a slot instead: each is behind a link or an admin, rare,
+//! and refusing it would lose what the person typed. With one hash per core but one and none waiting (the defaults),
 //! an admitted request starts its hash at once; a crowd sorts itself out by retrying, and the
 //! server's slots stay busy because each retry comes back about when one frees
 //! (docs/decisions.md, 54). An unknown email costs no hashing at all: it waits as long as a
@@ -66,7 +68,7 @@ impl Passwords {
         let params = self.params.clone();
         let password = password.to_owned();
         let scratch = self.scratch.clone();
-        self.off_runtime(move || {
+        self.off_runtime(WhenFull::Wait, move || {
             scratch
                 .hash(&params, password.as_bytes())
                 .map_err(|e| CoreError::Internal(format!("argon2 failed: {e}")))
@@ -84,7 +86,9 @@ impl Passwords {
         let scratch = self.scratch.clone();
         let started = Instant::now();
         let matched = self
-            .off_runtime(move || Ok(scratch.verify(password.as_bytes(), &stored)))
+            .off_runtime(WhenFull::Refuse, move || {
+                Ok(scratch.verify(password.as_bytes(), &stored))
+            })
             .await?;
         // The hashing alone would be better, but the wait for a permit is small next to it
         // unless the server is flooded, and then the average only errs on the slow side.
@@ -119,10 +123,16 @@ impl Passwords {
 
     async fn off_runtime<T: Send + 'static>(
         &self,
+        when_full: WhenFull,
         work: impl FnOnce() -> CoreResult<T> + Send + 'static,
     ) -> CoreResult<T> {
         let _permit = match self.permits.try_acquire() {
             Ok(permit) => permit,
+            Err(_) if matches!(when_full, WhenFull::Wait) => self
+                .permits
+                .acquire()
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?,
             Err(_) => {
                 // Count ourselves into the queue, or leave at once if it is full.
                 if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
@@ -138,6 +148,15 @@ impl Passwords {
             .await
             .map_err(|e| CoreError::Internal(format!("hashing task failed: {e}")))?
     }
+}
+
+/// What a computation does when every slot is taken.
+#[derive(Clone, Copy)]
+enum WhenFull {
+    /// Waits in line for one, however long the line (a new password's hash).
+    Wait,
+    /// Joins the sign-ins' line if it has room (`max_queued`), or is refused at once as `Busy`.
+    Refuse,
 }
 
 /// argon2's working memory, kept between computations instead of allocated for each one. A
@@ -241,16 +260,19 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn past_the_queue_a_request_is_refused_at_once_as_busy() {
-        let passwords = Arc::new(Passwords::new(cheap(), 1, 1).unwrap());
-        // One computation holds the only slot until we let it go…
+    /// Takes the only slot of `passwords` until the sender is dropped or sent to.
+    async fn hold_the_slot(
+        passwords: &Arc<Passwords>,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<CoreResult<()>>,
+    ) {
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let running = tokio::spawn({
             let passwords = passwords.clone();
             async move {
                 passwords
-                    .off_runtime(move || {
+                    .off_runtime(WhenFull::Refuse, move || {
                         hold.recv().ok();
                         Ok(())
                     })
@@ -260,11 +282,20 @@ mod tests {
         while passwords.permits.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
+        (release, running)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_queue_a_sign_in_is_refused_at_once_as_busy() {
+        let passwords = Arc::new(Passwords::new(cheap(), 1, 1).unwrap());
+        let stored = passwords.hash("first in the queue").await.unwrap();
+        // One computation holds the only slot until we let it go…
+        let (release, running) = hold_the_slot(&passwords).await;
         assert!(!passwords.saturated(), "the queue still has room");
         // …one more waits for it…
         let waiting = tokio::spawn({
             let passwords = passwords.clone();
-            async move { passwords.hash("first in the queue").await }
+            async move { passwords.verify("first in the queue", &stored).await }
         });
         while passwords.queued.load(Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
@@ -286,11 +317,28 @@ mod tests {
 
         release.send(()).unwrap();
         running.await.unwrap().unwrap();
-        assert!(waiting.await.unwrap().unwrap().starts_with("$argon2id$"));
+        assert!(waiting.await.unwrap().unwrap(), "judged once its turn came");
         // Once the queue drained, requests are admitted again.
         assert_eq!(passwords.queued.load(Ordering::Acquire), 0);
         assert!(!passwords.saturated());
         assert!(passwords.hash("again").await.is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_new_passwords_hash_waits_for_a_slot_however_full() {
+        let passwords = Arc::new(Passwords::new(cheap(), 1, 0).unwrap());
+        let (release, running) = hold_the_slot(&passwords).await;
+        assert!(passwords.saturated(), "no room for a sign-in");
+        let hashing = tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.hash("Patient-Heron-31").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!hashing.is_finished(), "it waits while the slot is taken");
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        let stored = hashing.await.unwrap().unwrap();
+        assert!(passwords.verify("Patient-Heron-31", &stored).await.unwrap());
     }
 
     #[test]
