@@ -473,6 +473,7 @@ async fn one_address_spraying_many_emails_is_limited(h: Harness) {
 }
 
 on_both_databases!(with slow_hashing: a_full_hashing_queue_refuses_every_email_alike);
+on_both_databases!(with one_slot: a_crowd_retrying_as_the_sign_in_page_does_all_gets_in);
 
 /// One hash at a time and none waiting, each slow enough (hundreds of milliseconds) to be
 /// caught in the middle of.
@@ -540,4 +541,64 @@ async fn a_full_hashing_queue_refuses_every_email_alike(h: Harness) {
             .await,
         Err(CoreError::InvalidCredentials)
     ));
+}
+
+/// The defaults' shape on a small server: one hash at a time, none waiting; each hash some
+/// tens of milliseconds, so a crowd started together finds the slot taken.
+fn one_slot() -> CoreConfig {
+    CoreConfig {
+        hash_cost: HashCost {
+            memory_kib: 8 * 1024,
+            iterations: 10,
+            parallelism: 1,
+        },
+        max_concurrent_hashes: 1,
+        max_queued_hashes: 0,
+        ..test_config()
+    }
+}
+
+/// Six people sign in at the same moment with one hashing slot: those refused as busy come
+/// back on the sign-in page's schedule, starting from the server's hint, and everyone gets in
+/// without a person having to submit again (within the page's own retries).
+async fn a_crowd_retrying_as_the_sign_in_page_does_all_gets_in(h: Harness) {
+    use orgdesk_types::busy::{busy_retry_delay_ms, BUSY_RETRIES};
+    let org = h.core.create_organization("Crowd Corp").await.unwrap();
+    let crowd: Vec<String> = (0..6).map(|i| format!("person{i}@crowd.test")).collect();
+    for email in &crowd {
+        h.core
+            .create_user(
+                org,
+                NewUser::member("Crowd Person", email, "a-long-password"),
+            )
+            .await
+            .unwrap();
+    }
+    let people = crowd.iter().enumerate().map(|(i, email)| {
+        let core = h.core.clone();
+        let email = email.clone();
+        tokio::spawn(async move {
+            let address = format!("192.0.2.{}", 60 + i);
+            for retry in 0..=BUSY_RETRIES {
+                match core
+                    .sign_in(&email, "a-long-password", Some(&address))
+                    .await
+                {
+                    Ok(SignInOutcome::SignedIn { .. }) => return retry,
+                    Err(CoreError::Busy { retry_after_ms }) => {
+                        let random = ((i as u32 * 37 + retry * 11) % 10) as f64 / 10.0;
+                        let wait = busy_retry_delay_ms(retry_after_ms, retry, random);
+                        tokio::time::sleep(StdDuration::from_millis(wait)).await;
+                    }
+                    other => panic!("{email}: {other:?}"),
+                }
+            }
+            panic!("{email}: still busy after the page's {BUSY_RETRIES} retries")
+        })
+    });
+    let mut busy_answers = 0;
+    for person in futures::future::join_all(people).await {
+        busy_answers += person.unwrap();
+    }
+    assert!(busy_answers > 0, "the crowd found the slot taken");
 }
