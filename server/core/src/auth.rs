@@ -343,40 +343,32 @@ impl Core {
         if !tokens::is_well_formed(token) {
             return Ok(None);
         }
-        let now = self.now();
-        let Some(session) = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(tokens::hash_token(token)))
-            .filter(session::Column::RevokedAt.is_null())
-            .filter(session::Column::ExpiresAt.gt(now))
-            .one(self.db())
-            .await?
-        else {
+        // One statement for the session, its person and their organization: every console
+        // request asks this first, so it is one round trip to the database, not three.
+        let mut find = Sql::new(
+            "SELECT u.id, u.org_id, o.name AS org_name, u.name, u.email, u.role, u.status \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             JOIN organizations o ON o.id = u.org_id WHERE s.token_hash = ",
+        );
+        find.bind(tokens::hash_token(token))
+            .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
+            .bind(self.now());
+        let Some(row) = find.query_one(self.db()).await? else {
             return Ok(None);
         };
-        let Some(user) = user::Entity::find_by_id(session.user_id)
-            .one(self.db())
-            .await?
-        else {
-            return Ok(None);
-        };
-        if user.status == UserStatus::Suspended.as_str() {
+        let status: String = row.try_get("", "status")?;
+        if status == UserStatus::Suspended.as_str() {
             return Ok(None);
         }
-        let Some(role) = Role::parse(&user.role) else {
-            return Ok(None);
-        };
-        let Some(org) = organization::Entity::find_by_id(user.org_id)
-            .one(self.db())
-            .await?
-        else {
+        let Some(role) = Role::parse(&row.try_get::<String>("", "role")?) else {
             return Ok(None);
         };
         Ok(Some(Actor {
-            user_id: user.id,
-            org_id: user.org_id,
-            org_name: org.name,
-            name: user.name,
-            email: user.email,
+            user_id: row.try_get("", "id")?,
+            org_id: row.try_get("", "org_id")?,
+            org_name: row.try_get("", "org_name")?,
+            name: row.try_get("", "name")?,
+            email: row.try_get("", "email")?,
             role,
         }))
     }

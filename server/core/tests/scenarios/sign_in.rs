@@ -198,6 +198,29 @@ async fn suspended_users_cannot_sign_in(h: Harness) {
             .await,
         Err(CoreError::InvalidCredentials)
     ));
+
+    // A session open when its person is suspended answers for no one from then on, even
+    // one that was never revoked (here the status is set behind the console's back).
+    let member = &demo.members[0];
+    let SignInOutcome::SignedIn { session, actor } = h
+        .core
+        .sign_in(&member.email, MEMBER_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!("{} signs in", member.email)
+    };
+    assert_eq!(actor.role, Role::Member);
+    assert_eq!(
+        h.core.session_actor(&session.token).await.unwrap(),
+        Some(actor.clone())
+    );
+    h.exec(&format!(
+        "UPDATE users SET status = 'suspended' WHERE id = {}",
+        actor.user_id
+    ))
+    .await;
+    assert!(!h.session_is_live(&session.token).await);
 }
 
 async fn sessions_expire(h: Harness) {
