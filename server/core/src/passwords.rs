@@ -3,13 +3,12 @@
 //! memory (each one takes `memory_kib`). The queue of sign-ins in front of it is short, by
 //! default empty: past `max_queued` waiting, a sign-in is refused at once (`Busy`, with a hint
 //! of about one hash's time, after which the sign-in page tries again by itself) rather than
-//! stalling everyone's sign-in behind a flood. A new password's hash (a reset completed, a user
-//! added, the demo seeded) waits for a slot instead: each is behind a link or an admin, rare,
-//! and refusing it would lose what the person typed. With one hash per core but one and none waiting (the defaults),
-//! an admitted request starts its hash at once; a crowd sorts itself out by retrying, and the
-//! server's slots stay busy because each retry comes back about when one frees
-//! (docs/decisions.md, 54). An unknown email costs no hashing at all: it waits as long as a
-//! verification takes.
+//! stalling everyone's sign-in behind a flood. With one hash per core but one and none waiting
+//! (the defaults), an admitted sign-in starts its hash at once, a refused page comes back about
+//! when a slot frees, and a core stays free for everything else (docs/decisions.md, 54).
+//! A new password's hash (a reset completed, a user added, the demo seeded) waits for a slot
+//! instead: each is behind a link or an admin, rare, and refusing it would lose what the person
+//! typed. An unknown email costs no hashing at all: it waits as long as a verification takes.
 //!
 //! Each computation works in memory kept from the last one ([`Scratch`]): argon2's 19 MiB,
 //! allocated afresh each time, came from the kernel as new pages to fault in and zero, which
