@@ -17,7 +17,12 @@
 //! source scripts/env.sh
 //! cargo bench -p orgdesk-server --bench http_load              # both databases
 //! cargo bench -p orgdesk-server --bench http_load -- --sqlite-only
+//! cargo bench -p orgdesk-server --bench http_load -- --sqlite-only --bulk-only
 //! ```
+//!
+//! `--bulk-only` times the first page idle, then the bulk resets (over HTTP, each call, and as
+//! the API's job) and the table meanwhile, and stops: a minute instead of five, for work on
+//! the bulk alone.
 //!
 //! PostgreSQL comes from ORGDESK_TEST_PG_URL (default postgres://orgdesk:orgdesk@127.0.0.1:5432/postgres);
 //! a database is created for the run and dropped after it. The server trusts 127.0.0.1 as a
@@ -48,22 +53,35 @@ async fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().collect();
     let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
     let pg_only = args.iter().any(|a| a == "--pg-only");
+    let only = if args.iter().any(|a| a == "--bulk-only") {
+        Only::Bulk
+    } else {
+        Only::All
+    };
     println!(
         "http_load: {} users, pages of {PER_PAGE}, {CALLS} calls per case, release server on loopback",
         ORG_USERS
     );
     if !pg_only {
         let database = TestDatabase::sqlite();
-        run("SQLite", &database.url).await?;
+        run("SQLite", &database.url, only).await?;
     }
     if !sqlite_only {
         let database = TestDatabase::postgres().await;
-        run("PostgreSQL", &database.url).await?;
+        run("PostgreSQL", &database.url, only).await?;
     }
     Ok(())
 }
 
-async fn run(label: &str, url: &str) -> BenchResult<()> {
+/// Which parts of the run to time.
+#[derive(Clone, Copy, PartialEq)]
+enum Only {
+    All,
+    /// The first page idle, the bulk resets and the table meanwhile.
+    Bulk,
+}
+
+async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
     let started = Instant::now();
     let core = Core::connect(url, CoreConfig::default(), Arc::new(TestClock::new())).await?;
     let org = core.create_organization("Bench Corp").await?;
@@ -306,6 +324,9 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     );
     let mut idle_first_page_p95 = 0.0;
     for (name, function, body) in &cases {
+        if only == Only::Bulk && *name != "first page by name" {
+            continue;
+        }
         let stats = time_calls(&admin, function, body, CALLS).await?;
         if *name == "first page by name" {
             idle_first_page_p95 = stats.p95;
@@ -313,146 +334,10 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         println!("{name:<44} {stats}");
     }
 
-    // --- the automation API: the same pages over /api/v1 with a bearer token ----------------
     let bearer = format!("Bearer {api_token}");
-    let deep_cursor_text = deep_cursor.as_str().unwrap_or_default().to_owned();
-    let api_cases = [
-        (
-            "API: first page by name",
-            "/api/v1/users?limit=50".to_owned(),
-        ),
-        (
-            "API: search \"carter\"",
-            "/api/v1/users?limit=50&search=carter".to_owned(),
-        ),
-        (
-            "API: search \"zq\" (no match)",
-            "/api/v1/users?limit=50&search=zq".to_owned(),
-        ),
-        (
-            "API: suspended (2%), by email",
-            "/api/v1/users?limit=50&status=suspended&sort=email".to_owned(),
-        ),
-        (
-            "API: page 2,000 by last sign-in, by cursor",
-            format!(
-                "/api/v1/users?limit=50&sort=last_sign_in&order=desc&cursor={deep_cursor_text}"
-            ),
-        ),
-    ];
-    for (name, path) in &api_cases {
-        let mut conn = server.connect().await?;
-        conn.origin = false;
-        let mut times = Vec::with_capacity(CALLS);
-        let mut wall = Instant::now();
-        for i in 0..CALLS + 10 {
-            if i == 10 {
-                // The first ten warm up, untimed.
-                times.clear();
-                wall = Instant::now();
-            }
-            let t = Instant::now();
-            let res = conn
-                .request("GET", path, &[("Authorization", &bearer)], b"")
-                .await?;
-            if res.status != 200 {
-                return Err(format!("{path}: HTTP {}: {}", res.status, res.text()).into());
-            }
-            times.push(t.elapsed());
-        }
-        println!("{name:<44} {}", Stats::of(&mut times, wall.elapsed()));
+    if only == Only::All {
+        api_pages_and_sign_in(&server, &bearer, &deep_cursor, &members).await?;
     }
-
-    // --- sign-in -----------------------------------------------------------------------
-    let one_hash = one_argon2_verification()?;
-    println!(
-        "{:<44} {:>8.2}  (the server's cost, here in the harness's process, nothing else running)",
-        "one argon2 verification alone, p50 ms", one_hash
-    );
-    let one_at_a_time = {
-        let mut times = Vec::new();
-        let wall = Instant::now();
-        for (i, email) in members.iter().take(20).enumerate() {
-            let t = Instant::now();
-            sign_in(&server, email, MEMBER_PASSWORD, 100 + i as u32).await?;
-            times.push(t.elapsed());
-        }
-        Stats::of(&mut times, wall.elapsed())
-    };
-    println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
-    // 50 in flight: past its hashing slots (one per core but one, none waiting, by default) the server
-    // answers 503 "busy" at once rather than stall everyone, with a hint of about one hash's
-    // time. Each client then does what the sign-in page does (`orgdesk_types::busy`): waits
-    // about the hint, doubled for each retry before, and tries again. Two timings: the answered attempt alone (the server's
-    // latency for what it admits), and from the first try until signed in (what a person waits).
-    let in_flight = 50;
-    let per_client = 10;
-    let emails = Arc::new(members[20..20 + in_flight * per_client].to_vec());
-    let wall = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..in_flight {
-        let server = server.clone();
-        let emails = emails.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut answered = Vec::new();
-            let mut until_in = Vec::new();
-            let mut busy = 0;
-            for k in 0..per_client {
-                let i = c * per_client + k;
-                let first = Instant::now();
-                for retry in 0u32.. {
-                    let t = Instant::now();
-                    match try_sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32)
-                        .await?
-                    {
-                        Ok(_) => {
-                            answered.push(t.elapsed());
-                            until_in.push(first.elapsed());
-                            break;
-                        }
-                        // The page's schedule; past its retries a person submits again.
-                        Err(hint) if retry < 100 => {
-                            busy += 1;
-                            // The page's random number, deterministic here.
-                            let random = ((i as u64 * 7919 + u64::from(retry) * 104_729) % 1_000)
-                                as f64
-                                / 1_000.0;
-                            let wait = busy_retry_delay_ms(hint, retry % BUSY_RETRIES, random);
-                            tokio::time::sleep(Duration::from_millis(wait)).await;
-                        }
-                        Err(_) => return Err(format!("{}: busy 100 times", emails[i]).into()),
-                    }
-                }
-            }
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((answered, until_in, busy))
-        }));
-    }
-    let mut answered = Vec::new();
-    let mut until_in = Vec::new();
-    let mut busy = 0;
-    for t in tasks {
-        let (a, u, b) = t.await??;
-        answered.extend(a);
-        until_in.extend(u);
-        busy += b;
-    }
-    let signed_in = answered.len();
-    let concurrent = Stats::of(&mut answered, wall.elapsed());
-    let waited = Stats::of(&mut until_in, wall.elapsed());
-    println!(
-        "{:<44} {concurrent}  ({signed_in} signed in; {busy} answers were 503 busy, each retried)",
-        format!("sign-in, {in_flight} in flight, answered try"),
-    );
-    println!(
-        "{:<44} {waited}",
-        format!("sign-in, {in_flight} in flight, until signed in")
-    );
-    println!(
-        "   p99 of the answered try / one argon2 verification: {:.1}×; / p50 of one sign-in at a time: {:.1}×",
-        concurrent.p99 / one_hash,
-        concurrent.p99 / one_at_a_time.p50
-    );
-
     // --- a bulk reset of 10,000, and the table meanwhile ---------------------------------
     let ids: Vec<i64> = {
         let mut ids = Vec::new();
@@ -487,6 +372,7 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
     let wall = Instant::now();
     let mut reset = 0;
     for chunk in ids.chunks(1_000) {
+        let call = Instant::now();
         let report = call_json(
             &mut conn,
             "admin_reset_passwords",
@@ -494,6 +380,12 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         )
         .await?;
         reset += report["reset"].as_array().map_or(0, Vec::len);
+        if only == Only::Bulk {
+            println!(
+                "   one call of 1,000: {:.1} ms",
+                call.elapsed().as_secs_f64() * 1e3
+            );
+        }
     }
     let bulk = wall.elapsed();
     let during = stop_listing(lister).await?;
@@ -551,6 +443,10 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         job["state"],
         job["report"]["reset"].as_array().map_or(0, Vec::len)
     );
+
+    if only == Only::Bulk {
+        return Ok(());
+    }
 
     // --- forgot-password under a flood ----------------------------------------------------
     let clients = 20;
@@ -678,6 +574,154 @@ async fn run(label: &str, url: &str) -> BenchResult<()> {
         }
     }
     drop(server);
+    Ok(())
+}
+
+/// The automation API's pages, then sign-in alone and under a crowd.
+async fn api_pages_and_sign_in(
+    server: &ServerProcess,
+    bearer: &str,
+    deep_cursor: &Value,
+    members: &[String],
+) -> BenchResult<()> {
+    let deep_cursor_text = deep_cursor.as_str().unwrap_or_default().to_owned();
+    let api_cases = [
+        (
+            "API: first page by name",
+            "/api/v1/users?limit=50".to_owned(),
+        ),
+        (
+            "API: search \"carter\"",
+            "/api/v1/users?limit=50&search=carter".to_owned(),
+        ),
+        (
+            "API: search \"zq\" (no match)",
+            "/api/v1/users?limit=50&search=zq".to_owned(),
+        ),
+        (
+            "API: suspended (2%), by email",
+            "/api/v1/users?limit=50&status=suspended&sort=email".to_owned(),
+        ),
+        (
+            "API: page 2,000 by last sign-in, by cursor",
+            format!(
+                "/api/v1/users?limit=50&sort=last_sign_in&order=desc&cursor={deep_cursor_text}"
+            ),
+        ),
+    ];
+    for (name, path) in &api_cases {
+        let mut conn = server.connect().await?;
+        conn.origin = false;
+        let mut times = Vec::with_capacity(CALLS);
+        let mut wall = Instant::now();
+        for i in 0..CALLS + 10 {
+            if i == 10 {
+                // The first ten warm up, untimed.
+                times.clear();
+                wall = Instant::now();
+            }
+            let t = Instant::now();
+            let res = conn
+                .request("GET", path, &[("Authorization", bearer)], b"")
+                .await?;
+            if res.status != 200 {
+                return Err(format!("{path}: HTTP {}: {}", res.status, res.text()).into());
+            }
+            times.push(t.elapsed());
+        }
+        println!("{name:<44} {}", Stats::of(&mut times, wall.elapsed()));
+    }
+
+    // --- sign-in -----------------------------------------------------------------------
+    let one_hash = one_argon2_verification()?;
+    println!(
+        "{:<44} {:>8.2}  (the server's cost, here in the harness's process, nothing else running)",
+        "one argon2 verification alone, p50 ms", one_hash
+    );
+    let one_at_a_time = {
+        let mut times = Vec::new();
+        let wall = Instant::now();
+        for (i, email) in members.iter().take(20).enumerate() {
+            let t = Instant::now();
+            sign_in(server, email, MEMBER_PASSWORD, 100 + i as u32).await?;
+            times.push(t.elapsed());
+        }
+        Stats::of(&mut times, wall.elapsed())
+    };
+    println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
+    // 50 in flight: past its hashing slots (one per core but one, none waiting, by default) the server
+    // answers 503 "busy" at once rather than stall everyone, with a hint of about one hash's
+    // time. Each client then does what the sign-in page does (`orgdesk_types::busy`): waits
+    // about the hint, doubled for each retry before, and tries again. Two timings: the answered attempt alone (the server's
+    // latency for what it admits), and from the first try until signed in (what a person waits).
+    let in_flight = 50;
+    let per_client = 10;
+    let emails = Arc::new(members[20..20 + in_flight * per_client].to_vec());
+    let wall = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..in_flight {
+        let server = server.clone();
+        let emails = emails.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut answered = Vec::new();
+            let mut until_in = Vec::new();
+            let mut busy = 0;
+            for k in 0..per_client {
+                let i = c * per_client + k;
+                let first = Instant::now();
+                for retry in 0u32.. {
+                    let t = Instant::now();
+                    match try_sign_in(&server, &emails[i], MEMBER_PASSWORD, 1_000 + i as u32)
+                        .await?
+                    {
+                        Ok(_) => {
+                            answered.push(t.elapsed());
+                            until_in.push(first.elapsed());
+                            break;
+                        }
+                        // The page's schedule; past its retries a person submits again.
+                        Err(hint) if retry < 100 => {
+                            busy += 1;
+                            // The page's random number, deterministic here.
+                            let random = ((i as u64 * 7919 + u64::from(retry) * 104_729) % 1_000)
+                                as f64
+                                / 1_000.0;
+                            let wait = busy_retry_delay_ms(hint, retry % BUSY_RETRIES, random);
+                            tokio::time::sleep(Duration::from_millis(wait)).await;
+                        }
+                        Err(_) => return Err(format!("{}: busy 100 times", emails[i]).into()),
+                    }
+                }
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((answered, until_in, busy))
+        }));
+    }
+    let mut answered = Vec::new();
+    let mut until_in = Vec::new();
+    let mut busy = 0;
+    for t in tasks {
+        let (a, u, b) = t.await??;
+        answered.extend(a);
+        until_in.extend(u);
+        busy += b;
+    }
+    let signed_in = answered.len();
+    let concurrent = Stats::of(&mut answered, wall.elapsed());
+    let waited = Stats::of(&mut until_in, wall.elapsed());
+    println!(
+        "{:<44} {concurrent}  ({signed_in} signed in; {busy} answers were 503 busy, each retried)",
+        format!("sign-in, {in_flight} in flight, answered try"),
+    );
+    println!(
+        "{:<44} {waited}",
+        format!("sign-in, {in_flight} in flight, until signed in")
+    );
+    println!(
+        "   p99 of the answered try / one argon2 verification: {:.1}×; / p50 of one sign-in at a time: {:.1}×",
+        concurrent.p99 / one_hash,
+        concurrent.p99 / one_at_a_time.p50
+    );
+
     Ok(())
 }
 
