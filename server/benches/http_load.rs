@@ -649,11 +649,12 @@ async fn api_pages_and_sign_in(
         Stats::of(&mut times, wall.elapsed())
     };
     println!("{:<44} {one_at_a_time}", "sign-in, one at a time");
-    // 50 in flight: past its hashing slots (one per core but one, none waiting, by default) the server
-    // answers 503 "busy" at once rather than stall everyone, with a hint of about one hash's
-    // time. Each client then does what the sign-in page does (`orgdesk_types::busy`): waits
-    // about the hint, doubled for each retry before, and tries again. Two timings: the answered attempt alone (the server's
-    // latency for what it admits), and from the first try until signed in (what a person waits).
+    // 50 in flight: past its hashing slots (one per core but one, none waiting, by default)
+    // the server answers 503 "busy" at once rather than stall everyone, with a hint of about
+    // one hash's time. Each client then does what the sign-in page does
+    // (`orgdesk_types::busy`): waits about the hint, doubled for each retry before, and tries
+    // again. Two timings: the answered attempt alone (the server's latency for what it admits),
+    // and from the first try until signed in (what a person waits).
     let in_flight = 50;
     let per_client = 10;
     let emails = Arc::new(members[20..20 + in_flight * per_client].to_vec());
