@@ -8,6 +8,11 @@ pub const BUSY_RETRIES: u32 = 10;
 /// The longest the page waits before one of those retries, in milliseconds.
 pub const BUSY_RETRY_MAX_MS: u64 = 2_000;
 
+/// A busy answer's hint as HTTP's `Retry-After` says it: whole seconds, rounded up, at least one.
+pub fn retry_after_header_secs(hint_ms: u64) -> u64 {
+    hint_ms.div_ceil(1_000).max(1)
+}
+
 /// How long to wait before the `retry`-th retry (0 for the first) after a busy answer whose
 /// hint was `hint_ms`, the server's time for about one hash, when a slot is likely free again.
 /// The hint doubles with each retry before, up to [`BUSY_RETRY_MAX_MS`], and the wait is a
@@ -56,6 +61,14 @@ mod tests {
             .sum();
         assert_eq!(worst, 7_825);
         assert_eq!(busy_retry_delay_ms(15, 3, 0.5), 90);
+    }
+
+    #[test]
+    fn the_header_rounds_the_hint_up_to_whole_seconds() {
+        assert_eq!(retry_after_header_secs(0), 1);
+        assert_eq!(retry_after_header_secs(15), 1);
+        assert_eq!(retry_after_header_secs(1_000), 1);
+        assert_eq!(retry_after_header_secs(1_001), 2);
     }
 
     #[test]

@@ -94,9 +94,9 @@ pub mod ssr {
             match &api {
                 ApiError::RateLimited { retry_after_secs } => set_retry_after(*retry_after_secs),
                 // HTTP says it in whole seconds; the body has the milliseconds.
-                ApiError::Busy { retry_after_ms } => {
-                    set_retry_after(retry_after_ms.div_ceil(1_000).max(1))
-                }
+                ApiError::Busy { retry_after_ms } => set_retry_after(
+                    orgdesk_types::busy::retry_after_header_secs(*retry_after_ms),
+                ),
                 _ => {}
             }
             api

@@ -155,7 +155,7 @@ impl From<CoreError> for Problem {
             CoreError::RateLimited { retry_after_secs } => Problem::rate_limited(retry_after_secs),
             CoreError::Busy { retry_after_ms } => {
                 // HTTP's `Retry-After` is in whole seconds; `retry_after_ms` says it closer.
-                let secs = retry_after_ms.div_ceil(1_000).max(1);
+                let secs = orgdesk_types::busy::retry_after_header_secs(retry_after_ms);
                 Problem::new(
                     BUSY,
                     format!("The server is at capacity; nothing was done. Retry in {secs} s."),

@@ -566,8 +566,8 @@ async fn a_full_hashing_queue_refuses_every_email_alike(h: Harness) {
     ));
 }
 
-/// The defaults' shape on a small server: one hash at a time, none waiting; each hash some
-/// tens of milliseconds, so a crowd started together finds the slot taken.
+/// The defaults' shape on a small server, as [`slow_hashing`]'s one slot and no line, with
+/// each hash some tens of milliseconds: a crowd started together finds the slot taken.
 fn one_slot() -> CoreConfig {
     CoreConfig {
         hash_cost: HashCost {
@@ -575,9 +575,7 @@ fn one_slot() -> CoreConfig {
             iterations: 10,
             parallelism: 1,
         },
-        max_concurrent_hashes: 1,
-        max_queued_hashes: 0,
-        ..test_config()
+        ..slow_hashing()
     }
 }
 
