@@ -130,6 +130,11 @@ async fn run() -> Result<(), String> {
         shutdown_rx.clone(),
     ));
 
+    let vacuum_task = tokio::spawn(housekeeping::vacuum_after_bulk_changes(
+        core.clone(),
+        shutdown_rx.clone(),
+    ));
+
     let app = web::router(core, &config, test_clock).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -154,6 +159,7 @@ async fn run() -> Result<(), String> {
     let _ = worker_task.await;
     let _ = webhook_task.await;
     let _ = housekeeping_task.await;
+    let _ = vacuum_task.await;
     Ok(())
 }
 

@@ -574,6 +574,7 @@ impl Core {
         }
         activity::record(&tx, events, now).await?;
         tx.commit().await?;
+        self.note_bulk_change(report.created + report.updated);
         // PostgreSQL plans the Users Table from statistics; autovacuum refreshes them within a
         // minute or so, and until then a table that just grew by thousands is planned as if it
         // were small (seen: 350 ms pages). Cheap next to the import: refresh them now.

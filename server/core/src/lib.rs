@@ -49,6 +49,7 @@ mod people;
 mod timing;
 mod tokens;
 mod users;
+mod vacuum;
 pub mod webhooks;
 
 pub use api_tokens::{ApiCaller, Idempotency, SECRET_PREFIX as API_TOKEN_PREFIX};
@@ -88,6 +89,8 @@ pub struct Core {
     /// How long serving Forgot your password? or Resend Email for an account takes lately:
     /// an email with none waits as long (`resets::recovery`).
     public_request_work: Arc<timing::Typical>,
+    /// Users changed in bulk since PostgreSQL's tables were last vacuumed for it (`vacuum`).
+    bulk_changes: Arc<vacuum::BulkChanges>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -230,6 +233,7 @@ impl Core {
             public_request_work: Arc::new(timing::Typical::new(
                 resets::TYPICAL_PUBLIC_REQUEST_WORK,
             )),
+            bulk_changes: Arc::default(),
         })
     }
 
@@ -256,6 +260,18 @@ impl Core {
 
     fn wake_outbox(&self) {
         self.emails_queued.notify_one();
+    }
+
+    /// Notified when users have changed in bulk, thousands since the last time, on PostgreSQL:
+    /// the server then vacuums them (`vacuum_users`) once the changes pause.
+    pub fn vacuum_wanted_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.vacuum_wanted_signal_impl()
+    }
+
+    /// Vacuums `users` and its search copy on PostgreSQL, so typed pages read the sort index
+    /// alone again; whether there was anything to do (false on SQLite).
+    pub async fn vacuum_users(&self) -> CoreResult<bool> {
+        self.vacuum_users_impl().await
     }
 
     // --- sign-in and sessions -------------------------------------------------------------

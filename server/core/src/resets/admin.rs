@@ -153,6 +153,7 @@ impl Core {
         self.reset_in_tx(&tx, by, &permitted, clean_ip(ip), now)
             .await?;
         tx.commit().await?;
+        self.note_bulk_change(permitted.len() as u64);
         report.reset = permitted.iter().map(|u| u.id).collect();
         tracing::info!(
             admin = by.actor_id(),

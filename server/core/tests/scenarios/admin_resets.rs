@@ -22,6 +22,7 @@ on_both_databases!(
     select_all_matching_resets_what_the_filter_matches,
     resend_email_replaces_the_link_of_a_pending_reset,
     members_cannot_reset_anyone,
+    a_bulk_reset_of_thousands_asks_postgresql_for_a_vacuum,
 );
 
 async fn admin_resets_a_user_from_the_row_menu(h: Harness) {
@@ -605,4 +606,59 @@ async fn admin_resets_are_rate_limited_per_admin(h: Harness) {
         .admin_resend_reset_email(&demo.admin, a, None)
         .await
         .unwrap();
+}
+
+/// PostgreSQL's typed pages read the sort index alone only where vacuum has marked the table's
+/// pages all-visible; a bulk reset of thousands unmarks most of them, so it asks for a vacuum.
+async fn a_bulk_reset_of_thousands_asks_postgresql_for_a_vacuum(h: Harness) {
+    let demo = h.demo().await;
+    let wanted = h.core.vacuum_wanted_signal();
+    let asked = || async {
+        tokio::time::timeout(std::time::Duration::from_millis(50), wanted.notified())
+            .await
+            .is_ok()
+    };
+    // A reset of a few users asks for nothing.
+    h.core
+        .admin_reset_passwords(&demo.admin, &[demo.members[0].id], None)
+        .await
+        .unwrap();
+    assert!(!asked().await);
+
+    h.core
+        .seed_bulk_users(demo.admin.org_id, 1_200)
+        .await
+        .unwrap();
+    let active = UserFilter {
+        status: Some(UserStatus::Active),
+        ..Default::default()
+    };
+    let expected = matching(&h, &demo.admin, &active).await;
+    let report = h
+        .core
+        .admin_reset_matching(&demo.admin, &active, expected, None)
+        .await
+        .unwrap();
+    assert!(report.reset.len() >= 1_000);
+    if !h.is_postgres() {
+        assert!(
+            !asked().await,
+            "SQLite has no visibility map to bring up to date"
+        );
+        assert!(!h.core.vacuum_users().await.unwrap());
+        return;
+    }
+    assert!(asked().await, "the reset asked for a vacuum");
+    let visible = "SELECT relallvisible::bigint FROM pg_class WHERE relname = 'users'";
+    let pages = "SELECT relpages::bigint FROM pg_class WHERE relname = 'users'";
+    let vacuums =
+        "SELECT COALESCE(MAX(vacuum_count), 0) FROM pg_stat_user_tables WHERE relname = 'users'";
+    let vacuums_before = h.scalar(vacuums).await;
+    assert!(h.core.vacuum_users().await.unwrap());
+    assert_eq!(h.scalar(vacuums).await, vacuums_before + 1);
+    assert_eq!(
+        h.scalar(visible).await,
+        h.scalar(pages).await,
+        "every page of users is all-visible again"
+    );
 }
