@@ -96,22 +96,32 @@ pub(crate) async fn insert_json_rows<R: serde::Serialize>(
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    open_pool(database_url, false).await
+}
+
+/// The bulk lane's own connection to a SQLite file (`background`): one, opened on the lane's
+/// thread so that its SQLite thread, started there, inherits the lane's priority.
+pub(crate) async fn open_lane(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    open_pool(database_url, true).await
+}
+
+async fn open_pool(database_url: &str, lane: bool) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(30));
     if database_url.starts_with("sqlite:") {
         // An in-memory database exists per connection, so it gets exactly one.
-        let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        let in_memory = !is_sqlite_file(database_url);
         if !in_memory {
             create_parent_dir(database_url);
         }
         options
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(1);
+            .max_connections(if in_memory || lane { 1 } else { 8 })
+            .min_connections(if lane { 0 } else { 1 });
         // WAL lets readers carry on while one writer writes; writers queue on the busy
         // timeout instead of failing with SQLITE_BUSY.
-        options.map_sqlx_sqlite_opts(|o| {
+        options.map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 // 16 KiB pages (a new file only; an existing one keeps its size): an outbox
                 // row with its two bodies is 2–3 KB, and 4 KiB pages held one each, half
@@ -125,6 +135,13 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
                 // reads the whole table, which through read() calls costs four times more.
                 .pragma("mmap_size", "268435456")
                 .pragma("cache_size", "-32768")
+                .thread_name(move |id| {
+                    if lane {
+                        format!("orgdesk-bulk-db-{id}")
+                    } else {
+                        format!("sqlx-sqlite-worker-{id}")
+                    }
+                })
         });
     } else {
         options
@@ -140,6 +157,12 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
             });
     }
     Database::connect(options).await
+}
+
+/// Whether `database_url` is a SQLite database in a file (not in memory).
+pub(crate) fn is_sqlite_file(database_url: &str) -> bool {
+    database_url.starts_with("sqlite:")
+        && !(database_url.contains(":memory:") || database_url.contains("mode=memory"))
 }
 
 /// `sqlite://data/orgdesk.db?mode=rwc` → creates `data/` if missing, so a fresh checkout

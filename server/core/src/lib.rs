@@ -37,6 +37,7 @@ mod activity;
 mod api_tokens;
 mod auth;
 mod authz;
+mod background;
 mod db;
 pub mod jobs;
 mod links;
@@ -91,6 +92,14 @@ pub struct Core {
     public_request_work: Arc<timing::Typical>,
     /// Users changed in bulk since PostgreSQL's tables were last vacuumed for it (`vacuum`).
     bulk_changes: Arc<vacuum::BulkChanges>,
+    /// On a SQLite file, the bulk lane's own connection, opened on first use (`background`).
+    lane_db: Option<Arc<LaneDb>>,
+}
+
+/// Where the bulk lane writes: its own connection to the same SQLite file, opened by the lane.
+pub(crate) struct LaneDb {
+    url: String,
+    db: tokio::sync::OnceCell<DatabaseConnection>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -198,7 +207,14 @@ impl Core {
         clock: Arc<dyn Clock>,
     ) -> CoreResult<Core> {
         let db = db::open(database_url).await?;
-        Core::with_connection(db, config, clock).await
+        let mut core = Core::with_connection(db, config, clock).await?;
+        if db::is_sqlite_file(database_url) {
+            core.lane_db = Some(Arc::new(LaneDb {
+                url: database_url.to_owned(),
+                db: tokio::sync::OnceCell::new(),
+            }));
+        }
+        Ok(core)
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -234,12 +250,30 @@ impl Core {
                 resets::TYPICAL_PUBLIC_REQUEST_WORK,
             )),
             bulk_changes: Arc::default(),
+            lane_db: None,
         })
     }
 
     /// The current time by the Core's clock, to the millisecond (as stored).
     pub fn now(&self) -> DateTime<Utc> {
         clock::truncate(self.clock.now())
+    }
+
+    /// Whether a reset of `users` runs on the bulk lane (`background`): many users, on a
+    /// SQLite file.
+    pub(crate) fn on_bulk_lane(&self, users: usize) -> bool {
+        self.lane_db.is_some() && users >= background::FROM_TARGETS
+    }
+
+    /// The pool a write transaction begins on: the lane's own connection on the lane, the
+    /// shared pool everywhere else.
+    pub(crate) async fn writer(&self) -> CoreResult<&DatabaseConnection> {
+        match &self.lane_db {
+            Some(lane) if background::on_lane() => {
+                Ok(lane.db.get_or_try_init(|| db::open_lane(&lane.url)).await?)
+            }
+            _ => Ok(&self.db),
+        }
     }
 
     pub(crate) fn passwords(&self) -> &Passwords {

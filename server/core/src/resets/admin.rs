@@ -15,6 +15,7 @@ use sea_orm::{
 use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
 use crate::activity::{self, clean_ip};
 use crate::authz;
+use crate::background;
 use crate::db::{self, id_batch, Sql};
 use crate::entities::user;
 use crate::people::{Checked, Initiator};
@@ -23,6 +24,23 @@ use crate::{rate_limit, Core, CoreError, CoreResult};
 
 impl Core {
     pub(crate) async fn admin_reset_passwords_impl(
+        &self,
+        initiator: &Initiator,
+        targets: &[UserId],
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
+        if self.on_bulk_lane(targets.len()) {
+            let (core, by) = (self.clone(), initiator.clone());
+            let (targets, ip) = (targets.to_vec(), ip.map(str::to_owned));
+            return background::run(async move {
+                core.reset_by_ids(&by, &targets, ip.as_deref()).await
+            })
+            .await;
+        }
+        self.reset_by_ids(initiator, targets, ip).await
+    }
+
+    async fn reset_by_ids(
         &self,
         initiator: &Initiator,
         targets: &[UserId],
@@ -48,7 +66,7 @@ impl Core {
         sorted.sort_unstable();
 
         let now = self.now();
-        let tx = db::begin_write(self.db()).await?;
+        let tx = db::begin_write(self.writer().await?).await?;
         let by = self.check_initiator(&tx, initiator).await?;
         self.count_admin_reset(&tx, &by, now).await?;
         let backend = tx.get_database_backend();
@@ -87,8 +105,28 @@ impl Core {
         expected_count: u64,
         ip: Option<&str>,
     ) -> CoreResult<ResetReport> {
+        if self.on_bulk_lane(usize::try_from(expected_count).unwrap_or(usize::MAX)) {
+            let (core, by, filter) = (self.clone(), initiator.clone(), filter.clone());
+            let ip = ip.map(str::to_owned);
+            return background::run(async move {
+                core.reset_matching(&by, &filter, expected_count, ip.as_deref())
+                    .await
+            })
+            .await;
+        }
+        self.reset_matching(initiator, filter, expected_count, ip)
+            .await
+    }
+
+    async fn reset_matching(
+        &self,
+        initiator: &Initiator,
+        filter: &UserFilter,
+        expected_count: u64,
+        ip: Option<&str>,
+    ) -> CoreResult<ResetReport> {
         let now = self.now();
-        let tx = db::begin_write(self.db()).await?;
+        let tx = db::begin_write(self.writer().await?).await?;
         let by = self.check_initiator(&tx, initiator).await?;
         self.count_admin_reset(&tx, &by, now).await?;
         let matching = user::Entity::find()
