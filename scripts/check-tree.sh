@@ -18,9 +18,10 @@ for spec in end2end/tests/*.spec.ts; do
   grep -q "from '../support/fixtures'" "$spec" || fail "$spec must import { test, expect } from '../support/fixtures'"
 done
 
-# The [dependencies], [dev-dependencies] and [build-dependencies] names of a manifest.
+# The [dependencies], [dev-dependencies] and [build-dependencies] names of a manifest, with
+# those for one target only ([target.'cfg(…)'.dependencies]).
 dependencies() {
-  awk '/^\[(dev-|build-)?dependencies\]/ { on = 1; next } /^\[/ { on = 0 } on && /^[a-zA-Z0-9_-]+ *=/ { sub(/ *=.*/, ""); print }' "$1"
+  awk '/^\[(target\..*\.)?(dev-|build-)?dependencies\]/ { on = 1; next } /^\[/ { on = 0 } on && /^[a-zA-Z0-9_-]+ *=/ { sub(/ *=.*/, ""); print }' "$1"
 }
 
 members=$(awk '/^members/ { on = 1; next } on && /\]/ { on = 0 } on { gsub(/[",[:space:]]/, ""); print }' Cargo.toml)
