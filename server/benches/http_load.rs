@@ -6,7 +6,7 @@
 //!   number, the last page, and the totals (asked once per filter);
 //! - sign-in with 50 requests in flight, beside one sign-in at a time;
 //! - a bulk reset of 10,000 users (ten calls of 1,000, as the console sends them), and the
-//!   Users Table's latency while it runs;
+//!   Users Table's latency while it runs; then a sign-in's, one at a time, during another;
 //! - forgot-password under a flood (unknown and known emails, many client addresses);
 //! - sending every email those queued, from a second instance with an SMTP server on
 //!   loopback, and the Users Table's latency meanwhile;
@@ -456,6 +456,35 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         }
     }
 
+    // --- sign-in while a bulk reset writes ---------------------------------------------------
+    // Each of the bulk's calls holds the database's write lock (one writer on SQLite), and on
+    // SQLite runs at background CPU priority (decision 56): how long a sign-in, which writes
+    // too, takes meanwhile. The same 10,000 three times more (a second reset of a pending one
+    // is allowed), for some 40 sign-ins.
+    STOP.store(false, std::sync::atomic::Ordering::Relaxed);
+    let signer = sign_in_until_stopped(server.clone());
+    let mut conn = admin.connect().await?;
+    let wall = Instant::now();
+    for chunk in ids.chunks(1_000).cycle().take(30) {
+        call_json(
+            &mut conn,
+            "admin_reset_passwords",
+            &json!({ "users": chunk }),
+        )
+        .await?;
+    }
+    let bulk = wall.elapsed();
+    let signing = stop_listing(signer).await?;
+    println!(
+        "{:<44} {signing}",
+        "sign-in, one at a time, during a bulk reset"
+    );
+    println!(
+        "   (meanwhile the bulk of 10,000 three times more over HTTP: {:.2} s)",
+        bulk.as_secs_f64()
+    );
+    STOP.store(false, std::sync::atomic::Ordering::Relaxed);
+
     if only == Only::Bulk {
         return Ok(());
     }
@@ -783,6 +812,28 @@ static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 /// Lists `body` over and over on one connection until `STOP` (or ten minutes): each call's
 /// time, and the whole stretch's.
 /// Stops a [`list_until_stopped`] and sums up its calls.
+/// Signs the bench's admin in over and over, one at a time, each from an address of its own,
+/// until `STOP`: each sign-in's time, and the whole stretch's.
+fn sign_in_until_stopped(
+    server: ServerProcess,
+) -> tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>> {
+    tokio::spawn(async move {
+        let mut times = Vec::new();
+        let wall = Instant::now();
+        let mut client = 40_000;
+        while !STOP.load(std::sync::atomic::Ordering::Relaxed)
+            && wall.elapsed() < Duration::from_secs(600)
+        {
+            let t = Instant::now();
+            sign_in(&server, "admin@bench.test", ADMIN_PASSWORD, client).await?;
+            times.push(t.elapsed());
+            client += 1;
+        }
+        Ok((times, wall.elapsed()))
+    })
+}
+
+/// Stops [`list_until_stopped`] or [`sign_in_until_stopped`]: the times it took.
 async fn stop_listing(
     lister: tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>>,
 ) -> BenchResult<Stats> {
