@@ -26,6 +26,19 @@ export async function hydrated(page: Page) {
   await page.waitForFunction(() => (window as any).__orgdesk_hydrated === true, null, { timeout: 30_000 });
 }
 
+/**
+ * Forgot your password?, on the page already open: asks for a link for `email`. The server
+ * function answers with a redirect to `?sent=1`, which is a page load with the wasm as without
+ * it, so this waits for that page before the caller goes anywhere else (a `goto` meanwhile is
+ * interrupted by it).
+ */
+export async function askForResetLink(page: Page, email: string) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page).toHaveURL(/\/forgot-password\?sent=1$/);
+  await expect(page.getByText('If an account exists for that address')).toBeVisible();
+}
+
 export type Mail = { to: string; subject: string; text: string; html: string; receivedAt: string };
 
 /** Emails the app delivered over SMTP to the loopback sink, newest first. */
