@@ -372,7 +372,7 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         q(everyone.clone(), "Name", false, 1, Value::Null),
     );
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let idle = stop_listing(idle_lister).await?;
+    let idle = stop_timing(idle_lister).await?;
     STOP.store(false, std::sync::atomic::Ordering::Relaxed);
     let lister = list_until_stopped(
         admin.clone(),
@@ -398,7 +398,7 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         }
     }
     let bulk = wall.elapsed();
-    let during = stop_listing(lister).await?;
+    let during = stop_timing(lister).await?;
     println!(
         "{:<44} {:.2} s ({reset} reset, 10 calls of 1,000)",
         "bulk reset of 10,000 over HTTP",
@@ -486,7 +486,7 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         .await?;
     }
     let bulk = wall.elapsed();
-    let signing = stop_listing(signer).await?;
+    let signing = stop_timing(signer).await?;
     println!(
         "{:<44} {signing}",
         "sign-in, one at a time, during a bulk reset"
@@ -587,7 +587,7 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let sending = wall.elapsed();
-    let during = stop_listing(lister).await?;
+    let during = stop_timing(lister).await?;
     println!(
         "{:<44} {:.2} s ({} of {queued}{}, {:.0} emails/s, a second instance's worker)",
         "outbox: sending what the resets queued",
@@ -821,14 +821,12 @@ async fn number(db: &impl sea_orm::ConnectionTrait, sql: &str) -> BenchResult<i6
 
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Lists `body` over and over on one connection until `STOP` (or ten minutes): each call's
-/// time, and the whole stretch's.
-/// Stops a [`list_until_stopped`] and sums up its calls.
+/// A task timing one thing over and over until `STOP`: each time, and the whole stretch's.
+type Timing = tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>>;
+
 /// Signs the bench's admin in over and over, one at a time, each from an address of its own,
-/// until `STOP`: each sign-in's time, and the whole stretch's.
-fn sign_in_until_stopped(
-    server: ServerProcess,
-) -> tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>> {
+/// until `STOP` (or ten minutes).
+fn sign_in_until_stopped(server: ServerProcess) -> Timing {
     tokio::spawn(async move {
         let mut times = Vec::new();
         let wall = Instant::now();
@@ -845,19 +843,15 @@ fn sign_in_until_stopped(
     })
 }
 
-/// Stops [`list_until_stopped`] or [`sign_in_until_stopped`]: the times it took.
-async fn stop_listing(
-    lister: tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>>,
-) -> BenchResult<Stats> {
+/// Stops a [`list_until_stopped`] or a [`sign_in_until_stopped`] and sums up its times.
+async fn stop_timing(timing: Timing) -> BenchResult<Stats> {
     STOP.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (mut times, wall) = lister.await??;
+    let (mut times, wall) = timing.await??;
     Ok(Stats::of(&mut times, wall))
 }
 
-fn list_until_stopped(
-    admin: Session,
-    body: Value,
-) -> tokio::task::JoinHandle<BenchResult<(Vec<Duration>, Duration)>> {
+/// Lists `body` over and over on one connection until `STOP` (or ten minutes).
+fn list_until_stopped(admin: Session, body: Value) -> Timing {
     tokio::spawn(async move {
         let mut conn = admin.connect().await?;
         let mut times = Vec::new();

@@ -22,9 +22,11 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use crate::{CoreError, CoreResult};
+use sea_orm::DatabaseConnection;
+
+use crate::{db, Core, CoreError, CoreResult};
 
 /// Resets of this many users or more run on the lane; fewer (a row menu's, a profile's, a
 /// small selection's) run where they are asked for, at once.
@@ -37,6 +39,42 @@ static LANE: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
 
 thread_local! {
     static ON_LANE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Where the lane writes: its own connection to the same SQLite file, opened by the lane.
+pub(crate) struct LaneDb {
+    url: String,
+    db: tokio::sync::OnceCell<DatabaseConnection>,
+}
+
+impl LaneDb {
+    /// The lane's connection to come, for a SQLite file; none for anything else.
+    pub(crate) fn for_url(database_url: &str) -> Option<Arc<LaneDb>> {
+        db::is_sqlite_file(database_url).then(|| {
+            Arc::new(LaneDb {
+                url: database_url.to_owned(),
+                db: tokio::sync::OnceCell::new(),
+            })
+        })
+    }
+}
+
+impl Core {
+    /// Whether a reset of `users` runs on the lane: many users, on a SQLite file.
+    pub(crate) fn on_bulk_lane(&self, users: usize) -> bool {
+        self.lane_db.is_some() && users >= FROM_TARGETS
+    }
+
+    /// The pool a write transaction begins on: the lane's own connection on the lane, the
+    /// shared pool everywhere else.
+    pub(crate) async fn writer(&self) -> CoreResult<&DatabaseConnection> {
+        match &self.lane_db {
+            Some(lane) if on_lane() => {
+                Ok(lane.db.get_or_try_init(|| db::open_lane(&lane.url)).await?)
+            }
+            _ => Ok(self.db()),
+        }
+    }
 }
 
 /// Whether the caller runs on the lane's thread.

@@ -93,13 +93,7 @@ pub struct Core {
     /// Users changed in bulk since PostgreSQL's tables were last vacuumed for it (`vacuum`).
     bulk_changes: Arc<vacuum::BulkChanges>,
     /// On a SQLite file, the bulk lane's own connection, opened on first use (`background`).
-    lane_db: Option<Arc<LaneDb>>,
-}
-
-/// Where the bulk lane writes: its own connection to the same SQLite file, opened by the lane.
-pub(crate) struct LaneDb {
-    url: String,
-    db: tokio::sync::OnceCell<DatabaseConnection>,
+    lane_db: Option<Arc<background::LaneDb>>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -208,12 +202,7 @@ impl Core {
     ) -> CoreResult<Core> {
         let db = db::open(database_url).await?;
         let mut core = Core::with_connection(db, config, clock).await?;
-        if db::is_sqlite_file(database_url) {
-            core.lane_db = Some(Arc::new(LaneDb {
-                url: database_url.to_owned(),
-                db: tokio::sync::OnceCell::new(),
-            }));
-        }
+        core.lane_db = background::LaneDb::for_url(database_url);
         Ok(core)
     }
 
@@ -257,23 +246,6 @@ impl Core {
     /// The current time by the Core's clock, to the millisecond (as stored).
     pub fn now(&self) -> DateTime<Utc> {
         clock::truncate(self.clock.now())
-    }
-
-    /// Whether a reset of `users` runs on the bulk lane (`background`): many users, on a
-    /// SQLite file.
-    pub(crate) fn on_bulk_lane(&self, users: usize) -> bool {
-        self.lane_db.is_some() && users >= background::FROM_TARGETS
-    }
-
-    /// The pool a write transaction begins on: the lane's own connection on the lane, the
-    /// shared pool everywhere else.
-    pub(crate) async fn writer(&self) -> CoreResult<&DatabaseConnection> {
-        match &self.lane_db {
-            Some(lane) if background::on_lane() => {
-                Ok(lane.db.get_or_try_init(|| db::open_lane(&lane.url)).await?)
-            }
-            _ => Ok(&self.db),
-        }
     }
 
     pub(crate) fn passwords(&self) -> &Passwords {

@@ -19,7 +19,7 @@ use crate::{Core, CoreResult};
 /// Rows changed in bulk, summed over calls, after which a vacuum is asked for: autovacuum's
 /// own threshold for `users` is 500 plus 1 % of its rows (migration 17), and it ends a sign-in
 /// streak's updates well enough; this is for the bulk paths' thousands at once.
-pub const VACUUM_AFTER_ROWS: u64 = 1_000;
+pub(crate) const VACUUM_AFTER_ROWS: u64 = 1_000;
 
 /// The bulk paths' count of rows changed since the last request, and the request itself.
 #[derive(Default)]
