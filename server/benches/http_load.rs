@@ -20,6 +20,8 @@
 //! cargo bench -p orgdesk-server --bench http_load -- --sqlite-only --bulk-only
 //! ```
 //!
+//! `--keep` leaves each run's database in place and prints its URL, to look at its plans.
+//!
 //! `--bulk-only` times the first page idle, then the bulk resets (over HTTP, each call, and as
 //! the API's job) and the table meanwhile, and stops: a minute instead of five, for work on
 //! the bulk alone.
@@ -53,6 +55,7 @@ async fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().collect();
     let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
     let pg_only = args.iter().any(|a| a == "--pg-only");
+    let keep = args.iter().any(|a| a == "--keep");
     let only = if args.iter().any(|a| a == "--bulk-only") {
         Only::Bulk
     } else {
@@ -65,12 +68,21 @@ async fn main() -> BenchResult<()> {
     if !pg_only {
         let database = TestDatabase::sqlite();
         run("SQLite", &database.url, only).await?;
+        kept(database, keep);
     }
     if !sqlite_only {
         let database = TestDatabase::postgres().await;
         run("PostgreSQL", &database.url, only).await?;
+        kept(database, keep);
     }
     Ok(())
+}
+
+/// With `--keep`, the run's database stays (to look at its plans, say) and its URL is printed.
+fn kept(database: TestDatabase, keep: bool) {
+    if keep {
+        println!("kept: {}", database.keep());
+    }
 }
 
 /// Which parts of the run to time.

@@ -281,27 +281,48 @@ async fn tallied(
 }
 
 /// For a one-letter search on PostgreSQL, which the search table answers by sorting every
-/// match ([`paging::Walk`]): the users the status and role leave in, and the search's own
-/// condition, both over `users`.
+/// match ([`paging::Walk`]): the users the status and role leave in, the search's own
+/// condition, both over `users`, and the letter's bit in the search table's `initials`
+/// (migration 19) when no status or role narrows the search.
 fn walk_conditions(
     backend: DbBackend,
     org_id: i64,
     filter: &UserFilter,
-) -> CoreResult<Option<(Condition, Condition)>> {
+) -> CoreResult<Option<(Condition, Condition, Option<i64>)>> {
     let Some(letter) = search_text(filter).filter(|s| s.chars().count() == 1) else {
         return Ok(None);
     };
-    if Source::of(backend, filter) != Source::SearchTable || word_prefix(letter).is_none() {
+    if Source::of(backend, filter) != Source::SearchTable {
         return Ok(None);
     }
+    let Some(prefix) = word_prefix(letter) else {
+        return Ok(None);
+    };
     let unsearched = UserFilter {
         search: None,
         ..filter.clone()
     };
+    let initial = initial_bit(&prefix).filter(|_| filter.status.is_none() && filter.role.is_none());
     Ok(Some((
         matching_condition(backend, org_id, &unsearched)?,
         search_condition(backend, letter),
+        initial,
     )))
+}
+
+/// The bit that stands for words starting with `prefix` in the search table's `initials`
+/// (migration 19): `a`–`z` are bits 0–25 and `0`–`9` bits 26–35. `None` for anything else (a
+/// letter outside ASCII, or two characters), which that column doesn't record.
+pub(crate) fn initial_bit(prefix: &str) -> Option<i64> {
+    let mut chars = prefix.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    match c {
+        'a'..='z' => Some(1 << (c as u32 - 'a' as u32)),
+        '0'..='9' => Some(1 << (26 + c as u32 - '0' as u32)),
+        _ => None,
+    }
 }
 
 pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
@@ -356,8 +377,9 @@ impl Core {
         let search_first = search_first_condition(backend, org.id, &query.filter)?;
         let source = Source::of(backend, &query.filter);
         let plan = match source {
-            // The search table has no sort index to walk: its matches are read from the search
-            // indexes and sorted, ordered by the columns themselves.
+            // The search table has no index of the columns themselves to walk (its one sort index
+            // is of `name || ''`, for one letter's walk, paging::Walk): its matches are read
+            // from the search indexes and sorted, ordered by the columns.
             Source::SearchTable => paging::Plan::Plain,
             Source::Users => paging::plan_for(db, &search_first, sort, &query.filter).await?,
         };
@@ -372,9 +394,11 @@ impl Core {
             sort,
             plan,
             source,
-            walk: walk
-                .as_ref()
-                .map(|(within, search)| paging::Walk { within, search }),
+            walk: walk.as_ref().map(|(within, search, initial)| paging::Walk {
+                within,
+                search,
+                initial: *initial,
+            }),
         };
         let (mut rows, mut earlier, mut later) = match &query.at {
             // A page number without a cursor (typed, or an old link): counted from the start,
