@@ -51,6 +51,43 @@ test.describe('The Users Table pages', () => {
     await expect(nav.getByRole('button', { name: 'First' })).toBeDisabled();
   });
 
+  test('a column header sorts the table both ways and shows which way with its arrow', async ({ page }) => {
+    await signInAsAdmin(page);
+    await page.goto('/users');
+    await hydrated(page);
+    const header = (name: string) => page.getByRole('columnheader', { name });
+    // The arrow is the header link's ::after: shown on the sorted column only.
+    const arrow = (name: string) =>
+      header(name).locator('a.sort').evaluate((a) => {
+        const after = getComputedStyle(a, '::after');
+        return { opacity: after.opacity, mask: after.getPropertyValue('mask-image') || after.getPropertyValue('-webkit-mask-image') };
+      });
+    await expect(header('Name')).toHaveAttribute('aria-sort', 'ascending');
+    await expect(header('Last sign-in')).toHaveAttribute('aria-sort', 'none');
+    const byName = await arrow('Name');
+    expect(byName.opacity).toBe('1');
+    expect(byName.mask, 'an arrow is drawn').toContain('url(');
+    expect((await arrow('Last sign-in')).opacity).toBe('0');
+    expect(
+      await header('Name').locator('a.sort').evaluate((a) => getComputedStyle(a).textDecorationLine),
+      'a header reads as a header, not as an underlined link',
+    ).toBe('none');
+
+    await header('Last sign-in').getByRole('link').click();
+    await expect(page).toHaveURL(/[?&]sort=last_sign_in/);
+    await expect(header('Last sign-in')).toHaveAttribute('aria-sort', 'ascending');
+    await expect(header('Name')).toHaveAttribute('aria-sort', 'none');
+    await header('Last sign-in').getByRole('link').click();
+    await expect(page).toHaveURL(/[?&]dir=desc/);
+    await expect(header('Last sign-in')).toHaveAttribute('aria-sort', 'descending');
+    const down = await arrow('Last sign-in');
+    expect(down.opacity).toBe('1');
+    expect(down.mask).toContain('url(');
+    expect(down.mask, 'descending points the other way').not.toBe(byName.mask);
+    expect((await arrow('Name')).opacity).toBe('0');
+    await shot(page, 'users-sorted-by-last-sign-in-desc');
+  });
+
   test('a page link edited by hand says so, and First gets back', async ({ page, pageErrors }) => {
     pageErrors.expect(/status of 4\d\d/);
     await signInAsAdmin(page);
