@@ -16,6 +16,11 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
+/// A count and its noun: (1, "event", "events") → "1 event", 12345 → "12,345 events".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group_thousands(n), if n == 1 { one } else { many })
+}
+
 /// Initials for avatars: "Jane Doe" → "JD".
 pub fn initials(name: &str) -> String {
     name.split_whitespace()
@@ -93,6 +98,13 @@ pub fn with_query<K: AsRef<str>, V: AsRef<str>>(path: &str, pairs: &[(K, V)]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_of_a_thing_is_singular() {
+        assert_eq!(counted(0, "event", "events"), "0 events");
+        assert_eq!(counted(1, "event", "events"), "1 event");
+        assert_eq!(counted(1_234, "user", "users"), "1,234 users");
+    }
 
     #[test]
     fn reserved_and_non_ascii_characters_are_escaped() {

@@ -11,7 +11,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::RelativeTime;
-use crate::format::{group_thousands, with_query};
+use crate::format::{counted, with_query};
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
@@ -108,7 +108,7 @@ pub fn ActivityPage() -> impl IntoView {
                     let pages = p.total.div_ceil(p.per_page.max(1)).max(1);
                     view! {
                         <nav class="pagination" aria-label="Pagination">
-                            <span class="muted">{format!("{} events", group_thousands(p.total))}</span>
+                            <span class="muted">{counted(p.total, "event", "events")}</span>
                             <span class="toolbar__spacer"></span>
                             <span class="muted">{format!("Page {} of {}", p.page, pages)}</span>
                             {(p.page > 1).then(|| view! { <a class="btn btn--sm" href=href(p.page - 1)>"Previous"</a> })}

@@ -11,7 +11,7 @@ use crate::api::people::import_users;
 use crate::components::alert::ErrorAlert;
 use crate::components::dialog::Modal;
 use crate::components::icons::{Icon, Svg};
-use crate::format::{encode_value, group_thousands};
+use crate::format::{counted, encode_value, group_thousands};
 
 #[derive(Clone, PartialEq)]
 enum Step {
@@ -119,7 +119,7 @@ pub fn ImportUsersDialog() -> impl IntoView {
                             <button type="button" class="btn" on:click=move |_| close.run(())>"Cancel"</button>
                             <button type="button" class="btn btn--primary" disabled=rows == 0
                                 on:click=move |_| run(csv_for_run.clone(), rows)>
-                                {format!("Import {} users", group_thousands(rows))}
+                                {format!("Import {}", counted(rows, "user", "users"))}
                             </button>
                         </div>
                     }.into_any()
@@ -129,7 +129,7 @@ pub fn ImportUsersDialog() -> impl IntoView {
                         <div class="progress progress--busy" role="progressbar" aria-label="Importing">
                             <div class="progress__bar"></div>
                         </div>
-                        <span class="muted">{format!("Importing {} users…", group_thousands(rows))}</span>
+                        <span class="muted">{format!("Importing {}…", counted(rows, "user", "users"))}</span>
                     </div>
                 }.into_any(),
                 Step::Done(summary) => {

@@ -28,7 +28,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 use crate::components::toast::use_toasts;
 use crate::error::ApiError;
-use crate::format::group_thousands;
+use crate::format::{counted, group_thousands};
 use import::ImportUsersDialog;
 use people::{AddUserDialog, PeopleActionDialog};
 use selection::{BulkResult, SelectionBar};
@@ -190,8 +190,12 @@ fn ResetConfirmation() -> impl IntoView {
                     format!("Reset password for {}?", u.name),
                     format!("{} will have to choose a new password before signing in again.", u.email),
                 ),
+                _ if count == 1 => (
+                    "Reset the password of 1 user?".to_string(),
+                    "They will have to choose a new password before signing in again.".to_string(),
+                ),
                 _ => (
-                    format!("Reset passwords for {} users?", group_thousands(count)),
+                    format!("Reset passwords for {}?", counted(count, "user", "users")),
                     "Each of them will have to choose a new password before signing in again.".to_string(),
                 ),
             };
@@ -232,7 +236,7 @@ fn ResetConfirmation() -> impl IntoView {
                         <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
                             <div class="progress__bar" style=format!("width: {}%", (done * 100).checked_div(total).unwrap_or(0))></div>
                         </div>
-                        <span class="muted">{format!("{} of {} users", group_thousands(done), group_thousands(total))}</span>
+                        <span class="muted">{format!("{} of {}", group_thousands(done), counted(total, "user", "users"))}</span>
                     </div>
                 })}
             }
