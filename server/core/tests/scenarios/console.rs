@@ -17,7 +17,7 @@ on_both_databases!(
     a_page_whose_rows_went_away_shows_the_nearest_one,
     a_search_with_thousands_of_matches_pages_in_everyones_order,
     search_follows_renames_new_users_and_quotes,
-    one_letter_pages_by_name_hold_every_word_that_starts_with_it,
+    one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it,
     the_sidebar_shows_details_assets_and_activity,
     the_activity_page_filters_and_pages,
     link_lifetimes_are_settings,
@@ -770,12 +770,13 @@ async fn search_follows_renames_new_users_and_quotes(h: Harness) {
     assert_eq!(total("AND OR NOT *").await, 0, "operators are literal");
 }
 
-/// A one-letter search sorted by name: on PostgreSQL its pages are read from the search table's
-/// index of names and word initials (migration 19), and must hold exactly the users with a word
+/// A one-letter search sorted by name or email: on PostgreSQL its pages are read from the search
+/// table's indexes of word initials (migrations 19 and 20), the first ones and those asked for by
+/// number, and must hold exactly the users with a word
 /// of their name or of their email before the `@` starting with that letter or digit, in
 /// everyone's order, whichever way and however the words are joined. Renames and new emails
 /// move users in and out of it, and migration 19 taken back and redone computes the same.
-async fn one_letter_pages_by_name_hold_every_word_that_starts_with_it(h: Harness) {
+async fn one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it(h: Harness) {
     let h = &h;
     let demo = h.demo().await;
     let admin = &demo.admin;
@@ -796,72 +797,87 @@ async fn one_letter_pages_by_name_hold_every_word_that_starts_with_it(h: Harness
         "a", "b", "c", "j", "k", "l", "n", "o", "q", "t", "x", "z", "1", "9",
     ];
     let check = |when: &'static str| async move {
-        let everyone = h
-            .core
-            .list_users(
-                admin,
-                &UserQuery {
-                    sort: UserSort::Name,
-                    per_page: MAX_PER_PAGE,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        assert!(everyone.next.is_none(), "everyone fits on one page");
-        for letter in letters {
-            // Words as both databases' indexes split these names and emails ("García" is one).
-            let starts = |text: &str| {
-                text.split(|c: char| !c.is_alphanumeric())
-                    .any(|word| word.to_lowercase().starts_with(letter))
-            };
-            let expected: Vec<UserId> = everyone
-                .users
-                .iter()
-                .filter(|u| starts(&u.name) || starts(u.email.split('@').next().unwrap_or("")))
-                .map(|u| u.id)
-                .collect();
-            assert!(
-                !expected.is_empty(),
-                "{when}: someone has a word in {letter}"
-            );
-            for descending in [false, true] {
-                let case = format!("{when}: \"{letter}\" desc={descending}");
-                let mut expected = expected.clone();
-                if descending {
-                    expected.reverse();
-                }
-                let query = |per_page: u64, at: Option<PageAt>| UserQuery {
-                    filter: UserFilter {
-                        search: Some(letter.to_uppercase()),
+        for sort in [UserSort::Name, UserSort::Email] {
+            let everyone = h
+                .core
+                .list_users(
+                    admin,
+                    &UserQuery {
+                        sort,
+                        per_page: MAX_PER_PAGE,
                         ..Default::default()
                     },
-                    sort: UserSort::Name,
-                    descending,
-                    page: 1,
-                    per_page,
-                    at,
+                )
+                .await
+                .unwrap();
+            assert!(everyone.next.is_none(), "everyone fits on one page");
+            for letter in letters {
+                // Words as both databases' indexes split these names and emails ("García" is one).
+                let starts = |text: &str| {
+                    text.split(|c: char| !c.is_alphanumeric())
+                        .any(|word| word.to_lowercase().starts_with(letter))
                 };
-                // Pages of two, by their Next links: each one found in the index.
-                let mut found = Vec::new();
-                let mut at = None;
-                loop {
-                    let page = h.core.list_users(admin, &query(2, at)).await.unwrap();
-                    found.extend(page.users.iter().map(|u| u.id));
-                    at = page.next.map(PageAt::After);
-                    if at.is_none() {
-                        break;
+                let expected: Vec<UserId> = everyone
+                    .users
+                    .iter()
+                    .filter(|u| starts(&u.name) || starts(u.email.split('@').next().unwrap_or("")))
+                    .map(|u| u.id)
+                    .collect();
+                assert!(
+                    !expected.is_empty(),
+                    "{when}: someone has a word in {letter}"
+                );
+                for descending in [false, true] {
+                    let case = format!("{when}: \"{letter}\" {sort:?} desc={descending}");
+                    let mut expected = expected.clone();
+                    if descending {
+                        expected.reverse();
                     }
+                    let query = |per_page: u64, at: Option<PageAt>| UserQuery {
+                        filter: UserFilter {
+                            search: Some(letter.to_uppercase()),
+                            ..Default::default()
+                        },
+                        sort,
+                        descending,
+                        page: 1,
+                        per_page,
+                        at,
+                    };
+                    // Pages of two, by their Next links: each one found in the index.
+                    let mut found = Vec::new();
+                    let mut at = None;
+                    loop {
+                        let page = h.core.list_users(admin, &query(2, at)).await.unwrap();
+                        found.extend(page.users.iter().map(|u| u.id));
+                        at = page.next.map(PageAt::After);
+                        if at.is_none() {
+                            break;
+                        }
+                    }
+                    assert_eq!(found, expected, "{case}: page after page");
+                    // The same pages by their numbers: skipped in the index from the start.
+                    let pages = (expected.len() as u64).div_ceil(2);
+                    let mut by_number = Vec::new();
+                    for number in 1..=pages + 1 {
+                        let page = UserQuery {
+                            page: number,
+                            ..query(2, None)
+                        };
+                        let page = h.core.list_users(admin, &page).await.unwrap();
+                        assert_eq!(page.next.is_some(), number < pages, "{case}, page {number}");
+                        by_number.extend(page.users.iter().map(|u| u.id));
+                    }
+                    assert_eq!(by_number, expected, "{case}: pages by number");
+                    // One page larger than the matches: the search table sorts them all instead.
+                    let all = h
+                        .core
+                        .list_users(admin, &query(MAX_PER_PAGE, None))
+                        .await
+                        .unwrap();
+                    let all: Vec<UserId> = all.users.iter().map(|u| u.id).collect();
+                    assert_eq!(all, expected, "{case}: one page");
                 }
-                assert_eq!(found, expected, "{case}: page after page");
-                // One page larger than the matches: the search table sorts them all instead.
-                let all = h
-                    .core
-                    .list_users(admin, &query(MAX_PER_PAGE, None))
-                    .await
-                    .unwrap();
-                let all: Vec<UserId> = all.users.iter().map(|u| u.id).collect();
-                assert_eq!(all, expected, "{case}: one page");
             }
         }
         if h.is_postgres() {
@@ -909,19 +925,26 @@ async fn one_letter_pages_by_name_hold_every_word_that_starts_with_it(h: Harness
     check("migrated again").await;
 
     if h.is_postgres() {
-        // The pages above were read from the index, not only from the search table's sort.
-        let scans = "SELECT COALESCE(SUM(idx_scan), 0)::bigint AS n FROM pg_stat_user_indexes \
-                     WHERE indexrelname = 'user_search_initials_by_name'";
-        let mut read = 0;
-        for _ in 0..50 {
-            h.exec("SELECT pg_stat_clear_snapshot()").await;
-            read = h.scalar(scans).await;
-            if read > 0 {
-                break;
+        // The pages above were read from the indexes, not only from the search table's sort.
+        for index in [
+            "user_search_initials_by_name",
+            "user_search_initials_by_email",
+        ] {
+            let scans = format!(
+                "SELECT COALESCE(SUM(idx_scan), 0)::bigint AS n FROM pg_stat_user_indexes \
+                 WHERE indexrelname = '{index}'"
+            );
+            let mut read = 0;
+            for _ in 0..50 {
+                h.exec("SELECT pg_stat_clear_snapshot()").await;
+                read = h.scalar(&scans).await;
+                if read > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            assert!(read > 0, "{index} was read");
         }
-        assert!(read > 0, "the index of initials was read");
     }
 }
 
