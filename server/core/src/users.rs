@@ -313,7 +313,7 @@ fn walk_conditions(
 /// The bit that stands for words starting with `prefix` in the search table's `initials`
 /// (migration 19): `a`–`z` are bits 0–25 and `0`–`9` bits 26–35. `None` for anything else (a
 /// letter outside ASCII, or two characters), which that column doesn't record.
-pub(crate) fn initial_bit(prefix: &str) -> Option<i64> {
+fn initial_bit(prefix: &str) -> Option<i64> {
     let mut chars = prefix.chars();
     let (Some(c), None) = (chars.next(), chars.next()) else {
         return None;
@@ -377,9 +377,9 @@ impl Core {
         let search_first = search_first_condition(backend, org.id, &query.filter)?;
         let source = Source::of(backend, &query.filter);
         let plan = match source {
-            // The search table has no index of the columns themselves to walk (its one sort index
-            // is of `name || ''`, for one letter's walk, paging::Walk): its matches are read
-            // from the search indexes and sorted, ordered by the columns.
+            // The search table has no index of the columns themselves to walk (its sort indexes
+            // are of `name || ''` and `email || ''`, for one letter's walk, paging::Walk): its
+            // matches are read from the search indexes and sorted, ordered by the columns.
             Source::SearchTable => paging::Plan::Plain,
             Source::Users => paging::plan_for(db, &search_first, sort, &query.filter).await?,
         };

@@ -302,6 +302,27 @@ pub(crate) struct Walk<'a> {
     pub initial: Option<i64>,
 }
 
+impl Walk<'_> {
+    /// The letter's bit, when the search table has an index of word initials in `sort`'s
+    /// order: by name (migration 19) and by email (migration 20).
+    fn initial_in(&self, sort: UserSort) -> Option<i64> {
+        self.initial
+            .filter(|_| matches!(sort, UserSort::Name | UserSort::Email))
+    }
+}
+
+/// Where [`by_initials`] starts in the index: after a cursor (or at the start), reading at most
+/// `bound` entries, for a walk; or after skipping `offset` matches from the start, for a page
+/// asked for by its number.
+#[derive(Clone, Copy)]
+enum Skip<'a> {
+    After {
+        cursor: Option<&'a Cursor>,
+        bound: u64,
+    },
+    Offset(u64),
+}
+
 /// How many rows of `users` a [`Walk`] reads for each row of the page it looks for: a page of
 /// 50 is found where at least one row in eight matches, and reading 408 rows costs ≈ 2 ms
 /// (each one's words computed, ≈ 5 µs). "a" matches one user in six on average.
@@ -398,7 +419,7 @@ pub(crate) async fn scan(
             None => None,
         };
         if let Some(walk) = walk.filter(|_| source == Source::SearchTable) {
-            let walked = match walk.initial.filter(|_| by_initials_sorts(sort)) {
+            let walked = match walk.initial_in(sort) {
                 Some(bit) => {
                     let from = from.filter(|_| i == start);
                     walk_initials(db, walk.within, bit, sort, from, ascending, want).await?
@@ -467,10 +488,11 @@ async fn walk_run(
     Ok((found.len() as u64 == want).then_some(found))
 }
 
-/// The first `want` users in `sort`'s order, by name or email (after `from`, or from the start),
-/// whose words start with the letter of `bit`, read from the search table's index of that column
-/// and the initials alone ([`by_initials`]), if the next [`INITIALS_PER_ROW`] × `want` entries hold them; `None` if not. Only the
-/// page's own rows are then read from `users`.
+/// The first `want` users in `sort`'s order, by name or email (after `from`, or from the
+/// start), whose words start with the letter of `bit`, read from the search table's index of
+/// that column and the initials alone ([`by_initials`]), if the next [`INITIALS_PER_ROW`] ×
+/// `want` entries hold them; `None` if not. Only the page's own rows are then read from
+/// `users`.
 async fn walk_initials(
     db: &impl ConnectionTrait,
     within: &Condition,
@@ -481,8 +503,11 @@ async fn walk_initials(
     want: u64,
 ) -> CoreResult<Option<Vec<user::Model>>> {
     let backend = db.get_database_backend();
-    let bound = want.saturating_mul(INITIALS_PER_ROW);
-    let page = by_initials(within, bit, sort, from, ascending, Some(bound), 0, want)?;
+    let skip = Skip::After {
+        cursor: from,
+        bound: want.saturating_mul(INITIALS_PER_ROW),
+    };
+    let page = by_initials(within, bit, sort, ascending, skip, want)?;
     let found =
         user::Entity::find().filter(Expr::col((user::Entity, user::Column::Id)).in_subquery(page));
     let found = in_order(found, backend, sort, ascending, Plan::Plain)
@@ -491,25 +516,15 @@ async fn walk_initials(
     Ok((found.len() as u64 == want).then_some(found))
 }
 
-/// Whether the search table has an index of word initials in `sort`'s order: by name
-/// (migration 19) and by email (migration 20).
-fn by_initials_sorts(sort: UserSort) -> bool {
-    matches!(sort, UserSort::Name | UserSort::Email)
-}
-
-/// The ids of the users in `sort`'s order (after `from`, or from the start) whose words start
-/// with the letter of `bit`, `limit` of them after the first `offset`, read in order from the
-/// search table's index of that column and the initials alone (migrations 19 and 20), at most
-/// `bound` entries of it.
-#[allow(clippy::too_many_arguments)]
+/// The ids of `limit` users in `sort`'s order whose words start with the letter of `bit`, from
+/// where `skip` says, read in order from the search table's index of that column and the
+/// initials alone (migrations 19 and 20).
 fn by_initials(
     within: &Condition,
     bit: i64,
     sort: UserSort,
-    from: Option<&Cursor>,
     ascending: bool,
-    bound: Option<u64>,
-    offset: u64,
+    skip: Skip<'_>,
     limit: u64,
 ) -> CoreResult<sea_orm::sea_query::SelectStatement> {
     let order = if ascending { Order::Asc } else { Order::Desc };
@@ -517,7 +532,11 @@ fn by_initials(
     let column = sort_column(sort).as_str();
     let key = || Expr::cust(format!(r#"("users"."{column}" || '')"#));
     let mut range = Condition::all().add(within.clone());
-    if let Some(cursor) = from {
+    if let Skip::After {
+        cursor: Some(cursor),
+        ..
+    } = skip
+    {
         let mine = Expr::tuple([key(), Expr::col((user::Entity, user::Column::Id))]);
         let theirs = Expr::tuple([Expr::value(cursor.value()?), Expr::value(cursor.id)]);
         range = range.add(if ascending {
@@ -538,7 +557,7 @@ fn by_initials(
         .cond_where(range)
         .order_by_expr(key(), order.clone())
         .order_by((user::Entity, user::Column::Id), order.clone());
-    if let Some(bound) = bound {
+    if let Skip::After { bound, .. } = skip {
         entries.limit(bound);
     }
     let walked = Alias::new("walked");
@@ -552,7 +571,7 @@ fn by_initials(
         .order_by((walked.clone(), Alias::new("k")), order.clone())
         .order_by((walked, Alias::new("id")), order)
         .limit(limit);
-    if offset > 0 {
+    if let Skip::Offset(offset) = skip {
         page.offset(offset);
     }
     Ok(page)
@@ -612,18 +631,17 @@ async fn at_offset(
         walk,
     } = of;
     let backend = db.get_database_backend();
-    let mut ids: Vec<i64> = Vec::new();
     // A one-letter search by name or email skips its matches in the search table's index of
     // that column and the initials (migrations 19 and 20): "a" by name, descending, page 350 of
     // 351 at 100,000 users, 8.9 ms over HTTP, where sorting all 17,501 matches to skip them took
     // 11–14 ms in SQL alone. A rarer letter reads further for each match it skips, never more
     // than the organization's entries.
     let initial = walk
-        .filter(|_| source == Source::SearchTable && by_initials_sorts(sort))
-        .and_then(|w| w.initial.map(|bit| (w.within, bit)));
-    if let Some((within, bit)) = initial {
-        let page = by_initials(within, bit, sort, None, ascending, None, offset, limit)?;
-        ids = ids_in(db, &page).await?;
+        .filter(|_| source == Source::SearchTable)
+        .and_then(|w| w.initial_in(sort).map(|bit| (w.within, bit)));
+    let ids = if let Some((within, bit)) = initial {
+        let skip = Skip::Offset(offset);
+        ids_in(db, &by_initials(within, bit, sort, ascending, skip, limit)?).await?
     } else if source == Source::SearchTable {
         // The search table sorts all its matches for any page: one sort for every run, rather
         // than a sort per run and a count to skip a whole one ("a" by last sign-in, page 300:
@@ -634,8 +652,9 @@ async fn at_offset(
             sort,
             ascending,
         );
-        ids = ids_of(db, source, page.offset(offset).limit(limit)).await?;
+        ids_of(db, source, page.offset(offset).limit(limit)).await?
     } else {
+        let mut ids: Vec<i64> = Vec::new();
         for &run in runs(sort, ascending) {
             let want = limit.saturating_sub(ids.len() as u64);
             if want == 0 {
@@ -657,7 +676,8 @@ async fn at_offset(
             offset = 0;
             ids.extend(found);
         }
-    }
+        ids
+    };
     let mut rows: HashMap<i64, user::Model> = user::Entity::find()
         .filter(db::among(backend, (user::Entity, user::Column::Id), &ids))
         .all(db)

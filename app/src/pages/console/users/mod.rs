@@ -195,7 +195,7 @@ fn ResetConfirmation() -> impl IntoView {
                     "They will have to choose a new password before signing in again.".to_string(),
                 ),
                 _ => (
-                    format!("Reset passwords for {}?", counted(count, "user", "users")),
+                    format!("Reset passwords for {} users?", group_thousands(count)),
                     "Each of them will have to choose a new password before signing in again.".to_string(),
                 ),
             };
