@@ -266,16 +266,33 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
             "list_users",
             q(search("a"), "Email", false, 175, Value::Null),
         ),
-        // Sorted by a column a sign-in or a reset changes, which the search table doesn't index.
+        // Sorted by a column a sign-in or a reset changes, which the search table doesn't index
+        // (PostgreSQL skips in the sort index of `users`, migration 21). Page 200 lies beyond
+        // the never-signed-in, read from the other end: that run is skipped by its count.
         (
             "search \"a\", by last sign-in, typed page 175",
             "list_users",
             q(search("a"), "LastSignIn", true, 175, Value::Null),
         ),
         (
+            "search \"a\", by last sign-in, typed page 200",
+            "list_users",
+            q(search("a"), "LastSignIn", true, 200, Value::Null),
+        ),
+        (
             "search \"a\", by last sign-in, typed page 300",
             "list_users",
             q(search("a"), "LastSignIn", true, 300, Value::Null),
+        ),
+        (
+            "search \"a\", by status, typed page 175",
+            "list_users",
+            q(search("a"), "Status", false, 175, Value::Null),
+        ),
+        (
+            "search \"a\", by role, desc, typed page 175",
+            "list_users",
+            q(search("a"), "Role", true, 175, Value::Null),
         ),
         (
             "status = Reset pending (no match)",

@@ -28,24 +28,10 @@ use crate::m20261130_000015_search_beside_users::{self as search_table, POSTGRES
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn postgres_up() -> String {
-    let words = POSTGRES_USER_WORDS;
-    format!(
-        r#"
-CREATE FUNCTION orgdesk_user_initials("name" varchar, "email" varchar) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
-    SELECT COALESCE(bit_or(CASE
-        WHEN ascii(w) BETWEEN 97 AND 122 THEN 1::bigint << (ascii(w) - 97)
-        WHEN ascii(w) BETWEEN 48 AND 57 THEN 1::bigint << (ascii(w) - 48 + 26)
-    END), 0)
-    FROM unnest(tsvector_to_array({words})) AS w
-$body$;
-ALTER TABLE user_search ADD COLUMN initials bigint NOT NULL DEFAULT 0;
-UPDATE user_search SET initials = orgdesk_user_initials(name, email);
-CREATE INDEX user_search_initials_by_name ON user_search (org_id, (name || ''), id)
-    INCLUDE (initials, name);
-
-CREATE OR REPLACE FUNCTION orgdesk_user_search_added() RETURNS trigger LANGUAGE plpgsql AS $body$
+/// The triggers' functions as this migration leaves them: new rows come in with their initials,
+/// and a changed name or email computes them again (migration 21 replaces them, and puts these
+/// back when taken back).
+pub(crate) const POSTGRES_TRIGGER_FUNCTIONS: &str = r#"CREATE OR REPLACE FUNCTION orgdesk_user_search_added() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     INSERT INTO user_search (id, org_id, name, email, role, status, last_sign_in_at, initials)
         SELECT id, org_id, name, email, role, status, last_sign_in_at,
@@ -68,7 +54,26 @@ BEGIN
     RETURN NULL;
 END
 $body$;
-ANALYZE user_search;
+"#;
+
+fn postgres_up() -> String {
+    let words = POSTGRES_USER_WORDS;
+    format!(
+        r#"
+CREATE FUNCTION orgdesk_user_initials("name" varchar, "email" varchar) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
+    SELECT COALESCE(bit_or(CASE
+        WHEN ascii(w) BETWEEN 97 AND 122 THEN 1::bigint << (ascii(w) - 97)
+        WHEN ascii(w) BETWEEN 48 AND 57 THEN 1::bigint << (ascii(w) - 48 + 26)
+    END), 0)
+    FROM unnest(tsvector_to_array({words})) AS w
+$body$;
+ALTER TABLE user_search ADD COLUMN initials bigint NOT NULL DEFAULT 0;
+UPDATE user_search SET initials = orgdesk_user_initials(name, email);
+CREATE INDEX user_search_initials_by_name ON user_search (org_id, (name || ''), id)
+    INCLUDE (initials, name);
+
+{POSTGRES_TRIGGER_FUNCTIONS}ANALYZE user_search;
 "#
     )
 }

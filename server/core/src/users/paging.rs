@@ -295,10 +295,11 @@ pub(crate) struct Walk<'a> {
     pub within: &'a Condition,
     /// The search itself, checked on each row walked.
     pub search: &'a Condition,
-    /// The search's letter as a bit of the search table's `initials` (migration 19), when no
-    /// status or role narrows it: sorted by name or email, its page is then read from that
-    /// table's index of the column and the initials ([`walk_initials`]) instead of from
-    /// `users`, and a page by number skips in it ([`at_offset`]).
+    /// The search's letter as a bit of `initials` (migrations 19 and 21), when no status or
+    /// role narrows it. Sorted by name or email, its page is then read from the search table's
+    /// index of the column and the initials ([`walk_initials`]) instead of from `users`, and a
+    /// page by number skips in it; sorted by anything else, a page by number skips in the sort
+    /// index of `users` ([`at_offset`]).
     pub initial: Option<i64>,
 }
 
@@ -308,6 +309,27 @@ impl Walk<'_> {
     fn initial_in(&self, sort: UserSort) -> Option<i64> {
         self.initial
             .filter(|_| matches!(sort, UserSort::Name | UserSort::Email))
+    }
+
+    /// The users of the search, as a condition on `users` alone, when the sort index of `users`
+    /// in `sort`'s order holds the word initials: by last sign-in, status or role (migration
+    /// 21). Checking a row's bit there costs next to nothing, where checking its words costs
+    /// ≈ 5 µs ([`WALK_PER_ROW`]).
+    fn on_users(&self, sort: UserSort) -> Option<Condition> {
+        let bit = self.initial.filter(|_| {
+            matches!(
+                sort,
+                UserSort::LastSignIn | UserSort::Status | UserSort::Role
+            )
+        })?;
+        Some(
+            Condition::all()
+                .add(self.within.clone())
+                .add(Expr::cust_with_values(
+                    r#"("users"."initials" & $1) <> 0"#,
+                    [bit],
+                )),
+        )
     }
 }
 
@@ -631,6 +653,17 @@ async fn at_offset(
         walk,
     } = of;
     let backend = db.get_database_backend();
+    // A one-letter search by last sign-in, status or role skips its matches in the sort index
+    // of `users`, which holds the words' initials (migration 21): "a" by last sign-in, page 175
+    // at 100,000 users, 4.2 ms in SQL, where sorting all 17,501 matches in the search table
+    // took 8.3 ms (14.1 ms over HTTP). The runs of "Last sign-in" are read as for any filter.
+    let searched = walk
+        .filter(|_| source == Source::SearchTable)
+        .and_then(|w| w.on_users(sort));
+    let (condition, source, plan) = match &searched {
+        Some(searched) => (searched, Source::Users, Plan::Plain),
+        None => (condition, source, plan),
+    };
     // A one-letter search by name or email skips its matches in the search table's index of
     // that column and the initials (migrations 19 and 20): "a" by name, descending, page 350 of
     // 351 at 100,000 users, 8.9 ms over HTTP, where sorting all 17,501 matches to skip them took
@@ -660,6 +693,18 @@ async fn at_offset(
             if want == 0 {
                 break;
             }
+            if searched.is_some() {
+                let ordered = in_order(in_run(condition, run), backend, sort, ascending, plan);
+                let (found, held) = skip_and_count(db, ordered, offset, want).await?;
+                // Empty: the page starts beyond this run, which held `held` rows to skip.
+                offset = if found.is_empty() {
+                    offset.saturating_sub(held)
+                } else {
+                    0
+                };
+                ids.extend(found);
+                continue;
+            }
             let found = ids_of(
                 db,
                 source,
@@ -686,6 +731,40 @@ async fn at_offset(
         .map(|u| (u.id, u))
         .collect();
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// Up to `limit` ids of `ordered` (one run of an order of `users`, on PostgreSQL) after its first
+/// `offset`, and how many rows it holds up to `offset` + `limit`: a page by number that starts
+/// beyond the run then skips it by that count, without reading the run a second time to count
+/// it. The run is read once, in its order, up to the page's end: "a" by last sign-in, 14,950
+/// matches skipped, 3.9 ms in `pgbench` where reading the run and then counting it took 7.0 ms;
+/// a page inside the run costs 0.35 ms more than `OFFSET` alone.
+///
+/// The ids are gathered in the order the subquery reads them (an ordered index range with a
+/// limit, which PostgreSQL hands on in order); the scenarios check every page by number against
+/// the pages read by cursor.
+async fn skip_and_count(
+    db: &impl ConnectionTrait,
+    ordered: Select<user::Entity>,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<(Vec<i64>, u64)> {
+    let backend = db.get_database_backend();
+    let run = backend.build(&Source::Users.ids(ordered.limit(offset.saturating_add(limit))));
+    let (first, last) = (offset.saturating_add(1), offset.saturating_add(limit));
+    let statement = Statement {
+        sql: format!(
+            r#"SELECT COUNT(*) AS n, (array_agg("run"."id"))[{first}:{last}] AS page FROM ({}) AS "run""#,
+            run.sql
+        ),
+        ..run
+    };
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok((Vec::new(), 0));
+    };
+    let held: i64 = row.try_get("", "n")?;
+    let page: Option<Vec<i64>> = row.try_get("", "page")?;
+    Ok((page.unwrap_or_default(), u64::try_from(held).unwrap_or(0)))
 }
 
 /// Whether to walk the sort index of `users` or sort the matches (see [`Plan`]). Not asked for

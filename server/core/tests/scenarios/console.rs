@@ -17,7 +17,7 @@ on_both_databases!(
     a_page_whose_rows_went_away_shows_the_nearest_one,
     a_search_with_thousands_of_matches_pages_in_everyones_order,
     search_follows_renames_new_users_and_quotes,
-    one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it,
+    one_letter_pages_hold_every_word_that_starts_with_it,
     the_sidebar_shows_details_assets_and_activity,
     the_activity_page_filters_and_pages,
     link_lifetimes_are_settings,
@@ -770,13 +770,15 @@ async fn search_follows_renames_new_users_and_quotes(h: Harness) {
     assert_eq!(total("AND OR NOT *").await, 0, "operators are literal");
 }
 
-/// A one-letter search sorted by name or email: on PostgreSQL its pages are read from the search
-/// table's indexes of word initials (migrations 19 and 20), the first ones and those asked for by
-/// number, and must hold exactly the users with a word
-/// of their name or of their email before the `@` starting with that letter or digit, in
-/// everyone's order, whichever way and however the words are joined. Renames and new emails
-/// move users in and out of it, and migration 19 taken back and redone computes the same.
-async fn one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it(h: Harness) {
+/// A one-letter search, in every order: on PostgreSQL, sorted by name or email, its pages are
+/// read from the search table's indexes of word initials (migrations 19 and 20), the first ones
+/// and those asked for by number; by last sign-in, status or role, those asked for by number
+/// are skipped in the sort index of `users`, which holds the initials too (migration 21). They
+/// must hold exactly the users with a word of their name or of their email before the `@`
+/// starting with that letter or digit, in everyone's order, whichever way and however the words
+/// are joined. Renames and new emails move users in and out of it, and migrations 19 to 21 taken
+/// back and redone compute the same.
+async fn one_letter_pages_hold_every_word_that_starts_with_it(h: Harness) {
     let h = &h;
     let demo = h.demo().await;
     let admin = &demo.admin;
@@ -796,8 +798,29 @@ async fn one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it(h
     let letters = [
         "a", "b", "c", "j", "k", "l", "n", "o", "q", "t", "x", "z", "1", "9",
     ];
+    // Some sign in and one is reset, so that each order has more than one run of values.
+    for (email, minutes_ago) in [("ada.9lives@acme.test", 5), ("lia-cruz@acme.test", 9)] {
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut signed_in: orgdesk_core::entities::user::ActiveModel =
+            h.user_by_email(email).await.into();
+        signed_in.last_sign_in_at = Set(Some(
+            chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+        ));
+        signed_in.update(h.db()).await.unwrap();
+    }
+    let tom = h.user_by_email("tom_oneil+tag@acme.test").await;
+    h.core
+        .admin_reset_passwords(admin, &[tom.id], None)
+        .await
+        .unwrap();
     let check = |when: &'static str| async move {
-        for sort in [UserSort::Name, UserSort::Email] {
+        for sort in [
+            UserSort::Name,
+            UserSort::Email,
+            UserSort::LastSignIn,
+            UserSort::Status,
+            UserSort::Role,
+        ] {
             let everyone = h
                 .core
                 .list_users(
@@ -881,9 +904,17 @@ async fn one_letter_pages_by_name_or_email_hold_every_word_that_starts_with_it(h
             }
         }
         if h.is_postgres() {
-            let stale = "SELECT COUNT(*) AS n FROM user_search \
-                         WHERE initials <> orgdesk_user_initials(name, email)";
-            assert_eq!(h.scalar(stale).await, 0, "{when}: every row's initials");
+            for table in ["user_search", "users"] {
+                let stale = format!(
+                    "SELECT COUNT(*) AS n FROM {table} \
+                     WHERE initials <> orgdesk_user_initials(name, email)"
+                );
+                assert_eq!(
+                    h.scalar(&stale).await,
+                    0,
+                    "{when}: every {table} row's initials"
+                );
+            }
         }
     };
     check("added").await;
