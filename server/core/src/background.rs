@@ -1,29 +1,40 @@
-//! Bulk resets at background CPU priority, on SQLite.
+//! Bulk resets at background CPU priority.
 //!
 //! On 2 cores, a bulk reset of 10,000 users (the console's ten calls of 1,000) kept one core
-//! busy with its SQLite connection's thread and half of the other with its handler; the Users
-//! Table's p95 meanwhile was 4–5 × idle (docs/performance.md, sessions 22 and 23). Nothing is
-//! locked against the table's reads (WAL): they waited for a core. So a reset of
-//! [`FROM_TARGETS`] users or more runs on the *bulk lane*: one thread of its own
-//! (`orgdesk-bulk`) with a single-threaded async runtime, at nice [`NICE`] and under Linux's
-//! `SCHED_BATCH` (it never preempts a thread that wakes, as the table's requests do), and it
-//! writes through a connection of its own, which the lane opens, so that connection's SQLite
-//! thread (started by sqlx from the lane's thread) inherits both. Under contention the bulk
-//! gets a smaller share of the CPU; with a core to spare it runs as fast as before.
+//! busy with its database's work and half of the other with its handler; the Users Table's
+//! p95 meanwhile was 4–5 × idle (docs/performance.md, sessions 22–24). Nothing is locked
+//! against the table's reads: they waited for a core. So a reset of [`FROM_TARGETS`] users or
+//! more runs on the *bulk lane*: one thread of its own (`orgdesk-bulk`) with a single-threaded
+//! async runtime, at nice [`NICE`] and under Linux's `SCHED_BATCH` (it never preempts a thread
+//! that wakes, as the table's requests do), and it writes through a connection of its own,
+//! which the lane opens. Under contention the bulk gets a smaller share of the CPU; with a
+//! core to spare it runs as fast as before.
 //!
-//! Only on SQLite, with a database file: on PostgreSQL the bulk's work is in the database's
-//! own process, which the server can't deprioritise, and the lane measured no better there.
+//! - SQLite (a database file): the connection's SQLite thread, started by sqlx from the lane's
+//!   thread, inherits both.
+//! - PostgreSQL: the bulk's work runs in the database's process for the lane's connection (its
+//!   backend), which the lane lowers in the same way when it opens the connection, if it can:
+//!   the database must be on this machine, the backend must be seen to hold the other end of
+//!   the connection's socket (so no other process is ever touched), and the server must be
+//!   allowed to lower another user's process (the database's Unix user, or `CAP_SYS_NICE`; a
+//!   server run as root may). Otherwise the lane logs why once per connection and the backend
+//!   runs as before. On its own machine the database has cores of its own and none of this
+//!   matters (decision 59).
+//!
 //! A reset on the lane runs to its end even if the request that asked for it is dropped (a
 //! closed tab): it commits or rolls back as one transaction, as before.
 //!
-//! Priority inversion is bounded: the lane's transaction holds SQLite's write lock, so other
-//! writes (a sign-in's) wait for it as they did, and at nice 10 it still gets about a tenth of
-//! a contended core (`SQLITE_BUSY_TIMEOUT` is 15 s; a call of 1,000 takes about 0.1 s alone).
+//! Priority inversion is bounded: the lane's transaction holds SQLite's write lock (or, on
+//! PostgreSQL, the locks of the rows it resets), so other writes to them (a sign-in's) wait for
+//! it as they did, and at nice 10 it still gets about a tenth of a contended core
+//! (`SQLITE_BUSY_TIMEOUT` is 15 s; a call of 1,000 takes about 0.1 s alone). Bulk resets on
+//! one server take turns on the lane's one connection.
 
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
+use sea_orm::sqlx::{self, PgConnection};
 use sea_orm::DatabaseConnection;
 
 use crate::{db, Core, CoreError, CoreResult};
@@ -41,16 +52,17 @@ thread_local! {
     static ON_LANE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Where the lane writes: its own connection to the same SQLite file, opened by the lane.
+/// Where the lane writes: its own connection to the same database, opened by the lane.
 pub(crate) struct LaneDb {
     url: String,
     db: tokio::sync::OnceCell<DatabaseConnection>,
 }
 
 impl LaneDb {
-    /// The lane's connection to come, for a SQLite file; none for anything else.
+    /// The lane's connection to come, for a SQLite file or PostgreSQL; none for an in-memory
+    /// database, which exists per connection.
     pub(crate) fn for_url(database_url: &str) -> Option<Arc<LaneDb>> {
-        db::is_sqlite_file(database_url).then(|| {
+        (db::is_sqlite_file(database_url) || !database_url.starts_with("sqlite:")).then(|| {
             Arc::new(LaneDb {
                 url: database_url.to_owned(),
                 db: tokio::sync::OnceCell::new(),
@@ -60,7 +72,7 @@ impl LaneDb {
 }
 
 impl Core {
-    /// Whether a reset of `users` runs on the lane: many users, on a SQLite file.
+    /// Whether a reset of `users` runs on the lane: many users, on a SQLite file or PostgreSQL.
     pub(crate) fn on_bulk_lane(&self, users: usize) -> bool {
         self.lane_db.is_some() && users >= FROM_TARGETS
     }
@@ -147,13 +159,116 @@ fn lower_this_threads_priority() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Puts the PostgreSQL process serving `conn` (the lane's connection) under `SCHED_BATCH` at
+/// nice [`NICE`], as the lane's own thread is, when it is this machine's and the server may;
+/// otherwise says why, and the connection works as before.
+pub(crate) async fn lower_backends_priority(conn: &mut PgConnection) {
+    let ends: Result<(i32, Option<i32>, Option<i32>), sqlx::Error> =
+        sqlx::query_as("SELECT pg_backend_pid(), inet_client_port(), inet_server_port()")
+            .fetch_one(&mut *conn)
+            .await;
+    let lowered = match ends {
+        Ok((pid, Some(ours), Some(theirs))) => match (u16::try_from(ours), u16::try_from(theirs)) {
+            (Ok(ours), Ok(theirs)) => lower_backend(pid, ours, theirs),
+            _ => Err(std::io::Error::other(
+                "the connection's ports are out of range",
+            )),
+        },
+        Ok(_) => Err(std::io::Error::other("the connection is not over TCP")),
+        Err(e) => Err(std::io::Error::other(format!(
+            "could not ask the database: {e}"
+        ))),
+    };
+    match lowered {
+        Ok(pid) => tracing::info!(
+            pid,
+            "bulk lane: its database process runs at background CPU priority"
+        ),
+        Err(e) => {
+            tracing::warn!("bulk lane: its database process runs at normal CPU priority ({e})")
+        }
+    }
+}
+
+/// Lowers process `pid` of this machine if it holds the database's end of the connection from
+/// our port `ours` to the database's port `theirs` (a process of another machine, container or
+/// PID namespace with the same number is never touched); its `pid` if so.
+#[cfg(target_os = "linux")]
+fn lower_backend(pid: i32, ours: u16, theirs: u16) -> std::io::Result<i32> {
+    // The database's end goes from its port to ours.
+    let Some(inode) = tcp_socket_inode(theirs, ours)? else {
+        return Err(std::io::Error::other(
+            "the database is not on this machine (no socket here from its port to ours)",
+        ));
+    };
+    let end = format!("socket:[{inode}]");
+    let holds = std::fs::read_dir(format!("/proc/{pid}/fd"))?
+        .flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to.as_os_str() == end.as_str()));
+    if !holds {
+        return Err(std::io::Error::other(format!(
+            "process {pid} here does not hold the database's end of the connection"
+        )));
+    }
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: two system calls on plain values and a pointer to `param`, which outlives them;
+    // they change only the scheduling of process `pid` (a PostgreSQL backend is one thread),
+    // seen above to hold the other end of the lane's connection.
+    let (policy, nice) = unsafe {
+        (
+            libc::sched_setscheduler(pid, libc::SCHED_BATCH, &param),
+            libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, NICE),
+        )
+    };
+    if policy != 0 || nice != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(pid)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_backend(_pid: i32, _ours: u16, _theirs: u16) -> std::io::Result<i32> {
+    Err(std::io::Error::other("only on Linux"))
+}
+
+/// The inode of the TCP socket of this machine (this network namespace) from port `local` to
+/// port `peer`, read from `/proc/net/tcp` and `/proc/net/tcp6`.
+#[cfg(target_os = "linux")]
+fn tcp_socket_inode(local: u16, peer: u16) -> std::io::Result<Option<u64>> {
+    let port = |address: &str| {
+        address
+            .rsplit_once(':')
+            .and_then(|(_, port)| u16::from_str_radix(port, 16).ok())
+    };
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // `sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …`
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let [_, from, to, _, _, _, _, _, _, inode, ..] = fields[..] {
+                if port(from) == Some(local) && port(to) == Some(peer) {
+                    return Ok(inode.parse().ok().filter(|&inode| inode != 0));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(all(test, target_os = "linux"))]
 pub(crate) mod tests {
     use super::*;
 
     /// The scheduling policy and nice value of this process's thread `tid`, from `/proc`.
     pub(crate) fn policy_and_nice(tid: &str) -> (i64, i64) {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+        stat_policy_and_nice(&format!("/proc/self/task/{tid}/stat"))
+    }
+
+    /// The scheduling policy and nice value in the `stat` file at `path`.
+    fn stat_policy_and_nice(path: &str) -> (i64, i64) {
+        let stat = std::fs::read_to_string(path).unwrap();
         // The fields after the command's closing parenthesis, from the third (state) on.
         let fields: Vec<&str> = stat
             .rsplit_once(')')
@@ -193,18 +308,22 @@ pub(crate) mod tests {
         assert_eq!(here, 0, "the caller's thread is untouched");
     }
 
-    /// A bulk reset on a SQLite file runs on the lane, through the lane's own connection,
-    /// whose SQLite thread inherits the lane's scheduling; a small one runs where it is asked.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_bulk_reset_on_sqlite_writes_through_a_connection_at_the_lanes_priority() {
+    /// The scheduling policy and nice value of process `pid`, from `/proc`.
+    fn process_policy_and_nice(pid: i64) -> (i64, i64) {
+        stat_policy_and_nice(&format!("/proc/{pid}/stat"))
+    }
+
+    /// A new organization of [`FROM_TARGETS`] + 20 users on `database_url`: one is reset where
+    /// it is asked (the lane's connection is not even opened), then all the others on the
+    /// lane, and both resets are committed.
+    async fn reset_one_then_many(database_url: &str) -> Core {
         use sea_orm::{ConnectionTrait, Statement};
 
         use crate::clock::TestClock;
-        use crate::{Core, CoreConfig, Initiator};
+        use crate::{CoreConfig, Initiator};
 
-        let database = orgdesk_testkit::TestDatabase::sqlite();
         let core = Core::connect(
-            &database.url,
+            database_url,
             CoreConfig::default(),
             std::sync::Arc::new(TestClock::new()),
         )
@@ -229,7 +348,7 @@ pub(crate) mod tests {
             org_id: org,
             os_user: "test".into(),
         };
-        let lane = core.lane_db.clone().expect("a SQLite file has a lane");
+        let lane = core.lane_db.clone().expect("the database has a lane");
 
         let one = core
             .admin_reset_passwords(cli.clone(), &ids[..1], None)
@@ -247,6 +366,29 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(many.reset.len(), ids.len() - 1);
         assert!(lane.db.initialized(), "many are reset on the lane");
+        let pending = core
+            .db()
+            .query_one_raw(Statement::from_string(
+                core.db().get_database_backend(),
+                format!(
+                    "SELECT COUNT(*) FROM users WHERE org_id = {org} AND status = 'reset_pending'"
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(pending as usize, ids.len(), "both resets committed");
+        core
+    }
+
+    /// A bulk reset on a SQLite file runs on the lane, through the lane's own connection,
+    /// whose SQLite thread inherits the lane's scheduling; a small one runs where it is asked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_bulk_reset_on_sqlite_writes_through_a_connection_at_the_lanes_priority() {
+        let database = orgdesk_testkit::TestDatabase::sqlite();
+        let _core = reset_one_then_many(&database.url).await;
         let lane_db_threads: Vec<(i64, i64)> = std::fs::read_dir("/proc/self/task")
             .unwrap()
             .filter_map(|task| {
@@ -260,18 +402,85 @@ pub(crate) mod tests {
         for scheduling in lane_db_threads {
             assert_eq!(scheduling, (libc::SCHED_BATCH as i64, NICE as i64));
         }
-        let pending = core
-            .db()
-            .query_one_raw(Statement::from_string(
-                core.db().get_database_backend(),
-                "SELECT COUNT(*) FROM users WHERE status = 'reset_pending'".to_owned(),
-            ))
+    }
+
+    /// A bulk reset on PostgreSQL (on this machine, the server allowed: the test command runs
+    /// as root) runs on the lane, through the lane's own connection, whose backend is lowered
+    /// as the lane's thread is; the pool's backends are untouched.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_bulk_reset_on_postgres_writes_through_a_backend_at_the_lanes_priority() {
+        use sea_orm::{ConnectionTrait, Statement};
+
+        let database = orgdesk_testkit::TestDatabase::postgres().await;
+        let core = reset_one_then_many(&database.url).await;
+        let backend_of = |db: &DatabaseConnection| {
+            let db = db.clone();
+            async move {
+                db.query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT pg_backend_pid()::bigint",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+            }
+        };
+        let lane = core.lane_db.clone().expect("PostgreSQL has a lane");
+        let lane_backend = backend_of(lane.db.get().expect("the lane's connection")).await;
+        assert_eq!(
+            process_policy_and_nice(lane_backend),
+            (libc::SCHED_BATCH as i64, NICE as i64),
+            "the lane's backend"
+        );
+        let pool_backend = backend_of(core.db()).await;
+        assert_ne!(pool_backend, lane_backend);
+        assert_eq!(
+            process_policy_and_nice(pool_backend),
+            (libc::SCHED_OTHER as i64, 0),
+            "a backend of the pool"
+        );
+    }
+
+    /// The lane lowers only the process that holds the database's end of the connection: given
+    /// another one (this test's own), it refuses and changes nothing.
+    #[tokio::test]
+    async fn only_the_connections_own_backend_is_ever_lowered() {
+        use sea_orm::sqlx::Connection;
+
+        let mut conn = PgConnection::connect(&orgdesk_testkit::pg_server_url())
             .await
-            .unwrap()
-            .unwrap()
-            .try_get_by_index::<i64>(0)
-            .unwrap();
-        assert_eq!(pending as usize, ids.len(), "both resets committed");
+            .expect("PostgreSQL");
+        let (backend, ours, theirs): (i32, i32, i32) =
+            sqlx::query_as("SELECT pg_backend_pid(), inet_client_port(), inet_server_port()")
+                .fetch_one(&mut conn)
+                .await
+                .expect("the connection's ends");
+        let (ours, theirs) = (ours as u16, theirs as u16);
+        let me = std::process::id() as i32;
+        let refused = lower_backend(me, ours, theirs).expect_err("not the database's end");
+        assert!(refused.to_string().contains("does not hold"), "{refused}");
+        assert_eq!(
+            process_policy_and_nice(me.into()),
+            (libc::SCHED_OTHER as i64, 0)
+        );
+        assert!(
+            lower_backend(backend, theirs, ours).is_err(),
+            "the ports the wrong way round name no socket of the database's"
+        );
+        assert_eq!(
+            process_policy_and_nice(backend.into()),
+            (libc::SCHED_OTHER as i64, 0)
+        );
+        assert_eq!(
+            lower_backend(backend, ours, theirs).expect("lowered"),
+            backend
+        );
+        assert_eq!(
+            process_policy_and_nice(backend.into()),
+            (libc::SCHED_BATCH as i64, NICE as i64)
+        );
     }
 
     #[tokio::test]

@@ -99,8 +99,9 @@ pub(crate) async fn open(database_url: &str) -> Result<DatabaseConnection, DbErr
     open_pool(database_url, false).await
 }
 
-/// The bulk lane's own connection to a SQLite file (`background`): one, opened on the lane's
-/// thread so that its SQLite thread, started there, inherits the lane's priority.
+/// The bulk lane's own connection (`background`): one, opened on the lane's thread so that, on
+/// a SQLite file, its SQLite thread, started there, inherits the lane's priority; on
+/// PostgreSQL, its backend's priority is lowered when it connects.
 pub(crate) async fn open_lane(database_url: &str) -> Result<DatabaseConnection, DbErr> {
     open_pool(database_url, true).await
 }
@@ -145,12 +146,15 @@ async fn open_pool(database_url: &str, lane: bool) -> Result<DatabaseConnection,
         });
     } else {
         options
-            .max_connections(16)
-            .min_connections(1)
-            .map_sqlx_postgres_pool_opts(|pool| {
-                pool.after_connect(|conn, _| {
+            .max_connections(if lane { 1 } else { 16 })
+            .min_connections(if lane { 0 } else { 1 })
+            .map_sqlx_postgres_pool_opts(move |pool| {
+                pool.after_connect(move |conn, _| {
                     Box::pin(async move {
                         crate::nodelay::for_connection(conn).await;
+                        if lane {
+                            crate::background::lower_backends_priority(conn).await;
+                        }
                         Ok(())
                     })
                 })
