@@ -10,7 +10,7 @@ use orgdesk_types::{
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    QuerySelect, QueryTrait, Select, Statement,
 };
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
@@ -238,8 +238,9 @@ async fn read_page(
 }
 
 /// How many users of `org` match `filter`, as the database keeps it: everyone's (migration 13,
-/// by triggers on `users`; counting 100,000 took 5–15 ms), or a status's or role's
-/// ([`tallied`]). `None` for a search, which only a count can tell.
+/// by triggers on `users`; counting 100,000 took 5–15 ms), a status's or role's ([`tallied`]),
+/// or a one-letter search's on PostgreSQL ([`tallied_initial`]). `None` for other searches,
+/// which only a count can tell.
 async fn kept_total(
     db: &impl ConnectionTrait,
     org: &organization::Model,
@@ -248,7 +249,36 @@ async fn kept_total(
     if is_everyone(filter) {
         return Ok(Some(org.user_count.max(0) as u64));
     }
+    if let Some(total) = tallied_initial(db, org.id, filter).await? {
+        return Ok(Some(total));
+    }
     tallied(db, org.id, filter).await
+}
+
+/// How many users of `org_id` a one-letter search matches on PostgreSQL, with no status or role,
+/// read from what the database keeps per letter and digit (migration 22): those with a word
+/// starting with it, as `initials` records them. `None` for anything else.
+async fn tallied_initial(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    filter: &UserFilter,
+) -> CoreResult<Option<u64>> {
+    let backend = db.get_database_backend();
+    let Some((_, _, Some(bit))) = walk_conditions(backend, org_id, filter)? else {
+        return Ok(None);
+    };
+    let statement = Statement::from_sql_and_values(
+        backend,
+        "SELECT COALESCE(SUM(n), 0)::bigint AS n FROM user_initial_tallies \
+         WHERE org_id = $1 AND \"bit\" = $2",
+        [
+            org_id.into(),
+            i16::try_from(bit.trailing_zeros())
+                .unwrap_or(i16::MAX)
+                .into(),
+        ],
+    );
+    Ok(Some(paging::count_rows(db, statement).await?))
 }
 
 /// How many users of `org_id` a status or role filter matches, read from what the database

@@ -42,6 +42,7 @@ mod m20261130_000018_tally_users_by_status_and_role;
 mod m20261130_000019_word_initials_beside_search;
 mod m20261130_000020_word_initials_by_email;
 mod m20261130_000021_word_initials_in_sort_indexes;
+mod m20261130_000022_tally_users_by_initial;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_word_initials_beside_search::Migration),
             Box::new(m20261130_000020_word_initials_by_email::Migration),
             Box::new(m20261130_000021_word_initials_in_sort_indexes::Migration),
+            Box::new(m20261130_000022_tally_users_by_initial::Migration),
         ]
     }
 }
