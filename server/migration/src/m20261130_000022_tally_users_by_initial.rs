@@ -27,8 +27,6 @@ CREATE TABLE user_initial_tallies (
 INSERT INTO user_initial_tallies (org_id, "bit", n)
     SELECT org_id, b, COUNT(*) FROM users CROSS JOIN generate_series(0, 35) AS b
     WHERE (initials >> b) & 1 = 1 GROUP BY org_id, b;
--- The update's join of the transition tables is planned at each call (EXECUTE), as migration
--- 15's is: a plan kept from a bulk reset's first call would not suit a sign-in's one row.
 CREATE FUNCTION orgdesk_users_initials_tallied() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -42,20 +40,20 @@ BEGIN
                   WHERE (initials >> b) & 1 = 1 GROUP BY org_id, b) r
             WHERE t.org_id = r.org_id AND t."bit" = r.b;
     ELSE
-        -- Into each new letter, out of each old one; what didn't move cancels out.
-        EXECUTE 'WITH moved AS (
-                SELECT c.org_id AS org_now, c.initials AS now, w.org_id AS org_was, w.initials AS was
-                FROM changed c JOIN was w ON w.id = c.id
-                WHERE (c.org_id, c.initials) IS DISTINCT FROM (w.org_id, w.initials))
-            INSERT INTO user_initial_tallies AS t (org_id, "bit", n)
-            SELECT org_id, b, SUM(d) FROM (
-                SELECT org_now AS org_id, now AS initials, 1 AS d FROM moved
-                UNION ALL
-                SELECT org_was, was, -1 FROM moved
+        -- Into each new letter, out of each old one. Rows are first summed by their initials,
+        -- so those whose initials didn't change (a reset's, a sign-in's) cancel out before any
+        -- letter is looked at; no join of the two tables, whose sizes the planner can't know.
+        INSERT INTO user_initial_tallies AS t (org_id, "bit", n)
+            SELECT m.org_id, b, SUM(m.d) FROM (
+                SELECT org_id, initials, SUM(d) AS d FROM (
+                    SELECT org_id, initials, 1 AS d FROM changed
+                    UNION ALL
+                    SELECT org_id, initials, -1 FROM was
+                ) u GROUP BY org_id, initials HAVING SUM(d) <> 0
             ) m CROSS JOIN generate_series(0, 35) AS b
             WHERE (m.initials >> b) & 1 = 1
-            GROUP BY org_id, b HAVING SUM(d) <> 0
-            ON CONFLICT (org_id, "bit") DO UPDATE SET n = t.n + excluded.n';
+            GROUP BY m.org_id, b HAVING SUM(m.d) <> 0
+            ON CONFLICT (org_id, "bit") DO UPDATE SET n = t.n + excluded.n;
     END IF;
     RETURN NULL;
 END
