@@ -139,13 +139,21 @@ fn start() -> Result<tokio::runtime::Handle, String> {
 /// `SCHED_BATCH` and nice [`NICE`] for the calling thread, and so for the threads it starts.
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() -> std::io::Result<()> {
+    // On Linux, 0 names the calling thread for both system calls.
+    lower_priority(0)
+}
+
+/// `SCHED_BATCH` and nice [`NICE`] for thread `tid` (0: the calling one).
+#[cfg(target_os = "linux")]
+fn lower_priority(tid: libc::pid_t) -> std::io::Result<()> {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: two system calls on plain values and a pointer to `param`, which outlives them;
-    // on Linux, 0 names the calling thread for both, and only its scheduling changes.
+    // only the scheduling of thread `tid` changes (the callers name the lane's own thread, or a
+    // PostgreSQL backend, one thread, seen to hold the other end of the lane's connection).
     let (policy, nice) = unsafe {
         (
-            libc::sched_setscheduler(0, libc::SCHED_BATCH, &param),
-            libc::setpriority(libc::PRIO_PROCESS, 0, NICE),
+            libc::sched_setscheduler(tid, libc::SCHED_BATCH, &param),
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, NICE),
         )
     };
     if policy != 0 || nice != 0 {
@@ -210,19 +218,7 @@ fn lower_backend(pid: i32, ours: u16, theirs: u16) -> std::io::Result<i32> {
             "process {pid} here does not hold the database's end of the connection"
         )));
     }
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: two system calls on plain values and a pointer to `param`, which outlives them;
-    // they change only the scheduling of process `pid` (a PostgreSQL backend is one thread),
-    // seen above to hold the other end of the lane's connection.
-    let (policy, nice) = unsafe {
-        (
-            libc::sched_setscheduler(pid, libc::SCHED_BATCH, &param),
-            libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, NICE),
-        )
-    };
-    if policy != 0 || nice != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    lower_priority(pid)?;
     Ok(pid)
 }
 

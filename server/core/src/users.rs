@@ -264,19 +264,14 @@ async fn tallied_initial(
     filter: &UserFilter,
 ) -> CoreResult<Option<u64>> {
     let backend = db.get_database_backend();
-    let Some((_, _, Some(bit))) = walk_conditions(backend, org_id, filter)? else {
+    let Some(bit) = search_initial(backend, filter) else {
         return Ok(None);
     };
     let statement = Statement::from_sql_and_values(
         backend,
         "SELECT COALESCE(SUM(n), 0)::bigint AS n FROM user_initial_tallies \
          WHERE org_id = $1 AND \"bit\" = $2",
-        [
-            org_id.into(),
-            i16::try_from(bit.trailing_zeros())
-                .unwrap_or(i16::MAX)
-                .into(),
-        ],
+        [org_id.into(), i64::from(bit.trailing_zeros()).into()],
     );
     Ok(Some(paging::count_rows(db, statement).await?))
 }
@@ -325,19 +320,29 @@ fn walk_conditions(
     if Source::of(backend, filter) != Source::SearchTable {
         return Ok(None);
     }
-    let Some(prefix) = word_prefix(letter) else {
+    if word_prefix(letter).is_none() {
         return Ok(None);
-    };
+    }
     let unsearched = UserFilter {
         search: None,
         ..filter.clone()
     };
-    let initial = initial_bit(&prefix).filter(|_| filter.status.is_none() && filter.role.is_none());
     Ok(Some((
         matching_condition(backend, org_id, &unsearched)?,
         search_condition(backend, letter),
-        initial,
+        search_initial(backend, filter),
     )))
+}
+
+/// The bit of a one-letter search on PostgreSQL in `initials` (migrations 19 and 21), when no
+/// status or role narrows it: what the indexes and the tallies of initials answer for.
+fn search_initial(backend: DbBackend, filter: &UserFilter) -> Option<i64> {
+    let letter = search_text(filter).filter(|s| s.chars().count() == 1)?;
+    let alone = filter.status.is_none() && filter.role.is_none();
+    if !alone || Source::of(backend, filter) != Source::SearchTable {
+        return None;
+    }
+    initial_bit(&word_prefix(letter)?)
 }
 
 /// The bit that stands for words starting with `prefix` in the search table's `initials`
