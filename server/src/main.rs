@@ -18,8 +18,10 @@ mod web;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::{ListenerExt, TapIo};
 use clap::Parser;
 use orgdesk_core::{Clock, Core, SystemClock, TestClock};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::cli::{Cli, Command};
@@ -47,6 +49,22 @@ async fn main() {
 }
 
 /// `orgdesk` / `orgdesk serve`: the web server, until SIGINT or SIGTERM.
+/// The server's socket. Every connection it accepts sends without Nagle's delay: a response
+/// written in more than one piece (server-rendered HTML streams in chunks) would otherwise wait
+/// for the client's delayed acknowledgement, up to 40 ms, before its next piece leaves.
+async fn listen(addr: SocketAddr) -> Result<TapIo<TcpListener, fn(&mut TcpStream)>, String> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("can't listen on {addr}: {e}"))?;
+    Ok(listener.tap_io(send_without_delay))
+}
+
+fn send_without_delay(stream: &mut TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY not set on a connection: {e}");
+    }
+}
+
 async fn serve() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -136,9 +154,7 @@ async fn run() -> Result<(), String> {
     ));
 
     let app = web::router(core, &config, test_clock).await?;
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| format!("can't listen on {}: {e}", config.addr))?;
+    let listener = listen(config.addr).await?;
 
     print_banner(&config, demo.as_ref());
 
@@ -244,4 +260,21 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    #[tokio::test]
+    async fn every_accepted_connection_sends_without_nagles_delay() {
+        let mut listener = super::listen(([127, 0, 0, 1], 0).into())
+            .await
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("its address");
+        let client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (accepted, peer) = listener.accept().await;
+        assert_eq!(peer, client.local_addr().expect("the client's address"));
+        assert!(accepted.nodelay().expect("TCP_NODELAY readable"));
+    }
 }

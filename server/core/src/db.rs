@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -92,6 +93,12 @@ pub(crate) async fn insert_json_rows<R: serde::Serialize>(
     Ok(())
 }
 
+/// A pooled connection idle at least this long is pinged before it is handed out; a busier one
+/// goes straight to its statement. Pinging every checkout (sqlx's default) adds a round trip to
+/// every statement, and what the ping is for, a connection the server or a firewall dropped
+/// while it sat unused, happens to idle ones.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+
 /// How long a SQLite writer waits for another one before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -110,7 +117,8 @@ async fn open_pool(database_url: &str, lane: bool) -> Result<DatabaseConnection,
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR);
     if database_url.starts_with("sqlite:") {
         // An in-memory database exists per connection, so it gets exactly one.
         let in_memory = !is_sqlite_file(database_url);
@@ -145,7 +153,9 @@ async fn open_pool(database_url: &str, lane: bool) -> Result<DatabaseConnection,
                 })
         });
     } else {
+        let tls_asked_for = asks_for_tls_mode(database_url);
         options
+            .map_sqlx_postgres_opts(move |pg| without_tls_over_loopback(pg, tls_asked_for))
             .max_connections(if lane { 1 } else { 16 })
             .min_connections(if lane { 0 } else { 1 })
             .map_sqlx_postgres_pool_opts(move |pool| {
@@ -161,6 +171,38 @@ async fn open_pool(database_url: &str, lane: bool) -> Result<DatabaseConnection,
             });
     }
     Database::connect(options).await
+}
+
+/// Whether the operator chose a TLS mode for PostgreSQL: `sslmode` (or `ssl-mode`) in the URL's
+/// query, or `PGSSLMODE` in the environment, as libpq reads them.
+fn asks_for_tls_mode(database_url: &str) -> bool {
+    let in_url = database_url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').map(|(key, _)| key))
+            .any(|key| key == "sslmode" || key == "ssl-mode")
+    });
+    in_url || std::env::var_os("PGSSLMODE").is_some()
+}
+
+/// A connection to this machine's own PostgreSQL over loopback without TLS, unless the operator
+/// chose a mode. sqlx, like libpq, defaults to `prefer`: TLS whenever the server offers it, as
+/// Debian's does. Over loopback the bytes never leave the kernel, so TLS protects nothing there
+/// and costs a handshake per connection (≈ 90 ms on the 2-core test machine, which the request
+/// that needed the connection waited for) and an encryption on both ends of every message.
+fn without_tls_over_loopback(pg: PgConnectOptions, tls_asked_for: bool) -> PgConnectOptions {
+    if tls_asked_for || !is_loopback_host(pg.get_host()) {
+        return pg;
+    }
+    pg.ssl_mode(PgSslMode::Disable)
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether `database_url` is a SQLite database in a file (not in memory).
@@ -300,4 +342,82 @@ pub(crate) fn like_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::{asks_for_tls_mode, is_loopback_host};
+
+    /// Whether the connection a query on `db` runs on is encrypted, as the server sees it.
+    async fn encrypted(db: &impl ConnectionTrait) -> bool {
+        db.query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .expect("pg_stat_ssl")
+        .expect("a row for this backend")
+        .try_get_by_index::<bool>(0)
+        .expect("ssl")
+    }
+
+    #[tokio::test]
+    async fn over_loopback_postgresql_is_reached_without_tls_unless_the_url_asks_for_it() {
+        let server = orgdesk_testkit::pg_server_url();
+        assert!(
+            !asks_for_tls_mode(&server),
+            "the test server's URL must leave the mode to the server: {server}"
+        );
+        let plain = super::open(&server).await.expect("PostgreSQL");
+        assert!(!encrypted(&plain).await, "loopback, no sslmode: plain TCP");
+
+        // The test server offers TLS (Debian enables it with its snakeoil certificate), so a
+        // URL that asks for it gets it: the operator's choice always wins.
+        let separator = if server.contains('?') { '&' } else { '?' };
+        let asked = super::open(&format!("{server}{separator}sslmode=require"))
+            .await
+            .expect("PostgreSQL over TLS (the test server must have ssl = on)");
+        assert!(
+            encrypted(&asked).await,
+            "sslmode=require over loopback: TLS"
+        );
+    }
+
+    #[test]
+    fn a_tls_mode_is_asked_for_by_the_urls_sslmode_in_either_spelling() {
+        assert!(!asks_for_tls_mode("postgres://u:p@127.0.0.1:5432/orgdesk"));
+        assert!(!asks_for_tls_mode(
+            "postgres://u:p@127.0.0.1/orgdesk?application_name=sslmode"
+        ));
+        assert!(asks_for_tls_mode(
+            "postgres://u:p@127.0.0.1/orgdesk?sslmode=prefer"
+        ));
+        assert!(asks_for_tls_mode(
+            "postgres://u:p@localhost/orgdesk?application_name=x&ssl-mode=require"
+        ));
+    }
+
+    #[test]
+    fn only_this_machines_own_addresses_count_as_loopback() {
+        for host in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "::1",
+            "[::1]",
+            "localhost",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "10.0.0.5",
+            "db.example.com",
+            "::ffff:10.0.0.5",
+            "localhost.example.com",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }
