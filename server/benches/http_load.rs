@@ -365,6 +365,11 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
             json!({ "filter": search("zq") }),
         ),
         (
+            "total: search \"a\" (17,501 matches)",
+            "count_users",
+            json!({ "filter": search("a") }),
+        ),
+        (
             "total: status = Suspended",
             "count_users",
             json!({ "filter": status("Suspended") }),
