@@ -48,7 +48,6 @@ async fn main() {
     }
 }
 
-/// `orgdesk` / `orgdesk serve`: the web server, until SIGINT or SIGTERM.
 /// The server's socket. Every connection it accepts sends without Nagle's delay: a response
 /// written in more than one piece (server-rendered HTML streams in chunks) would otherwise wait
 /// for the client's delayed acknowledgement, up to 40 ms, before its next piece leaves.
@@ -65,6 +64,7 @@ fn send_without_delay(stream: &mut TcpStream) {
     }
 }
 
+/// `orgdesk` / `orgdesk serve`: the web server, until SIGINT or SIGTERM.
 async fn serve() {
     tracing_subscriber::fmt()
         .with_env_filter(
