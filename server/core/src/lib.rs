@@ -42,6 +42,7 @@ mod db;
 pub mod jobs;
 mod links;
 mod maintenance;
+pub mod net;
 mod nodelay;
 mod orgs;
 mod outbox;
@@ -883,11 +884,31 @@ mod debug_redaction {
             last_sign_in_at: None,
             created_at: Utc::now(),
         };
+        let queued = entities::email_outbox::Model {
+            id: 1,
+            org_id: 1,
+            user_id: Some(1),
+            kind: "admin_reset".into(),
+            to_addr: "SECRET-jane@example.com".into(),
+            subject: "Reset your password".into(),
+            body_text: Some("https://x/reset-password/SECRET-link".into()),
+            body_html: Some("<a href=https://x/reset-password/SECRET-link>".into()),
+            letter: Some(r#"{"link":"https://x/reset-password/SECRET-link"}"#.into()),
+            status: "queued".into(),
+            attempts: 0,
+            next_attempt_at: Utc::now(),
+            locked_by: None,
+            locked_until: None,
+            last_error: None,
+            created_at: Utc::now(),
+            sent_at: None,
+        };
         for printed in [
             format!("{session:?}"),
             format!("{email:?}"),
             format!("{user:?}"),
             format!("{row:?}"),
+            format!("{queued:?}"),
             format!(
                 "{:?}",
                 SignInOutcome::SignedIn {

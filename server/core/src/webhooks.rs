@@ -132,11 +132,7 @@ fn check_url(url: &str) -> CoreResult<String> {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.split(':').next().unwrap_or_default(),
     };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if !https && !loopback {
+    if !https && !crate::net::is_loopback_host(host) {
         return Err(bad(
             "must use https:// (plain http:// only to this machine)",
         ));

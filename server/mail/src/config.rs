@@ -297,6 +297,19 @@ impl MailConfig {
                         })
                     }
                 };
+                // A password sent over a plain connection can be read on every network it
+                // crosses; only this machine's own relay may take one without TLS.
+                if credentials.is_some()
+                    && tls == TlsMode::None
+                    && !orgdesk_core::net::is_loopback_host(&host)
+                {
+                    return Err(MailError::InvalidSetting {
+                        var: ENV_SMTP_TLS,
+                        problem: format!(
+                            "none would send {ENV_SMTP_PASSWORD} unencrypted to {host}; use starttls or tls (plain SMTP with a password only to this machine)"
+                        ),
+                    });
+                }
                 let ca_file = var(ENV_SMTP_CA_FILE).map(PathBuf::from);
                 if ca_file.is_some() && tls == TlsMode::None {
                     return Err(MailError::InvalidSetting {
@@ -450,6 +463,28 @@ mod tests {
             (s.host.as_str(), s.port, s.tls, s.credentials),
             ("smtp.example.com", 587, TlsMode::StartTls, None)
         );
+    }
+
+    #[test]
+    fn a_password_is_never_sent_in_the_clear_across_a_network() {
+        let plain_with_password = |host: &str| {
+            config(&[
+                (ENV_SMTP_HOST, host),
+                (ENV_SMTP_TLS, "none"),
+                (ENV_SMTP_USERNAME, "bot"),
+                (ENV_SMTP_PASSWORD, "s3cret"),
+            ])
+        };
+        let refused = plain_with_password("smtp.example.com").unwrap_err();
+        assert!(
+            refused.to_string().contains(ENV_SMTP_TLS),
+            "the error names the setting to change: {refused}"
+        );
+        assert!(plain_with_password("10.0.0.25").is_err());
+        // This machine's own relay may take it, and plain SMTP without a password is allowed.
+        assert!(plain_with_password("127.0.0.1").is_ok());
+        assert!(plain_with_password("localhost").is_ok());
+        assert!(config(&[(ENV_SMTP_HOST, "smtp.example.com"), (ENV_SMTP_TLS, "none")]).is_ok());
     }
 
     #[test]

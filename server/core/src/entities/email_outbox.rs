@@ -1,7 +1,9 @@
 use orgdesk_types::EmailStatus;
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// `Debug` is written by hand below: it leaves out the address and the bodies, which hold live
+/// reset and invitation links until the email is sent.
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_outbox")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -37,6 +39,31 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |body: &Option<String>| body.as_ref().map(|_| crate::Redacted);
+        f.debug_struct("email_outbox::Model")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("to_addr", &crate::Redacted)
+            .field("subject", &self.subject)
+            .field("body_text", &secret(&self.body_text))
+            .field("body_html", &secret(&self.body_html))
+            .field("letter", &secret(&self.letter))
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .field("next_attempt_at", &self.next_attempt_at)
+            .field("locked_by", &self.locked_by)
+            .field("locked_until", &self.locked_until)
+            .field("last_error", &self.last_error)
+            .field("created_at", &self.created_at)
+            .field("sent_at", &self.sent_at)
+            .finish()
+    }
+}
 
 impl Model {
     /// The stored status, typed (`None` for a value no version of Orgdesk writes).
