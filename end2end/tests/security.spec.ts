@@ -259,7 +259,9 @@ test('Limiter: bursts, spread-out guessing and a flood', async () => {
   expect(right.status(), 'the right password inside the burst window').toBe(429);
   await guesser.dispose();
 
-  // 11 guesses for one account from 11 addresses meet the account's limit.
+  // 11 guesses for one account from 11 addresses meet the account's limit, except for a browser
+  // that signed in as it before (decision 63).
+  const knownBrowser = await signedIn(ids.guessedEmail);
   for (let i = 0; i < 11; i++) {
     const c = await client();
     const res = await c.post('/api/sign_in', { form: { email: ids.guessedEmail, password: `spread-${i}` } });
@@ -271,6 +273,9 @@ test('Limiter: bursts, spread-out guessing and a flood', async () => {
   expect(slowed.status(), 'the account now makes every attempt wait').toBe(429);
   expect(Number(slowed.headers()['retry-after'] ?? '1')).toBeLessThanOrEqual(30);
   await twelfth.dispose();
+  const back = await knownBrowser.post('/api/sign_in', { form: { email: ids.guessedEmail, password: DEMO_PASSWORD } });
+  expect(back.status(), 'a browser the account knows does not wait: a stranger cannot keep its owner out').toBe(200);
+  await knownBrowser.dispose();
 
   // A flood of 200 concurrent sign-ins for unknown emails; a legitimate one still gets in fast.
   const flooders = await Promise.all(Array.from({ length: 20 }, () => client()));

@@ -38,11 +38,24 @@ pub mod ssr {
             .unwrap_or(false)
     }
 
+    /// The known-device cookie's name over plain http (decision 63).
+    pub const DEVICE_COOKIE: &str = "orgdesk_device";
+    /// Its name behind an https public URL.
+    pub const SECURE_DEVICE_COOKIE: &str = "__Host-orgdesk_device";
+
     fn session_cookie_name() -> &'static str {
         if served_over_https() {
             SECURE_SESSION_COOKIE
         } else {
             SESSION_COOKIE
+        }
+    }
+
+    fn device_cookie_name() -> &'static str {
+        if served_over_https() {
+            SECURE_DEVICE_COOKIE
+        } else {
+            DEVICE_COOKIE
         }
     }
 
@@ -165,6 +178,15 @@ pub mod ssr {
     }
 
     pub async fn session_token() -> Option<String> {
+        cookie(session_cookie_name()).await
+    }
+
+    /// The token of the browser's known-device cookie, if it has one.
+    pub async fn device_token() -> Option<String> {
+        cookie(device_cookie_name()).await
+    }
+
+    async fn cookie(name: &str) -> Option<String> {
         let headers: HeaderMap = leptos_axum::extract().await.ok()?;
         headers
             .get_all(header::COOKIE)
@@ -172,7 +194,7 @@ pub mod ssr {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == session_cookie_name())
+            .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())
             .filter(|v| !v.is_empty() && v.len() <= 128)
     }
@@ -199,10 +221,18 @@ pub mod ssr {
     }
 
     pub fn set_session_cookie(token: &str, max_age_secs: i64) {
+        set_cookie(session_cookie_name(), token, max_age_secs);
+    }
+
+    /// The browser's known-device cookie (decision 63); kept across sign-outs.
+    pub fn set_device_cookie(token: &str, max_age_secs: i64) {
+        set_cookie(device_cookie_name(), token, max_age_secs);
+    }
+
+    fn set_cookie(name: &str, token: &str, max_age_secs: i64) {
         let secure = served_over_https();
         let cookie = format!(
-            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-            session_cookie_name(),
+            "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
             if secure { "; Secure" } else { "" }
         );
         if let (Some(opts), Ok(value)) = (

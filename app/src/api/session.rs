@@ -21,7 +21,7 @@ pub enum SignInResult {
 /// is sent on (a redirect for a plain form post, a client-side navigation once hydrated).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<SignInResult, ApiError> {
-    use orgdesk_core::SignInOutcome;
+    use orgdesk_core::{FromBrowser, SignInOutcome};
 
     let core = super::ssr::core()?;
     let ip = super::ssr::client_ip().await;
@@ -33,15 +33,25 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
     // A session this browser already had ends with the new one: switching accounts leaves
     // nothing signed in that the browser no longer shows.
     let previous = super::ssr::session_token().await;
-    match core
-        .sign_in_replacing(&email, &password, ip.as_deref(), previous.as_deref())
-        .await?
-    {
-        SignInOutcome::SignedIn { session, actor } => {
-            let max_age = (session.expires_at - core.clock().now())
-                .num_seconds()
-                .max(0);
+    // A browser that signed in as this email before doesn't wait out the account's delay
+    // after others' failures (decision 63).
+    let device = super::ssr::device_token().await;
+    let from = FromBrowser {
+        ip: ip.as_deref(),
+        session: previous.as_deref(),
+        device: device.as_deref(),
+    };
+    match core.sign_in_from_browser(&email, &password, from).await? {
+        SignInOutcome::SignedIn {
+            session,
+            actor,
+            device,
+        } => {
+            let now = core.clock().now();
+            let max_age = (session.expires_at - now).num_seconds().max(0);
             super::ssr::set_session_cookie(&session.token, max_age);
+            let remembered = (device.expires_at - now).num_seconds().max(0);
+            super::ssr::set_device_cookie(&device.token, remembered);
             let console = actor.role.is_admin();
             leptos_axum::redirect(if console { "/users" } else { "/account" });
             Ok(SignInResult::SignedIn { console })

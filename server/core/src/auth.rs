@@ -15,8 +15,14 @@ use crate::activity::{self, clean_ip, NewActivity};
 use crate::authz::normalize_email;
 use crate::config::RateLimit;
 use crate::db::{self, Sql};
-use crate::entities::{organization, session, user};
-use crate::{rate_limit, tokens, Core, CoreError, CoreResult, NewSession, SignInOutcome};
+use crate::entities::{known_device, organization, session, user};
+use crate::{
+    rate_limit, tokens, Core, CoreError, CoreResult, FromBrowser, KnownDevice, NewSession,
+    SignInOutcome,
+};
+
+/// A browser stays known to an email this long after it last signed in as it.
+const KNOWN_DEVICE_DAYS: i64 = 90;
 
 /// The rate-limit keys of one sign-in attempt.
 struct SignInLimits {
@@ -27,12 +33,16 @@ struct SignInLimits {
     /// The account's failures from anywhere, and the time its next attempt may come.
     account: String,
     account_wait: String,
+    /// A browser the account knows, which doesn't wait for the account: its own attempts,
+    /// from any address, so its cookie alone is no way past the account's delay.
+    device: Option<String>,
 }
 
 impl SignInLimits {
-    fn new(email: &str, ip: Option<&str>) -> SignInLimits {
+    fn new(email: &str, ip: Option<&str>, device: Option<&known_device::Model>) -> SignInLimits {
         let bucket = ip.map(address_bucket);
         SignInLimits {
+            device: device.map(|d| rate_limit::key("sign_in", "device", &d.id.to_string())),
             pair: rate_limit::key(
                 "sign_in",
                 "email_ip",
@@ -48,6 +58,7 @@ impl SignInLimits {
     async fn refund_attempt(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
         let mut keys = vec![self.pair.as_str()];
         keys.extend(self.address.as_deref());
+        keys.extend(self.device.as_deref());
         rate_limit::refund(db, &keys).await
     }
 
@@ -84,13 +95,38 @@ enum Verdict {
     Wrong,
 }
 
+/// The browser's own cookies, as far as they are still good: its session, to end when the
+/// new one opens, and its known-device row for this email.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    session: Option<&'a str>,
+    device: Option<i64>,
+}
+
+/// The browser behind `token`, if it signed in as `email` before and is still known.
+async fn known_device(
+    db: &impl ConnectionTrait,
+    email: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<known_device::Model>> {
+    if !tokens::is_well_formed(token) {
+        return Ok(None);
+    }
+    Ok(known_device::Entity::find()
+        .filter(known_device::Column::TokenHash.eq(tokens::hash_token(token)))
+        .filter(known_device::Column::Email.eq(email))
+        .filter(known_device::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?)
+}
+
 impl Core {
     pub(crate) async fn sign_in_impl(
         &self,
         email: &str,
         password: &str,
-        ip: Option<&str>,
-        replacing: Option<&str>,
+        from: FromBrowser<'_>,
     ) -> CoreResult<SignInOutcome> {
         // A full hashing queue refuses at once, for every email alike, before any database
         // work: under a flood they are a good part of the answers (docs/performance.md).
@@ -99,13 +135,20 @@ impl Core {
         }
         let now = self.now();
         let email = normalize_email(email);
-        let ip = clean_ip(ip);
-        let limits = SignInLimits::new(&email, ip.as_deref());
+        let ip = clean_ip(from.ip);
+        let device = match from.device {
+            Some(token) => known_device(self.db(), &email, token, now).await?,
+            None => None,
+        };
+        let limits = SignInLimits::new(&email, ip.as_deref(), device.as_ref());
         let config = self.config();
 
         // An account that failed many times lately makes every attempt wait a little longer,
-        // from anywhere: checked first, counting nothing.
-        rate_limit::check_not_before(self.db(), &limits.account_wait, now).await?;
+        // from anywhere but a browser that signed in as it before (decision 63: otherwise a
+        // stranger failing once per delay keeps its owner out): checked first, counting nothing.
+        if device.is_none() {
+            rate_limit::check_not_before(self.db(), &limits.account_wait, now).await?;
+        }
         // Reserve the attempt before any password work, atomically (one transaction for both
         // keys: past either limit, neither counts), so a burst of parallel guesses can't slip
         // past the limit; a right password gives it back below.
@@ -114,10 +157,17 @@ impl Core {
         if let Some(address) = &limits.address {
             rate_limit::hit(&tx, address, config.sign_in_address_limit, now).await?;
         }
+        if let Some(device) = &limits.device {
+            rate_limit::hit(&tx, device, config.sign_in_limit, now).await?;
+        }
         tx.commit().await?;
 
+        let known = Known {
+            session: from.session,
+            device: device.map(|d| d.id),
+        };
         match self
-            .check_password(&email, password, &limits, ip.clone(), replacing, now)
+            .check_password(&email, password, &limits, ip.clone(), known, now)
             .await
         {
             // Right password: the attempt was given back in the session's own transaction.
@@ -174,7 +224,7 @@ impl Core {
         password: &str,
         limits: &SignInLimits,
         ip: Option<String>,
-        replacing: Option<&str>,
+        known: Known<'_>,
         now: DateTime<Utc>,
     ) -> CoreResult<SignInOutcome> {
         let candidates = if email.len() <= MAX_EMAIL_LEN && !email.is_empty() {
@@ -197,9 +247,7 @@ impl Core {
         let mut failures = Vec::new();
         for candidate in candidates {
             match self.verdict(&candidate, password).await? {
-                Verdict::SignedIn => {
-                    return self.open_session(candidate, limits, ip, replacing).await
-                }
+                Verdict::SignedIn => return self.open_session(candidate, limits, ip, known).await,
                 Verdict::ResetRequired => {
                     activity::record_one(
                         self.db(),
@@ -275,13 +323,15 @@ impl Core {
         user: user::Model,
         limits: &SignInLimits,
         ip: Option<String>,
-        replacing: Option<&str>,
+        known: Known<'_>,
     ) -> CoreResult<SignInOutcome> {
         let now = self.now();
         let ttl = chrono::Duration::from_std(self.config().session_ttl)
             .map_err(|e| CoreError::Internal(format!("session ttl: {e}")))?;
         let token = tokens::new_token()?;
         let expires_at = now + ttl;
+        let device = tokens::new_token()?;
+        let device_expires_at = now + chrono::Duration::days(KNOWN_DEVICE_DAYS);
         let org = organization::Entity::find_by_id(user.org_id)
             .one(self.db())
             .await?
@@ -301,9 +351,22 @@ impl Core {
         })
         .exec_without_returning(&tx)
         .await?;
-        if let Some(previous) = replacing {
+        if let Some(previous) = known.session {
             end_session(&tx, previous, ip.clone(), now).await?;
         }
+        // The browser is known from now on by a new token; the one it showed is done.
+        if let Some(id) = known.device {
+            known_device::Entity::delete_by_id(id).exec(&tx).await?;
+        }
+        known_device::Entity::insert(known_device::ActiveModel {
+            email: Set(user.email.clone()),
+            token_hash: Set(device.hash),
+            created_at: Set(now),
+            expires_at: Set(device_expires_at),
+            ..Default::default()
+        })
+        .exec_without_returning(&tx)
+        .await?;
         let mut touch = Sql::new("UPDATE users SET last_sign_in_at = ");
         touch.bind(now).push(" WHERE id = ").bind(user.id);
         touch.execute(&tx).await?;
@@ -327,6 +390,10 @@ impl Core {
             session: NewSession {
                 token: token.plain,
                 expires_at,
+            },
+            device: KnownDevice {
+                token: device.plain,
+                expires_at: device_expires_at,
             },
             actor: Actor {
                 user_id: user.id,

@@ -123,18 +123,51 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
+/// The cookie that makes a browser known to the email it signed in as (decision 63): an
+/// account that failed many times lately makes every attempt wait, but not from a browser it
+/// knows. `Debug` leaves the token out.
+#[derive(Clone)]
+pub struct KnownDevice {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for KnownDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownDevice")
+            .field("token", &Redacted)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// What a browser brings to a sign-in besides the email and password. No `Debug`: it holds
+/// the browser's cookies.
+#[derive(Clone, Copy, Default)]
+pub struct FromBrowser<'a> {
+    /// The client's address.
+    pub ip: Option<&'a str>,
+    /// The token of the session cookie it already holds: when the new session opens, that one
+    /// is signed out in the same transaction, so switching accounts leaves no session behind
+    /// that the browser no longer shows. A wrong password, a pending reset or a refusal leaves
+    /// it signed in.
+    pub session: Option<&'a str>,
+    /// The token of its known-device cookie, if it has one.
+    pub device: Option<&'a str>,
+}
+
 #[derive(Debug, Clone)]
 pub enum SignInOutcome {
     SignedIn {
         session: NewSession,
         actor: Actor,
+        /// The browser's known-device cookie from now on (a new token each sign-in).
+        device: KnownDevice,
     },
     /// The password given is the one an admin reset invalidated: the user is told an email
     /// with a link was sent and offered Resend Email. Given only to someone who knew the old
     /// password, so strangers learn nothing about which emails have accounts.
-    ResetRequired {
-        email: String,
-    },
+    ResetRequired { email: String },
 }
 
 /// An email claimed from the outbox by a delivery worker. Its bodies carry live links: `Debug`
@@ -289,20 +322,20 @@ impl Core {
         password: &str,
         ip: Option<&str>,
     ) -> CoreResult<SignInOutcome> {
-        self.sign_in_impl(email, password, ip, None).await
+        let from = FromBrowser {
+            ip,
+            ..FromBrowser::default()
+        };
+        self.sign_in_impl(email, password, from).await
     }
-    /// [`Core::sign_in`] from a browser that already holds a session (`previous`, its
-    /// cookie's token): when the new session opens, the previous one is signed out in the same
-    /// transaction, so switching accounts leaves no session behind that the browser no longer
-    /// shows. A wrong password, a pending reset or a refusal leaves it signed in.
-    pub async fn sign_in_replacing(
+    /// [`Core::sign_in`] from a browser, with the cookies it holds.
+    pub async fn sign_in_from_browser(
         &self,
         email: &str,
         password: &str,
-        ip: Option<&str>,
-        previous: Option<&str>,
+        from: FromBrowser<'_>,
     ) -> CoreResult<SignInOutcome> {
-        self.sign_in_impl(email, password, ip, previous).await
+        self.sign_in_impl(email, password, from).await
     }
     /// The signed-in person behind a session cookie; `None` when unknown, expired or revoked.
     pub async fn session_actor(&self, token: &str) -> CoreResult<Option<Actor>> {
@@ -912,6 +945,10 @@ mod debug_redaction {
             format!(
                 "{:?}",
                 SignInOutcome::SignedIn {
+                    device: KnownDevice {
+                        token: "SECRET-device".into(),
+                        expires_at: Utc::now(),
+                    },
                     session: session.clone(),
                     actor: Actor {
                         user_id: 1,

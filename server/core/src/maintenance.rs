@@ -1,6 +1,6 @@
 //! Housekeeping the server runs every quarter of an hour (`server/src/housekeeping.rs`): the
-//! tables that only grow — rate-limit windows and dead sessions — are trimmed. The activity log
-//! is the audit trail and is kept.
+//! tables that only grow — rate-limit windows, dead sessions and browsers no longer known — are
+//! trimmed. The activity log is the audit trail and is kept.
 
 use chrono::Duration;
 
@@ -31,6 +31,10 @@ impl Core {
         let mut sessions = Sql::new("DELETE FROM sessions WHERE expires_at < ");
         sessions.bind(cutoff).push(" OR revoked_at < ").bind(cutoff);
         purged += sessions.execute(self.db()).await?;
+
+        let mut devices = Sql::new("DELETE FROM known_devices WHERE expires_at < ");
+        devices.bind(now);
+        purged += devices.execute(self.db()).await?;
 
         let mut replies = Sql::new("DELETE FROM api_idempotency WHERE created_at < ");
         replies.bind(now - crate::api_tokens::IDEMPOTENCY_WINDOW);

@@ -6,6 +6,7 @@ pub mod api_job;
 pub mod api_token;
 pub mod asset;
 pub mod email_outbox;
+pub mod known_device;
 pub mod organization;
 pub mod rate_limit;
 pub mod reset_link;

@@ -345,9 +345,13 @@ impl Core {
             .push(" WHERE id = ")
             .bind(target.id);
         set_password.execute(&tx).await?;
-        // Every other outstanding link dies with this one; every session is signed out.
+        // Every other outstanding link dies with this one; every session is signed out, and
+        // no browser is known to the account any more (decision 63).
         links::revoke_open(&tx, &[target.id], now).await?;
         revoke_sessions(&tx, &[target.id], now).await?;
+        let mut forget_devices = Sql::new("DELETE FROM known_devices WHERE email = ");
+        forget_devices.bind(target.email.as_str());
+        forget_devices.execute(&tx).await?;
 
         let org = self.organization(&tx, target.org_id).await?;
         let ip = clean_ip(ip);

@@ -6,7 +6,7 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use orgdesk_core::config::HashCost;
 use orgdesk_core::types::{Role, UserStatus};
-use orgdesk_core::{CoreConfig, CoreError, NewUser, SignInOutcome};
+use orgdesk_core::{CoreConfig, CoreError, CoreResult, FromBrowser, NewUser, SignInOutcome};
 
 use orgdesk_testkit::on_both_databases;
 use orgdesk_testkit::{test_config, Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
@@ -24,12 +24,13 @@ on_both_databases!(
     housekeeping_purges_old_rate_limits_and_dead_sessions,
     a_burst_of_parallel_guesses_gets_no_more_than_the_limit,
     an_account_guessed_from_many_addresses_slows_down_but_never_locks,
+    a_stranger_keeping_an_account_failing_never_keeps_out_a_browser_it_knows,
     one_address_spraying_many_emails_is_limited,
 );
 
 async fn the_admin_signs_in_and_out(h: Harness) {
     h.demo().await;
-    let SignInOutcome::SignedIn { session, actor } = h
+    let SignInOutcome::SignedIn { session, actor, .. } = h
         .core
         .sign_in("  Admin@Acme.test ", ADMIN_PASSWORD, Some("192.0.2.1"))
         .await
@@ -79,15 +80,18 @@ async fn signing_in_from_a_signed_in_browser_signs_its_session_out(h: Harness) {
     let sign_in = |email: &'static str, password: &'static str, previous: Option<String>| {
         let h = &h;
         async move {
-            h.core
-                .sign_in_replacing(email, password, None, previous.as_deref())
-                .await
+            let from = FromBrowser {
+                session: previous.as_deref(),
+                ..FromBrowser::default()
+            };
+            h.core.sign_in_from_browser(email, password, from).await
         }
     };
     h.demo().await;
     let Ok(SignInOutcome::SignedIn {
         session: ada,
         actor,
+        ..
     }) = sign_in("admin@acme.test", ADMIN_PASSWORD, None).await
     else {
         panic!("the admin signs in")
@@ -202,7 +206,7 @@ async fn suspended_users_cannot_sign_in(h: Harness) {
     // A session open when its person is suspended answers for no one from then on, even
     // one that was never revoked (here the status is set behind the console's back).
     let member = &demo.members[0];
-    let SignInOutcome::SignedIn { session, actor } = h
+    let SignInOutcome::SignedIn { session, actor, .. } = h
         .core
         .sign_in(&member.email, MEMBER_PASSWORD, None)
         .await
@@ -455,6 +459,116 @@ async fn an_account_guessed_from_many_addresses_slows_down_but_never_locks(h: Ha
         .sign_in("admin@acme.test", ADMIN_PASSWORD, Some("198.51.100.12"))
         .await
         .is_ok());
+}
+
+/// Someone who knows an email fails once more each time the account's delay runs out, from
+/// addresses of their own: the account waits for good, but a browser that signed in as it
+/// before does not (decision 63). A browser known to another email, or by a token it has since
+/// replaced, waits like any other; a stolen cookie gets no more guesses than one address; and
+/// setting a new password forgets every browser.
+async fn a_stranger_keeping_an_account_failing_never_keeps_out_a_browser_it_knows(h: Harness) {
+    let demo = h.demo().await;
+    let jane = demo.members[0].email.clone();
+    let mut stranger = 0;
+    let browser = |ip: &'static str, device: Option<&str>| {
+        let core = h.core.clone();
+        let device = device.map(str::to_owned);
+        move |email: String, password: &'static str| async move {
+            let from = FromBrowser {
+                ip: Some(ip),
+                session: None,
+                device: device.as_deref(),
+            };
+            core.sign_in_from_browser(&email, password, from).await
+        }
+    };
+    let known_as = |outcome: CoreResult<SignInOutcome>| match outcome {
+        Ok(SignInOutcome::SignedIn { device, .. }) => device.token,
+        other => panic!("signs in: {other:?}"),
+    };
+    let waits = |outcome: CoreResult<SignInOutcome>| {
+        assert!(
+            matches!(outcome, Err(CoreError::RateLimited { .. })),
+            "waits for the account: {outcome:?}"
+        )
+    };
+
+    let laptop = known_as(browser("203.0.113.7", None)(jane.clone(), MEMBER_PASSWORD).await);
+    let owners =
+        known_as(browser("203.0.113.8", None)("owner@acme.test".into(), MEMBER_PASSWORD).await);
+
+    stranger_fails(&h, &jane, 11, &mut stranger).await;
+    waits(browser("203.0.113.9", None)(jane.clone(), MEMBER_PASSWORD).await);
+    // Each sign-in gives the browser a new token, and the one it showed is done.
+    let mut laptop_now =
+        known_as(browser("203.0.113.7", Some(&laptop))(jane.clone(), MEMBER_PASSWORD).await);
+
+    // For an hour the stranger fails as often as the account lets them; Jane's laptop gets in
+    // whenever she tries, and no one else does.
+    for _ in 0..4 {
+        stranger_fails(&h, &jane, 30, &mut stranger).await;
+        waits(browser("203.0.113.9", None)(jane.clone(), MEMBER_PASSWORD).await);
+        waits(browser("203.0.113.7", Some(&laptop))(jane.clone(), MEMBER_PASSWORD).await);
+        waits(browser("203.0.113.8", Some(&owners))(jane.clone(), MEMBER_PASSWORD).await);
+        laptop_now = known_as(
+            browser("203.0.113.7", Some(&laptop_now))(jane.clone(), MEMBER_PASSWORD).await,
+        );
+    }
+
+    // A known browser's cookie, stolen: ten wrong guesses, each from an address of its own,
+    // and then it waits like the rest.
+    stranger_fails(&h, &jane, 11, &mut stranger).await;
+    let stolen =
+        known_as(browser("203.0.113.7", Some(&laptop_now))(jane.clone(), MEMBER_PASSWORD).await);
+    stranger_fails(&h, &jane, 11, &mut stranger).await;
+    for ip in [
+        "192.0.2.1",
+        "192.0.2.2",
+        "192.0.2.3",
+        "192.0.2.4",
+        "192.0.2.5",
+        "192.0.2.6",
+        "192.0.2.7",
+        "192.0.2.8",
+        "192.0.2.9",
+        "192.0.2.10",
+    ] {
+        assert!(matches!(
+            browser(ip, Some(&stolen))(jane.clone(), "Wrong-Guess-1").await,
+            Err(CoreError::InvalidCredentials)
+        ));
+    }
+    waits(browser("192.0.2.11", Some(&stolen))(jane.clone(), MEMBER_PASSWORD).await);
+
+    // Jane sets a new password from an admin's reset link: no browser is known any more.
+    h.clock.advance(Duration::minutes(16));
+    let renewed =
+        known_as(browser("203.0.113.7", Some(&stolen))(jane.clone(), MEMBER_PASSWORD).await);
+    let token = h.admin_reset(&demo, demo.members[0].id).await;
+    h.core
+        .complete_reset(&token, "Tumbling-Otter-47-Harbor", None)
+        .await
+        .expect("a new password");
+    stranger_fails(&h, &jane, 11, &mut stranger).await;
+    waits(browser("203.0.113.7", Some(&renewed))(jane.clone(), "Tumbling-Otter-47-Harbor").await);
+}
+
+/// `guesses` wrong passwords for `email`, each as soon as the account lets it and from an
+/// address not used before (`next` counts them).
+async fn stranger_fails(h: &Harness, email: &str, guesses: u32, next: &mut u32) {
+    for _ in 0..guesses {
+        *next += 1;
+        let ip = format!("198.51.{}.{}", *next / 250, *next % 250 + 1);
+        loop {
+            match h.core.sign_in(email, "Wrong-Guess-1", Some(&ip)).await {
+                Err(CoreError::InvalidCredentials) => break,
+                Err(CoreError::RateLimited { retry_after_secs }) => h
+                    .clock
+                    .advance(Duration::seconds(retry_after_secs.max(1) as i64)),
+                other => panic!("the stranger's guess: {other:?}"),
+            }
+        }
+    }
 }
 
 async fn one_address_spraying_many_emails_is_limited(h: Harness) {
