@@ -40,7 +40,7 @@ struct SignInLimits {
 
 impl SignInLimits {
     fn new(email: &str, ip: Option<&str>, device: Option<&known_device::Model>) -> SignInLimits {
-        let bucket = ip.map(address_bucket);
+        let bucket = ip.map(rate_limit::address_bucket);
         SignInLimits {
             device: device.map(|d| rate_limit::key("sign_in", "device", &d.id.to_string())),
             pair: rate_limit::key(
@@ -67,21 +67,6 @@ impl SignInLimits {
     async fn give_back(&self, db: &impl ConnectionTrait) -> CoreResult<()> {
         self.refund_attempt(db).await?;
         rate_limit::clear(db, &[&self.account, &self.account_wait]).await
-    }
-}
-
-/// IPv4 addresses as they are; IPv6 by their /64 prefix.
-pub(crate) fn address_bucket(ip: &str) -> String {
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(std::net::IpAddr::V6(v6)) => v6
-            .to_ipv4_mapped()
-            .map(|v4| v4.to_string())
-            .unwrap_or_default(),
-        _ => ip.to_owned(),
     }
 }
 
@@ -492,18 +477,4 @@ async fn end_session(
         .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::address_bucket;
-
-    #[test]
-    fn ipv6_addresses_are_limited_by_their_slash_64() {
-        assert_eq!(address_bucket("192.0.2.1"), "192.0.2.1");
-        assert_eq!(address_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(address_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
-        assert_eq!(address_bucket("::ffff:192.0.2.1"), "192.0.2.1");
-        assert_eq!(address_bucket("not an address"), "not an address");
-    }
 }

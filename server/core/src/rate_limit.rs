@@ -268,3 +268,33 @@ pub(crate) async fn count(db: &impl ConnectionTrait, key: &str) -> CoreResult<u3
         None => 0,
     })
 }
+
+/// A client's address as its per-address limits count it: IPv4 addresses as they are, IPv6 by
+/// their /64 prefix (one host is given a whole /64, and can pick any address in it).
+pub(crate) fn address_bucket(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_bucket;
+
+    #[test]
+    fn ipv6_addresses_are_limited_by_their_slash_64() {
+        assert_eq!(address_bucket("192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(address_bucket("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(address_bucket("not an address"), "not an address");
+    }
+}

@@ -315,6 +315,26 @@ async fn forgot_and_resend_are_rate_limited(h: Harness) {
             .await,
         Err(CoreError::RateLimited { .. })
     ));
+    // An IPv6 client counts by its /64: it can pick any address in it.
+    for i in 0..5 {
+        h.core
+            .request_forgot_password(
+                &format!("someone{i}@acme.test"),
+                Some(&format!("2001:db8:5:6::{i:x}")),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        h.core
+            .request_forgot_password("someone99@acme.test", Some("2001:db8:5:6:ffff::1"))
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    h.core
+        .request_forgot_password("someone99@acme.test", Some("2001:db8:5:7::1"))
+        .await
+        .unwrap();
     h.clock.advance(Duration::minutes(16));
     h.core
         .resend_reset_email("user99@acme.test", Some("192.0.2.50"))
