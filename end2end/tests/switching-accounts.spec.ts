@@ -48,3 +48,15 @@ test('Sign out from the console lands on the sign-in page, signed out', async ({
   await page.goto('/users');
   await expect(page).toHaveURL(/\/sign-in/);
 });
+
+// An admin who opens their account page (a bookmark, the address bar) is offered the way back
+// to the console, not told it is for administrators.
+test('An admin on the account page is offered the Admin Console', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/account');
+  await expect(page.getByRole('heading', { name: 'Hi, Ada Admin' })).toBeVisible();
+  await expect(page.getByText("The Admin Console is for your organization's administrators.")).toHaveCount(0);
+  await page.getByRole('link', { name: 'Open the Admin Console' }).click();
+  await expect(page).toHaveURL(/\/users/);
+  await expect(page.getByRole('heading', { name: 'User Management' })).toBeVisible();
+});

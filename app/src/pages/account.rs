@@ -1,4 +1,5 @@
-//! Where a member lands after signing in: the console is for admins.
+//! Where a member lands after signing in (the console is for admins), and where anyone signed in
+//! can sign out; an admin who comes here is offered the way to the console.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +21,11 @@ pub fn AccountPage() -> impl IntoView {
                 match me.await {
                     Ok(Some(actor)) => view! {
                         <AuthCard title=format!("Hi, {}", actor.name) subtitle=format!("You're signed in to {} as {}.", actor.org_name, actor.email)>
-                            <p class="muted">"The Admin Console is for your organization's administrators."</p>
+                            {if actor.role.is_admin() {
+                                view! { <a class="btn btn--primary btn--block" href="/users">"Open the Admin Console"</a> }.into_any()
+                            } else {
+                                view! { <p class="muted">"The Admin Console is for your organization's administrators."</p> }.into_any()
+                            }}
                             <PostForm action=sign_out input=|_| Some(SignOut {}) class="form">
                                 <button type="submit" class="btn btn--block">"Sign out"</button>
                             </PostForm>
