@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(Some(actor)) => view! {
                         <AuthCard title=format!("Hi, {}", actor.name) subtitle=format!("You're signed in to {} as {}.", actor.org_name, actor.email)>
                             {if actor.role.is_admin() {
-                                view! { <a class="btn btn--primary btn--block" href="/users">"Open the Admin Console"</a> }.into_any()
+                                view! { <a class="btn btn--primary btn--block card__action" href="/users">"Open the Admin Console"</a> }.into_any()
                             } else {
                                 view! { <p class="muted">"The Admin Console is for your organization's administrators."</p> }.into_any()
                             }}
