@@ -44,18 +44,19 @@ pub mod ssr {
     pub const SECURE_DEVICE_COOKIE: &str = "__Host-orgdesk_device";
 
     fn session_cookie_name() -> &'static str {
-        if served_over_https() {
-            SECURE_SESSION_COOKIE
-        } else {
-            SESSION_COOKIE
-        }
+        by_scheme(SESSION_COOKIE, SECURE_SESSION_COOKIE)
     }
 
     fn device_cookie_name() -> &'static str {
+        by_scheme(DEVICE_COOKIE, SECURE_DEVICE_COOKIE)
+    }
+
+    /// A cookie's name for how the public URL is served: `secure` behind https.
+    fn by_scheme(plain: &'static str, secure: &'static str) -> &'static str {
         if served_over_https() {
-            SECURE_DEVICE_COOKIE
+            secure
         } else {
-            DEVICE_COOKIE
+            plain
         }
     }
 

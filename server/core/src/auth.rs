@@ -48,7 +48,7 @@ impl SignInLimits {
                 "email_ip",
                 &format!("{email}|{}", bucket.as_deref().unwrap_or("-")),
             ),
-            address: bucket.map(|b| rate_limit::key("sign_in", "ip", &b)),
+            address: ip.map(|ip| rate_limit::address_key("sign_in", ip)),
             account: rate_limit::key("sign_in", "account", email),
             account_wait: rate_limit::key("sign_in", "account_wait", email),
         }

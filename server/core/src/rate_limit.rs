@@ -17,6 +17,12 @@ pub(crate) fn key(action: &str, by: &str, value: &str) -> String {
     format!("{action}:{by}:{}", hex::encode(digest))
 }
 
+/// The key of `action`'s limit per client address, the address counted as [`address_bucket`]
+/// counts it.
+pub(crate) fn address_key(action: &str, ip: &str) -> String {
+    key(action, "ip", &address_bucket(ip))
+}
+
 /// Counts one attempt against `key`; `RateLimited` once more than `limit.max` happened in
 /// the current window. One atomic upsert, so concurrent attempts all count.
 pub(crate) async fn hit(

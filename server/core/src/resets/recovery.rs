@@ -151,7 +151,7 @@ impl Core {
         if let Some(ip) = &ip {
             rate_limit::hit(
                 self.db(),
-                &rate_limit::key("resend_link", "ip", &rate_limit::address_bucket(ip)),
+                &rate_limit::address_key("resend_link", ip),
                 self.config().resend_limit,
                 now,
             )
@@ -512,14 +512,7 @@ impl Core {
         )
         .await?;
         if let Some(ip) = ip {
-            let address = rate_limit::address_bucket(ip);
-            rate_limit::hit(
-                self.db(),
-                &rate_limit::key(name, "ip", &address),
-                limit,
-                now,
-            )
-            .await?;
+            rate_limit::hit(self.db(), &rate_limit::address_key(name, ip), limit, now).await?;
         }
         Ok(())
     }
