@@ -330,6 +330,9 @@ pub enum ActivityKind {
     ApiTokenRevoked,
     /// A reset link expired without being used (announced once, by the delivery worker).
     ResetLinkExpired,
+    /// Resend Email or Forgot your password? asked for a link after the user reported the
+    /// admin's reset as unexpected: none was sent (only an admin's Resend Email sends one).
+    ResetLinkWithheld,
 }
 
 impl ActivityKind {
@@ -348,7 +351,7 @@ impl ActivityKind {
         }
     }
 
-    pub const ALL: [ActivityKind; 22] = [
+    pub const ALL: [ActivityKind; 23] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -371,6 +374,7 @@ impl ActivityKind {
         ActivityKind::ApiTokenCreated,
         ActivityKind::ApiTokenRevoked,
         ActivityKind::ResetLinkExpired,
+        ActivityKind::ResetLinkWithheld,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -396,6 +400,7 @@ impl ActivityKind {
             ActivityKind::ApiTokenCreated => "api_token_created",
             ActivityKind::ApiTokenRevoked => "api_token_revoked",
             ActivityKind::ResetLinkExpired => "reset_link_expired",
+            ActivityKind::ResetLinkWithheld => "reset_link_withheld",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -425,6 +430,7 @@ impl ActivityKind {
             ActivityKind::ApiTokenCreated => "API token created",
             ActivityKind::ApiTokenRevoked => "API token revoked",
             ActivityKind::ResetLinkExpired => "Reset link expired",
+            ActivityKind::ResetLinkWithheld => "New link withheld after a cancelled reset",
         }
     }
 }

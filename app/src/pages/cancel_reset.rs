@@ -67,7 +67,8 @@ pub fn after_cancelling(purpose: LinkPurpose, org_name: &str) -> String {
     match purpose {
         LinkPurpose::AdminReset => format!(
             "Your password stays reset: an administrator's reset can't be undone from the email. \
-             Contact your {org_name} administrator to get back into your account."
+             Contact your {org_name} administrator to get back into your account: only they can \
+             send you a new link."
         ),
         LinkPurpose::ForgotPassword => {
             "Your current password keeps working. Nothing else about your account changed."

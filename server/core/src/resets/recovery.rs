@@ -126,6 +126,16 @@ impl Core {
             .order_by_desc(reset_link::Column::Id)
             .one(&tx)
             .await?;
+        if last_admin_link
+            .as_ref()
+            .is_some_and(|l| l.cancelled_at.is_some())
+        {
+            // The user said they didn't expect this reset. Whoever asks on a public page may
+            // be the one who caused it (and may read the inbox), so no link goes out until an
+            // admin has checked with the user and sent one from the console. The page answers
+            // as always; the admins see the attempt.
+            return self.withhold_link(tx, &target, from, ip, now).await;
+        }
         let admin = match last_admin_link.and_then(|l| l.created_by) {
             Some(admin_id) => user::Entity::find_by_id(admin_id).one(&tx).await?,
             None => None,
@@ -249,6 +259,42 @@ impl Core {
         );
         self.mail_own_link(tx, &target, Occasion::Forgot, event, ip, now)
             .await
+    }
+
+    /// A public request for a link, refused while the user's latest admin reset stands
+    /// cancelled: recorded for the admins, nothing sent.
+    async fn withhold_link(
+        &self,
+        tx: DatabaseTransaction,
+        target: &user::Model,
+        from: &'static str,
+        ip: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: target.org_id,
+                actor_id: None,
+                actor_label: Some("A visitor".into()),
+                subject_id: Some(target.id),
+                kind: ActivityKind::ResetLinkWithheld,
+                details: format!(
+                    "A new reset link was requested from {from} and not sent: the user reported \
+                     the reset as unexpected. Check with the user, then Resend Email"
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::warn!(
+            user = target.id,
+            from,
+            "reset link withheld: the user cancelled the admin's reset"
+        );
+        Ok(())
     }
 
     /// The end of every request a user makes for a link of their own: the link issued and

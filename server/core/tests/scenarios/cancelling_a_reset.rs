@@ -17,6 +17,7 @@ on_both_databases!(
     user_cancels_an_unexpected_admin_reset_from_the_email,
     user_cancels_an_unexpected_forgot_password_request_and_keeps_the_password,
     an_admin_sends_a_new_link_after_the_user_cancelled,
+    no_public_page_sends_a_link_after_the_user_cancelled,
     a_garbage_or_unknown_link_cancels_nothing,
     a_used_link_cannot_be_cancelled,
     an_expired_link_cannot_be_cancelled,
@@ -188,6 +189,84 @@ async fn an_admin_sends_a_new_link_after_the_user_cancelled(h: Harness) {
         h.core.inspect_link(&cancelled).await.unwrap(),
         LinkState::Cancelled { .. }
     ));
+}
+
+/// Whoever caused an unexpected reset may read the user's inbox: once the user has cancelled
+/// it, Resend Email and Forgot your password? send nothing (and answer as always) until an admin
+/// sends a link from the console; neither does an older, expired link's "send a new link".
+async fn no_public_page_sends_a_link_after_the_user_cancelled(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    // An earlier link that expired unused, then the reset Jane didn't expect, which she cancels.
+    let expired = h.admin_reset(&demo, jane.id).await;
+    h.clock.advance(Duration::minutes(16));
+    h.core
+        .admin_resend_reset_email(&demo.admin, jane.id, None)
+        .await
+        .unwrap();
+    let cancelled = h.emailed_token(jane.id).await;
+    h.core.cancel_reset_link(&cancelled, None).await.unwrap();
+    let emails = format!(
+        "SELECT COUNT(*) AS n FROM email_outbox WHERE user_id = {}",
+        jane.id
+    );
+    let sent_before = h.scalar(&emails).await;
+
+    h.core
+        .resend_reset_email(&jane.email, Some("198.51.100.7"))
+        .await
+        .unwrap();
+    h.core
+        .request_forgot_password(&jane.email, Some("198.51.100.7"))
+        .await
+        .unwrap();
+    h.core
+        .resend_from_link(&expired, Some("198.51.100.7"))
+        .await
+        .unwrap();
+
+    assert_eq!(h.scalar(&emails).await, sent_before, "no email was queued");
+    assert!(h.live_links(jane.id).await.is_empty());
+    assert!(matches!(
+        h.core.inspect_link(&cancelled).await.unwrap(),
+        LinkState::Cancelled { .. }
+    ));
+    // The admins see both requests from the public pages, from the address they came from
+    // (the old link was replaced, so it asks for nothing).
+    let withheld = activity::Entity::find()
+        .filter(activity::Column::SubjectId.eq(jane.id))
+        .filter(activity::Column::Kind.eq(ActivityKind::ResetLinkWithheld.as_str()))
+        .all(h.db())
+        .await
+        .unwrap();
+    assert_eq!(withheld.len(), 2);
+    assert!(withheld
+        .iter()
+        .all(|e| e.actor_id.is_none() && e.ip.as_deref() == Some("198.51.100.7")));
+    assert!(
+        withheld[0].details.contains("not sent"),
+        "{}",
+        withheld[0].details
+    );
+
+    // Having checked with Jane, the admin sends a link; from then on the public pages work
+    // again, each new link replacing the last.
+    h.core
+        .admin_resend_reset_email(&demo.admin, jane.id, None)
+        .await
+        .unwrap();
+    let from_admin = h.emailed_token(jane.id).await;
+    h.core
+        .resend_reset_email(&jane.email, Some("198.51.100.7"))
+        .await
+        .unwrap();
+    let from_sign_in = h.emailed_token(jane.id).await;
+    assert_ne!(from_sign_in, from_admin);
+    assert_eq!(h.live_links(jane.id).await.len(), 1);
+    h.core
+        .complete_reset(&from_sign_in, NEW_PASSWORD, None)
+        .await
+        .unwrap();
 }
 
 async fn a_garbage_or_unknown_link_cancels_nothing(h: Harness) {
