@@ -39,11 +39,14 @@ pub fn start(hydrate: impl Future<Output = ()> + 'static) {
 /// public pages (signing out). Set before hydrating, so the router's own hook (a navigation
 /// within the app) is not installed: the first hook set is the one kept.
 fn follow_redirects_with_page_loads() {
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().assign(location);
-        }
-    });
+    let _ = leptos::server_fn::redirect::set_redirect_hook(go_to);
+}
+
+/// A page load of `location` (another module's page, such as the sign-in page).
+pub fn go_to(location: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(location);
+    }
 }
 
 /// A deliberate panic, for the end-to-end test that proves the banner and the report work in

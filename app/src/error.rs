@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub enum ApiError {
     #[error("Please sign in to continue.")]
     Unauthenticated,
+    /// The browser's session ended (left idle, expired, signed out elsewhere, revoked): the
+    /// server cleared its cookie, and the browser goes to the sign-in page, which says so.
+    #[error("Your session ended. Sign in again to continue.")]
+    SessionEnded,
     #[error("You don't have permission to do that.")]
     Forbidden,
     #[error("{0}")]
@@ -66,6 +70,21 @@ impl FromServerFnError for ApiError {
             }
             other => ApiError::Network(other.to_string()),
         }
+    }
+
+    /// An error answered by the server, in the browser. `server_fn` follows a server's
+    /// redirect only when the call succeeded, so the one error that comes with one, an ended
+    /// session, is followed here, whichever page or dialog made the call.
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        use leptos::server_fn::Decodes;
+        let error = JsonEncoding::decode(data).unwrap_or_else(|e| {
+            ApiError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
+        });
+        #[cfg(feature = "hydrate")]
+        if error == ApiError::SessionEnded {
+            crate::browser::go_to(crate::routes::SESSION_ENDED);
+        }
+        error
     }
 }
 

@@ -19,6 +19,9 @@ use crate::pages::console::{
 };
 use crate::pages::not_found::NotFound;
 
+/// Where a browser whose session has ended is sent (the sign-in page says so).
+pub const SESSION_ENDED: &str = "/sign-in?session=ended";
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

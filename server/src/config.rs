@@ -83,6 +83,17 @@ fn core_config(addr: SocketAddr) -> Result<CoreConfig, String> {
             )
         })?;
     }
+    if let Some(n) = env("ORGDESK_SESSION_IDLE_MINUTES") {
+        let max = core.session_ttl.as_secs() / 60;
+        core.session_idle = n
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (5..=max).contains(n))
+            .map(|n| std::time::Duration::from_secs(n * 60))
+            .ok_or_else(|| {
+                format!("ORGDESK_SESSION_IDLE_MINUTES={n:?}: use a whole number of minutes from 5 to {max}")
+            })?;
+    }
     if let Some(list) = env("ORGDESK_TRUSTED_PROXIES") {
         core.trusted_proxies = orgdesk_core::proxies::TrustedProxies::parse(&list)
             .map_err(|e| format!("ORGDESK_TRUSTED_PROXIES: {e}"))?;

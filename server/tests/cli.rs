@@ -13,6 +13,11 @@ const PASSWORD: &str = "Quiet-Harbor-Lantern-82";
 
 /// Runs `orgdesk args…` on `database_url`, with no SMTP server configured.
 fn orgdesk(database_url: &str, args: &[&str]) -> Output {
+    orgdesk_with(database_url, args, &[])
+}
+
+/// `orgdesk` with more settings in its environment.
+fn orgdesk_with(database_url: &str, args: &[&str], settings: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgdesk"));
     command
         .args(args)
@@ -27,6 +32,7 @@ fn orgdesk(database_url: &str, args: &[&str]) -> Output {
     ] {
         command.env_remove(smtp);
     }
+    command.envs(settings.iter().copied());
     command.output().expect("the orgdesk binary runs")
 }
 
@@ -377,5 +383,35 @@ fn help_reads_like_a_manual() {
     assert!(
         import.contains("name,email,role,title,department"),
         "{import}"
+    );
+}
+
+#[test]
+fn a_bad_setting_is_explained_and_nothing_runs() {
+    for minutes in ["2", "721", "half an hour"] {
+        let refused = orgdesk_with(
+            "sqlite::memory:",
+            &["migrate"],
+            &[("ORGDESK_SESSION_IDLE_MINUTES", minutes)],
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_ne!(refused.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "ORGDESK_SESSION_IDLE_MINUTES={minutes:?}: use a whole number of minutes from 5 to 720"
+            )),
+            "{stderr}"
+        );
+    }
+    let fine = orgdesk_with(
+        "sqlite::memory:",
+        &["migrate"],
+        &[("ORGDESK_SESSION_IDLE_MINUTES", "15")],
+    );
+    assert_eq!(
+        fine.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fine.stderr)
     );
 }

@@ -130,7 +130,9 @@ pub mod ssr {
     /// (checks at the door: an empty selection, mismatched passwords, an absurd token).
     fn status_of(e: &ApiError) -> StatusCode {
         match e {
-            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::SessionEnded | ApiError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) | ApiError::WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -200,12 +202,23 @@ pub mod ssr {
             .filter(|v| !v.is_empty() && v.len() <= 128)
     }
 
-    /// The signed-in person, if any.
+    /// The signed-in person; `None` for a visitor. A browser whose session has ended (left
+    /// idle, expired, signed out elsewhere, revoked by a reset) is answered `SessionEnded`,
+    /// sent to the sign-in page that says so, and its cookie is cleared.
     pub async fn current_actor() -> Result<Option<Actor>, ApiError> {
         let Some(token) = session_token().await else {
             return Ok(None);
         };
-        Ok(core()?.session_actor(&token).await?)
+        match core()?.session_actor(&token).await? {
+            Some(actor) => Ok(Some(actor)),
+            None => {
+                clear_session_cookie();
+                let refused = refuse(ApiError::SessionEnded);
+                // After the status: a plain form post is answered 302, not 401.
+                leptos_axum::redirect(crate::routes::SESSION_ENDED);
+                Err(refused)
+            }
+        }
     }
 
     /// The signed-in admin or owner; everyone else is refused here, on the server.

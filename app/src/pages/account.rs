@@ -9,6 +9,7 @@ use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::auth_card::AuthCard;
 use crate::components::post_form::PostForm;
+use crate::error::ApiError;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -31,6 +32,7 @@ pub fn AccountPage() -> impl IntoView {
                             </PostForm>
                         </AuthCard>
                     }.into_any(),
+                    Err(ApiError::SessionEnded) => view! { <Redirect path=crate::routes::SESSION_ENDED/> }.into_any(),
                     _ => view! { <Redirect path="/sign-in"/> }.into_any(),
                 }
             })}

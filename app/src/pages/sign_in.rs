@@ -16,7 +16,8 @@ use crate::components::submit::SubmitButton;
 use crate::error::ApiError;
 use orgdesk_types::busy::{busy_retry_delay_ms, BUSY_RETRIES};
 
-/// `query`: the page's query string (`?reset=done`, `?signed_out=1`, `?prompt=reset&email=…`).
+/// `query`: the page's query string (`?reset=done`, `?signed_out=1`, `?session=ended`,
+/// `?prompt=reset&email=…`).
 #[component]
 pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
@@ -46,6 +47,13 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                         <div class="alert alert--success" role="status">
                             <Svg icon=Icon::Check/>
                             <div>"Your password was changed. Sign in with your new password."</div>
+                        </div>
+                    }.into_any())
+                } else if q.get_str("session") == Some("ended") {
+                    Some(view! {
+                        <div class="alert alert--info" role="status" data-testid="session-ended">
+                            <Svg icon=Icon::Info/>
+                            <div>"Your session ended. Sign in again to continue."</div>
                         </div>
                     }.into_any())
                 } else if q.get_str("signed_out").is_some() {

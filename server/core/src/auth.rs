@@ -1,5 +1,6 @@
 //! Sign-in and sessions. A session is a 256-bit token in an HttpOnly cookie; the database
-//! keeps its SHA-256, its expiry, and when it was revoked (sign-out, password reset).
+//! keeps its SHA-256, its expiry, when it was last used (it ends after
+//! `CoreConfig::session_idle` unused) and when it was revoked (sign-out, password reset).
 
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ use crate::{
 
 /// A browser stays known to an email this long after it last signed in as it.
 const KNOWN_DEVICE_DAYS: i64 = 90;
+/// How stale a session's `last_seen_at` may get before a request writes it again: the idle
+/// timeout is kept to within this.
+pub(crate) const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The rate-limit keys of one sign-in attempt.
 struct SignInLimits {
@@ -331,6 +335,7 @@ impl Core {
             user_id: Set(user.id),
             created_at: Set(now),
             expires_at: Set(expires_at),
+            last_seen_at: Set(Some(now)),
             revoked_at: Set(None),
             ..Default::default()
         })
@@ -397,17 +402,24 @@ impl Core {
         }
         // One statement for the session, its person and their organization: every console
         // request asks this first, so it is one round trip to the database, not three.
+        let now = self.now();
+        let idle = chrono::Duration::from_std(self.config().session_idle)
+            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
         let mut find = Sql::new(
-            "SELECT u.id, u.org_id, o.name AS org_name, u.name, u.email, u.role, u.status \
+            "SELECT s.id AS session_id, COALESCE(s.last_seen_at, s.created_at) AS seen, \
+             u.id, u.org_id, o.name AS org_name, u.name, u.email, u.role, u.status \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              JOIN organizations o ON o.id = u.org_id WHERE s.token_hash = ",
         );
         find.bind(tokens::hash_token(token))
             .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
-            .bind(self.now());
+            .bind(now)
+            .push(" AND COALESCE(s.last_seen_at, s.created_at) > ")
+            .bind(now - idle);
         let Some(row) = find.query_one(self.db()).await? else {
             return Ok(None);
         };
+
         let status: String = row.try_get("", "status")?;
         if status == UserStatus::Suspended.as_str() {
             return Ok(None);
@@ -415,6 +427,16 @@ impl Core {
         let Some(role) = Role::parse(&row.try_get::<String>("", "role")?) else {
             return Ok(None);
         };
+        // Kept to the minute, so a busy console writes once a minute, not once a request.
+        let seen: DateTime<Utc> = row.try_get("", "seen")?;
+        if now - seen >= SEEN_EVERY {
+            let mut touch = Sql::new("UPDATE sessions SET last_seen_at = ");
+            touch
+                .bind(now)
+                .push(" WHERE id = ")
+                .bind(row.try_get::<i64>("", "session_id")?);
+            touch.execute(self.db()).await?;
+        }
         Ok(Some(Actor {
             user_id: row.try_get("", "id")?,
             org_id: row.try_get("", "org_id")?,

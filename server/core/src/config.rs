@@ -29,7 +29,10 @@ pub struct CoreConfig {
     /// Default lifetime of an admin-reset link for new organizations (the seed's 15 minutes).
     pub admin_link_ttl: Duration,
     pub forgot_link_ttl: Duration,
+    /// A session ends when it is this old, however active.
     pub session_ttl: Duration,
+    /// A session ends when it goes unused this long (`ORGDESK_SESSION_IDLE_MINUTES`).
+    pub session_idle: Duration,
     /// Sign-in attempts per (email, address): reserved before the password is checked,
     /// given back when it was right, so only failures use it up.
     pub sign_in_limit: RateLimit,
@@ -73,6 +76,7 @@ impl Default for CoreConfig {
             admin_link_ttl: minutes(limits::DEFAULT_ADMIN_LINK_MINUTES),
             forgot_link_ttl: minutes(limits::DEFAULT_FORGOT_LINK_MINUTES),
             session_ttl: Duration::from_secs(12 * 60 * 60),
+            session_idle: minutes(30),
             sign_in_limit: RateLimit {
                 max: 10,
                 per: Duration::from_secs(15 * 60),

@@ -44,6 +44,7 @@ mod m20261130_000020_word_initials_by_email;
 mod m20261130_000021_word_initials_in_sort_indexes;
 mod m20261130_000022_tally_users_by_initial;
 mod m20261130_000023_known_devices;
+mod m20261201_000024_session_last_seen;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_word_initials_in_sort_indexes::Migration),
             Box::new(m20261130_000022_tally_users_by_initial::Migration),
             Box::new(m20261130_000023_known_devices::Migration),
+            Box::new(m20261201_000024_session_last_seen::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ use crate::api::codec::json_resource;
 use crate::api::session::{fetch_actor, SignOut};
 use crate::components::icons::{Icon, Svg};
 use crate::components::post_form::PostForm;
+use crate::error::ApiError;
 use crate::format::initials;
 
 #[component]
@@ -27,6 +28,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 match me.await {
                     Ok(Some(actor)) if actor.role.is_admin() => view! { <Shell actor=actor/> }.into_any(),
                     Ok(Some(_)) => view! { <Redirect path="/account"/> }.into_any(),
+                    Err(ApiError::SessionEnded) => view! { <Redirect path=crate::routes::SESSION_ENDED/> }.into_any(),
                     _ => view! { <Redirect path="/sign-in"/> }.into_any(),
                 }
             })}

@@ -11,6 +11,9 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// When the session last answered a request, to the minute (`auth::SEEN_EVERY`); null
+    /// only for a row an older version wrote, which then counts from `created_at`.
+    pub last_seen_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
 }
 

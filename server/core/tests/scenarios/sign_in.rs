@@ -18,6 +18,7 @@ on_both_databases!(
     wrong_passwords_and_unknown_emails_get_the_same_answer,
     suspended_users_cannot_sign_in,
     sessions_expire,
+    sessions_end_when_left_idle,
     sign_in_is_rate_limited_per_email_and_address,
     forgot_and_resend_are_rate_limited,
     the_demo_seed_is_idempotent,
@@ -237,11 +238,51 @@ async fn sessions_expire(h: Harness) {
     else {
         panic!()
     };
-    h.clock.advance(Duration::hours(12) - Duration::seconds(1));
+    // In use all day (a request every 20 minutes), it still ends 12 hours after it began.
+    for _ in 0..35 {
+        h.clock.advance(Duration::minutes(20));
+        assert!(h.session_is_live(&session.token).await);
+    }
+    h.clock
+        .advance(Duration::minutes(20) - Duration::seconds(1));
     assert!(h.session_is_live(&session.token).await);
     h.clock.advance(Duration::seconds(1));
     assert!(!h.session_is_live(&session.token).await);
     assert!(!h.session_is_live("garbage").await);
+}
+
+/// A session left unused for 30 minutes (a console open on an unattended desk) ends; each
+/// request starts the 30 minutes again (to the minute: within a minute of the last write a
+/// request writes nothing).
+async fn sessions_end_when_left_idle(h: Harness) {
+    h.demo().await;
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    h.clock.advance(Duration::minutes(29));
+    assert!(h.session_is_live(&session.token).await);
+    // Used 29 minutes in, so it lives until 59.
+    h.clock.advance(Duration::minutes(29));
+    assert!(h.session_is_live(&session.token).await);
+    h.clock.advance(Duration::minutes(30));
+    assert!(!h.session_is_live(&session.token).await);
+    // Ended for good: nothing brings it back, and the next sign-in is a new session.
+    h.clock.advance(Duration::seconds(1));
+    assert!(!h.session_is_live(&session.token).await);
+    let SignInOutcome::SignedIn { session: next, .. } = h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(h.session_is_live(&next.token).await);
 }
 
 async fn sign_in_is_rate_limited_per_email_and_address(h: Harness) {
