@@ -81,6 +81,24 @@ pub fn encode_value(value: &str) -> String {
         .collect()
 }
 
+/// The value [`encode_value`] encoded; `None` for a malformed escape or bytes that aren't UTF-8.
+pub fn decode_value(encoded: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let mut rest = encoded.bytes();
+    while let Some(b) = rest.next() {
+        if b == b'%' {
+            let hex = [rest.next()?, rest.next()?];
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// `path` with `pairs` as its query string, each value encoded; just `path` when there are
 /// none.
 pub fn with_query<K: AsRef<str>, V: AsRef<str>>(path: &str, pairs: &[(K, V)]) -> String {
@@ -111,6 +129,12 @@ mod tests {
         assert_eq!(encode_value("jane.doe@acme.test"), "jane.doe%40acme.test");
         assert_eq!(encode_value("a b&c=d"), "a%20b%26c%3Dd");
         assert_eq!(encode_value("Zoë"), "Zo%C3%AB");
+        for value in ["jane.doe@acme.test", "a b&c=d;e", "Zoë", ""] {
+            assert_eq!(decode_value(&encode_value(value)).as_deref(), Some(value));
+        }
+        for malformed in ["%", "%4", "%zz", "%+5", "%FF"] {
+            assert_eq!(decode_value(malformed), None, "{malformed}");
+        }
     }
 
     #[test]

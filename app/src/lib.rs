@@ -11,6 +11,7 @@ pub mod error;
 pub mod format;
 pub mod pages;
 pub mod public;
+pub mod reset_prompt;
 pub mod routes;
 
 pub use routes::App;

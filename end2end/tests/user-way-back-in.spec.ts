@@ -36,6 +36,18 @@ test.describe('How does a user reset their password?', () => {
     await expect(page.getByTestId('reset-prompt')).toBeVisible();
     await expect(page.getByTestId('reset-prompt')).toContainText('spam');
     await shot(page, 'sign-in-reset-prompt');
+    // It names the address the link went to, which the sign-in gave it, not the URL: a crafted
+    // link with an address of its own shows no prompt at all.
+    await expect(page.getByTestId('reset-prompt')).toContainText(member.email);
+    expect(page.url()).toMatch(/\/sign-in\?prompt=reset$/);
+    const stranger = await browser.newContext();
+    const crafted = await stranger.newPage();
+    await crafted.goto(new URL('/sign-in?prompt=reset&email=help-desk%40evil.test', page.url()).href);
+    await hydrated(crafted);
+    await expect(crafted.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expect(crafted.getByTestId('reset-prompt')).toHaveCount(0);
+    await expect(crafted.locator('body')).not.toContainText('evil.test');
+    await stranger.close();
 
     // The link in the email opens the Reset Password page.
     await page.goto(resetLinkIn(mail));

@@ -243,10 +243,30 @@ pub mod ssr {
         set_cookie(device_cookie_name(), token, max_age_secs);
     }
 
+    /// The sign-in page's reset prompt names `email` for the next minutes (`None`: no longer),
+    /// in a cookie the page's script reads too (`crate::reset_prompt`).
+    pub fn set_reset_prompt_cookie(email: Option<&str>) {
+        use crate::reset_prompt::{PROMPT_COOKIE, PROMPT_MINUTES, SECURE_PROMPT_COOKIE};
+        let name = by_scheme(PROMPT_COOKIE, SECURE_PROMPT_COOKIE);
+        match email {
+            Some(email) => append_cookie(
+                name,
+                &crate::format::encode_value(email),
+                PROMPT_MINUTES * 60,
+                "",
+            ),
+            None => append_cookie(name, "", 0, ""),
+        }
+    }
+
     fn set_cookie(name: &str, token: &str, max_age_secs: i64) {
+        append_cookie(name, token, max_age_secs, "; HttpOnly");
+    }
+
+    fn append_cookie(name: &str, value: &str, max_age_secs: i64, http_only: &str) {
         let secure = served_over_https();
         let cookie = format!(
-            "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+            "{name}={value}; Path=/{http_only}; SameSite=Lax; Max-Age={max_age_secs}{}",
             if secure { "; Secure" } else { "" }
         );
         if let (Some(opts), Ok(value)) = (

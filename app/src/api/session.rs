@@ -52,16 +52,16 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
             super::ssr::set_session_cookie(&session.token, max_age);
             let remembered = (device.expires_at - now).num_seconds().max(0);
             super::ssr::set_device_cookie(&device.token, remembered);
+            super::ssr::set_reset_prompt_cookie(None);
             let console = actor.role.is_admin();
             leptos_axum::redirect(if console { "/users" } else { "/account" });
             Ok(SignInResult::SignedIn { console })
         }
         SignInOutcome::ResetRequired { email } => {
-            // The prompt lives in the URL so it also shows after a plain form post.
-            leptos_axum::redirect(&format!(
-                "/sign-in?prompt=reset&email={}",
-                crate::format::encode_value(&email)
-            ));
+            // A page of its own, so it also shows after a plain form post; the address it names
+            // comes from this cookie, not from the URL (`crate::reset_prompt`).
+            super::ssr::set_reset_prompt_cookie(Some(&email));
+            leptos_axum::redirect(crate::reset_prompt::PROMPT_PAGE);
             Ok(SignInResult::ResetRequired { email })
         }
     }

@@ -14,19 +14,23 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::post_form::PostForm;
 use crate::components::submit::SubmitButton;
 use crate::error::ApiError;
+use crate::reset_prompt;
 use orgdesk_types::busy::{busy_retry_delay_ms, BUSY_RETRIES};
 
 /// `query`: the page's query string (`?reset=done`, `?signed_out=1`, `?session=ended`,
-/// `?prompt=reset&email=…`).
+/// `?prompt=reset`, whose address comes from a cookie: `crate::reset_prompt`).
 #[component]
 pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let resend = ServerAction::<ResendResetEmail>::new();
 
-    let prompt_email = move || {
-        let q = query.read();
-        (q.get_str("prompt") == Some("reset")).then(|| q.get("email").unwrap_or_default())
-    };
+    // Read once: the cookie doesn't change while the page is open.
+    let prompted = StoredValue::new(
+        (query.read_untracked().get_str("prompt") == Some("reset"))
+            .then(reset_prompt::prompt_email)
+            .flatten(),
+    );
+    let prompt_email = move || prompted.get_value();
     let pending = sign_in.pending();
     let retrying = retry_when_busy(sign_in);
     let error = move || {
