@@ -204,6 +204,24 @@ impl ServerConfig {
         on
     }
 
+    /// Why this looks like a deployment, if it does: it listens beyond loopback, or its public
+    /// URL is https.
+    pub fn deployed_because(&self) -> Option<String> {
+        if !self.addr.ip().is_loopback() {
+            Some(format!(
+                "the server would listen on {} (LEPTOS_SITE_ADDR)",
+                self.addr
+            ))
+        } else if self.core.public_base_url.starts_with("https://") {
+            Some(format!(
+                "ORGDESK_PUBLIC_URL is https ({})",
+                self.core.public_base_url
+            ))
+        } else {
+            None
+        }
+    }
+
     /// Dev surfaces only on loopback, and never behind an https public URL (a deployment).
     fn check_dev_surfaces_are_fenced(&self) -> Result<(), String> {
         let on = self.dev_surfaces();

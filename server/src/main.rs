@@ -51,6 +51,39 @@ async fn main() {
 /// The server's socket. Every connection it accepts sends without Nagle's delay: a response
 /// written in more than one piece (server-rendered HTML streams in chunks) would otherwise wait
 /// for the client's delayed acknowledgement, up to 40 ms, before its next piece leaves.
+/// A database seeded by an older Orgdesk, when the demo was on by default with passwords
+/// published in the README, still lets anyone in as the demo's admin (security review F3); so
+/// does a test's database. Like the other development surfaces, that is allowed on loopback
+/// only, and announced; a deployment refuses to start until those passwords are reset.
+async fn refuse_published_demo_passwords(core: &Core, config: &ServerConfig) -> Result<(), String> {
+    let published = core
+        .published_demo_passwords()
+        .await
+        .map_err(|e| format!("can't check the demo accounts: {e}"))?;
+    let Some(first) = published.first() else {
+        return Ok(());
+    };
+    let who = published
+        .iter()
+        .map(|account| account.email.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(deployed) = config.deployed_because() else {
+        tracing::warn!(
+            "{who} of a demo organization sign in with a password published in Orgdesk's source; \
+             fine on loopback, refused in a deployment"
+        );
+        return Ok(());
+    };
+    Err(format!(
+        "refusing to start: {who} of a demo organization still sign in with a password published \
+         in Orgdesk's source (the database was seeded by an older version), and {deployed}, which \
+         means a deployment. Reset their passwords (each stops working at once), e.g. \
+         `orgdesk users reset --org \"{}\" --search {} --yes`.",
+        first.org_name, first.email
+    ))
+}
+
 async fn listen(addr: SocketAddr) -> Result<TapIo<TcpListener, fn(&mut TcpStream)>, String> {
     let listener = TcpListener::bind(addr)
         .await
@@ -98,6 +131,8 @@ async fn run() -> Result<(), String> {
                 config.redacted_database_url()
             )
         })?;
+
+    refuse_published_demo_passwords(&core, &config).await?;
 
     let demo = if config.seed_demo {
         let password = match &config.demo_password {

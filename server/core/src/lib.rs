@@ -784,6 +784,13 @@ impl Core {
             .await
     }
 
+    /// The demo organizations' admins and owners who still sign in with a password published
+    /// in this source (a database seeded by an older version, or by a test): the server
+    /// refuses to start on such a database outside demo mode.
+    pub async fn published_demo_passwords(&self) -> CoreResult<Vec<seed::PublishedDemoPassword>> {
+        self.published_demo_passwords_impl().await
+    }
+
     /// A fresh random password for the demo accounts (16 characters, 80 bits).
     pub fn new_demo_password() -> CoreResult<String> {
         tokens::new_demo_password()

@@ -178,6 +178,13 @@ fn user_row(
     }
 }
 
+/// An account of a demo organization that signs in with a password this source publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedDemoPassword {
+    pub org_name: String,
+    pub email: String,
+}
+
 impl Core {
     pub(crate) async fn create_user_impl(
         &self,
@@ -263,6 +270,47 @@ impl Core {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The admins and owners of the demo organizations who still sign in with a password
+    /// this source publishes (`DEMO_ADMIN_PASSWORD`, `DEMO_MEMBER_PASSWORD`): a database
+    /// seeded before the demo became opt-in with a random password (security review F3), or
+    /// by a test. A few hashes, and only when a demo organization exists.
+    pub(crate) async fn published_demo_passwords_impl(
+        &self,
+    ) -> CoreResult<Vec<PublishedDemoPassword>> {
+        let orgs = organization::Entity::find()
+            .filter(organization::Column::Name.is_in([DEMO_ORG_NAME, DEMO_NEIGHBOUR_ORG_NAME]))
+            .all(self.db())
+            .await?;
+        if orgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let accounts = user::Entity::find()
+            .filter(user::Column::OrgId.is_in(orgs.iter().map(|org| org.id)))
+            .filter(user::Column::Role.is_in([Role::Admin.as_str(), Role::Owner.as_str()]))
+            .filter(user::Column::Status.ne(UserStatus::Suspended.as_str()))
+            .filter(user::Column::PasswordHash.is_not_null())
+            .order_by_asc(user::Column::Id)
+            .all(self.db())
+            .await?;
+        let mut published = Vec::new();
+        for account in accounts {
+            let Some(hash) = account.password_hash.as_deref() else {
+                continue;
+            };
+            for password in [DEMO_ADMIN_PASSWORD, DEMO_MEMBER_PASSWORD] {
+                if self.passwords().verify(password, hash).await? {
+                    let org = orgs.iter().find(|org| org.id == account.org_id);
+                    published.push(PublishedDemoPassword {
+                        org_name: org.map(|org| org.name.clone()).unwrap_or_default(),
+                        email: account.email.clone(),
+                    });
+                    break;
+                }
+            }
+        }
+        Ok(published)
     }
 
     pub(crate) async fn seed_demo_impl(
