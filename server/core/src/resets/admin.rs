@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{
     ActivityKind, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
 };
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -73,20 +74,22 @@ impl Core {
         // Lock the targets (PostgreSQL), in id order so two bulk resets never deadlock.
         let mut found: HashMap<i64, user::Model> = HashMap::with_capacity(ids.len());
         for chunk in sorted.chunks(id_batch(&tx)) {
-            // By primary key only, the organization checked here: with `org_id = ?` in the
-            // WHERE, planners without fresh statistics walk the organization's index (every
-            // user) instead of probing the ids.
+            // Probed by primary key: with `org_id = ?` in the WHERE, planners without fresh
+            // statistics walk the organization's index (every user) instead of probing the ids.
+            // `org_id + 0` is no index's column, so it only filters what the ids found, before
+            // anything is locked: another organization's row is neither locked nor waited for.
             let rows = user::Entity::find()
                 .filter(db::among(backend, (user::Entity, user::Column::Id), chunk))
+                .filter(
+                    Expr::col((user::Entity, user::Column::OrgId))
+                        .add(0)
+                        .eq(by.org.id),
+                )
                 .order_by_asc(user::Column::Id)
                 .lock_exclusive()
                 .all(&tx)
                 .await?;
-            found.extend(
-                rows.into_iter()
-                    .filter(|u| u.org_id == by.org.id)
-                    .map(|u| (u.id, u)),
-            );
+            found.extend(rows.into_iter().map(|u| (u.id, u)));
         }
         let candidates = ids.into_iter().map(|id| {
             found.remove(&id).ok_or(SkippedUser {

@@ -5,7 +5,9 @@ use orgdesk_core::config::RateLimit;
 use orgdesk_core::entities::{activity, email_outbox, reset_link};
 use orgdesk_core::types::{EmailStatus, LinkState, SkipReason, UserFilter, UserStatus};
 use orgdesk_core::{CoreConfig, CoreError, NewUser, SignInOutcome};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 
 use orgdesk_testkit::on_both_databases;
 use orgdesk_testkit::{test_config, Harness, MEMBER_PASSWORD};
@@ -271,11 +273,29 @@ async fn another_organizations_user_ids_are_not_found(h: Harness) {
         .await
         .unwrap();
 
-    let report = h
-        .core
-        .admin_reset_passwords(&demo.admin, &[hank], None)
+    // Globex is busy with Hank's row (PostgreSQL; SQLite has one writer at a time anyway):
+    // Acme's reset of his id neither waits for it nor locks it.
+    let globex_busy = if h.is_postgres() {
+        let tx = h.db().begin().await.unwrap();
+        tx.execute_unprepared(&format!(
+            "SELECT id FROM users WHERE id = {hank} FOR UPDATE"
+        ))
         .await
         .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        h.core.admin_reset_passwords(&demo.admin, &[hank], None),
+    )
+    .await
+    .expect("another organization's row lock is not waited for")
+    .unwrap();
+    if let Some(tx) = globex_busy {
+        tx.rollback().await.unwrap();
+    }
     assert!(report.reset.is_empty());
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].reason, SkipReason::NotFound);
