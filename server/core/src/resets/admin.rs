@@ -292,6 +292,15 @@ impl Core {
                 target.name
             )));
         }
+        // However many admins press it, one person's inbox gets at most a few links a
+        // quarter of an hour (the limit a user's own Resend Email has).
+        rate_limit::hit(
+            &tx,
+            &rate_limit::key("admin_resend", "user", &target.id.to_string()),
+            self.config().resend_limit,
+            now,
+        )
+        .await?;
         let ip = clean_ip(ip);
         self.issue_and_mail(
             &tx,

@@ -23,6 +23,7 @@ on_both_databases!(
     a_failure_in_the_middle_of_a_bulk_reset_rolls_everything_back,
     select_all_matching_resets_what_the_filter_matches,
     resend_email_replaces_the_link_of_a_pending_reset,
+    one_persons_resends_are_limited_whoever_sends_them,
     members_cannot_reset_anyone,
     a_bulk_reset_of_thousands_asks_postgresql_for_a_vacuum,
 );
@@ -624,6 +625,57 @@ async fn admin_resets_are_rate_limited_per_admin(h: Harness) {
     h.clock.advance(chrono::Duration::minutes(16));
     h.core
         .admin_resend_reset_email(&demo.admin, a, None)
+        .await
+        .unwrap();
+}
+
+/// Resend Email for one person, from any number of admins, sends at most five links in 15
+/// minutes (what the user's own Resend Email allows): an inbox can't be flooded from the
+/// console. The sixth changes nothing; other people are not affected.
+async fn one_persons_resends_are_limited_whoever_sends_them(h: Harness) {
+    let demo = h.demo().await;
+    let (jane, joe) = (demo.members[0].id, demo.members[1].id);
+    h.core
+        .admin_reset_passwords(&demo.admin, &[jane, joe], None)
+        .await
+        .unwrap();
+    for by in [
+        &demo.admin,
+        &demo.owner,
+        &demo.admin,
+        &demo.owner,
+        &demo.admin,
+    ] {
+        h.core
+            .admin_resend_reset_email(by, jane, None)
+            .await
+            .unwrap();
+    }
+    let last_link = h.emailed_token(jane).await;
+    let sixth = h
+        .core
+        .admin_resend_reset_email(&demo.owner, jane, None)
+        .await;
+    assert!(
+        matches!(sixth, Err(CoreError::RateLimited { retry_after_secs }) if retry_after_secs > 0),
+        "{sixth:?}"
+    );
+    assert_eq!(
+        h.emailed_token(jane).await,
+        last_link,
+        "no new link was sent"
+    );
+    assert!(matches!(
+        h.core.inspect_link(&last_link).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+    h.core
+        .admin_resend_reset_email(&demo.owner, joe, None)
+        .await
+        .unwrap();
+    h.clock.advance(chrono::Duration::minutes(16));
+    h.core
+        .admin_resend_reset_email(&demo.owner, jane, None)
         .await
         .unwrap();
 }
