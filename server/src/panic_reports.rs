@@ -1,7 +1,8 @@
 //! `POST /client-panic`: the browser build reports its panics here, so they reach the server
 //! log. Anyone can call it, so it is built to be harmless: it never touches the database, reads
 //! at most `panic_report::MAX_BYTES`, logs the text with control characters escaped, and is
-//! rate-limited per client address and in total.
+//! rate-limited per client address (the client behind a trusted proxy, an IPv6 client by its
+//! /64, as the other limits count them) and in total.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -10,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
+use orgdesk_core::proxies::TrustedProxies;
 use orgdesk_types::panic_report;
 
 /// Reports accepted per client address, and from everyone together, per window.
@@ -24,17 +26,30 @@ const WINDOW: Duration = Duration::from_secs(60);
 struct Windows {
     started: Option<Instant>,
     total: u32,
-    by_address: HashMap<IpAddr, u32>,
+    by_address: HashMap<String, u32>,
 }
 
 /// Fixed one-minute windows, in memory: a report is a log line, not state worth sharing
 /// between instances.
 #[derive(Clone, Default)]
-pub struct PanicReportLimiter(Arc<Mutex<Windows>>);
+pub struct PanicReportLimiter {
+    windows: Arc<Mutex<Windows>>,
+    proxies: TrustedProxies,
+}
 
 impl PanicReportLimiter {
-    fn admit(&self, from: IpAddr, now: Instant) -> bool {
-        let Ok(mut w) = self.0.lock() else {
+    /// The client a request comes from, as every rate limit counts it.
+    fn client(&self, peer: IpAddr, headers: &HeaderMap) -> String {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let client = self.proxies.client_ip(peer, forwarded);
+        orgdesk_core::rate_limit::address_bucket(&client.to_string())
+    }
+
+    fn admit(&self, from: String, now: Instant) -> bool {
+        let Ok(mut w) = self.windows.lock() else {
             return false;
         };
         if w.started.is_none_or(|s| now.duration_since(s) >= WINDOW) {
@@ -56,19 +71,24 @@ impl PanicReportLimiter {
     }
 }
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(proxies: TrustedProxies) -> Router<S> {
     Router::new()
         .route(panic_report::PATH, post(receive))
         .layer(DefaultBodyLimit::max(panic_report::MAX_BYTES))
-        .with_state(PanicReportLimiter::default())
+        .with_state(PanicReportLimiter {
+            proxies,
+            ..PanicReportLimiter::default()
+        })
 }
 
 async fn receive(
     State(limiter): State<PanicReportLimiter>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    if !limiter.admit(peer.ip(), Instant::now()) {
+    let from = limiter.client(peer.ip(), &headers);
+    if !limiter.admit(from, Instant::now()) {
         return StatusCode::TOO_MANY_REQUESTS;
     }
     let text = String::from_utf8_lossy(&body);
@@ -122,19 +142,53 @@ mod tests {
     fn limits_each_address_and_everyone() {
         let limiter = PanicReportLimiter::default();
         let t0 = Instant::now();
-        let a: IpAddr = [10, 0, 0, 1].into();
+        let a = || "10.0.0.1".to_string();
         for _ in 0..PER_ADDRESS {
-            assert!(limiter.admit(a, t0));
+            assert!(limiter.admit(a(), t0));
         }
-        assert!(!limiter.admit(a, t0), "one address is capped");
+        assert!(!limiter.admit(a(), t0), "one address is capped");
         let mut admitted = PER_ADDRESS;
         for i in 0..=255u8 {
-            if limiter.admit([10, 0, 1, i].into(), t0) {
+            if limiter.admit(format!("10.0.1.{i}"), t0) {
                 admitted += 1;
             }
         }
         assert_eq!(admitted, IN_TOTAL, "everyone together is capped");
-        assert!(limiter.admit(a, t0 + WINDOW), "a new window starts afresh");
+        assert!(
+            limiter.admit(a(), t0 + WINDOW),
+            "a new window starts afresh"
+        );
+    }
+
+    #[test]
+    fn counts_clients_as_the_other_limits_do() {
+        let limiter = PanicReportLimiter {
+            proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+            ..PanicReportLimiter::default()
+        };
+        let forwarded = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-forwarded-for", value.parse().unwrap());
+            headers
+        };
+        let proxy: IpAddr = [127, 0, 0, 1].into();
+        // Behind the trusted proxy: the client it names, not the proxy.
+        assert_eq!(
+            limiter.client(proxy, &forwarded("198.51.100.4")),
+            "198.51.100.4"
+        );
+        // Anyone else's header is not believed.
+        let stranger: IpAddr = [203, 0, 113, 9].into();
+        assert_eq!(
+            limiter.client(stranger, &forwarded("198.51.100.4")),
+            "203.0.113.9"
+        );
+        // An IPv6 client is one /64, whichever address in it it picks.
+        let v6 = |last: u16| IpAddr::from([0x2001, 0xdb8, 1, 2, 0, 0, 0, last]);
+        assert_eq!(
+            limiter.client(v6(1), &HeaderMap::new()),
+            limiter.client(v6(2), &HeaderMap::new())
+        );
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub async fn router(
             move || shell(leptos.clone())
         })
         .merge(crate::dev_mailbox_page::routes(&config.mail))
-        .merge(crate::panic_reports::routes())
+        .merge(crate::panic_reports::routes(
+            state.core.config().trusted_proxies.clone(),
+        ))
         // The build's JS, wasm and CSS, brotli or gzip as it precompressed them when the
         // browser takes those.
         .nest_service(

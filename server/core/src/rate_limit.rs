@@ -277,7 +277,7 @@ pub(crate) async fn count(db: &impl ConnectionTrait, key: &str) -> CoreResult<u3
 
 /// A client's address as its per-address limits count it: IPv4 addresses as they are, IPv6 by
 /// their /64 prefix (one host is given a whole /64, and can pick any address in it).
-pub(crate) fn address_bucket(ip: &str) -> String {
+pub fn address_bucket(ip: &str) -> String {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let s = v6.segments();
