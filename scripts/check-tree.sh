@@ -31,9 +31,12 @@ for member in $members; do
   code=$(for dir in src tests benches examples build.rs; do if [ -e "$member/$dir" ]; then echo "$member/$dir"; fi; done)
   for dep in $(dependencies "$manifest"); do
     ident=${dep//-/_}
-    # Named in code (paths, `use`, macros, `extern crate`) or switched on through a feature.
-    if ! grep -rqE "(^|[^:[:alnum:]_])$ident(::|!| as |;)" "$member" --include=*.rs \
-      && ! grep -qE "\"(dep:)?$dep(/[a-z0-9_-]+)?\"" "$manifest"; then
+    # Named in the member's code (paths, `use`, macros, `extern crate`), or one of its features
+    # switched on through a feature of ours (`"leptos/ssr"`); a bare `"dep:x"` doesn't count,
+    # it only makes the dependency optional.
+    # shellcheck disable=SC2086 # $code is a list of paths
+    if ! grep -rqE "(^|[^:[:alnum:]_])$ident(::|!| as |;)" $code --include=*.rs \
+      && ! grep -qE "\"$dep\?*/[a-z0-9_-]+\"" "$manifest"; then
       fail "$manifest declares '$dep' but no code in $member names it"
     fi
   done

@@ -31,6 +31,8 @@ pub const DEFAULT_ADMIN_LINK_MINUTES: u32 = 15;
 /// Lifetime of a forgot-password link in a new organization.
 pub const DEFAULT_FORGOT_LINK_MINUTES: u32 = 30;
 
+/// Invitation lifetimes are chosen in days and kept in minutes.
+pub const MINUTES_PER_DAY: u32 = 24 * 60;
 /// Allowed invitation lifetimes, in minutes: an hour to 30 days.
 pub const INVITATION_LIFETIME_MINUTES: RangeInclusive<u32> = 60..=43_200;
 /// Lifetime of an invitation in a new organization: 7 days.

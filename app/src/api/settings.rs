@@ -29,6 +29,10 @@ pub async fn update_invitation_lifetime(days: u32) -> Result<OrgSettings, ApiErr
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
     Ok(core
-        .update_invitation_lifetime(&actor, days.saturating_mul(24 * 60), ip.as_deref())
+        .update_invitation_lifetime(
+            &actor,
+            days.saturating_mul(orgdesk_types::limits::MINUTES_PER_DAY),
+            ip.as_deref(),
+        )
         .await?)
 }

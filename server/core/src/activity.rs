@@ -3,7 +3,7 @@
 //! also queues its webhook deliveries, in that transaction.
 
 use chrono::{DateTime, Utc};
-use orgdesk_types::limits::MAX_SEARCH_CHARS;
+use orgdesk_types::limits::{MAX_PER_PAGE, MAX_SEARCH_CHARS};
 use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult};
 use serde::Serialize;
@@ -162,7 +162,7 @@ impl Core {
     ) -> CoreResult<Vec<ActivityView>> {
         let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
         authz::user_in_org(self.db(), org_id, user).await?;
-        let limit = limit.clamp(1, 200);
+        let limit = limit.clamp(1, MAX_PER_PAGE);
         let mut sql = Sql::new(SELECT_VIEW);
         sql.push("WHERE a.org_id = ").bind(org_id);
         sql.push(" AND a.subject_id = ").bind(user);
@@ -201,7 +201,7 @@ impl Core {
             sql.push(" AND a.id < ").bind(before);
         }
         sql.push(" ORDER BY a.id DESC LIMIT ")
-            .bind(limit.clamp(1, 200) as i64);
+            .bind(limit.clamp(1, MAX_PER_PAGE) as i64);
         let rows = sql.query_all(self.db()).await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {

@@ -103,7 +103,7 @@ impl Core {
                     .await?
                     .ok_or(CoreError::Forbidden)?;
                 let role = creator.role().ok_or(CoreError::Forbidden)?;
-                if !role.is_admin() || creator.status == UserStatus::Suspended.as_str() {
+                if !role.is_admin() || creator.status() == Some(UserStatus::Suspended) {
                     return Err(CoreError::Forbidden);
                 }
                 (role == Role::Owner, Some(creator.id))

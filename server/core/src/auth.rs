@@ -13,10 +13,10 @@ use sea_orm::{
 };
 
 use crate::activity::{self, clean_ip, NewActivity};
-use crate::authz::normalize_email;
 use crate::config::RateLimit;
 use crate::db::{self, Sql};
 use crate::entities::{known_device, organization, session, user};
+use crate::people::normalize_email;
 use crate::{
     rate_limit, tokens, Core, CoreError, CoreResult, FromBrowser, KnownDevice, NewSession,
     SignInOutcome,
@@ -283,14 +283,14 @@ impl Core {
             if !self.passwords().verify(password, hash).await? {
                 return Ok(Verdict::Wrong);
             }
-            return Ok(if user.status == UserStatus::Suspended.as_str() {
+            return Ok(if user.status() == Some(UserStatus::Suspended) {
                 Verdict::Suspended
             } else {
                 Verdict::SignedIn
             });
         }
         match &user.previous_password_hash {
-            Some(previous) if user.status == UserStatus::ResetPending.as_str() => {
+            Some(previous) if user.status() == Some(UserStatus::ResetPending) => {
                 Ok(if self.passwords().verify(password, previous).await? {
                     Verdict::ResetRequired
                 } else {
@@ -421,7 +421,7 @@ impl Core {
         };
 
         let status: String = row.try_get("", "status")?;
-        if status == UserStatus::Suspended.as_str() {
+        if UserStatus::parse(&status) == Some(UserStatus::Suspended) {
             return Ok(None);
         }
         let Some(role) = Role::parse(&row.try_get::<String>("", "role")?) else {

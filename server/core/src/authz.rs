@@ -21,7 +21,7 @@ pub(crate) async fn console_admin(
         .await?
         .ok_or(CoreError::Forbidden)?;
     let role = Role::parse(&me.role).ok_or(CoreError::Forbidden)?;
-    if !role.is_admin() || me.status == UserStatus::Suspended.as_str() {
+    if !role.is_admin() || me.status() == Some(UserStatus::Suspended) {
         return Err(CoreError::Forbidden);
     }
     Ok(me)
@@ -38,9 +38,4 @@ pub(crate) async fn user_in_org(
         .one(db)
         .await?
         .ok_or_else(|| CoreError::NotFound(NO_SUCH_USER.into()))
-}
-
-/// Lower-cased and trimmed, as emails are stored.
-pub(crate) fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
 }

@@ -17,9 +17,9 @@ use sea_orm::{
 };
 
 use crate::activity::{self, NewActivity};
-use crate::authz::normalize_email;
 use crate::db::{self, id_batch, rows_per_insert, Sql};
 use crate::entities::user;
+use crate::people::normalize_email;
 use crate::people::{checked_member, new_row, Checked, Initiator};
 use crate::resets::{revoke_sessions, Occasion};
 use crate::users::filter_condition;

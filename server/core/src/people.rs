@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::api_tokens::ApiCaller;
-use crate::authz::{self, normalize_email};
+use crate::authz;
 use crate::db::{self, Sql};
 use crate::entities::{organization, user};
 use crate::links;
@@ -486,6 +486,11 @@ impl Core {
             .count(tx)
             .await?)
     }
+}
+
+/// Lower-cased and trimmed, as emails are stored and looked up.
+pub(crate) fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// `member`, trimmed and checked: a name, a plausible email (lower-cased), short fields.

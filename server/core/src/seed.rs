@@ -9,9 +9,9 @@ use sea_orm::{
 };
 
 use crate::activity::{self, NewActivity};
-use crate::authz::normalize_email;
 use crate::db::{self, rows_per_insert};
 use crate::entities::{asset, organization, user};
+use crate::people::normalize_email;
 use crate::{Core, CoreError, CoreResult, DemoOrg};
 
 pub const DEMO_ORG_NAME: &str = "Acme Corp";
@@ -513,7 +513,7 @@ impl Core {
         let mut events = Vec::new();
         let mut last_seen = Vec::new();
         for (i, u) in users.iter().enumerate() {
-            if u.status == UserStatus::Suspended.as_str() || i % 5 == 4 {
+            if u.status() == Some(UserStatus::Suspended) || i % 5 == 4 {
                 continue;
             }
             let mut latest = None;

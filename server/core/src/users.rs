@@ -556,7 +556,7 @@ impl Core {
             .collect();
         // While a reset is pending: when its newest link expires (possibly already past, so
         // the sidebar can say "expired — Resend Email"), or when the user cancelled it.
-        let newest_link = if u.status == UserStatus::ResetPending.as_str() {
+        let newest_link = if u.status() == Some(UserStatus::ResetPending) {
             reset_link::Entity::find()
                 .filter(reset_link::Column::UserId.eq(u.id))
                 .filter(reset_link::Column::UsedAt.is_null())

@@ -19,7 +19,8 @@ use super::{Ctx, PREFIX};
 
 /// Rows per page when the caller does not say.
 const DEFAULT_LIMIT: u64 = 50;
-const MAX_LIMIT: u64 = 200;
+/// The most rows per page: the console's largest page.
+const MAX_LIMIT: u64 = orgdesk_types::limits::MAX_PER_PAGE;
 
 fn limit(asked: Option<u64>) -> ApiResult<u64> {
     match asked {

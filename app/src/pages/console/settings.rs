@@ -3,6 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use orgdesk_types::limits::{
+    DEFAULT_ADMIN_LINK_MINUTES, DEFAULT_FORGOT_LINK_MINUTES, DEFAULT_INVITATION_MINUTES,
+    INVITATION_LIFETIME_MINUTES, LINK_LIFETIME_MINUTES, MINUTES_PER_DAY,
+};
 use orgdesk_types::{Actor, Role};
 
 use crate::api::codec::json_resource;
@@ -70,13 +74,13 @@ pub fn SettingsPage() -> impl IntoView {
                                 })>
                                     <div class="field">
                                         <label class="field__label" for="admin_minutes">"Admin reset link lifetime (minutes)"</label>
-                                        <input class="input" id="admin_minutes" name="admin_minutes" type="number" min="5" max="1440" required value=s.admin_link_ttl_minutes.to_string()/>
-                                        <p class="field__hint">"Links sent when an admin resets a password. Default 15."</p>
+                                        <input class="input" id="admin_minutes" name="admin_minutes" type="number" min=*LINK_LIFETIME_MINUTES.start() max=*LINK_LIFETIME_MINUTES.end() required value=s.admin_link_ttl_minutes.to_string()/>
+                                        <p class="field__hint">{format!("Links sent when an admin resets a password. Default {DEFAULT_ADMIN_LINK_MINUTES}.")}</p>
                                     </div>
                                     <div class="field">
                                         <label class="field__label" for="forgot_minutes">"Forgot-password link lifetime (minutes)"</label>
-                                        <input class="input" id="forgot_minutes" name="forgot_minutes" type="number" min="5" max="1440" required value=s.forgot_link_ttl_minutes.to_string()/>
-                                        <p class="field__hint">"Links sent from Forgot your password?. Default 30."</p>
+                                        <input class="input" id="forgot_minutes" name="forgot_minutes" type="number" min=*LINK_LIFETIME_MINUTES.start() max=*LINK_LIFETIME_MINUTES.end() required value=s.forgot_link_ttl_minutes.to_string()/>
+                                        <p class="field__hint">{format!("Links sent from Forgot your password?. Default {DEFAULT_FORGOT_LINK_MINUTES}.")}</p>
                                     </div>
                                     <div>
                                         <SubmitButton class="btn btn--primary" pending=save.pending()>"Save"</SubmitButton>
@@ -101,9 +105,9 @@ pub fn SettingsPage() -> impl IntoView {
                             <PostForm action=save_invitations class="form settings-form" input=|f| Some(UpdateInvitationLifetime { days: f.number("days")? })>
                                 <div class="field">
                                     <label class="field__label" for="invitation_days">"Invitation lifetime (days)"</label>
-                                    <input class="input" id="invitation_days" name="days" type="number" min="1" max="30" required
-                                        value=(s.invitation_ttl_minutes / (24 * 60)).max(1).to_string()/>
-                                    <p class="field__hint">"For invitations sent from now on. Default 7."</p>
+                                    <input class="input" id="invitation_days" name="days" type="number" min="1" max=INVITATION_LIFETIME_MINUTES.end() / MINUTES_PER_DAY required
+                                        value=(s.invitation_ttl_minutes / MINUTES_PER_DAY).max(1).to_string()/>
+                                    <p class="field__hint">{format!("For invitations sent from now on. Default {}.", DEFAULT_INVITATION_MINUTES / MINUTES_PER_DAY)}</p>
                                 </div>
                                 <div>
                                     <SubmitButton class="btn btn--primary" pending=save_invitations.pending()>"Save"</SubmitButton>

@@ -286,7 +286,7 @@ impl Core {
             }
             _ => {}
         }
-        if target.status != UserStatus::ResetPending.as_str() {
+        if target.status() != Some(UserStatus::ResetPending) {
             return Err(CoreError::Conflict(format!(
                 "{} has no pending reset.",
                 target.name

@@ -12,12 +12,12 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryO
 
 use super::{lock_user, revoke_sessions, unusable, Occasion};
 use crate::activity::{self, clean_ip, NewActivity};
-use crate::authz::normalize_email;
 use crate::db::{self, Sql};
 use crate::emails::{self, EmailKind};
 use crate::entities::{reset_link, user};
 use crate::links::{self, RawState};
 use crate::outbox::{self, Content, NewEmail};
+use crate::people::normalize_email;
 use crate::{rate_limit, Core, CoreError, CoreResult};
 
 /// What an email typed into a public page asks for; each has its own rate limits.
@@ -116,7 +116,7 @@ impl Core {
         let Some(target) = lock_user(&tx, org_id, user_id).await? else {
             return Ok(());
         };
-        if target.status != UserStatus::ResetPending.as_str() {
+        if target.status() != Some(UserStatus::ResetPending) {
             return Ok(());
         }
         // Name the admin who reset the password, as the first email did.
@@ -244,10 +244,10 @@ impl Core {
         let Some(target) = lock_user(&tx, org_id, user_id).await? else {
             return Ok(());
         };
-        if target.status == UserStatus::Suspended.as_str() {
+        if target.status() == Some(UserStatus::Suspended) {
             return Ok(());
         }
-        if target.status == UserStatus::ResetPending.as_str() {
+        if target.status() == Some(UserStatus::ResetPending) {
             // An admin already reset this password: "your current password keeps working"
             // would be false. Send a fresh admin-reset link instead.
             tx.rollback().await?;

@@ -125,13 +125,7 @@ fn SidebarContent(
     let items = {
         let user = user.clone();
         let navigate = navigate.clone();
-        Signal::derive(move || {
-            // "View profile" is where we are: leave it out here.
-            row_menu_items(&user, state, navigate.clone(), true)
-                .into_iter()
-                .filter(|i| i.label != "View profile")
-                .collect()
-        })
+        Signal::derive(move || row_menu_items(&user, state, navigate.clone(), true))
     };
     let id = user.id;
     let now = chrono::Utc::now();

@@ -275,8 +275,8 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
     }
 }
 
-/// The row's Three Dots menu. The sidebar's (`in_sidebar`) adds what concerns the account
-/// itself: Suspend or Reactivate, and Change role for owners.
+/// The row's Three Dots menu. The sidebar's (`in_sidebar`) has no View profile, and adds what
+/// concerns the account itself: Suspend or Reactivate, and Change role for owners.
 pub fn row_menu_items(
     user: &UserSummary,
     state: UsersPageState,
@@ -285,15 +285,18 @@ pub fn row_menu_items(
 ) -> Vec<MenuItem> {
     let mut items = Vec::new();
     let id = user.id;
-    items.push(MenuItem::new("View profile", Icon::Users, move || {
-        navigate(
-            &state.href(Some(id), None),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        )
-    }));
+    // In the sidebar, the profile is where we are.
+    if !in_sidebar {
+        items.push(MenuItem::new("View profile", Icon::Users, move || {
+            navigate(
+                &state.href(Some(id), None),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            )
+        }));
+    }
     if user.status == UserStatus::ResetPending {
         let u = user.clone();
         items.push(MenuItem::new("Resend Email", Icon::Mail, move || {
