@@ -221,6 +221,11 @@ fn create_parent_dir(database_url: &str) {
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), so two writers queue one after the other instead of both reading
 /// and then one failing to upgrade its lock; PostgreSQL serializes on row locks instead.
+///
+/// A transaction dropped without `commit` rolls back (SeaORM's `Drop`): an early `return` or
+/// `?` after `begin_write` changes nothing, and the code relies on that rather than calling
+/// `rollback` on every way out. It calls `rollback` only to end the transaction before doing
+/// something else on the same task (another transaction, a read of what is committed).
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
