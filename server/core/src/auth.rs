@@ -24,6 +24,8 @@ use crate::{
 
 /// A browser stays known to an email this long after it last signed in as it.
 const KNOWN_DEVICE_DAYS: i64 = 90;
+/// Browsers remembered per account, the newest first.
+pub const KNOWN_DEVICES_PER_ACCOUNT: i64 = 10;
 /// How stale a session's `last_seen_at` may get before a request writes it again: the idle
 /// timeout is kept to within this.
 pub(crate) const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(1);
@@ -357,6 +359,17 @@ impl Core {
         })
         .exec_without_returning(&tx)
         .await?;
+        // A client that keeps no cookies (a script) would add a browser at every sign-in: an
+        // account keeps its newest few.
+        let mut forget = Sql::new("DELETE FROM known_devices WHERE email = ");
+        forget
+            .bind(user.email.clone())
+            .push(" AND id NOT IN (SELECT id FROM known_devices WHERE email = ")
+            .bind(user.email.clone())
+            .push(" ORDER BY id DESC LIMIT ")
+            .bind(KNOWN_DEVICES_PER_ACCOUNT)
+            .push(")");
+        forget.execute(&tx).await?;
         let mut touch = Sql::new("UPDATE users SET last_sign_in_at = ");
         touch.bind(now).push(" WHERE id = ").bind(user.id);
         touch.execute(&tx).await?;

@@ -26,6 +26,7 @@ on_both_databases!(
     a_burst_of_parallel_guesses_gets_no_more_than_the_limit,
     an_account_guessed_from_many_addresses_slows_down_but_never_locks,
     a_stranger_keeping_an_account_failing_never_keeps_out_a_browser_it_knows,
+    an_account_remembers_its_newest_browsers_only,
     one_address_spraying_many_emails_is_limited,
 );
 
@@ -616,6 +617,31 @@ async fn a_stranger_keeping_an_account_failing_never_keeps_out_a_browser_it_know
 
 /// `guesses` wrong passwords for `email`, each as soon as the account lets it and from an
 /// address not used before (`next` counts them).
+/// A client that keeps no cookies (a script signing in again and again) would add a known
+/// browser at every sign-in; an account keeps its newest ten, and other accounts' are untouched.
+async fn an_account_remembers_its_newest_browsers_only(h: Harness) {
+    let demo = h.demo().await;
+    let jane = demo.members[0].email.clone();
+    h.core
+        .sign_in(&demo.members[1].email, MEMBER_PASSWORD, None)
+        .await
+        .unwrap();
+    for _ in 0..13 {
+        let outcome = h.core.sign_in(&jane, MEMBER_PASSWORD, None).await.unwrap();
+        assert!(matches!(outcome, SignInOutcome::SignedIn { .. }));
+    }
+    let of = |email: &str, what: &str| {
+        format!("SELECT {what} AS n FROM known_devices WHERE email = '{email}'")
+    };
+    assert_eq!(h.scalar(&of(&jane, "COUNT(*)")).await, 10);
+    assert_eq!(
+        h.scalar(&of(&jane, "MAX(id) - MIN(id)")).await,
+        9,
+        "the newest ten"
+    );
+    assert_eq!(h.scalar(&of(&demo.members[1].email, "COUNT(*)")).await, 1);
+}
+
 async fn stranger_fails(h: &Harness, email: &str, guesses: u32, next: &mut u32) {
     for _ in 0..guesses {
         *next += 1;
