@@ -49,6 +49,14 @@ pub fn go_to(location: &str) {
     }
 }
 
+/// The page's path and query, e.g. `/users?q=smith`.
+pub fn here() -> String {
+    web_sys::window()
+        .map(|window| window.location())
+        .and_then(|location| Some(location.pathname().ok()? + &location.search().ok()?))
+        .unwrap_or_default()
+}
+
 /// A deliberate panic, for the end-to-end test that proves the banner and the report work in
 /// the release build. It only breaks the tab that calls it.
 fn expose_test_trigger() {

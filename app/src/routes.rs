@@ -22,6 +22,30 @@ use crate::pages::not_found::NotFound;
 /// Where a browser whose session has ended is sent (the sign-in page says so).
 pub const SESSION_ENDED: &str = "/sign-in?session=ended";
 
+/// [`SESSION_ENDED`], coming back to the console page `here` (path and query) after signing in.
+pub fn session_ended_at(here: &str) -> String {
+    match console_return_path(here) {
+        Some(here) => format!("{SESSION_ENDED}&next={}", crate::format::encode_value(here)),
+        None => SESSION_ENDED.to_owned(),
+    }
+}
+
+/// `next` if it is a page of this console to come back to after signing in; anything else (an
+/// address elsewhere, `//host`, a public page) is not followed, so the sign-in page can't be
+/// made to send anyone off-site.
+pub fn console_return_path(next: &str) -> Option<&str> {
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let in_console = ["/users", "/activity", "/settings"].iter().any(|page| {
+        path.strip_prefix(page)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    let plain = !next.contains("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() <= 2048;
+    (in_console && plain).then_some(next)
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -50,5 +74,42 @@ pub fn App() -> impl IntoView {
 pub fn PageTitles() -> impl IntoView {
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Orgdesk".to_string() } else { format!("{t} · Orgdesk") }/>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{console_return_path, session_ended_at};
+
+    #[test]
+    fn only_console_pages_are_returned_to() {
+        for ok in [
+            "/users",
+            "/users?q=smith&page=3",
+            "/users?user=12&tab=activity",
+            "/activity",
+            "/settings/api-tokens",
+        ] {
+            assert_eq!(console_return_path(ok), Some(ok), "{ok}");
+        }
+        for refused in [
+            "",
+            "https://evil.example/users",
+            "//evil.example/users",
+            "/users//evil",
+            "/\\evil.example",
+            "/usersx",
+            "/sign-in",
+            "/reset-password/abc",
+            "users",
+            "/users\n",
+        ] {
+            assert_eq!(console_return_path(refused), None, "{refused:?}");
+        }
+        assert_eq!(
+            session_ended_at("/users?q=smith"),
+            "/sign-in?session=ended&next=%2Fusers%3Fq%3Dsmith"
+        );
+        assert_eq!(session_ended_at("//evil"), "/sign-in?session=ended");
     }
 }

@@ -18,9 +18,15 @@ pub enum SignInResult {
 }
 
 /// Signs in with email and password. On success the session cookie is set and the browser
-/// is sent on (a redirect for a plain form post, a client-side navigation once hydrated).
+/// is sent on (a redirect for a plain form post, a client-side navigation once hydrated): an
+/// admin to `next` if it is a console page (where their ended session left them), else to the
+/// Users table.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<SignInResult, ApiError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<SignInResult, ApiError> {
     use orgdesk_core::{FromBrowser, SignInOutcome};
 
     let core = super::ssr::core()?;
@@ -54,7 +60,14 @@ pub async fn sign_in(email: String, password: String) -> Result<SignInResult, Ap
             super::ssr::set_device_cookie(&device.token, remembered);
             super::ssr::set_reset_prompt_cookie(None);
             let console = actor.role.is_admin();
-            leptos_axum::redirect(if console { "/users" } else { "/account" });
+            let to = if console {
+                next.as_deref()
+                    .and_then(crate::routes::console_return_path)
+                    .unwrap_or("/users")
+            } else {
+                "/account"
+            };
+            leptos_axum::redirect(to);
             Ok(SignInResult::SignedIn { console })
         }
         SignInOutcome::ResetRequired { email } => {

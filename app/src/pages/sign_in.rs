@@ -31,6 +31,11 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
             .flatten(),
     );
     let prompt_email = move || prompted.get_value();
+    // The console page an ended session left, to go back to.
+    let next = query
+        .read_untracked()
+        .get("next")
+        .filter(|next| crate::routes::console_return_path(next).is_some());
     let pending = sign_in.pending();
     let retrying = retry_when_busy(sign_in);
     let error = move || {
@@ -105,7 +110,8 @@ pub fn SignInPage(#[prop(into)] query: Signal<ParamsMap>) -> impl IntoView {
                     <div>{e.to_string()}</div>
                 </div>
             })}
-            <PostForm action=sign_in input=|f| Some(SignIn { email: f.text("email"), password: f.text("password") }) class="form">
+            <PostForm action=sign_in input=|f| Some(SignIn { email: f.text("email"), password: f.text("password"), next: Some(f.text("next")).filter(|n| !n.is_empty()) }) class="form">
+                {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <div class="field">
                     <label class="field__label" for="email">"Email"</label>
                     <input class="input" id="email" name="email" type="email" autocomplete="username" required

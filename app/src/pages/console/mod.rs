@@ -22,13 +22,18 @@ use crate::format::initials;
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let me = json_resource(|| (), |_| fetch_actor());
+    let location = use_location();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(actor)) if actor.role.is_admin() => view! { <Shell actor=actor/> }.into_any(),
                     Ok(Some(_)) => view! { <Redirect path="/account"/> }.into_any(),
-                    Err(ApiError::SessionEnded) => view! { <Redirect path=crate::routes::SESSION_ENDED/> }.into_any(),
+                    Err(ApiError::SessionEnded) => {
+                        let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+                        let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+                        view! { <Redirect path=crate::routes::session_ended_at(&here)/> }.into_any()
+                    }
                     _ => view! { <Redirect path="/sign-in"/> }.into_any(),
                 }
             })}
