@@ -49,8 +49,30 @@ pub fn go_to(location: &str) {
     }
 }
 
+/// What this module does when a server function answers `SessionEnded`; the console's entry
+/// point sets it ([`back_to_sign_in`]). The public pages have no session to end, and so don't
+/// carry the code.
+static ON_SESSION_ENDED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what [`session_ended`] does, once, before the page starts.
+pub fn on_session_ended(then: fn()) {
+    let _ = ON_SESSION_ENDED.set(then);
+}
+
+/// A server function answered that this browser's session has ended.
+pub(crate) fn session_ended() {
+    if let Some(then) = ON_SESSION_ENDED.get() {
+        then();
+    }
+}
+
+/// The console's answer to an ended session: the sign-in page, to come back here afterwards.
+pub fn back_to_sign_in() {
+    go_to(&crate::routes::session_ended_at(&here()));
+}
+
 /// The page's path and query, e.g. `/users?q=smith`.
-pub fn here() -> String {
+fn here() -> String {
     web_sys::window()
         .map(|window| window.location())
         .and_then(|location| Some(location.pathname().ok()? + &location.search().ok()?))

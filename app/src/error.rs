@@ -82,7 +82,7 @@ impl FromServerFnError for ApiError {
         });
         #[cfg(feature = "hydrate")]
         if error == ApiError::SessionEnded {
-            crate::browser::go_to(&crate::routes::session_ended_at(&crate::browser::here()));
+            crate::browser::session_ended();
         }
         error
     }

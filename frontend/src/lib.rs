@@ -5,6 +5,7 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    orgdesk_app::browser::on_session_ended(orgdesk_app::browser::back_to_sign_in);
     orgdesk_app::browser::start(async {
         #[cfg(feature = "public-pages")]
         {
