@@ -231,14 +231,7 @@ async fn suspended_users_cannot_sign_in(h: Harness) {
 
 async fn sessions_expire(h: Harness) {
     h.demo().await;
-    let SignInOutcome::SignedIn { session, .. } = h
-        .core
-        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let session = admin_session(&h).await;
     // In use all day (a request every 20 minutes), it still ends 12 hours after it began.
     for _ in 0..35 {
         h.clock.advance(Duration::minutes(20));
@@ -257,14 +250,7 @@ async fn sessions_expire(h: Harness) {
 /// request writes nothing).
 async fn sessions_end_when_left_idle(h: Harness) {
     h.demo().await;
-    let SignInOutcome::SignedIn { session, .. } = h
-        .core
-        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let session = admin_session(&h).await;
     h.clock.advance(Duration::minutes(29));
     assert!(h.session_is_live(&session.token).await);
     // Used 29 minutes in, so it lives until 59.
@@ -275,14 +261,7 @@ async fn sessions_end_when_left_idle(h: Harness) {
     // Ended for good: nothing brings it back, and the next sign-in is a new session.
     h.clock.advance(Duration::seconds(1));
     assert!(!h.session_is_live(&session.token).await);
-    let SignInOutcome::SignedIn { session: next, .. } = h
-        .core
-        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let next = admin_session(&h).await;
     assert!(h.session_is_live(&next.token).await);
 }
 
@@ -429,14 +408,7 @@ async fn the_demo_seed_is_idempotent(h: Harness) {
 
 async fn housekeeping_purges_old_rate_limits_and_dead_sessions(h: Harness) {
     h.demo().await;
-    let SignInOutcome::SignedIn { session, .. } = h
-        .core
-        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let session = admin_session(&h).await;
     h.core.sign_out(&session.token, None).await.unwrap();
     assert!(h
         .core
@@ -640,6 +612,18 @@ async fn an_account_remembers_its_newest_browsers_only(h: Harness) {
         "the newest ten"
     );
     assert_eq!(h.scalar(&of(&demo.members[1].email, "COUNT(*)")).await, 1);
+}
+
+/// The demo admin signs in; their new session.
+async fn admin_session(h: &Harness) -> orgdesk_core::NewSession {
+    match h
+        .core
+        .sign_in("admin@acme.test", ADMIN_PASSWORD, None)
+        .await
+    {
+        Ok(SignInOutcome::SignedIn { session, .. }) => session,
+        other => panic!("the admin signs in: {other:?}"),
+    }
 }
 
 async fn stranger_fails(h: &Harness, email: &str, guesses: u32, next: &mut u32) {
