@@ -1,5 +1,5 @@
 import { test, expect } from '../support/fixtures';
-import { signIn, shot, ADMIN } from '../support/console';
+import { signIn, shot, ADMIN, MEMBER_PASSWORD } from '../support/console';
 
 // JavaScript off: the server render alone must carry these pages.
 test.describe('before the wasm arrives', () => {
@@ -24,6 +24,29 @@ test.describe('before the wasm arrives', () => {
     const res = await page.goto('/users');
     await expect(page).toHaveURL(/\/sign-in/);
     expect(res?.ok()).toBeTruthy();
+  });
+
+  test('after an admin reset, signing in with the old password shows the prompt, with the address from the sign-in', async ({ page, browser, baseURL }) => {
+    await signIn(page);
+    await expect(page).toHaveURL(/\/users/);
+    const row = page.locator('tbody tr').filter({ hasText: 'Member' }).filter({ hasText: 'Active' }).nth(5);
+    const id = Number(await row.getAttribute('data-user-id'));
+    const email = (await row.locator('.user-cell__email').innerText()).trim();
+    const reset = await page.request.post('/api/admin_reset_passwords', {
+      headers: { 'content-type': 'application/json', origin: baseURL! },
+      data: { users: [id] },
+    });
+    expect(reset.ok()).toBeTruthy();
+
+    // The member, in a browser of their own, without JavaScript.
+    const theirs = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    const member = await theirs.newPage();
+    await signIn(member, email, MEMBER_PASSWORD);
+    await expect(member).toHaveURL(/\/sign-in\?prompt=reset$/);
+    await expect(member.getByTestId('reset-prompt')).toContainText('Update your password to continue.');
+    await expect(member.getByTestId('reset-prompt')).toContainText(email);
+    await shot(member, 'no-js-reset-prompt');
+    await theirs.close();
   });
 
   test('a member is refused the console by the server', async ({ page, request }) => {
