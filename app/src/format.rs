@@ -1,5 +1,5 @@
 //! Formatting for people and for URLs, the same on the server and in wasm: thousands
-//! separators, avatar initials, times of day, and query strings.
+//! separators, avatar initials, times of day, query strings, and cookie headers.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
@@ -99,6 +99,16 @@ pub fn decode_value(encoded: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The value of cookie `name` in a `Cookie` header (or `document.cookie`): `a=1; b=2`.
+pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
+    cookies
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
 /// `path` with `pairs` as its query string, each value encoded; just `path` when there are
 /// none.
 pub fn with_query<K: AsRef<str>, V: AsRef<str>>(path: &str, pairs: &[(K, V)]) -> String {
@@ -135,6 +145,18 @@ mod tests {
         for malformed in ["%", "%4", "%zz", "%+5", "%FF"] {
             assert_eq!(decode_value(malformed), None, "{malformed}");
         }
+    }
+
+    #[test]
+    fn finds_the_named_cookie_only() {
+        let cookies = "orgdesk_session=abc; orgdesk_reset_prompt=jane%40acme.test; x=";
+        assert_eq!(
+            cookie_value(cookies, "orgdesk_reset_prompt"),
+            Some("jane%40acme.test")
+        );
+        assert_eq!(cookie_value(cookies, "reset_prompt"), None);
+        assert_eq!(cookie_value(cookies, "x"), None);
+        assert_eq!(cookie_value("", "x"), None);
     }
 
     #[test]

@@ -25,17 +25,7 @@ pub fn prompt_email() -> Option<String> {
     } else {
         PROMPT_COOKIE
     };
-    cookie_value(&cookies, name).and_then(crate::format::decode_value)
-}
-
-/// The value of cookie `name` in a `Cookie` header (or `document.cookie`): `a=1; b=2`.
-pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
-    cookies
-        .split(';')
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
+    crate::format::cookie_value(&cookies, name).and_then(crate::format::decode_value)
 }
 
 /// The request's cookies on the server, the document's in the browser; and whether the page is
@@ -44,8 +34,7 @@ pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
 fn request_cookies() -> Option<(String, bool)> {
     use leptos::prelude::use_context;
     let parts = use_context::<http::request::Parts>()?;
-    let https = use_context::<orgdesk_core::Core>()
-        .is_some_and(|core| core.config().public_base_url.starts_with("https://"));
+    let https = crate::api::ssr::served_over_https();
     let cookies = parts
         .headers
         .get_all(http::header::COOKIE)
@@ -65,21 +54,4 @@ fn request_cookies() -> Option<(String, bool)> {
         .ok()?
         .as_string()?;
     Some((cookies, https))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cookie_value;
-
-    #[test]
-    fn finds_the_named_cookie_only() {
-        let cookies = "orgdesk_session=abc; orgdesk_reset_prompt=jane%40acme.test; x=";
-        assert_eq!(
-            cookie_value(cookies, "orgdesk_reset_prompt"),
-            Some("jane%40acme.test")
-        );
-        assert_eq!(cookie_value(cookies, "reset_prompt"), None);
-        assert_eq!(cookie_value(cookies, "x"), None);
-        assert_eq!(cookie_value("", "x"), None);
-    }
 }

@@ -229,19 +229,12 @@ impl ServerConfig {
             return Ok(());
         }
         let names = on.iter().map(|s| s.variable).collect::<Vec<_>>().join(", ");
-        if !self.addr.ip().is_loopback() {
-            return Err(format!(
-                "refusing to start: {names} must never be reachable from other machines, but the server would listen on {} (LEPTOS_SITE_ADDR). Listen on 127.0.0.1, or turn them off.",
-                self.addr
-            ));
+        match self.deployed_because() {
+            Some(deployed) => Err(format!(
+                "refusing to start: {names} are for development on this machine only, but {deployed}, which means a deployment. Listen on 127.0.0.1 over http, or turn them off."
+            )),
+            None => Ok(()),
         }
-        if self.core.public_base_url.starts_with("https://") {
-            return Err(format!(
-                "refusing to start: {names} are for development, but ORGDESK_PUBLIC_URL is https ({}), which means a deployment. Turn them off.",
-                self.core.public_base_url
-            ));
-        }
-        Ok(())
     }
 
     /// The folder of a SQLite database file, to create before connecting.

@@ -40,11 +40,7 @@ pub struct PanicReportLimiter {
 impl PanicReportLimiter {
     /// The client a request comes from, as every rate limit counts it.
     fn client(&self, peer: IpAddr, headers: &HeaderMap) -> String {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        let client = self.proxies.client_ip(peer, forwarded);
+        let client = crate::web::client_addr(&self.proxies, peer, headers);
         orgdesk_core::rate_limit::address_bucket(&client.to_string())
     }
 

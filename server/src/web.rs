@@ -17,6 +17,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use leptos_router::{Method, SsrMode};
 use orgdesk_app::public::PublicPage;
 use orgdesk_app::{shell, App, CspNonce};
+use orgdesk_core::proxies::TrustedProxies;
 use orgdesk_core::{Core, TestClock};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -151,6 +152,23 @@ async fn reset_forms_return_to_their_page(req: Request<Body>, next: Next) -> Res
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The client a request comes from: the peer, or whom `X-Forwarded-For` names behind a trusted
+/// proxy (`ORGDESK_TRUSTED_PROXIES`). The server functions' twin is `orgdesk_app::api::ssr::client_ip`.
+pub(crate) fn client_addr(
+    proxies: &TrustedProxies,
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    if proxies.is_empty() {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    proxies.client_ip(peer, forwarded)
 }
 
 /// The form's `token` field, if it looks like one of ours (base64url, not absurdly long).

@@ -32,7 +32,7 @@ pub mod ssr {
     /// `Secure`, `Path=/` and no `Domain`, so no sibling subdomain can set or shadow it.
     pub const SECURE_SESSION_COOKIE: &str = "__Host-orgdesk_session";
 
-    fn served_over_https() -> bool {
+    pub(crate) fn served_over_https() -> bool {
         use_context::<Core>()
             .map(|c| c.config().public_base_url.starts_with("https://"))
             .unwrap_or(false)
@@ -195,11 +195,9 @@ pub mod ssr {
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .find_map(|cookies| crate::format::cookie_value(cookies, name))
+            .map(str::to_owned)
+            .filter(|v| v.len() <= 128)
     }
 
     /// The signed-in person; `None` for a visitor. A browser whose session has ended (left

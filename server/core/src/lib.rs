@@ -786,7 +786,7 @@ impl Core {
 
     /// The demo organizations' admins and owners who still sign in with a password published
     /// in this source (a database seeded by an older version, or by a test): the server
-    /// refuses to start on such a database outside demo mode.
+    /// refuses to start on such a database in a deployment.
     pub async fn published_demo_passwords(&self) -> CoreResult<Vec<seed::PublishedDemoPassword>> {
         self.published_demo_passwords_impl().await
     }

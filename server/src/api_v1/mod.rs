@@ -305,16 +305,8 @@ async fn method_not_allowed() -> Problem {
 
 /// The client's address: the peer, or who `X-Forwarded-For` names behind a trusted proxy.
 fn client_ip(core: &Core, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<String> {
-    let peer = peer?;
-    let proxies = &core.config().trusted_proxies;
-    if proxies.is_empty() {
-        return Some(peer.ip().to_string());
-    }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok());
-    Some(proxies.client_ip(peer.ip(), forwarded).to_string())
+    let peer = peer?.ip();
+    Some(crate::web::client_addr(&core.config().trusted_proxies, peer, headers).to_string())
 }
 
 /// Bearer token → [`Ctx`]; then one call counted against the token's rate limit.
