@@ -68,6 +68,17 @@ async fn main() -> BenchResult<()> {
         "http_load: {} users, pages of {PER_PAGE}, {CALLS} calls per case, release server on loopback",
         ORG_USERS
     );
+    // A bulk reset's database work is lowered against the table's only where Linux weighs the
+    // two in one group: on PostgreSQL on this machine, that takes autogroups off (README,
+    // "Deploying"; docs/performance.md, session 29).
+    if let Ok(on) = std::fs::read_to_string("/proc/sys/kernel/sched_autogroup_enabled") {
+        let on = on.trim() == "1";
+        println!(
+            "kernel.sched_autogroup_enabled = {} (autogroups {})",
+            u8::from(on),
+            if on { "on" } else { "off" }
+        );
+    }
     if !pg_only {
         let database = TestDatabase::sqlite();
         run("SQLite", &database.url, only).await?;

@@ -19,7 +19,9 @@
 //!   allowed to lower another user's process (the database's Unix user, or `CAP_SYS_NICE`; a
 //!   server run as root may). Otherwise the lane logs why once per connection and the backend
 //!   runs as before. On its own machine the database has cores of its own and none of this
-//!   matters (decision 59).
+//!   matters (decision 59). Linux weighs a lowered backend only against processes of its own
+//!   scheduling group (a CPU cgroup, or while autogroups are on, its session), so the lane says
+//!   when the backend's group isn't the server's (decision 68).
 //!
 //! A reset on the lane runs to its end even if the request that asked for it is dropped (a
 //! closed tab): it commits or rolls back as one transaction, as before.
@@ -188,10 +190,21 @@ pub(crate) async fn lower_backends_priority(conn: &mut PgConnection) {
         ))),
     };
     match lowered {
-        Ok(pid) => tracing::info!(
-            pid,
-            "bulk lane: its database process runs at background CPU priority"
-        ),
+        Ok(pid) => match separate_cpu_groups(pid) {
+            None => tracing::info!(
+                pid,
+                "bulk lane: its database process runs at background CPU priority"
+            ),
+            Some((ours, theirs)) => tracing::warn!(
+                pid,
+                server = %ours,
+                database = %theirs,
+                "bulk lane: its database process is lowered, but Linux schedules it in another \
+                 group than this server, and a priority counts only within its group, so the \
+                 console may slow during bulk resets; on a machine that runs both, set \
+                 kernel.sched_autogroup_enabled = 0 (README, \"Deploying\")"
+            ),
+        },
         Err(e) => {
             tracing::warn!("bulk lane: its database process runs at normal CPU priority ({e})")
         }
@@ -225,6 +238,73 @@ fn lower_backend(pid: i32, ours: u16, theirs: u16) -> std::io::Result<i32> {
 #[cfg(not(target_os = "linux"))]
 fn lower_backend(_pid: i32, _ours: u16, _theirs: u16) -> std::io::Result<i32> {
     Err(std::io::Error::other("only on Linux"))
+}
+
+/// The CPU scheduling groups of this server and of process `pid`, when they differ.
+///
+/// Linux's fair scheduler weighs groups against each other first and a group's processes only
+/// within it: a process in a CPU cgroup of its own (the `cpu` controller) is in that group,
+/// one in the root cgroup is in its session's autogroup while `kernel.sched_autogroup_enabled`
+/// is 1 (Debian's default; PostgreSQL, started as a daemon, has a session of its own).
+/// Lowering a database process in another group then only favours the database's other
+/// processes, not this server's threads (docs/performance.md, session 29).
+#[cfg(target_os = "linux")]
+fn separate_cpu_groups(pid: i32) -> Option<(String, String)> {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let autogroups = read("/proc/sys/kernel/sched_autogroup_enabled").trim() == "1";
+    // cgroup v2: the `cpu` controller applies to a cgroup its parent enables it for.
+    let cpu_controlled = |path: &str| {
+        let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+        read(&format!("/sys/fs/cgroup{parent}/cgroup.subtree_control"))
+            .split_whitespace()
+            .any(|c| c == "cpu")
+    };
+    let group = |proc_dir: &str| {
+        let autogroup = autogroups.then(|| read(&format!("{proc_dir}/autogroup")));
+        cpu_group(
+            &read(&format!("{proc_dir}/cgroup")),
+            cpu_controlled,
+            autogroup.as_deref(),
+        )
+    };
+    let (ours, theirs) = (group("/proc/self"), group(&format!("/proc/{pid}")));
+    (ours != theirs).then_some((ours, theirs))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn separate_cpu_groups(_pid: i32) -> Option<(String, String)> {
+    None
+}
+
+/// A process's CPU scheduling group from its `/proc/<pid>/cgroup` and, while autogroups are
+/// on, its `/proc/<pid>/autogroup` (`/autogroup-42 nice 0`): its cgroup of the `cpu` controller
+/// (cgroup v1), or its cgroup of the unified hierarchy (v2) if `cpu_controlled` says the
+/// controller applies there; else, in the root cgroup, its autogroup; else the root group.
+fn cpu_group(
+    cgroups: &str,
+    cpu_controlled: impl Fn(&str) -> bool,
+    autogroup: Option<&str>,
+) -> String {
+    let v1 = cgroups.lines().find_map(|line| {
+        let (_, rest) = line.split_once(':')?;
+        let (controllers, path) = rest.split_once(':')?;
+        controllers.split(',').any(|c| c == "cpu").then_some(path)
+    });
+    let v2 = || {
+        cgroups
+            .lines()
+            .find_map(|line| line.strip_prefix("0::"))
+            .filter(|path| cpu_controlled(path))
+    };
+    match v1.or_else(v2) {
+        Some(path) if path != "/" => format!("cgroup {path}"),
+        _ => autogroup
+            .and_then(|line| line.split_whitespace().next())
+            .map_or_else(
+                || "the root group".to_owned(),
+                |name| format!("autogroup {}", name.trim_start_matches('/')),
+            ),
+    }
 }
 
 /// The inode of the TCP socket of this machine (this network namespace) from port `local` to
@@ -477,6 +557,65 @@ pub(crate) mod tests {
             process_policy_and_nice(backend.into()),
             (libc::SCHED_BATCH as i64, NICE as i64)
         );
+    }
+
+    /// The scheduling group a process is weighed in: its CPU cgroup, else its autogroup while
+    /// those are on, else the root group.
+    #[test]
+    fn a_process_is_weighed_in_its_cpu_cgroup_else_its_autogroup() {
+        let none = |_: &str| false;
+        let v1_root = "9:name=systemd:/\n2:cpuacct:/\n1:cpu:/\n0::/\n";
+        assert_eq!(
+            cpu_group(v1_root, none, Some("/autogroup-55349 nice 0\n")),
+            "autogroup autogroup-55349"
+        );
+        assert_eq!(cpu_group(v1_root, none, None), "the root group");
+        let v1_unit = "3:cpu,cpuacct:/system.slice/postgresql.service\n0::/\n";
+        assert_eq!(
+            cpu_group(v1_unit, none, Some("/autogroup-7 nice 0")),
+            "cgroup /system.slice/postgresql.service"
+        );
+        let v2 = "0::/system.slice/orgdesk.service\n";
+        assert_eq!(
+            cpu_group(
+                v2,
+                |path: &str| path.starts_with("/system.slice/"),
+                Some("/autogroup-9 nice 0")
+            ),
+            "cgroup /system.slice/orgdesk.service"
+        );
+        assert_eq!(
+            cpu_group(v2, none, Some("/autogroup-9 nice 0")),
+            "autogroup autogroup-9",
+            "no cpu controller there: the root task group, so autogroups"
+        );
+    }
+
+    /// PostgreSQL runs as a daemon, in a session of its own: while autogroups are on (as on
+    /// Debian by default), its backends are weighed as another group than this process, which
+    /// the lane reports when it lowers one.
+    #[tokio::test]
+    async fn a_database_process_is_in_another_group_while_autogroups_are_on() {
+        use sea_orm::sqlx::Connection;
+
+        let mut conn = PgConnection::connect(&orgdesk_testkit::pg_server_url())
+            .await
+            .expect("PostgreSQL");
+        let (backend,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("the backend");
+        let autogroups = std::fs::read_to_string("/proc/sys/kernel/sched_autogroup_enabled")
+            .is_ok_and(|on| on.trim() == "1");
+        let groups = separate_cpu_groups(backend);
+        if autogroups {
+            let (ours, theirs) = groups.expect("another group");
+            assert!(ours.starts_with("autogroup "), "{ours}");
+            assert!(theirs.starts_with("autogroup "), "{theirs}");
+        } else {
+            assert_eq!(groups, None);
+        }
+        assert_eq!(separate_cpu_groups(std::process::id() as i32), None);
     }
 
     #[tokio::test]
