@@ -73,3 +73,27 @@ test('Signing in never follows a next address off the console', async ({ page })
   expect(posted.ok()).toBeTruthy();
   expect(posted.headers()['location']).toBe('/users');
 });
+
+// Without JavaScript, the console's forms are plain posts: one sent after the session ended
+// lands on the same sign-in page, and signing in there goes back to the form's page.
+test('Without JavaScript, a form posted after the session ended comes back to its page', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await signInHere(page);
+  await expect(page).toHaveURL(/\/users/);
+  await page.goto('/settings');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+
+  await advanceClock(baseURL!, 30);
+  await page.getByLabel('Invitation lifetime (days)').fill('7');
+  await page.getByRole('button', { name: 'Save' }).nth(1).click();
+  await expect(page).toHaveURL(/\/sign-in\?session=ended&next=%2Fsettings$/);
+  await expect(page.getByTestId('session-ended')).toHaveText('Your session ended. Sign in again to continue.');
+  await shot(page, 'session-ended-no-js');
+
+  await signInHere(page);
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await context.close();
+});

@@ -213,10 +213,42 @@ pub mod ssr {
                 clear_session_cookie();
                 let refused = refuse(ApiError::SessionEnded);
                 // After the status: a plain form post is answered 302, not 401.
-                leptos_axum::redirect(crate::routes::SESSION_ENDED);
+                leptos_axum::redirect(&session_ended_location().await);
                 Err(refused)
             }
         }
+    }
+
+    /// Where a browser whose session ended goes: the sign-in page that says so, and back to the
+    /// console page it was on after signing in: the page it asked for, or for a form it posted
+    /// without JavaScript, the page the form was on (its `Referer`, when that is this site's).
+    async fn session_ended_location() -> String {
+        let uri: Option<http::Uri> = leptos_axum::extract().await.ok();
+        let asked = uri
+            .as_ref()
+            .and_then(http::Uri::path_and_query)
+            .map(|asked| asked.as_str().to_owned())
+            .filter(|asked| crate::routes::console_return_path(asked).is_some());
+        let here = match asked {
+            Some(page) => Some(page),
+            None => referring_page().await,
+        };
+        here.map_or_else(
+            || crate::routes::SESSION_ENDED.to_owned(),
+            |here| crate::routes::session_ended_at(&here),
+        )
+    }
+
+    /// The path and query of the page of this site (its public URL) that made the request.
+    async fn referring_page() -> Option<String> {
+        let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+        let referer = headers.get(header::REFERER)?.to_str().ok()?;
+        let core = use_context::<Core>()?;
+        let site = core.config().public_base_url.trim_end_matches('/');
+        referer
+            .strip_prefix(site)
+            .filter(|page| page.starts_with('/'))
+            .map(str::to_owned)
     }
 
     /// The signed-in admin or owner; everyone else is refused here, on the server.
