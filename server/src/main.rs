@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use axum::serve::{ListenerExt, TapIo};
 use clap::Parser;
+use orgdesk_core::seed::PublishedDemoPassword;
 use orgdesk_core::{Clock, Core, SystemClock, TestClock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -48,14 +49,11 @@ async fn main() {
     }
 }
 
-/// The server's socket. Every connection it accepts sends without Nagle's delay: a response
-/// written in more than one piece (server-rendered HTML streams in chunks) would otherwise wait
-/// for the client's delayed acknowledgement, up to 40 ms, before its next piece leaves.
 /// A database seeded by an older Orgdesk, when the demo was on by default with passwords
-/// published in the README, still lets anyone in as the demo's admin (security review F3); so
-/// does a test's database. Like the other development surfaces, that is allowed on loopback
-/// (where nothing is checked, so a development start does no hashing for it); a deployment
-/// refuses to start until those passwords are reset.
+/// published in the README, still lets anyone in as the demo's accounts, its admins included
+/// (security review F3); so does a test's database. Like the other development surfaces, that
+/// is allowed on loopback (where nothing is checked, so a development start does no hashing for
+/// it); a deployment refuses to start until those passwords are reset.
 async fn refuse_published_demo_passwords(core: &Core, config: &ServerConfig) -> Result<(), String> {
     let Some(deployed) = config.deployed_because() else {
         return Ok(());
@@ -64,23 +62,57 @@ async fn refuse_published_demo_passwords(core: &Core, config: &ServerConfig) -> 
         .published_demo_passwords()
         .await
         .map_err(|e| format!("can't check the demo accounts: {e}"))?;
-    let Some(first) = published.first() else {
+    if published.is_empty() {
         return Ok(());
-    };
-    let who = published
-        .iter()
-        .map(|account| account.email.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    }
     Err(format!(
-        "refusing to start: {who} of a demo organization still sign in with a password published \
+        "refusing to start: {} of a demo organization still sign in with a password published \
          in Orgdesk's source (the database was seeded by an older version), and {deployed}, which \
-         means a deployment. Reset their passwords (each stops working at once), e.g. \
-         `orgdesk users reset --org \"{}\" --search {} --yes`.",
-        first.org_name, first.email
+         means a deployment. Reset their passwords (each stops working at once): {}.",
+        demo_accounts_named(&published),
+        demo_reset_commands(&published)
     ))
 }
 
+/// The first few accounts by email, and how many more.
+fn demo_accounts_named(published: &[PublishedDemoPassword]) -> String {
+    const NAMED: usize = 5;
+    let named = published
+        .iter()
+        .take(NAMED)
+        .map(|account| account.email.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match published.len().saturating_sub(NAMED) {
+        0 => named,
+        more => format!("{named} and {more} more"),
+    }
+}
+
+/// One `orgdesk users reset` per organization: the one account by email, or everyone.
+fn demo_reset_commands(published: &[PublishedDemoPassword]) -> String {
+    let mut orgs: Vec<&str> = Vec::new();
+    for account in published {
+        if !orgs.contains(&account.org_name.as_str()) {
+            orgs.push(&account.org_name);
+        }
+    }
+    orgs.iter()
+        .map(|org| {
+            let mut accounts = published.iter().filter(|a| a.org_name == *org);
+            let whom = match (accounts.next(), accounts.next()) {
+                (Some(only), None) => format!("--search {}", only.email),
+                _ => "--all".to_owned(),
+            };
+            format!("`orgdesk users reset --org \"{org}\" {whom} --yes`")
+        })
+        .collect::<Vec<_>>()
+        .join(", then ")
+}
+
+/// The server's socket. Every connection it accepts sends without Nagle's delay: a response
+/// written in more than one piece (server-rendered HTML streams in chunks) would otherwise wait
+/// for the client's delayed acknowledgement, up to 40 ms, before its next piece leaves.
 async fn listen(addr: SocketAddr) -> Result<TapIo<TcpListener, fn(&mut TcpStream)>, String> {
     let listener = TcpListener::bind(addr)
         .await
@@ -308,5 +340,33 @@ mod tests {
         let (accepted, peer) = listener.accept().await;
         assert_eq!(peer, client.local_addr().expect("the client's address"));
         assert!(accepted.nodelay().expect("TCP_NODELAY readable"));
+    }
+
+    /// The refusal names a few accounts and how many more, and one command per organization:
+    /// a lone account by its email, several with `--all`.
+    #[test]
+    fn the_refusal_names_the_accounts_and_a_command_per_organization() {
+        use orgdesk_core::seed::PublishedDemoPassword;
+        let account = |org: &str, email: &str| PublishedDemoPassword {
+            org_name: org.to_owned(),
+            email: email.to_owned(),
+        };
+        let mut published = vec![account("Globex Inc", "admin@globex.test")];
+        for n in 1..=6 {
+            published.push(account("Acme Corp", &format!("m{n}@acme.test")));
+        }
+        assert_eq!(
+            super::demo_accounts_named(&published),
+            "admin@globex.test, m1@acme.test, m2@acme.test, m3@acme.test, m4@acme.test and 2 more"
+        );
+        assert_eq!(
+            super::demo_reset_commands(&published),
+            "`orgdesk users reset --org \"Globex Inc\" --search admin@globex.test --yes`, then \
+             `orgdesk users reset --org \"Acme Corp\" --all --yes`"
+        );
+        assert_eq!(
+            super::demo_accounts_named(&published[..2]),
+            "admin@globex.test, m1@acme.test"
+        );
     }
 }

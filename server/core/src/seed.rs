@@ -272,10 +272,11 @@ impl Core {
         Ok(())
     }
 
-    /// The admins and owners of the demo organizations who still sign in with a password
-    /// this source publishes (`DEMO_ADMIN_PASSWORD`, `DEMO_MEMBER_PASSWORD`): a database
-    /// seeded before the demo became opt-in with a random password (security review F3), or
-    /// by a test. A few hashes, and only when a demo organization exists.
+    /// The accounts of the demo organizations that still sign in with a password this source
+    /// publishes (`DEMO_ADMIN_PASSWORD`, `DEMO_MEMBER_PASSWORD`): a database seeded before the
+    /// demo became opt-in with a random password (security review F3), or by a test. The demo
+    /// seeds everyone with one of two hashes, so each distinct hash is checked once: a few
+    /// verifications, and none when no demo organization exists.
     pub(crate) async fn published_demo_passwords_impl(
         &self,
     ) -> CoreResult<Vec<PublishedDemoPassword>> {
@@ -288,26 +289,37 @@ impl Core {
         }
         let accounts = user::Entity::find()
             .filter(user::Column::OrgId.is_in(orgs.iter().map(|org| org.id)))
-            .filter(user::Column::Role.is_in([Role::Admin.as_str(), Role::Owner.as_str()]))
             .filter(user::Column::Status.ne(UserStatus::Suspended.as_str()))
             .filter(user::Column::PasswordHash.is_not_null())
             .order_by_asc(user::Column::Id)
             .all(self.db())
             .await?;
+        let mut published_hashes = std::collections::HashMap::<&str, bool>::new();
         let mut published = Vec::new();
-        for account in accounts {
+        for account in &accounts {
             let Some(hash) = account.password_hash.as_deref() else {
                 continue;
             };
-            for password in [DEMO_ADMIN_PASSWORD, DEMO_MEMBER_PASSWORD] {
-                if self.passwords().verify(password, hash).await? {
-                    let org = orgs.iter().find(|org| org.id == account.org_id);
-                    published.push(PublishedDemoPassword {
-                        org_name: org.map(|org| org.name.clone()).unwrap_or_default(),
-                        email: account.email.clone(),
-                    });
-                    break;
+            let is_published = match published_hashes.get(hash) {
+                Some(&known) => known,
+                None => {
+                    let mut found = false;
+                    for password in [DEMO_ADMIN_PASSWORD, DEMO_MEMBER_PASSWORD] {
+                        if self.passwords().verify(password, hash).await? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    published_hashes.insert(hash, found);
+                    found
                 }
+            };
+            if is_published {
+                let org = orgs.iter().find(|org| org.id == account.org_id);
+                published.push(PublishedDemoPassword {
+                    org_name: org.map(|org| org.name.clone()).unwrap_or_default(),
+                    email: account.email.clone(),
+                });
             }
         }
         Ok(published)
