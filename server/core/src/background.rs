@@ -201,8 +201,9 @@ pub(crate) async fn lower_backends_priority(conn: &mut PgConnection) {
                 database = %theirs,
                 "bulk lane: its database process is lowered, but Linux schedules it in another \
                  group than this server, and a priority counts only within its group, so the \
-                 console may slow during bulk resets; on a machine that runs both, set \
-                 kernel.sched_autogroup_enabled = 0 (README, \"Deploying\")"
+                 console may slow during bulk resets; on a machine that runs both, turn \
+                 autogroups off (kernel.sched_autogroup_enabled = 0) or weigh the services' CPU \
+                 cgroups (README, \"Deploying\")"
             ),
         },
         Err(e) => {
@@ -280,6 +281,7 @@ fn separate_cpu_groups(_pid: i32) -> Option<(String, String)> {
 /// on, its `/proc/<pid>/autogroup` (`/autogroup-42 nice 0`): its cgroup of the `cpu` controller
 /// (cgroup v1), or its cgroup of the unified hierarchy (v2) if `cpu_controlled` says the
 /// controller applies there; else, in the root cgroup, its autogroup; else the root group.
+#[cfg(target_os = "linux")]
 fn cpu_group(
     cgroups: &str,
     cpu_controlled: impl Fn(&str) -> bool,
