@@ -219,24 +219,15 @@ pub mod ssr {
         }
     }
 
-    /// Where a browser whose session ended goes: the sign-in page that says so, and back to the
-    /// console page it was on after signing in: the page it asked for, or for a form it posted
-    /// without JavaScript, the page the form was on (its `Referer`, when that is this site's).
+    /// Where a browser whose session ended goes: the sign-in page that says so, and back after
+    /// signing in to the console page a form posted without JavaScript was on (its `Referer`,
+    /// when that is this site's). A page load's own address is set by `ConsoleLayout`'s
+    /// redirect, which comes after this one and replaces it.
     async fn session_ended_location() -> String {
-        let uri: Option<http::Uri> = leptos_axum::extract().await.ok();
-        let asked = uri
-            .as_ref()
-            .and_then(http::Uri::path_and_query)
-            .map(|asked| asked.as_str().to_owned())
-            .filter(|asked| crate::routes::console_return_path(asked).is_some());
-        let here = match asked {
-            Some(page) => Some(page),
-            None => referring_page().await,
-        };
-        here.map_or_else(
-            || crate::routes::SESSION_ENDED.to_owned(),
-            |here| crate::routes::session_ended_at(&here),
-        )
+        match referring_page().await {
+            Some(here) => crate::routes::session_ended_at(&here),
+            None => crate::routes::SESSION_ENDED.to_owned(),
+        }
     }
 
     /// The path and query of the page of this site (its public URL) that made the request.

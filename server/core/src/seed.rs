@@ -294,34 +294,36 @@ impl Core {
             .order_by_asc(user::Column::Id)
             .all(self.db())
             .await?;
-        let mut published_hashes = std::collections::HashMap::<&str, bool>::new();
-        let mut published = Vec::new();
-        for account in &accounts {
-            let Some(hash) = account.password_hash.as_deref() else {
-                continue;
-            };
-            let is_published = match published_hashes.get(hash) {
-                Some(&known) => known,
-                None => {
-                    let mut found = false;
-                    for password in [DEMO_ADMIN_PASSWORD, DEMO_MEMBER_PASSWORD] {
-                        if self.passwords().verify(password, hash).await? {
-                            found = true;
-                            break;
-                        }
-                    }
-                    published_hashes.insert(hash, found);
-                    found
+        let distinct: std::collections::BTreeSet<&str> = accounts
+            .iter()
+            .filter_map(|account| account.password_hash.as_deref())
+            .collect();
+        let mut published_hashes = std::collections::BTreeSet::new();
+        for hash in distinct {
+            for password in [DEMO_ADMIN_PASSWORD, DEMO_MEMBER_PASSWORD] {
+                if self.passwords().verify(password, hash).await? {
+                    published_hashes.insert(hash);
+                    break;
                 }
-            };
-            if is_published {
-                let org = orgs.iter().find(|org| org.id == account.org_id);
-                published.push(PublishedDemoPassword {
-                    org_name: org.map(|org| org.name.clone()).unwrap_or_default(),
-                    email: account.email.clone(),
-                });
             }
         }
+        let published = accounts
+            .iter()
+            .filter(|account| {
+                account
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|hash| published_hashes.contains(hash))
+            })
+            .map(|account| PublishedDemoPassword {
+                org_name: orgs
+                    .iter()
+                    .find(|org| org.id == account.org_id)
+                    .map(|org| org.name.clone())
+                    .unwrap_or_default(),
+                email: account.email.clone(),
+            })
+            .collect();
         Ok(published)
     }
 
