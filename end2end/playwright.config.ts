@@ -46,6 +46,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list'], ['html', { outputFolder: 'playwright-report', open: 'never' }]],
+  // Removes the run's data directories and scratch files (support/servers.ts, `runDir`).
+  globalTeardown: './support/teardown.ts',
   use: {
     baseURL,
     screenshot: 'on',

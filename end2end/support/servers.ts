@@ -19,16 +19,27 @@ export const SECURITY_URL = `http://127.0.0.1:${SECURITY_PORT}`;
 export const BARE_URL = `http://127.0.0.1:${BARE_PORT}`;
 
 /**
- * A fresh data directory per instance and run. Made once, by the process that reads the
- * config, and handed to the test workers through the environment they inherit.
+ * This run's scratch directory: every instance's data directory and the specs' files go in it,
+ * and the global teardown removes it (`ORGDESK_E2E_KEEP=1` keeps it, to look at afterwards).
+ * Made once, by the process that reads the config, and handed to the test workers through the
+ * environment they inherit.
  */
-export function dataDir(name: string): string {
-  const key = `ORGDESK_E2E_${name.toUpperCase()}_DIR`;
-  if (!process.env[key]) {
-    process.env[key] = fs.mkdtempSync(path.join(os.tmpdir(), `orgdesk-e2e-${name}-`));
+export function runDir(): string {
+  if (!process.env.ORGDESK_E2E_RUN_DIR) {
+    process.env.ORGDESK_E2E_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'orgdesk-e2e-'));
   }
-  return process.env[key]!;
+  return process.env.ORGDESK_E2E_RUN_DIR;
 }
+
+/** An instance's data directory, fresh for each run. */
+export function dataDir(name: string): string {
+  const dir = path.join(runDir(), name);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A new empty directory for a spec's files (a CSV to import, say), removed with the run's. */
+export const scratchDir = (name: string): string => fs.mkdtempSync(path.join(runDir(), `${name}-`));
 
 /** Where the instances send email: the loopback SMTP sink (support/smtp-sink.mjs). */
 export const SMTP_TO_SINK = { ORGDESK_SMTP_HOST: '127.0.0.1', ORGDESK_SMTP_PORT: '2525', ORGDESK_SMTP_TLS: 'none' };

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { test, expect } from '../support/fixtures';
 import { signInAsAdmin, hydrated, anActiveMember, rowOf, waitForMail, shot } from '../support/console';
-import { mainDatabaseUrl, orgdeskBinary } from '../support/servers';
+import { mainDatabaseUrl, orgdeskBinary, scratchDir } from '../support/servers';
 
 test.describe('The command line beside the console', () => {
   test('orgdesk users reset --csv … --yes: the listed users show Reset pending in the console and get their emails', async ({ page }) => {
@@ -15,7 +14,7 @@ test.describe('The command line beside the console', () => {
     await hydrated(page);
     const first = await anActiveMember(page, 0);
     const second = await anActiveMember(page, 1);
-    const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orgdesk-cli-')), 'compromised.csv');
+    const csv = path.join(scratchDir('cli'), 'compromised.csv');
     fs.writeFileSync(csv, `email\n${first.email}\n${second.email.toUpperCase()}\n`);
 
     const run = (args: string[]) =>

@@ -1,12 +1,11 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { APIRequestContext, request } from '@playwright/test';
 
 import { test, expect } from '../support/fixtures';
 import { DEMO_PASSWORD } from '../support/demo';
-import { TWIN_PORTS, SMTP_TO_SINK, orgdeskBinary, serverEnv } from '../support/servers';
+import { TWIN_PORTS, SMTP_TO_SINK, orgdeskBinary, scratchDir, serverEnv } from '../support/servers';
 
 // The documented scale-out path: two server processes, each with its own outbox worker, on one
 // PostgreSQL database (the one the test command starts on 127.0.0.1:5432). A load balancer would
@@ -106,7 +105,7 @@ test.describe('Two instances, one PostgreSQL', () => {
     await start(B);
     // 2,000 more members, imported by the command line and given passwords, so a bulk reset
     // takes long enough to be killed in the middle.
-    const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orgdesk-twins-')), 'people.csv');
+    const csv = path.join(scratchDir('twins'), 'people.csv');
     const lines = ['name,email,role,title,department'];
     for (let i = 0; i < 2000; i++) lines.push(`Twin Person ${i},twin${i}@twins.test,member,Engineer,Ops`);
     fs.writeFileSync(csv, lines.join('\n') + '\n');

@@ -1,11 +1,10 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { test, expect } from '../support/fixtures';
 import { hydrated, rowOf, waitForMail, resetLinkIn, shot, Mail } from '../support/console';
-import { OWN_PORT, SMTP_TO_SINK, orgdeskBinary, serverEnv } from '../support/servers';
+import { OWN_PORT, SMTP_TO_SINK, orgdeskBinary, scratchDir, serverEnv } from '../support/servers';
 
 // The README's "Use it for your organization", step by step, from an empty database: the
 // commands, then the server, then the console. Its own instance, started here after the
@@ -71,7 +70,7 @@ test.describe('Use it for your organization (the README, from an empty database)
     await expect(page).toHaveURL(/\/sign-in\?reset=done/);
 
     // 3. Everyone else from a CSV file: checked first, then imported and invited.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orgdesk-readme-'));
+    const dir = scratchDir('readme');
     const csv = path.join(dir, 'people.csv');
     const lines = ['name,email,role,title,department'];
     for (let i = 1; i <= PEOPLE; i++) {
