@@ -95,6 +95,8 @@ pub struct Core {
     bulk_changes: Arc<vacuum::BulkChanges>,
     /// On a SQLite file, the bulk lane's own connection, opened on first use (`background`).
     lane_db: Option<Arc<background::LaneDb>>,
+    /// On SQLite, searches' totals, each kept while its organization's users stay the same.
+    search_totals: Arc<users::SearchTotals>,
 }
 
 /// A freshly created session: the token goes into an HttpOnly cookie, only its hash is stored.
@@ -274,6 +276,7 @@ impl Core {
             )),
             bulk_changes: Arc::default(),
             lane_db: None,
+            search_totals: Arc::default(),
         })
     }
 
