@@ -66,6 +66,11 @@ fn core_config(addr: SocketAddr) -> Result<CoreConfig, String> {
             format!("ORGDESK_SIGN_IN_LIMIT={max:?}: use a whole number of attempts per 15 minutes")
         })?;
     }
+    if let Some(max) = env("ORGDESK_RESEND_LIMIT") {
+        core.resend_limit.max = max.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("ORGDESK_RESEND_LIMIT={max:?}: use a whole number of links per person per 15 minutes, at least 1")
+        })?;
+    }
     if let Some(max) = env("ORGDESK_API_RATE_LIMIT") {
         core.api_limit.max = max.parse().map_err(|_| {
             format!("ORGDESK_API_RATE_LIMIT={max:?}: use a whole number of calls per minute per API token")

@@ -744,6 +744,32 @@ async fn the_automation_api(database: TestDatabase) {
         .await;
     assert!(preflight.header("access-control-allow-origin").is_none());
 
+    // --- a pending reset done again is a resend: on an instance allowing two links a person --
+    let two_links = Api::start(&h, &[("ORGDESK_RESEND_LIMIT", "2")]).await;
+    let target = demo.members[5].id;
+    let path = format!("/users/{target}/reset-password");
+    for n in 1..=2 {
+        let res = two_links
+            .call("POST", &path, Some(&helpdesk), None, &[])
+            .await;
+        assert_eq!(res.status, 201, "link {n}: {}", res.text());
+    }
+    let third = two_links
+        .call("POST", &path, Some(&helpdesk), None, &[])
+        .await;
+    problem(&third, 429, "rate-limited", "a third link in 15 minutes");
+    let bulk = two_links
+        .call(
+            "POST",
+            "/users/reset-password",
+            Some(&helpdesk),
+            Some(&json!({ "ids": [target] })),
+            &[],
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text());
+    assert_eq!(json_of(&bulk)["skipped"][0]["reason"], "too_many_links");
+
     // --- the rate limit, on a second instance allowing 3 calls a minute -----------------------
     let strict = Api::start(&h, &[("ORGDESK_API_RATE_LIMIT", "3")]).await;
     let limited = token(&h, &demo.owner, "limited", &[ApiScope::UsersRead]).await;

@@ -476,6 +476,9 @@ pub enum SkipReason {
     NotFound,
     /// Invited, with no password yet: there is nothing to reset.
     Invited,
+    /// Their reset is pending and admins sent them as many links lately as Resend Email
+    /// allows: another would only fill their inbox.
+    TooManyLinks,
 }
 
 impl SkipReason {
@@ -491,6 +494,9 @@ impl SkipReason {
             SkipReason::NotFound => "No such user in this organization.",
             SkipReason::Invited => {
                 "They haven't set a password yet: resend their invitation instead."
+            }
+            SkipReason::TooManyLinks => {
+                "Their reset is pending and they were sent several links in the last few minutes; try again later."
             }
         }
     }

@@ -112,6 +112,7 @@ impl Problem {
             SkipReason::NoPermission => FORBIDDEN,
             SkipReason::NotFound => NOT_FOUND,
             SkipReason::AlreadySuspended | SkipReason::Invited => CONFLICT,
+            SkipReason::TooManyLinks => RATE_LIMITED,
         };
         Problem::new(kind, reason.explain())
     }

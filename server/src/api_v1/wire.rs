@@ -142,6 +142,7 @@ pub fn skip_reason(reason: SkipReason) -> &'static str {
         SkipReason::AlreadySuspended => "suspended",
         SkipReason::NotFound => "not_found",
         SkipReason::Invited => "invited",
+        SkipReason::TooManyLinks => "too_many_links",
     }
 }
 

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::{
-    ActivityKind, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId, UserStatus,
+    ActivityKind, LinkPurpose, ResetReport, Role, SkipReason, SkippedUser, UserFilter, UserId,
+    UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -17,11 +18,12 @@ use super::{lock_user, revoke_sessions, Occasion, MAX_RESET_TARGETS};
 use crate::activity::{self, clean_ip};
 use crate::authz;
 use crate::background;
+use crate::config::RateLimit;
 use crate::db::{self, id_batch, Sql};
-use crate::entities::user;
+use crate::entities::{reset_link, user};
 use crate::people::{Checked, Initiator};
 use crate::users::filter_condition;
-use crate::{rate_limit, Core, CoreError, CoreResult};
+use crate::{links, rate_limit, Core, CoreError, CoreResult};
 
 impl Core {
     pub(crate) async fn admin_reset_passwords_impl(
@@ -176,19 +178,36 @@ impl Core {
         ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> CoreResult<ResetReport> {
+        let candidates: Vec<_> = candidates.collect();
+        // A pending reset done again only mails a new link (the password and sessions went
+        // with the first): no more of them than Resend Email allows a person.
+        let pending: Vec<i64> = candidates
+            .iter()
+            .filter_map(|candidate| candidate.as_ref().ok())
+            .filter(|target| target.status() == Some(UserStatus::ResetPending))
+            .map(|target| target.id)
+            .collect();
+        let mailed_enough = sent_many_links(&tx, &pending, self.config().resend_limit, now).await?;
         let mut report = ResetReport::default();
         let mut permitted = Vec::new();
         for candidate in candidates {
             match candidate {
                 Err(skipped) => report.skipped.push(skipped),
-                Ok(target) => match skip_reason(by, &target) {
-                    Some(reason) => report.skipped.push(SkippedUser {
-                        user_id: target.id,
-                        name: target.name,
-                        reason,
-                    }),
-                    None => permitted.push(target),
-                },
+                Ok(target) => {
+                    let reason = skip_reason(by, &target).or_else(|| {
+                        mailed_enough
+                            .contains(&target.id)
+                            .then_some(SkipReason::TooManyLinks)
+                    });
+                    match reason {
+                        Some(reason) => report.skipped.push(SkippedUser {
+                            user_id: target.id,
+                            name: target.name,
+                            reason,
+                        }),
+                        None => permitted.push(target),
+                    }
+                }
             }
         }
         self.reset_in_tx(&tx, by, &permitted, clean_ip(ip), now)
@@ -370,4 +389,46 @@ fn skip_reason(by: &Checked, target: &user::Model) -> Option<SkipReason> {
         Some(UserStatus::Invited) => Some(SkipReason::Invited),
         _ => None,
     }
+}
+
+/// Of `pending` (users whose reset is pending), those sent `limit.max` links or more to reset
+/// their password within `limit.per` of `now`: by admins' resets and resends, and by their own
+/// Resend Email. Read from the links themselves, in one statement per batch of ids (a bulk
+/// reset of 10,000 pending users reads their links, and writes no counters).
+async fn sent_many_links(
+    tx: &DatabaseTransaction,
+    pending: &[i64],
+    limit: RateLimit,
+    now: DateTime<Utc>,
+) -> CoreResult<HashSet<i64>> {
+    use sea_orm::{ColumnTrait, QueryTrait};
+    let per = chrono::Duration::from_std(limit.per).unwrap_or(chrono::Duration::MAX);
+    let since = now
+        .checked_sub_signed(per)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let backend = tx.get_database_backend();
+    let mut many = HashSet::new();
+    for chunk in pending.chunks(id_batch(tx)) {
+        let query = reset_link::Entity::find()
+            .select_only()
+            .column(reset_link::Column::UserId)
+            .filter(db::among(
+                backend,
+                (reset_link::Entity, reset_link::Column::UserId),
+                chunk,
+            ))
+            .filter(reset_link::Column::Purpose.eq(links::purpose_str(LinkPurpose::AdminReset)))
+            .filter(reset_link::Column::CreatedAt.gte(since))
+            .group_by(reset_link::Column::UserId)
+            .having(
+                Expr::col(reset_link::Column::Id)
+                    .count()
+                    .gte(i64::from(limit.max)),
+            )
+            .build(backend);
+        for row in tx.query_all_raw(query).await? {
+            many.insert(row.try_get_by_index::<i64>(0)?);
+        }
+    }
+    Ok(many)
 }

@@ -24,6 +24,7 @@ on_both_databases!(
     select_all_matching_resets_what_the_filter_matches,
     resend_email_replaces_the_link_of_a_pending_reset,
     one_persons_resends_are_limited_whoever_sends_them,
+    a_pending_reset_done_again_in_bulk_mails_no_more_than_resend_email,
     members_cannot_reset_anyone,
     a_bulk_reset_of_thousands_asks_postgresql_for_a_vacuum,
 );
@@ -678,6 +679,103 @@ async fn one_persons_resends_are_limited_whoever_sends_them(h: Harness) {
         .admin_resend_reset_email(&demo.owner, jane, None)
         .await
         .unwrap();
+}
+
+/// A bulk reset of someone whose reset is pending only mails them a new link (the password and
+/// sessions went with the first reset), so it counts against what Resend Email allows a person:
+/// five links in 15 minutes, however they were sent. Past that, the person is skipped with the
+/// reason, their newest link still works, and the others in the selection are reset; by ids or
+/// by filter alike.
+async fn a_pending_reset_done_again_in_bulk_mails_no_more_than_resend_email(h: Harness) {
+    let demo = h.demo().await;
+    let (jane, joe, ann) = (demo.members[0].id, demo.members[1].id, demo.members[2].id);
+    let admin = &demo.admin;
+    let links_of = |id| {
+        reset_link::Entity::find()
+            .filter(reset_link::Column::UserId.eq(id))
+            .count(h.db())
+    };
+    // One reset and four more in bulk (one of them a resend): five links each.
+    h.core
+        .admin_reset_passwords(admin, &[jane, joe], None)
+        .await
+        .unwrap();
+    h.core
+        .admin_resend_reset_email(&demo.owner, jane, None)
+        .await
+        .unwrap();
+    h.core
+        .admin_resend_reset_email(&demo.owner, joe, None)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let report = h
+            .core
+            .admin_reset_passwords(admin, &[jane, joe], None)
+            .await
+            .unwrap();
+        assert_eq!(report.reset, [jane, joe]);
+    }
+    assert_eq!(links_of(jane).await.unwrap(), 5);
+    let newest = h.emailed_token(jane).await;
+
+    // The sixth: Jane and Joe are skipped, Ann (active) is reset.
+    let report = h
+        .core
+        .admin_reset_passwords(admin, &[jane, ann, joe], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, [ann]);
+    let skipped: Vec<_> = report
+        .skipped
+        .iter()
+        .map(|s| (s.user_id, s.reason))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (jane, SkipReason::TooManyLinks),
+            (joe, SkipReason::TooManyLinks)
+        ]
+    );
+    assert_eq!(links_of(jane).await.unwrap(), 5, "no sixth link");
+    assert_eq!(h.emailed_token(jane).await, newest, "no new email");
+    assert!(matches!(
+        h.core.inspect_link(&newest).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+
+    // By filter: everyone pending, the same reason for the same two.
+    let pending = UserFilter {
+        status: Some(UserStatus::ResetPending),
+        ..Default::default()
+    };
+    let expected = matching(&h, admin, &pending).await;
+    let report = h
+        .core
+        .admin_reset_matching(admin, &pending, expected, None)
+        .await
+        .unwrap();
+    assert!(report.reset.contains(&ann), "Ann has had one link");
+    assert!(!report.reset.contains(&jane) && !report.reset.contains(&joe));
+    assert_eq!(
+        report
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::TooManyLinks)
+            .count(),
+        2
+    );
+
+    // A quarter of an hour later, a new allowance.
+    h.clock.advance(chrono::Duration::minutes(16));
+    let report = h
+        .core
+        .admin_reset_passwords(admin, &[jane, joe], None)
+        .await
+        .unwrap();
+    assert_eq!(report.reset, [jane, joe]);
+    assert_ne!(h.emailed_token(jane).await, newest, "a new link was sent");
 }
 
 /// PostgreSQL's typed pages read the sort index alone only where vacuum has marked the table's
