@@ -99,7 +99,8 @@ export async function findUserRow(page: Page, name: string) {
 
 /** Keeps a screenshot as an artifact under end2end/artifacts/screenshots/. */
 export async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `artifacts/screenshots/${name}.png`, fullPage: false });
+  // Dialogs fade in: finished at once, so the picture shows what stays on screen.
+  await page.screenshot({ path: `artifacts/screenshots/${name}.png`, fullPage: false, animations: 'disabled' });
 }
 
 /** The first row of an active member, with its name and email. */

@@ -90,9 +90,15 @@ pub fn BulkResult(report: ResetReport) -> impl IntoView {
     let close = Callback::new(move |_| state.result.set(None));
     let reset = report.reset.len() as u64;
     let skipped = report.skipped.len() as u64;
+    // A check when passwords were reset; when every one was skipped, nothing succeeded.
+    let (icon_class, icon) = if reset > 0 {
+        ("dialog__icon dialog__icon--success", Icon::Check)
+    } else {
+        ("dialog__icon dialog__icon--info", Icon::Info)
+    };
     view! {
         <Modal title_id="result-title" on_close=close>
-            <div class="dialog__icon dialog__icon--ok"><Svg icon=Icon::Check/></div>
+            <div class=icon_class><Svg icon=icon/></div>
             <h2 class="dialog__title" id="result-title">"Bulk password reset finished"</h2>
             <p class="result-summary">
                 <strong>{group_thousands(reset)}</strong> " reset · " <strong>{group_thousands(skipped)}</strong> " skipped"
@@ -101,7 +107,7 @@ pub fn BulkResult(report: ResetReport) -> impl IntoView {
                 {if reset > 0 { "Each reset user was signed out and emailed a link to set a new password." } else { "No passwords were changed." }}
             </p>
             {(!report.skipped.is_empty()).then(|| view! {
-                <h3 class="menu__label">"Skipped"</h3>
+                <h3 class="result-list__label">"Skipped"</h3>
                 <ul class="result-list">
                     {report.skipped.into_iter().map(|s| view! {
                         <li>
