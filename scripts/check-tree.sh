@@ -4,7 +4,9 @@
 # - every e2e spec imports the shared fixture (which fails a test on page errors);
 # - no crate declares a dependency its code never names, and every workspace dependency is
 #   used by some member (what `cargo machete` checks, without installing it);
-# - every crate inherits the workspace's license.
+# - every crate inherits the workspace's license;
+# - the README's configuration table names what the code reads;
+# - every BEM element or modifier class the app writes is styled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -57,6 +59,16 @@ for var in $(comm -23 <(echo "$in_code") <(echo "$in_readme")); do
 done
 for var in $(comm -13 <(echo "$in_code") <(echo "$in_readme")); do
   fail "README.md's configuration table lists $var, which no code reads"
+done
+
+# Every BEM element or modifier class the app writes out (`block__element`, `block--modifier`)
+# is styled by style/main.css: `dialog__icon--ok`, only named, left the bulk summary's icon in
+# the danger colours.
+written=$(grep -rhoE '"[a-z][a-z0-9 _-]*"' app/src | tr -d '"' | tr ' ' '\n' |
+  grep -E '^[a-z][a-z0-9-]*(__|--)[a-z0-9_-]+$' | sort -u)
+for class in $written; do
+  grep -qE -- "\.$class([^a-zA-Z0-9_-]|$)" style/main.css ||
+    fail "app/src writes the class $class, which style/main.css never styles"
 done
 
 exit $status

@@ -25,7 +25,7 @@ step "PostgreSQL"
 ORGDESK_TEST_PG_URL=$(bash scripts/postgres.sh | tail -1)
 export ORGDESK_TEST_PG_URL
 
-step "tree checks: components are leaves, e2e specs use the shared fixture, manifests and README tell the truth"
+step "tree checks: components are leaves, e2e specs use the shared fixture, manifests and README tell the truth, classes are styled"
 bash scripts/check-tree.sh
 
 step "cargo fmt --check"
