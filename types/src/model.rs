@@ -476,8 +476,9 @@ pub enum SkipReason {
     NotFound,
     /// Invited, with no password yet: there is nothing to reset.
     Invited,
-    /// Their reset is pending and admins sent them as many links lately as Resend Email
-    /// allows: another would only fill their inbox.
+    /// Their reset is pending and they were sent as many links lately as Resend Email allows
+    /// (by admins' resets and resends, or their own Resend Email): another would only fill
+    /// their inbox.
     TooManyLinks,
 }
 
