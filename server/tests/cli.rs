@@ -403,10 +403,28 @@ fn a_bad_setting_is_explained_and_nothing_runs() {
             "{stderr}"
         );
     }
+    for links in ["0", "five"] {
+        let refused = orgdesk_with(
+            "sqlite::memory:",
+            &["migrate"],
+            &[("ORGDESK_RESEND_LIMIT", links)],
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_ne!(refused.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "ORGDESK_RESEND_LIMIT={links:?}: use a whole number"
+            )),
+            "{stderr}"
+        );
+    }
     let fine = orgdesk_with(
         "sqlite::memory:",
         &["migrate"],
-        &[("ORGDESK_SESSION_IDLE_MINUTES", "15")],
+        &[
+            ("ORGDESK_SESSION_IDLE_MINUTES", "15"),
+            ("ORGDESK_RESEND_LIMIT", "3"),
+        ],
     );
     assert_eq!(
         fine.status.code(),
