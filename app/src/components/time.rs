@@ -37,8 +37,40 @@ pub fn exact(at: DateTime<Utc>) -> String {
     crate::format::utc_timestamp(at)
 }
 
-/// A `<time>` with relative text and the exact time as its title.
+/// A moment that has happened (a sign-in, an event), relative to `now`: a time ahead of it,
+/// which only a clock ahead of this one can have written (the server's, when the browser's is
+/// slow), reads "just now" rather than "in 2 minutes".
+pub fn relative_past(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    relative(at.min(now), now)
+}
+
+/// A `<time>` with relative text and the exact time as its title; `past` for a moment that
+/// has happened ([`relative_past`]), rather than one to come (a link's expiry).
 #[component]
-pub fn RelativeTime(at: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
-    view! { <time datetime=at.to_rfc3339() title=exact(at)>{relative(at, now)}</time> }
+pub fn RelativeTime(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    #[prop(optional)] past: bool,
+) -> impl IntoView {
+    let text = if past {
+        relative_past(at, now)
+    } else {
+        relative(at, now)
+    };
+    view! { <time datetime=at.to_rfc3339() title=exact(at)>{text}</time> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn a_moment_past_never_reads_as_to_come() {
+        let now = Utc::now();
+        assert_eq!(relative(now - Duration::minutes(3), now), "3 minutes ago");
+        assert_eq!(relative(now + Duration::minutes(15), now), "in 15 minutes");
+        assert_eq!(relative_past(now + Duration::minutes(15), now), "just now");
+        assert_eq!(relative_past(now - Duration::hours(3), now), "3 hours ago");
+    }
 }

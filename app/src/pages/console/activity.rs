@@ -86,7 +86,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         let now = chrono::Utc::now();
                                         p.events.into_iter().map(|e| view! {
                                             <tr>
-                                                <td class="muted"><RelativeTime at=e.at now=now/></td>
+                                                <td class="muted"><RelativeTime at=e.at now=now past=true/></td>
                                                 <td><span class="badge" data-kind=e.kind.as_str()>{e.kind.label()}</span></td>
                                                 <td>{e.actor_name.unwrap_or_else(|| "—".into())}</td>
                                                 <td>{e.subject_name.unwrap_or_else(|| "—".into())}</td>

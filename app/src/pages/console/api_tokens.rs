@@ -142,11 +142,11 @@ fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -
                             <tr>
                                 <td><strong>{t.name.clone()}</strong></td>
                                 <td><div class="token-scopes">{t.scopes.iter().map(|s| view! { <code class="code">{s.as_str()}</code> }).collect_view()}</div></td>
-                                <td class="muted"><RelativeTime at=t.created_at now=now/>" by "{t.created_by.clone()}</td>
+                                <td class="muted"><RelativeTime at=t.created_at now=now past=true/>" by "{t.created_by.clone()}</td>
                                 <td class="muted"><RelativeTime at=t.expires_at now=now/></td>
                                 <td class="muted">{match t.last_used_at {
                                     Some(at) => view! {
-                                        <RelativeTime at=at now=now/>
+                                        <RelativeTime at=at now=now past=true/>
                                         {t.last_used_ip.clone().map(|ip| format!(" from {ip}"))}
                                     }.into_any(),
                                     None => "Never".into_any(),

@@ -135,7 +135,7 @@ fn EndpointTable(webhooks: Vec<WebhookView>, remove: ServerAction<RemoveWebhook>
                             <tr>
                                 <td><code class="code">{w.url.clone()}</code></td>
                                 <td><div class="token-scopes">{w.events.iter().map(|e| view! { <code class="code">{e.as_str()}</code> }).collect_view()}</div></td>
-                                <td class="muted"><RelativeTime at=w.created_at now=now/>" by "{w.created_by.clone()}</td>
+                                <td class="muted"><RelativeTime at=w.created_at now=now past=true/>" by "{w.created_by.clone()}</td>
                                 <td>{if live {
                                     view! { <span class="badge badge--active">"Active"</span> }.into_any()
                                 } else {
@@ -190,7 +190,7 @@ fn DeliveryTable(deliveries: Vec<DeliveryView>) -> impl IntoView {
                         };
                         view! {
                             <tr>
-                                <td class="muted"><RelativeTime at=d.created_at now=now/></td>
+                                <td class="muted"><RelativeTime at=d.created_at now=now past=true/></td>
                                 <td><code class="code">{d.event.map(|e| e.as_str()).unwrap_or("?")}</code></td>
                                 <td>
                                     <span class=badge>{label}</span>

@@ -163,7 +163,7 @@ fn SidebarContent(
                 <Svg icon=Icon::Warning/>
                 <span>
                     "Reset pending — " {user.name.clone()} " cancelled the emailed link as unexpected "
-                    <RelativeTime at=at now=now/>
+                    <RelativeTime at=at now=now past=true/>
                     ". Check with them, then use Resend Email to send a new link."
                 </span>
             </div>
@@ -208,9 +208,9 @@ fn DetailsTab(details: UserDetails) -> impl IntoView {
             <dt>"Title"</dt><dd>{or_dash(details.title)}</dd>
             <dt>"Department"</dt><dd>{or_dash(details.department)}</dd>
             <dt>"Last sign-in"</dt>
-            <dd>{match u.last_sign_in_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
+            <dd>{match u.last_sign_in_at { Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(), None => "Never".into_any() }}</dd>
             <dt>"Password changed"</dt>
-            <dd>{match details.password_changed_at { Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(), None => "Never".into_any() }}</dd>
+            <dd>{match details.password_changed_at { Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(), None => "Never".into_any() }}</dd>
             <dt>"Member since"</dt><dd><time datetime=u.created_at.to_rfc3339() title=exact(u.created_at)>{calendar_date(u.created_at)}</time></dd>
         </dl>
     }
@@ -271,7 +271,7 @@ pub fn Timeline(events: Vec<ActivityView>) -> impl IntoView {
                         <div class="timeline__title">{e.kind.label()}</div>
                         {(e.details != e.kind.label()).then(|| view! { <div class="timeline__details">{e.details.clone()}</div> })}
                         <div class="timeline__meta">
-                            <RelativeTime at=e.at now=now/>
+                            <RelativeTime at=e.at now=now past=true/>
                             {e.actor_name.map(|a| format!(" · by {a}"))}
                             {e.ip.map(|ip| format!(" · {ip}"))}
                         </div>

@@ -264,7 +264,7 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
             <td><StatusBadge status=user.status/></td>
             <td class="muted">
                 {match user.last_sign_in_at {
-                    Some(at) => view! { <RelativeTime at=at now=now/> }.into_any(),
+                    Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(),
                     None => view! { <span>"Never"</span> }.into_any(),
                 }}
             </td>
