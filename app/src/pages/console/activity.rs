@@ -84,14 +84,16 @@ pub fn ActivityPage() -> impl IntoView {
                                     }.into_any(),
                                     Ok(p) => {
                                         let now = chrono::Utc::now();
-                                        p.events.into_iter().map(|e| view! {
-                                            <tr>
-                                                <td class="muted"><RelativeTime at=e.at now=now past=true/></td>
-                                                <td><span class="badge" data-kind=e.kind.as_str()>{e.kind.label()}</span></td>
-                                                <td>{e.actor_name.unwrap_or_else(|| "—".into())}</td>
-                                                <td>{e.subject_name.unwrap_or_else(|| "—".into())}</td>
-                                                <td>{e.details}</td>
-                                                <td class="muted">{e.ip.unwrap_or_default()}</td>
+                                        // On a phone each event is a card, its cells labelled (an
+                                        // event with no address shows no "IP:").
+                                        p.events.into_iter().map(|e| (e.ip.is_some().then_some("IP"), e)).map(|(ip_label, e)| view! {
+                                            <tr class="activity-table__event">
+                                                <td class="activity-table__when muted"><RelativeTime at=e.at now=now past=true/></td>
+                                                <td class="activity-table__what"><span class="badge" data-kind=e.kind.as_str()>{e.kind.label()}</span></td>
+                                                <td class="activity-table__who" data-label="Who">{e.actor_name.unwrap_or_else(|| "—".into())}</td>
+                                                <td class="activity-table__subject" data-label="Subject">{e.subject_name.unwrap_or_else(|| "—".into())}</td>
+                                                <td class="activity-table__details">{e.details}</td>
+                                                <td class="activity-table__ip muted" data-label=ip_label>{e.ip.unwrap_or_default()}</td>
                                             </tr>
                                         }).collect_view().into_any()
                                     }

@@ -160,10 +160,10 @@ pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
                                 on:change=toggle_page
                             />
                         </th>
-                        <SortHeader label="Name" sort=UserSort::Name/>
-                        <SortHeader label="Role" sort=UserSort::Role/>
-                        <SortHeader label="Status" sort=UserSort::Status/>
-                        <SortHeader label="Last sign-in" sort=UserSort::LastSignIn/>
+                        <SortHeader label="Name" sort=UserSort::Name class="cell-name"/>
+                        <SortHeader label="Role" sort=UserSort::Role class="cell-secondary"/>
+                        <SortHeader label="Status" sort=UserSort::Status class="cell-status"/>
+                        <SortHeader label="Last sign-in" sort=UserSort::LastSignIn class="cell-secondary"/>
                         <th class="cell-actions" scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -204,8 +204,10 @@ pub fn UsersTable(users: UsersResource, total: TotalResource) -> impl IntoView {
     }
 }
 
+/// A column's header, its label a link to the table sorted by it. `class` names the column's
+/// cells on a phone, where the rows become cards (style/main.css, "Responsive").
 #[component]
-fn SortHeader(label: &'static str, sort: UserSort) -> impl IntoView {
+fn SortHeader(label: &'static str, sort: UserSort, class: &'static str) -> impl IntoView {
     let state = expect_context::<UsersPageState>();
     let aria_sort = move || {
         let q = state.query.get();
@@ -224,7 +226,7 @@ fn SortHeader(label: &'static str, sort: UserSort) -> impl IntoView {
         users_href(&on_page(q, 1, None), state.open_user.get(), None)
     };
     view! {
-        <th scope="col" aria-sort=aria_sort>
+        <th class=class scope="col" aria-sort=aria_sort>
             <a class="sort" href=href>{label}</a>
         </th>
     }
@@ -254,15 +256,15 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
             <td class="cell-check">
                 <input type="checkbox" aria-label=format!("Select {}", user.name) prop:checked=checked on:change=toggle/>
             </td>
-            <td>
+            <td class="cell-name">
                 <div class="user-cell">
                     <a class="user-cell__name" href=name_href data-open-user=id.to_string()>{user.name.clone()}</a>
                     <span class="user-cell__email">{user.email.clone()}</span>
                 </div>
             </td>
-            <td><span class="badge badge--role">{user.role.label()}</span></td>
-            <td><StatusBadge status=user.status/></td>
-            <td class="muted">
+            <td class="cell-secondary"><span class="badge badge--role">{user.role.label()}</span></td>
+            <td class="cell-status"><StatusBadge status=user.status/></td>
+            <td class="cell-secondary muted">
                 {match user.last_sign_in_at {
                     Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(),
                     None => view! { <span>"Never"</span> }.into_any(),
@@ -351,11 +353,11 @@ fn SkeletonRows() -> impl IntoView {
             view! {
                 <tr class="skeleton-row" aria-hidden="true">
                     <td class="cell-check"><span class="skeleton" style="width:16px"></span></td>
-                    <td><span class="skeleton" style="width:180px"></span></td>
-                    <td><span class="skeleton" style="width:60px"></span></td>
-                    <td><span class="skeleton" style="width:80px"></span></td>
-                    <td><span class="skeleton" style="width:90px"></span></td>
-                    <td></td>
+                    <td class="cell-name"><span class="skeleton" style="width:180px"></span></td>
+                    <td class="cell-secondary"><span class="skeleton" style="width:60px"></span></td>
+                    <td class="cell-status"><span class="skeleton" style="width:80px"></span></td>
+                    <td class="cell-secondary"><span class="skeleton" style="width:90px"></span></td>
+                    <td class="cell-actions"></td>
                 </tr>
             }
         })
