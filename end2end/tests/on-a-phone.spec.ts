@@ -109,6 +109,11 @@ test.describe('On a phone', () => {
     const event = page.locator('tbody tr').filter({ hasText: picked[0].name }).first();
     await expect(event.locator('[data-label="Who"]')).toBeVisible();
     await shot(page, 'phone-activity');
+    // And on a tablet, where its six columns don't fit either.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await fitsTheScreen(page, page.locator('.table-wrap'));
+    await shot(page, 'tablet-activity');
+    await page.setViewportSize(PHONE);
 
     // The user opens the link on their phone.
     const mail = await waitForMail(picked[0].email, /reset/i);
