@@ -136,4 +136,20 @@ test.describe('On a phone', () => {
     await expect(page).toHaveURL(/\/account/);
     await fitsTheScreen(page);
   });
+
+  test('Add user and Import users fit the screen and close with a tap: a phone has no Escape key', async ({ page }) => {
+    await signInAsAdmin(page);
+    await hydrated(page);
+    for (const [button, dialogName] of [['Add user', 'Add user'], ['Import users', 'Import users']]) {
+      await page.getByRole('button', { name: button }).click();
+      const dialog = page.getByRole('dialog', { name: dialogName });
+      await expect(dialog).toBeVisible();
+      await fitsTheScreen(page);
+      const cancel = dialog.getByRole('button', { name: 'Cancel' });
+      await inReach(cancel);
+      await shot(page, `phone-${button.toLowerCase().replace(' ', '-')}`);
+      await cancel.tap();
+      await expect(dialog).toBeHidden();
+    }
+  });
 });

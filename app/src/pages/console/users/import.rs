@@ -99,6 +99,10 @@ pub fn ImportUsersDialog() -> impl IntoView {
                         <label class="field__label" for="import-file">"CSV file"</label>
                         <input class="input" id="import-file" type="file" accept=".csv,text/csv" data-autofocus on:change=on_file/>
                     </div>
+                    // A way out that needs no Escape key (a phone has none).
+                    <div class="dialog__actions">
+                        <button type="button" class="btn" on:click=move |_| close.run(())>"Cancel"</button>
+                    </div>
                 }.into_any(),
                 Step::Checking => view! {
                     <p class="dialog__body" role="status"><span class="spinner" aria-hidden="true"></span>" Checking the file…"</p>
