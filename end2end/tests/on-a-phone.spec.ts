@@ -152,4 +152,15 @@ test.describe('On a phone', () => {
       await expect(dialog).toBeHidden();
     }
   });
+
+  test("the owner's Settings pages fit the screen", async ({ page }) => {
+    await signIn(page, 'owner@acme.test', MEMBER_PASSWORD);
+    await expect(page).toHaveURL(/\/users/);
+    for (const path of ['/settings', '/settings/api-tokens', '/settings/webhooks']) {
+      await page.goto(path);
+      await hydrated(page);
+      await fitsTheScreen(page);
+      await shot(page, `phone${path.replaceAll('/', '-')}`);
+    }
+  });
 });
