@@ -59,8 +59,17 @@ test.describe('On a phone', () => {
     await expect(row.locator('.cell-status')).toBeVisible();
     const dots = row.getByRole('button', { name: `More actions for ${member.name}` });
     await inReach(dots);
+    // Targets a fingertip hits: the row's box and its Three Dots.
+    expect((await row.getByRole('checkbox').boundingBox())!.width).toBeGreaterThanOrEqual(22);
+    expect((await dots.boundingBox())!.height).toBeGreaterThanOrEqual(40);
     await dots.click();
     await inReach(page.getByRole('menuitem', { name: 'Reset Password' }));
+    // The table's frame, of this one row, doesn't cut the menu off, nor scroll the row away.
+    const frame = (await table.boundingBox())!;
+    const last = (await page.getByRole('menu').getByRole('menuitem').last().boundingBox())!;
+    expect(last.y + last.height).toBeLessThanOrEqual(frame.y + frame.height);
+    await expect(row.getByRole('link', { name: member.name })).toBeInViewport();
+    expect(await table.evaluate((el) => el.scrollTop)).toBe(0);
     await shot(page, 'phone-row-menu');
     await page.getByRole('menuitem', { name: 'Reset Password' }).click();
     const confirm = page.getByRole('dialog', { name: `Reset password for ${member.name}?` });
