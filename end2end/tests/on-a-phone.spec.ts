@@ -122,6 +122,15 @@ test.describe('On a phone', () => {
     await page.setViewportSize({ width: 768, height: 1024 });
     await fitsTheScreen(page, page.locator('.table-wrap'));
     await shot(page, 'tablet-activity');
+    // The Users Table, from a small tablet's width to a large one's.
+    await page.goto('/users');
+    await hydrated(page);
+    for (const width of [600, 660, 720, 768, 900, 960, 1024]) {
+      await test.step(`${width} px`, async () => {
+        await page.setViewportSize({ width, height: 1024 });
+        await fitsTheScreen(page, page.locator('.table-wrap'));
+      });
+    }
     await page.setViewportSize(PHONE);
 
     // The user opens the link on their phone.
