@@ -1,4 +1,4 @@
-import { expect, Page, APIRequestContext, request } from '@playwright/test';
+import { expect, Locator, Page, APIRequestContext, request } from '@playwright/test';
 
 import { DEMO_PASSWORD } from './demo';
 
@@ -111,6 +111,28 @@ export async function anActiveMember(page: Page, skip = 0) {
   const name = (await row.locator('.user-cell__name').innerText()).trim();
   const email = (await row.locator('.user-cell__email').innerText()).trim();
   return { name, email };
+}
+
+/** Every item of the open `menu` lies on the screen and is what a pointer at its centre hits:
+ *  no frame it opened in cuts it off, and nothing covers it. */
+export async function wholeOnScreen(page: Page, menu: Locator) {
+  const items = menu.getByRole('menuitem');
+  await expect(items.first()).toBeVisible();
+  // It pops in: measured once it has.
+  await menu.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
+  const screen = page.viewportSize()!;
+  for (const item of await items.all()) {
+    const label = (await item.innerText()).trim();
+    const box = (await item.boundingBox())!;
+    const onScreen = box.x >= 0 && box.y >= 0 && box.x + box.width <= screen.width && box.y + box.height <= screen.height;
+    expect(onScreen, `"${label}" lies off the screen`).toBe(true);
+    const hit = await item.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return at !== null && el.contains(at);
+    });
+    expect(hit, `"${label}" is cut off or covered`).toBe(true);
+  }
 }
 
 export function rowOf(page: Page, name: string) {
