@@ -7,7 +7,8 @@
 #   target/site/pkg/<hash>/                      the front end (wasm-release profile) and the
 #                                                style, named by content, each + .br and .gz:
 #     sign-in.{js,wasm}, reset-password.{js,wasm}    the public pages' modules (frontend/sign-in/,
-#                                                frontend/reset-password/: decision 43)
+#     account.{js,wasm}                          frontend/reset-password/, frontend/account/:
+#                                                decisions 43, 73)
 #     orgdesk.{js,wasm}                          the console's module (frontend/, decision 45)
 #     orgdesk.css, public.css                  the style, and the public pages' part of it
 #   target/site/pkg/orgdesk.css                  the style under its plain name (dev mailbox)
@@ -25,21 +26,21 @@ site=target/site
 pkg=$site/pkg
 front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
-public_modules="sign-in reset-password"
+public_modules="sign-in reset-password account"
 public_in() { echo "$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend_${1//-/_}.wasm"; }
 wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
-# The front end, start to finish: the wasm build of the three entry points (the console's,
-# frontend/, and the public pages', frontend/sign-in/ and frontend/reset-password/: decisions 43
-# and 45), in one cargo run; orgdesk-wasm-build, which runs wasm-bindgen on each module; wasm-opt
+# The front end, start to finish: the wasm build of the four entry points (the console's,
+# frontend/, and the public pages', frontend/sign-in/, frontend/reset-password/ and
+# frontend/account/: decisions 43, 45 and 73), in one cargo run; orgdesk-wasm-build, which runs wasm-bindgen on each module; wasm-opt
 # on every module (skipped when the build is unchanged: they take most of a minute).
 # The result goes into a folder named by its content, pkg/<hash>/, with brotli and gzip twins of
 # each file (made once: a folder's content never changes), which the server serves as immutable
 # and names in its pages. The files refer to each other by relative names, so naming the folder
 # is enough. Folders of earlier builds go.
 front_end() {
-  log "cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password --target wasm32-unknown-unknown --profile wasm-release"
+  log "cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password -p orgdesk-frontend-account --target wasm32-unknown-unknown --profile wasm-release"
   # (The test command lints the server's crates through RUSTC_WORKSPACE_WRAPPER; the wasm build
   # is its own graph and goes without.)
   # Built for size with the standard library compiled in, from the toolchain's sources
@@ -50,7 +51,7 @@ front_end() {
   # what its app reaches.
   env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$front_target" RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS $wasm_size_flags" \
-    cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password \
+    cargo build -p orgdesk-frontend -p orgdesk-frontend-sign-in -p orgdesk-frontend-reset-password -p orgdesk-frontend-account \
     --lib --target wasm32-unknown-unknown --profile wasm-release \
     -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
   mkdir -p "$pkg"
@@ -127,4 +128,4 @@ cp -R app/public/. "$site/"
 cp "$pkg/.build" "$CARGO_TARGET_DIR/release/hash.txt"
 build_dir="$pkg/$(sed -n 's/^build: //p' "$pkg/.build")"
 br_kb() { cat "$@" | wc -c | awk '{printf "%.0f", $1 / 1000}'; }
-log "site ready in $build_dir: sign-in module $(br_kb "$build_dir/sign-in.wasm.br") KB brotli, reset-password module $(br_kb "$build_dir/reset-password.wasm.br") KB brotli, console module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"
+log "site ready in $build_dir: sign-in module $(br_kb "$build_dir/sign-in.wasm.br") KB brotli, reset-password module $(br_kb "$build_dir/reset-password.wasm.br") KB brotli, account module $(br_kb "$build_dir/account.wasm.br") KB brotli, console module $(br_kb "$build_dir/orgdesk.wasm.br") KB brotli; server at $CARGO_TARGET_DIR/release/orgdesk"

@@ -35,16 +35,16 @@ cargo fmt --all -- --check
 # `cargo check` with clippy-driver wrapping rustc for workspace members, and the same wrapper on
 # the release build lints every target without a second pass over the dependencies (which cost
 # 6.5 of a cold run's minutes). Same lints, same `-D warnings`, as
-# `cargo clippy --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --all-targets --features orgdesk-app/ssr`.
+# `cargo clippy --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --exclude orgdesk-frontend-account --all-targets --features orgdesk-app/ssr`.
 clippy_driver=$(rustup which --toolchain "$ORGDESK_TOOLCHAIN" clippy-driver 2>/dev/null || command -v clippy-driver)
 export RUSTC_WORKSPACE_WRAPPER=$clippy_driver
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
 step "build and clippy, every target (release profile, server features)"
-cargo test --release --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --features orgdesk-app/ssr --all-targets --no-run
+cargo test --release --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --exclude orgdesk-frontend-account --features orgdesk-app/ssr --all-targets --no-run
 
 step "cargo test --release (SQLite + PostgreSQL + SMTP on loopback)"
-cargo test --release --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --features orgdesk-app/ssr
+cargo test --release --workspace --exclude orgdesk-frontend --exclude orgdesk-frontend-reset-password --exclude orgdesk-frontend-sign-in --exclude orgdesk-frontend-account --features orgdesk-app/ssr
 
 step "release site: server + wasm front end (the server reuses the tests' build)"
 # The e2e server needs the test clock, a cargo feature deployments leave out.

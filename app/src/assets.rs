@@ -25,7 +25,7 @@ pub fn public_stylesheet_href(options: &LeptosOptions) -> String {
 }
 
 /// Whether the build has the public pages' modules (frontend/sign-in/, frontend/reset-password/,
-/// app/src/public.rs): `<name>.js` and `<name>.wasm` beside the console's module.
+/// frontend/account/, app/src/public.rs): `<name>.js` and `<name>.wasm` beside the console's module.
 /// `scripts/build-site.sh` builds them; a build without them (`cargo leptos watch`, which builds
 /// the console's module alone, with the public pages in it: frontend/'s `public-pages` feature)
 /// serves the public pages with the console's module.

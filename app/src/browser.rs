@@ -1,6 +1,6 @@
-//! Starting a page in the browser, shared by the two modules' entry points: the console's
+//! Starting a page in the browser, shared by the modules' entry points: the console's
 //! (frontend/) and the public pages' (frontend/sign-in/, frontend/reset-password/,
-//! docs/decisions.md 43).
+//! frontend/account/, docs/decisions.md 43).
 //!
 //! A panic in the browser build must not leave a silently dead page. The release build is
 //! compiled with `-Cpanic=immediate-abort` (docs/decisions.md 35): a panic runs no Rust code at

@@ -1,11 +1,12 @@
 //! The pages anyone may land on from an email or a bookmark (sign-in, forgot password, Reset
-//! Password and its cancel page) as small apps of their own, without the router
-//! (docs/decisions.md 43).
+//! Password and its cancel page), and the account page a member lands on after signing in, as
+//! small apps of their own, without the router (docs/decisions.md 43, 73).
 //!
 //! The server renders a landing on one of these pages with [`PublicApp`], and the page loads
 //! the module of its [`PublicModule`]: the Reset Password page, where every reset and
 //! invitation email leads, has one to itself (frontend/reset-password/); sign-in, forgot
-//! password and the cancel page share the other (frontend/sign-in/). Neither has the router,
+//! password and the cancel page share another (frontend/sign-in/); the account page has the
+//! third (frontend/account/). Neither has the router,
 //! the console or the code to load it: a person resetting their password downloads the
 //! framework and their page. Moving on from a public page is a page load. Links
 //! are plain links, and a server function's redirect (after signing in, say) goes through
@@ -21,8 +22,8 @@ use leptos_router::location::Url;
 use leptos_router::params::ParamsMap;
 
 use crate::pages::{
-    cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage, not_found::NotFound,
-    reset_password::ResetPasswordPage, sign_in::SignInPage,
+    account::AccountPage, cancel_reset::CancelResetPage, forgot_password::ForgotPasswordPage,
+    not_found::NotFound, reset_password::ResetPasswordPage, sign_in::SignInPage,
 };
 
 /// A page of the public apps.
@@ -30,19 +31,27 @@ use crate::pages::{
 pub enum PublicPage {
     SignIn,
     ForgotPassword,
-    ResetPassword { token: String },
-    CancelReset { token: String },
+    ResetPassword {
+        token: String,
+    },
+    CancelReset {
+        token: String,
+    },
+    /// Your account, where a member lands after signing in: the module the sign-in page has
+    /// just loaded draws it (docs/decisions.md 73).
+    Account,
 }
 
 impl PublicPage {
     /// The server's routes to the public pages, in axum's path syntax, each with whether its
     /// page waits for its data before it is sent (`SsrMode::Async`): the Reset Password page
     /// and its cancel page show the link's state in their first HTML.
-    pub const ROUTES: [(&'static str, bool); 4] = [
+    pub const ROUTES: [(&'static str, bool); 5] = [
         ("/sign-in", false),
         ("/forgot-password", false),
         ("/reset-password/{token}", true),
         ("/reset-password/{token}/cancel", true),
+        ("/account", true),
     ];
 
     /// The public page at `path`, if it is one: [`Self::ROUTES`], with a non-empty token.
@@ -50,6 +59,7 @@ impl PublicPage {
         match path {
             "/sign-in" => return Some(Self::SignIn),
             "/forgot-password" => return Some(Self::ForgotPassword),
+            "/account" => return Some(Self::Account),
             _ => {}
         }
         let rest = path.strip_prefix("/reset-password/")?;
@@ -74,6 +84,7 @@ impl PublicPage {
         match self {
             Self::SignIn | Self::ForgotPassword | Self::CancelReset { .. } => PublicModule::SignIn,
             Self::ResetPassword { .. } => PublicModule::ResetPassword,
+            Self::Account => PublicModule::Account,
         }
     }
 }
@@ -86,16 +97,20 @@ pub enum PublicModule {
     /// The Reset Password page alone ([`ResetPasswordApp`], frontend/reset-password/): the page
     /// every reset email leads to, often opened on a phone.
     ResetPassword,
+    /// The account page ([`AccountApp`], frontend/account/): where a member lands after signing
+    /// in, and where anyone changes their password.
+    Account,
 }
 
 impl PublicModule {
-    pub const ALL: [Self; 2] = [Self::SignIn, Self::ResetPassword];
+    pub const ALL: [Self; 3] = [Self::SignIn, Self::ResetPassword, Self::Account];
 
     /// The module's file names in the build's folder: `<name>.js`, `<name>.wasm`.
     pub fn name(self) -> &'static str {
         match self {
             Self::SignIn => "sign-in",
             Self::ResetPassword => "reset-password",
+            Self::Account => "account",
         }
     }
 }
@@ -106,6 +121,7 @@ pub fn PublicApp() -> impl IntoView {
     public_app(|page, query| match page.module() {
         PublicModule::SignIn => sign_in_pages(page, query),
         PublicModule::ResetPassword => reset_password_pages(page, query),
+        PublicModule::Account => account_pages(page, query),
     })
 }
 
@@ -121,6 +137,12 @@ pub fn ResetPasswordApp() -> impl IntoView {
     public_app(reset_password_pages)
 }
 
+/// What the account module hydrates.
+#[component]
+pub fn AccountApp() -> impl IntoView {
+    public_app(account_pages)
+}
+
 fn sign_in_pages(page: PublicPage, query: Signal<ParamsMap>) -> AnyView {
     match page {
         PublicPage::SignIn => view! { <SignInPage query/> }.into_any(),
@@ -129,7 +151,7 @@ fn sign_in_pages(page: PublicPage, query: Signal<ParamsMap>) -> AnyView {
             view! { <CancelResetPage token=Signal::stored(token)/> }.into_any()
         }
         // Another module's page: the server never sends it here.
-        PublicPage::ResetPassword { .. } => view! { <NotFound/> }.into_any(),
+        PublicPage::ResetPassword { .. } | PublicPage::Account => view! { <NotFound/> }.into_any(),
     }
 }
 
@@ -138,6 +160,13 @@ fn reset_password_pages(page: PublicPage, _query: Signal<ParamsMap>) -> AnyView 
         PublicPage::ResetPassword { token } => {
             view! { <ResetPasswordPage token=Signal::stored(token)/> }.into_any()
         }
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+fn account_pages(page: PublicPage, query: Signal<ParamsMap>) -> AnyView {
+    match page {
+        PublicPage::Account => view! { <AccountPage query/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -190,12 +219,12 @@ mod tests {
         assert_eq!(PublicPage::ForgotPassword.module(), PublicModule::SignIn);
         let cancel = PublicPage::CancelReset { token: token() };
         assert_eq!(cancel.module(), PublicModule::SignIn);
+        assert_eq!(PublicPage::Account.module(), PublicModule::Account);
         let reset = PublicPage::ResetPassword { token: token() };
         assert_eq!(reset.module(), PublicModule::ResetPassword);
-        assert_ne!(
-            PublicModule::SignIn.name(),
-            PublicModule::ResetPassword.name()
-        );
+        let names: std::collections::HashSet<_> =
+            PublicModule::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(names.len(), PublicModule::ALL.len(), "a file name each");
     }
 
     #[test]
@@ -215,6 +244,7 @@ mod tests {
                 Some(PublicPage::CancelReset {
                     token: "abc".into()
                 }),
+                Some(PublicPage::Account),
             ]
         );
     }
@@ -241,7 +271,7 @@ mod tests {
         for other in [
             "/",
             "/users",
-            "/account",
+            "/account/",
             "/sign-in/",
             "/reset-password",
             "/reset-password/",

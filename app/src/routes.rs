@@ -12,7 +12,6 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::toast::{provide_toasts, ToastRegion};
-use crate::pages::account::AccountPage;
 use crate::pages::console::{
     activity::ActivityPage, api_tokens::ApiTokensPage, settings::SettingsPage, users::UsersPage,
     webhooks::WebhooksPage, ConsoleLayout,
@@ -55,7 +54,6 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/users"/> }/>
-                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async/>

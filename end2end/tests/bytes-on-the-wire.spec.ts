@@ -14,6 +14,8 @@ import { hydrated, signInAsAdmin } from '../support/console';
 const BUDGET = {
   resetPage: 150_000,
   users: 390_000,
+  /** The account page, in its own module (decision 73): 147.5 KB on 2026-12-01. */
+  accountPage: 155_000,
   /** Time to interactive of the Reset Password page on a slow phone network (the goal). */
   resetPageInteractiveMs: 2_500,
 };
@@ -115,6 +117,26 @@ test.describe('Bytes on the wire', () => {
     const interactive = Date.now() - started;
     console.log(`Reset Password page, 150 ms RTT at 1.6 Mbit/s: interactive after ${interactive} ms`);
     expect(interactive).toBeLessThanOrEqual(BUDGET.resetPageInteractiveMs);
+    await context.close();
+  });
+
+  test('the account page, signed in: its own module, and none of the console', async ({ browser }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInAsAdmin(page);
+    // A first visit of /account (where a member lands after signing in): empty cache, same session.
+    const fresh = await browser.newContext({ storageState: await context.storageState() });
+    const account = await fresh.newPage();
+    const transfers = await recordTransfers(fresh, account);
+    await account.goto('/account');
+    await hydrated(account);
+    const firstVisit = transfers.take();
+    console.log(`first visit, account page: ${kb(total(firstVisit))} in ${firstVisit.length} responses`);
+    expect(total(firstVisit)).toBeLessThanOrEqual(BUDGET.accountPage);
+    expect(wasm(firstVisit).map((t) => new URL(t.url).pathname), 'only the account module').toEqual([
+      expect.stringMatching(/^\/pkg\/[0-9a-f]{16}\/account\.wasm$/),
+    ]);
+    await fresh.close();
     await context.close();
   });
 

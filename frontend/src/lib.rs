@@ -1,6 +1,7 @@
 #![recursion_limit = "512"]
 //! The console's browser entry point: hydrate the server-rendered page with the console's app.
-//! (A landing on a public page loads frontend/sign-in/ or frontend/reset-password/ instead;
+//! (A landing on a public page loads frontend/sign-in/, frontend/reset-password/ or
+//! frontend/account/ instead;
 //! with the `public-pages` feature, for `cargo leptos watch`, this module hydrates those too.)
 
 #[wasm_bindgen::prelude::wasm_bindgen]

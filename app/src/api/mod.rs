@@ -1,5 +1,6 @@
 //! Server functions, thin: who is asking, may they, then one call into `orgdesk-core`.
 
+pub mod account;
 pub mod activity;
 pub mod codec;
 pub mod people;
@@ -243,6 +244,19 @@ pub mod ssr {
     }
 
     /// The signed-in admin or owner; everyone else is refused here, on the server.
+    /// The core and the browser's session token, for a call any signed-in person may make;
+    /// an ended session is answered as [`current_actor`] answers it.
+    pub async fn require_session() -> Result<(Core, String), ApiError> {
+        let core = core()?;
+        if current_actor().await?.is_none() {
+            return Err(refuse(ApiError::Unauthenticated));
+        }
+        let token = session_token()
+            .await
+            .ok_or_else(|| refuse(ApiError::Unauthenticated))?;
+        Ok((core, token))
+    }
+
     pub async fn require_admin() -> Result<(Core, Actor), ApiError> {
         let core = core()?;
         let actor = match current_actor().await? {

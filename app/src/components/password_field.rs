@@ -14,6 +14,9 @@ pub fn PasswordInput(
     value: RwSignal<String>,
     #[prop(optional, into)] describedby: Option<String>,
     #[prop(optional)] invalid: Signal<bool>,
+    /// `new-password` unless told (`current-password` for the one being replaced).
+    #[prop(optional)]
+    autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
     view! {
@@ -25,7 +28,7 @@ pub fn PasswordInput(
                     id=id
                     name=name
                     type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete="new-password"
+                    autocomplete=autocomplete.unwrap_or("new-password")
                     required
                     aria-describedby=describedby
                     aria-invalid=move || invalid.get().to_string()

@@ -1,7 +1,7 @@
 //! `orgdesk-wasm-build <input.wasm> <out-dir> <name>`
 //!
 //! Turns one of the front end's modules (the console's, frontend/, or a public pages' one,
-//! frontend/sign-in/ and frontend/reset-password/) into what the browser loads: wasm-bindgen,
+//! frontend/sign-in/, frontend/reset-password/ and frontend/account/) into what the browser loads: wasm-bindgen,
 //! as `wasm-bindgen --target web --no-typescript --no-demangle` would, writes
 //! `<out-dir>/<name>.js` and `<out-dir>/<name>.wasm`. wasm-opt is left to the caller
 //! (scripts/build-site.sh).

@@ -33,6 +33,7 @@ pub mod resets;
 pub mod seed;
 pub mod settings;
 
+pub mod account;
 mod activity;
 mod api_tokens;
 mod auth;
@@ -346,6 +347,31 @@ impl Core {
     }
     pub async fn sign_out(&self, token: &str, ip: Option<&str>) -> CoreResult<()> {
         self.sign_out_impl(token, ip).await
+    }
+    /// The person signed in with `session_token` changes their password: the current one must
+    /// be right (each attempt counts against the sign-in limit), the new one must meet the
+    /// policy and differ from it. Every open link of theirs dies, every other session is
+    /// signed out (this one goes on), a "password changed" email goes out and Activity
+    /// records it, in one transaction.
+    pub async fn change_own_password(
+        &self,
+        session_token: &str,
+        current: &str,
+        new_password: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.change_own_password_impl(session_token, current, new_password, ip)
+            .await
+            .inspect(|_| self.wake_outbox())
+    }
+    /// Signs out every other session of the person signed in with `session_token`; how many
+    /// there were.
+    pub async fn sign_out_other_sessions(
+        &self,
+        session_token: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<u64> {
+        self.sign_out_other_sessions_impl(session_token, ip).await
     }
 
     // --- admin resets ---------------------------------------------------------------------

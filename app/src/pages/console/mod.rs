@@ -75,13 +75,14 @@ fn Shell(actor: Actor) -> impl IntoView {
                     </A></li>
                 </ul>
                 <div class="nav__footer">
-                    <div class="nav__me">
+                    // Another module's page: a page load, not the router's navigation.
+                    <a class="nav__me" href="/account" rel="external" title="Your account: change your password">
                         <span class="avatar" aria-hidden="true">{initials(&actor.name)}</span>
                         <div class="nav__label">
                             <div class="nav__me-name">{actor.name.clone()}</div>
                             <div class="nav__me-email">{actor.email.clone()}</div>
                         </div>
-                    </div>
+                    </a>
                     <PostForm action=sign_out input=|_| Some(SignOut {})>
                         <button type="submit" class="btn btn--ghost btn--sm">
                             <Svg icon=Icon::SignOut class="nav__icon"/><span class="nav__label">"Sign out"</span>

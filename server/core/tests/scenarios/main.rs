@@ -12,6 +12,7 @@ mod cancelling_a_reset;
 mod console;
 mod imports;
 mod outbox;
+mod own_account;
 mod people;
 mod reset_links;
 mod sign_in;

@@ -1,0 +1,48 @@
+//! What a signed-in person does to their own account, from the account page: change their
+//! password, and sign out their other sessions.
+
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+
+/// Where the account page says a password was changed: a page load, after a plain form post
+/// as after a hydrated one (the console's redirects are page loads, `browser::start`).
+pub const PASSWORD_CHANGED: &str = "/account?password=changed";
+
+/// Changes the signed-in person's password: the current one, then the new one twice.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<(), ApiError> {
+    use orgdesk_types::limits::MAX_PASSWORD_BYTES;
+
+    if current.len() > MAX_PASSWORD_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Err(super::ssr::refuse(ApiError::Invalid(
+            "That password is too long.".into(),
+        )));
+    }
+    if password != confirm {
+        return Err(super::ssr::refuse(ApiError::Invalid(
+            "The two passwords don't match.".into(),
+        )));
+    }
+    let (core, token) = super::ssr::require_session().await?;
+    let ip = super::ssr::client_ip().await;
+    core.change_own_password(&token, &current, &password, ip.as_deref())
+        .await?;
+    leptos_axum::redirect(PASSWORD_CHANGED);
+    Ok(())
+}
+
+/// Signs out every other session of the signed-in person; how many there were.
+#[server(endpoint = "sign_out_other_sessions")]
+pub async fn sign_out_other_sessions() -> Result<u64, ApiError> {
+    let (core, token) = super::ssr::require_session().await?;
+    let ip = super::ssr::client_ip().await;
+    let ended = core.sign_out_other_sessions(&token, ip.as_deref()).await?;
+    // The account page says how many (`?signed_out=2`).
+    leptos_axum::redirect(&format!("/account?signed_out={ended}"));
+    Ok(ended)
+}

@@ -1,0 +1,209 @@
+//! What a signed-in person does to their own account: change their password (with the current
+//! one), and sign out every other session of theirs. Both act on the session's own person, so
+//! neither takes an id.
+
+use orgdesk_types::password_policy::{self, PasswordContext};
+use orgdesk_types::{ActivityKind, UserStatus};
+use sea_orm::{DatabaseTransaction, EntityTrait};
+
+use crate::activity::{self, clean_ip, NewActivity};
+use crate::db::{self, Sql};
+use crate::emails::{self, EmailKind};
+use crate::entities::user;
+use crate::links;
+use crate::outbox::{self, Content, NewEmail};
+use crate::resets::lock_user;
+use crate::{rate_limit, tokens, Core, CoreError, CoreResult};
+
+/// The answer to a current password that isn't the account's.
+pub const WRONG_CURRENT_PASSWORD: &str = "That isn't your current password.";
+
+impl Core {
+    pub(crate) async fn change_own_password_impl(
+        &self,
+        session_token: &str,
+        current: &str,
+        new_password: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let me = self.session_person(session_token).await?;
+        // Each attempt counts, right or wrong: a stolen session gets no more guesses at the
+        // password than a sign-in does.
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let key = rate_limit::key("change_password", "user", &me.id.to_string());
+        rate_limit::hit(&tx, &key, self.config().sign_in_limit, now).await?;
+        tx.commit().await?;
+
+        let Some(stored) = me.password_hash.clone() else {
+            return Err(CoreError::InvalidInput(WRONG_CURRENT_PASSWORD.into()));
+        };
+        if !self.passwords().verify(current, &stored).await? {
+            return Err(CoreError::InvalidInput(WRONG_CURRENT_PASSWORD.into()));
+        }
+        let assessment = password_policy::assess(
+            new_password,
+            &PasswordContext {
+                email: me.email.clone(),
+                name: me.name.clone(),
+            },
+        );
+        if !assessment.is_acceptable() {
+            return Err(CoreError::WeakPassword(assessment.violations()));
+        }
+        if self.passwords().verify(new_password, &stored).await? {
+            return Err(CoreError::InvalidInput(
+                "Choose a password different from your current one.".into(),
+            ));
+        }
+        let hash = self.passwords().hash(new_password).await?;
+        // Hashing took a while: what follows happens now.
+        let now = self.now().max(now);
+
+        let tx = db::begin_write(self.db()).await?;
+        let Some(locked) = lock_user(&tx, me.org_id, me.id).await? else {
+            return Err(CoreError::Unauthenticated);
+        };
+        // An admin may have reset the password (or suspended the account) while the hashes
+        // ran: their change stands, and this one is refused.
+        if locked.password_hash.as_deref() != Some(stored.as_str())
+            || locked.status() != Some(UserStatus::Active)
+        {
+            tx.rollback().await?;
+            return Err(CoreError::Conflict(
+                "Your password was changed by someone else a moment ago. Sign in again.".into(),
+            ));
+        }
+        let mut set_password = Sql::new("UPDATE users SET password_hash = ");
+        set_password
+            .bind(hash)
+            .push(", previous_password_hash = NULL, password_changed_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(me.id);
+        set_password.execute(&tx).await?;
+        // As after a reset: every open link dies and no other browser stays signed in or
+        // known to the account (decision 63); this browser's session goes on.
+        links::revoke_open(&tx, &[me.id], now).await?;
+        let others = revoke_other_sessions(&tx, me.id, session_token, now).await?;
+        let mut forget_devices = Sql::new("DELETE FROM known_devices WHERE email = ");
+        forget_devices.bind(me.email.as_str());
+        forget_devices.execute(&tx).await?;
+
+        let org = self.organization(&tx, me.org_id).await?;
+        let ip = clean_ip(ip);
+        let sign_in_url = format!(
+            "{}/sign-in",
+            self.config().public_base_url.trim_end_matches('/')
+        );
+        let email = emails::password_changed(&emails::PasswordChangedEmail {
+            org_name: &org.name,
+            user_name: &me.name,
+            changed_at: now,
+            sign_in_url: &sign_in_url,
+        });
+        outbox::enqueue(
+            &tx,
+            vec![NewEmail {
+                org_id: org.id,
+                user_id: Some(me.id),
+                actor_id: Some(me.id),
+                actor_label: None,
+                kind: EmailKind::PasswordChanged,
+                to: me.email.clone(),
+                content: Content::Written(email),
+                ip: ip.clone(),
+            }],
+            now,
+        )
+        .await?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: org.id,
+                actor_id: Some(me.id),
+                actor_label: None,
+                subject_id: Some(me.id),
+                kind: ActivityKind::PasswordChanged,
+                details: format!(
+                    "Password changed from their account, with the current password; open links and {} revoked",
+                    other_sessions(others)
+                ),
+                ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs out every session of the session's person but this one; how many ended.
+    pub(crate) async fn sign_out_other_sessions_impl(
+        &self,
+        session_token: &str,
+        ip: Option<&str>,
+    ) -> CoreResult<u64> {
+        let me = self.session_person(session_token).await?;
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let ended = revoke_other_sessions(&tx, me.id, session_token, now).await?;
+        if ended > 0 {
+            activity::record_one(
+                &tx,
+                NewActivity {
+                    org_id: me.org_id,
+                    actor_id: Some(me.id),
+                    actor_label: None,
+                    subject_id: Some(me.id),
+                    kind: ActivityKind::SignedOut,
+                    details: format!("Signed out of {} from their account", other_sessions(ended)),
+                    ip: clean_ip(ip),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// The person of a live session, or `Unauthenticated`.
+    async fn session_person(&self, session_token: &str) -> CoreResult<user::Model> {
+        let actor = self
+            .session_actor_impl(session_token)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        user::Entity::find_by_id(actor.user_id)
+            .one(self.db())
+            .await?
+            .ok_or(CoreError::Unauthenticated)
+    }
+}
+
+/// "1 other session", "3 other sessions".
+fn other_sessions(n: u64) -> String {
+    match n {
+        1 => "1 other session".into(),
+        n => format!("{n} other sessions"),
+    }
+}
+
+/// Revokes the user's live sessions but the one of `keep`; how many.
+async fn revoke_other_sessions(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    keep: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CoreResult<u64> {
+    let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
+    revoke
+        .bind(now)
+        .push(" WHERE revoked_at IS NULL AND expires_at > ")
+        .bind(now)
+        .push(" AND user_id = ")
+        .bind(user_id)
+        .push(" AND token_hash <> ")
+        .bind(tokens::hash_token(keep));
+    Ok(revoke.execute(tx).await?)
+}
