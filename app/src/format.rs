@@ -54,6 +54,17 @@ pub fn utc_timestamp(at: DateTime<Utc>) -> String {
     )
 }
 
+/// "2026-12-02T14:05:09Z": a `<time>`'s machine-readable `datetime`, to the second.
+pub fn iso_timestamp(at: DateTime<Utc>) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        iso_date(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
 /// "Dec 2, 2026".
 pub fn calendar_date(at: DateTime<Utc>) -> String {
     const MONTHS: [&str; 12] = [
@@ -183,6 +194,10 @@ mod tests {
         assert_eq!(
             utc_timestamp(at),
             at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        );
+        assert_eq!(
+            iso_timestamp(at),
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
         assert_eq!(calendar_date(at), at.format("%b %-d, %Y").to_string());
         assert_eq!(calendar_date(at), "Mar 4, 2026");

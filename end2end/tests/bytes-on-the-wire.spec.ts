@@ -14,8 +14,9 @@ import { hydrated, signInAsAdmin } from '../support/console';
 const BUDGET = {
   resetPage: 150_000,
   users: 390_000,
-  /** The account page, in its own module (decision 73): 147.5 KB on 2026-12-01. */
-  accountPage: 155_000,
+  /** The account page, in its own module (decision 73): 147.5 KB on 2026-12-01, 156.8 KB with
+   * the list of where you're signed in (decision 74) on 2026-12-02. */
+  accountPage: 160_000,
   /** Time to interactive of the Reset Password page on a slow phone network (the goal). */
   resetPageInteractiveMs: 2_500,
 };

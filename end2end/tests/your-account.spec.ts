@@ -101,17 +101,39 @@ test.describe('Your account', () => {
     await phone.page.context().close();
   });
 
-  test('"Sign out everywhere else" signs out every other browser and keeps this one', async ({ browser }) => {
+  test('"Where you\'re signed in" lists every browser; one is signed out from the list, then all but this one', async ({ browser }) => {
     const member = await aMember(browser);
     const here = await signedInBrowser(browser, member.email, MEMBER_PASSWORD);
     // What other specs left signed in goes first.
     await here.page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await expect(here.page).toHaveURL(/\/account\?signed_out=\d+$/);
     const elsewhere = await signedInBrowser(browser, member.email, MEMBER_PASSWORD);
+
+    // Both are listed, this one marked, each with its browser, address and times.
+    await here.page.goto('/account');
+    await hydrated(here.page);
+    const list = here.page.locator('.sessions__item');
+    await expect(list).toHaveCount(2);
+    await expect(list.filter({ hasText: 'This browser' })).toHaveCount(1);
+    await expect(list.first()).toContainText('Chrome on LinuxThis browser');
+    await expect(list.first()).toContainText('127.0.0.1 · signed in just now · active just now');
+    await here.page.screenshot({ path: 'artifacts/screenshots/account-sessions.png', fullPage: true });
+
+    // The other one, signed out from the list: this one has no such button.
+    await expect(list.filter({ hasText: 'This browser' }).getByRole('button')).toHaveCount(0);
+    await list.filter({ hasNotText: 'This browser' }).getByRole('button', { name: 'Sign out Chrome on Linux' }).click();
+    await expect(here.page).toHaveURL(/\/account\?signed_out=1$/);
+    await expect(here.page.getByRole('status')).toHaveText('Signed out of 1 other browser or device.');
+    await expect(list).toHaveCount(1);
+    expect(await stillSignedIn(elsewhere.page)).toBe(false);
+
+    // Signed in there again, then every other browser at once.
+    await signIn(elsewhere.page, member.email, MEMBER_PASSWORD);
+    await expect(elsewhere.page).toHaveURL(/\/account$/);
+    await here.page.goto('/account');
     await hydrated(here.page);
     await here.page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await expect(here.page).toHaveURL(/\/account\?signed_out=1$/);
-    await expect(here.page.getByRole('status')).toHaveText('Signed out of 1 other browser or device.');
     expect(await stillSignedIn(elsewhere.page)).toBe(false);
     expect(await stillSignedIn(here.page)).toBe(true);
     await here.page.context().close();

@@ -166,6 +166,39 @@ pub struct Actor {
     pub role: Role,
 }
 
+/// One place a person is signed in, as their account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnSession {
+    pub id: i64,
+    /// The session of the browser asking.
+    pub current: bool,
+    /// "Chrome on Linux", read from the browser's `User-Agent` when it signed in.
+    pub device: String,
+    pub ip: Option<String>,
+    // Times go as seconds: the account page's module then carries no date parser.
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub signed_in_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Where a person is signed in, the browser asking first, then the most recently used, with the
+/// server's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnSessions {
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub now: DateTime<Utc>,
+    pub sessions: Vec<OwnSession>,
+}
+
+/// What the account page shows: who is signed in, and where. One answer, so the page's module
+/// reads one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub actor: Actor,
+    pub sessions: OwnSessions,
+}
+
 /// One row of the Users Table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {

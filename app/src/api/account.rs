@@ -1,7 +1,8 @@
 //! What a signed-in person does to their own account, from the account page: change their
-//! password, and sign out their other sessions.
+//! password, see where they are signed in, and sign out one other session or all of them.
 
 use leptos::prelude::*;
+use orgdesk_types::AccountOverview;
 
 use crate::error::ApiError;
 
@@ -45,4 +46,28 @@ pub async fn sign_out_other_sessions() -> Result<u64, ApiError> {
     // The account page says how many (`?signed_out=2`).
     leptos_axum::redirect(&format!("/account?signed_out={ended}"));
     Ok(ended)
+}
+
+/// Who is signed in and where, for the account page (None for visitors).
+#[server(endpoint = "account")]
+pub async fn fetch_account() -> Result<Option<AccountOverview>, ApiError> {
+    let Some(actor) = super::ssr::current_actor().await? else {
+        return Ok(None);
+    };
+    let token = super::ssr::session_token()
+        .await
+        .ok_or_else(|| super::ssr::refuse(ApiError::Unauthenticated))?;
+    let sessions = super::ssr::core()?.own_sessions(&token).await?;
+    Ok(Some(AccountOverview { actor, sessions }))
+}
+
+/// Signs out one other browser or device of the signed-in person (`id` from
+/// [`fetch_own_sessions`]).
+#[server(endpoint = "sign_out_session")]
+pub async fn sign_out_session(id: i64) -> Result<(), ApiError> {
+    let (core, token) = super::ssr::require_session().await?;
+    let ip = super::ssr::client_ip().await;
+    core.sign_out_own_session(&token, id, ip.as_deref()).await?;
+    leptos_axum::redirect("/account?signed_out=1");
+    Ok(())
 }

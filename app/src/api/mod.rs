@@ -185,6 +185,16 @@ pub mod ssr {
         cookie(session_cookie_name()).await
     }
 
+    /// The browser's `User-Agent`, if it sent one.
+    pub async fn user_agent() -> Option<String> {
+        let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+        headers
+            .get(header::USER_AGENT)?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+
     /// The token of the browser's known-device cookie, if it has one.
     pub async fn device_token() -> Option<String> {
         cookie(device_cookie_name()).await

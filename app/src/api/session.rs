@@ -42,10 +42,13 @@ pub async fn sign_in(
     // A browser that signed in as this email before doesn't wait out the account's delay
     // after others' failures (decision 63).
     let device = super::ssr::device_token().await;
+    // Kept with the session: the account page names each place someone is signed in.
+    let user_agent = super::ssr::user_agent().await;
     let from = FromBrowser {
         ip: ip.as_deref(),
         session: previous.as_deref(),
         device: device.as_deref(),
+        user_agent: user_agent.as_deref(),
     };
     match core.sign_in_from_browser(&email, &password, from).await? {
         SignInOutcome::SignedIn {

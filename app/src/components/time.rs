@@ -57,7 +57,7 @@ pub fn RelativeTime(
     } else {
         relative(at, now)
     };
-    view! { <time datetime=at.to_rfc3339() title=exact(at)>{text}</time> }
+    view! { <time datetime=crate::format::iso_timestamp(at) title=exact(at)>{text}</time> }
 }
 
 #[cfg(test)]

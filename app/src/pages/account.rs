@@ -1,37 +1,40 @@
 //! Your account: where a member lands after signing in (the console is for admins) and where
-//! anyone signed in changes their password, signs out their other sessions, or signs out. An
-//! admin who comes here is offered the way to the console.
+//! anyone signed in changes their password, sees where they are signed in and signs out any of
+//! those places, or signs out. An admin who comes here is offered the way to the console.
 //!
 //! A public app's page (`crate::public`), drawn by the sign-in module, which the browser has
 //! just loaded for the sign-in page: landing here loads no other module (docs/decisions.md 73).
 
+use chrono::{DateTime, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::params::ParamsMap;
 use orgdesk_types::password_policy::{assess, PasswordContext};
+use orgdesk_types::{AccountOverview, OwnSession, OwnSessions};
 
-use crate::api::account::{ChangePassword, SignOutOtherSessions};
+use crate::api::account::{fetch_account, ChangePassword, SignOutOtherSessions, SignOutSession};
 use crate::api::codec::json_resource;
-use crate::api::session::{fetch_actor, SignOut};
+use crate::api::session::SignOut;
 use crate::components::alert::ErrorAlert;
 use crate::components::auth_card::AuthCard;
 use crate::components::icons::{Icon, Svg};
 use crate::components::password_field::{PasswordChecklist, PasswordInput};
 use crate::components::post_form::PostForm;
+use crate::components::time::RelativeTime;
 use crate::error::ApiError;
 
 /// `query`: the page's query string, which says what a form just did.
 #[component]
 pub fn AccountPage(query: Signal<ParamsMap>) -> impl IntoView {
-    let me = json_resource(|| (), |_| fetch_actor());
+    let account = json_resource(|| (), |_| fetch_account());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text="Your account"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(actor)) => view! {
+                match account.await {
+                    Ok(Some(AccountOverview { actor, sessions })) => view! {
                         <AuthCard title=format!("Hi, {}", actor.name) subtitle=format!("You're signed in to {} as {}.", actor.org_name, actor.email)>
                             <Done query/>
                             {if actor.role.is_admin() {
@@ -40,7 +43,7 @@ pub fn AccountPage(query: Signal<ParamsMap>) -> impl IntoView {
                                 view! { <p class="muted">"The Admin Console is for your organization's administrators."</p> }.into_any()
                             }}
                             <ChangePasswordForm who=PasswordContext { email: actor.email.clone(), name: actor.name.clone() }/>
-                            <OtherSessions/>
+                            <Sessions list=sessions/>
                             <PostForm action=sign_out input=|_| Some(SignOut {}) class="form card__section">
                                 <button type="submit" class="btn btn--block">"Sign out"</button>
                             </PostForm>
@@ -147,22 +150,73 @@ fn ChangePasswordForm(who: PasswordContext) -> impl IntoView {
     }
 }
 
-/// Signs out every other browser and device: for a session left signed in somewhere, or a
-/// cookie someone else may have.
+/// Where you're signed in: every browser and device with a live session, each with a way to
+/// sign it out, and one to sign out all but this one.
 #[component]
-fn OtherSessions() -> impl IntoView {
-    let action = ServerAction::<SignOutOtherSessions>::new();
-    let pending = action.pending();
+fn Sessions(list: OwnSessions) -> impl IntoView {
+    let OwnSessions { now, sessions } = list;
+    let sign_out_one = ServerAction::<SignOutSession>::new();
+    let sign_out_others = ServerAction::<SignOutOtherSessions>::new();
+    let pending = sign_out_others.pending();
+    let error = move || {
+        sign_out_one
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| sign_out_others.value().get().and_then(|r| r.err()))
+    };
     view! {
-        <section class="card__section" aria-labelledby="other-sessions">
-            <h2 class="card__section-title" id="other-sessions">"Other browsers and devices"</h2>
-            <p class="muted">"Left signed in on a computer that isn't yours? Sign out everywhere but here."</p>
-            {move || action.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorAlert message=e.to_string()/> })}
-            <PostForm action=action input=|_| Some(SignOutOtherSessions {}) class="form">
+        <section class="card__section" aria-labelledby="sessions">
+            <h2 class="card__section-title" id="sessions">"Where you're signed in"</h2>
+            <p class="muted">"Don't recognise one, or left one signed in on a computer that isn't yours? Sign it out."</p>
+            {move || error().map(|e| view! { <ErrorAlert message=e.to_string()/> })}
+            <ul class="sessions">
+                {sessions.into_iter().map(|s| view! { <SessionItem session=s now action=sign_out_one/> }).collect_view()}
+            </ul>
+            <PostForm action=sign_out_others input=|_| Some(SignOutOtherSessions {}) class="form">
                 <button type="submit" class="btn btn--block" disabled=move || pending.get()>
                     "Sign out everywhere else"
                 </button>
             </PostForm>
         </section>
+    }
+}
+
+/// One browser or device: what it is, from where, when it signed in and was last active.
+#[component]
+fn SessionItem(
+    session: OwnSession,
+    now: DateTime<Utc>,
+    action: ServerAction<SignOutSession>,
+) -> impl IntoView {
+    let OwnSession {
+        id,
+        current,
+        device,
+        ip,
+        signed_in_at,
+        last_seen_at,
+    } = session;
+    let label = format!("Sign out {device}");
+    view! {
+        <li class="sessions__item">
+            <div class="sessions__what">
+                <div class="sessions__device">
+                    {device}
+                    {current.then(|| view! { <span class="sessions__here">"This browser"</span> })}
+                </div>
+                <div class="sessions__when">
+                    {ip.unwrap_or_else(|| "Address unknown".into())}
+                    " · signed in " <RelativeTime at=signed_in_at now past=true/>
+                    " · active " <RelativeTime at=last_seen_at now past=true/>
+                </div>
+            </div>
+            {(!current).then(|| view! {
+                <PostForm action=action input=|f| Some(SignOutSession { id: f.number("id")? }) class="sessions__form">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="btn btn--sm" aria-label=label>"Sign out"</button>
+                </PostForm>
+            })}
+        </li>
     }
 }

@@ -1,9 +1,9 @@
 //! What a signed-in person does to their own account: change their password (with the current
-//! one), and sign out every other session of theirs. Both act on the session's own person, so
-//! neither takes an id.
+//! one), see where they are signed in, and sign out one other session or every other one. Each
+//! acts on the session's own person only.
 
 use orgdesk_types::password_policy::{self, PasswordContext};
-use orgdesk_types::{ActivityKind, UserStatus};
+use orgdesk_types::{ActivityKind, OwnSession, OwnSessions, UserStatus};
 use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use crate::activity::{self, clean_ip, NewActivity};
@@ -168,6 +168,93 @@ impl Core {
         Ok(ended)
     }
 
+    /// Where the session's person is signed in: their live sessions, this one first, then the
+    /// most recently used first.
+    pub(crate) async fn own_sessions_impl(&self, session_token: &str) -> CoreResult<OwnSessions> {
+        let me = self.session_person(session_token).await?;
+        let now = self.now();
+        let idle = chrono::Duration::from_std(self.config().session_idle)
+            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
+        let current = tokens::hash_token(session_token);
+        let mut live = Sql::new(
+            "SELECT id, token_hash, user_agent, ip, created_at, \
+             COALESCE(last_seen_at, created_at) AS seen FROM sessions WHERE user_id = ",
+        );
+        live.bind(me.id)
+            .push(" AND revoked_at IS NULL AND expires_at > ")
+            .bind(now)
+            .push(" AND COALESCE(last_seen_at, created_at) > ")
+            .bind(now - idle)
+            .push(" ORDER BY seen DESC, id DESC");
+        let mut sessions = Vec::new();
+        for row in live.query_all(self.db()).await? {
+            let user_agent: Option<String> = row.try_get("", "user_agent")?;
+            sessions.push(OwnSession {
+                id: row.try_get("", "id")?,
+                current: row.try_get::<String>("", "token_hash")? == current,
+                device: describe_device(user_agent.as_deref()),
+                ip: row.try_get("", "ip")?,
+                signed_in_at: row.try_get("", "created_at")?,
+                last_seen_at: row.try_get("", "seen")?,
+            });
+        }
+        // This one first, then the rest as they were last used (a stable sort keeps that order).
+        sessions.sort_by_key(|s: &OwnSession| !s.current);
+        Ok(OwnSessions { now, sessions })
+    }
+
+    /// Signs out one other session of the session's person, by its id in [`Self::own_sessions_impl`]'s
+    /// list. This browser's own session is ended by signing out; anyone else's, or one that
+    /// already ended, is `NotFound`.
+    pub(crate) async fn sign_out_own_session_impl(
+        &self,
+        session_token: &str,
+        session_id: i64,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        let me = self.session_person(session_token).await?;
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let mut revoke = Sql::new("UPDATE sessions SET revoked_at = ");
+        revoke
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(session_id)
+            .push(" AND user_id = ")
+            .bind(me.id)
+            .push(" AND revoked_at IS NULL AND expires_at > ")
+            .bind(now)
+            .push(" AND token_hash <> ")
+            .bind(tokens::hash_token(session_token))
+            .push(" RETURNING user_agent");
+        let Some(ended) = revoke.query_one(&tx).await? else {
+            tx.rollback().await?;
+            return Err(CoreError::NotFound(
+                "That browser or device is no longer signed in.".into(),
+            ));
+        };
+        let user_agent: Option<String> = ended.try_get("", "user_agent")?;
+        activity::record_one(
+            &tx,
+            NewActivity {
+                org_id: me.org_id,
+                actor_id: Some(me.id),
+                actor_label: None,
+                subject_id: Some(me.id),
+                kind: ActivityKind::SignedOut,
+                details: format!(
+                    "Signed out of another session ({}) from their account",
+                    describe_device(user_agent.as_deref())
+                ),
+                ip: clean_ip(ip),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The person of a live session, or `Unauthenticated`.
     async fn session_person(&self, session_token: &str) -> CoreResult<user::Model> {
         let actor = self
@@ -178,6 +265,49 @@ impl Core {
             .one(self.db())
             .await?
             .ok_or(CoreError::Unauthenticated)
+    }
+}
+
+/// A browser and its system in words, from a `User-Agent`: "Chrome on Linux", "Safari on iOS".
+/// The common browsers and systems only; anything else is "A browser" or "an unknown system".
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
+        return "An unknown browser".into();
+    };
+    // Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android also
+    // says Linux, and an iPhone's browsers all say Safari's engine.
+    let browser = [
+        ("Edg/", "Edge"),
+        ("EdgiOS/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name)
+    .unwrap_or("A browser");
+    let system = [
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Android", "Android"),
+        ("CrOS", "ChromeOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Macintosh", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_string(),
     }
 }
 
@@ -206,4 +336,29 @@ async fn revoke_other_sessions(
         .push(" AND token_hash <> ")
         .bind(tokens::hash_token(keep));
     Ok(revoke.execute(tx).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let cases = [
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome on Linux"),
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36", "Chrome on Linux"),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge on Windows"),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", "Safari on macOS"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 Mobile/15E148 Safari/604.1", "Chrome on iOS"),
+            ("Mozilla/5.0 (Android 14; Mobile; rv:127.0) Gecko/127.0 Firefox/127.0", "Firefox on Android"),
+            ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36", "Chrome on Android"),
+            ("curl/8.5.0", "curl"),
+            ("something else", "A browser"),
+        ];
+        for (ua, expected) in cases {
+            assert_eq!(describe_device(Some(ua)), expected, "{ua}");
+        }
+        assert_eq!(describe_device(None), "An unknown browser");
+        assert_eq!(describe_device(Some("  ")), "An unknown browser");
+    }
 }

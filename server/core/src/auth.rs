@@ -92,6 +92,23 @@ enum Verdict {
 struct Known<'a> {
     session: Option<&'a str>,
     device: Option<i64>,
+    user_agent: Option<&'a str>,
+}
+
+/// The most of a `User-Agent` a session keeps: enough for any browser's, not a place to store
+/// a payload.
+const MAX_USER_AGENT_CHARS: usize = 512;
+
+/// A `User-Agent` as a session keeps it: trimmed, without control characters, at most
+/// [`MAX_USER_AGENT_CHARS`]; `None` when nothing is left.
+fn clean_user_agent(user_agent: Option<&str>) -> Option<String> {
+    let kept: String = user_agent?
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_AGENT_CHARS)
+        .collect();
+    (!kept.is_empty()).then_some(kept)
 }
 
 /// The browser behind `token`, if it signed in as `email` before and is still known.
@@ -156,6 +173,7 @@ impl Core {
         let known = Known {
             session: from.session,
             device: device.map(|d| d.id),
+            user_agent: from.user_agent,
         };
         match self
             .check_password(&email, password, &limits, ip.clone(), known, now)
@@ -339,6 +357,8 @@ impl Core {
             expires_at: Set(expires_at),
             last_seen_at: Set(Some(now)),
             revoked_at: Set(None),
+            user_agent: Set(clean_user_agent(known.user_agent)),
+            ip: Set(ip.clone()),
             ..Default::default()
         })
         .exec_without_returning(&tx)

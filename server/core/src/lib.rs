@@ -157,6 +157,8 @@ pub struct FromBrowser<'a> {
     pub session: Option<&'a str>,
     /// The token of its known-device cookie, if it has one.
     pub device: Option<&'a str>,
+    /// Its `User-Agent`, kept with the session for the account page's list.
+    pub user_agent: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -372,6 +374,22 @@ impl Core {
         ip: Option<&str>,
     ) -> CoreResult<u64> {
         self.sign_out_other_sessions_impl(session_token, ip).await
+    }
+    /// Where the person signed in with `session_token` is signed in: their live sessions, this
+    /// one first, then the most recently used.
+    pub async fn own_sessions(&self, session_token: &str) -> CoreResult<types::OwnSessions> {
+        self.own_sessions_impl(session_token).await
+    }
+    /// Signs out one other session of the person signed in with `session_token`, by its id in
+    /// [`Core::own_sessions`]; `NotFound` for anyone else's, one that already ended, or this one.
+    pub async fn sign_out_own_session(
+        &self,
+        session_token: &str,
+        session_id: i64,
+        ip: Option<&str>,
+    ) -> CoreResult<()> {
+        self.sign_out_own_session_impl(session_token, session_id, ip)
+            .await
     }
 
     // --- admin resets ---------------------------------------------------------------------

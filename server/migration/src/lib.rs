@@ -46,6 +46,7 @@ mod m20261130_000022_tally_users_by_initial;
 mod m20261130_000023_known_devices;
 mod m20261201_000024_session_last_seen;
 mod m20261201_000025_search_version;
+mod m20261201_000026_session_device;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_known_devices::Migration),
             Box::new(m20261201_000024_session_last_seen::Migration),
             Box::new(m20261201_000025_search_version::Migration),
+            Box::new(m20261201_000026_session_device::Migration),
         ]
     }
 }

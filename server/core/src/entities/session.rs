@@ -15,6 +15,11 @@ pub struct Model {
     /// only for a row an older version wrote, which then counts from `created_at`.
     pub last_seen_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The browser's `User-Agent` when it signed in (at most 512 characters), and its address:
+    /// what the account page shows of each session. Null for a client that sent none, and
+    /// for a row an older version wrote.
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

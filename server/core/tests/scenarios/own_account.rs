@@ -2,7 +2,7 @@
 //! one, and sign out their other sessions.
 
 use orgdesk_core::account::WRONG_CURRENT_PASSWORD;
-use orgdesk_core::{CoreError, NewSession, SignInOutcome};
+use orgdesk_core::{CoreError, FromBrowser, NewSession, SignInOutcome};
 use orgdesk_testkit::on_both_databases;
 use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
 
@@ -11,6 +11,7 @@ on_both_databases!(
     a_wrong_current_password_a_weak_or_unchanged_new_one_change_nothing,
     guesses_at_the_current_password_are_limited_like_sign_ins,
     signing_out_the_other_sessions_keeps_this_one_and_touches_no_one_else,
+    the_account_lists_where_its_person_is_signed_in_and_signs_out_one_place,
 );
 
 const NEW_PASSWORD: &str = "Quiet-Harbor-Lantern-42";
@@ -230,4 +231,119 @@ async fn signing_out_the_other_sessions_keeps_this_one_and_touches_no_one_else(h
         h.core.sign_out_other_sessions(&laptop.token, None).await,
         Err(CoreError::Unauthenticated)
     ));
+}
+
+const CHROME_ON_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const FIREFOX_ON_ANDROID: &str =
+    "Mozilla/5.0 (Android 14; Mobile; rv:127.0) Gecko/127.0 Firefox/127.0";
+
+async fn session_from(h: &Harness, email: &str, user_agent: &str, ip: &str) -> NewSession {
+    let from = FromBrowser {
+        ip: Some(ip),
+        user_agent: Some(user_agent),
+        ..FromBrowser::default()
+    };
+    match h
+        .core
+        .sign_in_from_browser(email, MEMBER_PASSWORD, from)
+        .await
+    {
+        Ok(SignInOutcome::SignedIn { session, .. }) => session,
+        other => panic!("{email} signs in: {other:?}"),
+    }
+}
+
+async fn the_account_lists_where_its_person_is_signed_in_and_signs_out_one_place(h: Harness) {
+    let demo = h.demo().await;
+    let jane = demo.members[0].clone();
+    let john = demo.members[1].clone();
+    let laptop = session_from(&h, &jane.email, CHROME_ON_LINUX, "192.0.2.1").await;
+    h.advance(std::time::Duration::from_secs(120));
+    let phone = session_from(&h, &jane.email, FIREFOX_ON_ANDROID, "198.51.100.2").await;
+    let johns = session_from(&h, &john.email, CHROME_ON_LINUX, "203.0.113.9").await;
+    // Less than a session's `last_seen_at` step: the laptop's listing below is its use, the
+    // phone's is not.
+    h.advance(std::time::Duration::from_secs(30));
+
+    let listed = h.core.own_sessions(&laptop.token).await.unwrap();
+    let seen: Vec<_> = listed
+        .sessions
+        .iter()
+        .map(|s| (s.device.as_str(), s.ip.as_deref(), s.current))
+        .collect();
+    // The one asking first, though the other was used later; John's are not hers to see.
+    assert_eq!(
+        seen,
+        [
+            ("Chrome on Linux", Some("192.0.2.1"), true),
+            ("Firefox on Android", Some("198.51.100.2"), false),
+        ]
+    );
+    assert!(listed.sessions[0].signed_in_at < listed.sessions[1].signed_in_at);
+    let laptop_id = listed.sessions[0].id;
+    let phone_id = listed.sessions[1].id;
+    let johns_id = h.core.own_sessions(&johns.token).await.unwrap().sessions[0].id;
+    // From the phone, the phone first, though the laptop was used since.
+    let from_phone = h.core.own_sessions(&phone.token).await.unwrap().sessions;
+    assert_eq!(
+        from_phone
+            .iter()
+            .map(|s| (s.id, s.current))
+            .collect::<Vec<_>>(),
+        [(phone_id, true), (laptop_id, false)]
+    );
+
+    h.core
+        .sign_out_own_session(&laptop.token, phone_id, Some("192.0.2.1"))
+        .await
+        .unwrap();
+    assert!(!h.session_is_live(&phone.token).await);
+    assert!(h.session_is_live(&laptop.token).await);
+    assert_eq!(
+        h.core
+            .own_sessions(&laptop.token)
+            .await
+            .unwrap()
+            .sessions
+            .len(),
+        1
+    );
+    let recorded = count(
+        &h,
+        format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE kind = 'signed_out' AND subject_id = {} \
+         AND details = 'Signed out of another session (Firefox on Android) from their account'",
+            jane.id
+        ),
+    )
+    .await;
+    assert_eq!(recorded, 1);
+
+    // Not again, not someone else's, not this one (that is Sign out), not a made-up id: each
+    // is refused and changes nothing.
+    let before = h.snapshot().await;
+    for id in [phone_id, johns_id, laptop_id, i64::MAX, -1] {
+        assert!(
+            matches!(
+                h.core.sign_out_own_session(&laptop.token, id, None).await,
+                Err(CoreError::NotFound(_))
+            ),
+            "session {id}"
+        );
+    }
+    assert_eq!(h.snapshot().await, before);
+    assert!(h.session_is_live(&johns.token).await);
+
+    // A browser's self-description is kept short and without control characters.
+    let long = format!("Evil\r\nInjected: 1 {}", "x".repeat(5_000));
+    let odd = session_from(&h, &john.email, &long, "203.0.113.9").await;
+    let kept = h
+        .scalar(&format!(
+            "SELECT CAST(LENGTH(user_agent) AS BIGINT) AS n FROM sessions WHERE user_id = {} ORDER BY id DESC LIMIT 1",
+            john.id
+        ))
+        .await;
+    assert_eq!(kept, 512);
+    let listed = h.core.own_sessions(&odd.token).await.unwrap();
+    assert_eq!(listed.sessions[0].device, "A browser");
 }

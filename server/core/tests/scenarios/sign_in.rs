@@ -510,8 +510,8 @@ async fn a_stranger_keeping_an_account_failing_never_keeps_out_a_browser_it_know
         move |email: String, password: &'static str| async move {
             let from = FromBrowser {
                 ip: Some(ip),
-                session: None,
                 device: device.as_deref(),
+                ..FromBrowser::default()
             };
             core.sign_in_from_browser(&email, password, from).await
         }

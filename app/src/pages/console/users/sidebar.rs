@@ -18,7 +18,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::menu::KebabMenu;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::{exact, RelativeTime};
-use crate::format::{calendar_date, initials};
+use crate::format::{calendar_date, initials, iso_timestamp};
 
 #[component]
 pub fn UserSidebar(user: UserId) -> impl IntoView {
@@ -211,7 +211,7 @@ fn DetailsTab(details: UserDetails) -> impl IntoView {
             <dd>{match u.last_sign_in_at { Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(), None => "Never".into_any() }}</dd>
             <dt>"Password changed"</dt>
             <dd>{match details.password_changed_at { Some(at) => view! { <RelativeTime at=at now=now past=true/> }.into_any(), None => "Never".into_any() }}</dd>
-            <dt>"Member since"</dt><dd><time datetime=u.created_at.to_rfc3339() title=exact(u.created_at)>{calendar_date(u.created_at)}</time></dd>
+            <dt>"Member since"</dt><dd><time datetime=iso_timestamp(u.created_at) title=exact(u.created_at)>{calendar_date(u.created_at)}</time></dd>
         </dl>
     }
 }
