@@ -4,7 +4,7 @@ import { signInAsAdmin, hydrated, rowOf, waitForMail, resetLinkIn, signIn, shot 
 const FIRST_PASSWORD = 'Copper-Meadow-Lantern-58';
 
 test.describe('Bringing people in', () => {
-  test('Add user → invitation email → Set your password → sign in; Suspend signs them out and refuses them', async ({ page, browser, pageErrors }) => {
+  test('Add user → invitation email → Set your password → sign in; Sign out everywhere keeps the password; Suspend signs them out and refuses them', async ({ page, browser, pageErrors }) => {
     const stamp = Date.now();
     const name = `Nia Newcomer ${stamp}`;
     const email = `nia.${stamp}@acme.test`;
@@ -61,6 +61,21 @@ test.describe('Bringing people in', () => {
     await expect(rowOf(page, name)).toContainText('Active');
     await rowOf(page, name).getByRole('link', { name, exact: true }).click();
     const sidebar = page.getByRole('dialog', { name, exact: true });
+
+    // Signed in on a laptop they lost: the admin signs them out everywhere; their password stays.
+    await sidebar.getByRole('button', { name: `More actions for ${name}` }).click();
+    await page.getByRole('menuitem', { name: 'Sign out everywhere' }).click();
+    const signOut = page.getByRole('dialog', { name: `Sign ${name} out everywhere?` });
+    await expect(signOut).toContainText('Their password stays the same');
+    await shot(page, 'sign-out-everywhere-confirm');
+    await signOut.getByRole('button', { name: 'Yes, Sign Out' }).click();
+    await expect(signOut).toBeHidden();
+    await expect(page.getByRole('status').filter({ hasText: `Signed ${name} out of 1 browser or device.` })).toBeVisible();
+    await user.goto('/account');
+    await expect(user).toHaveURL(/\/sign-in/);
+    await signIn(user, email, FIRST_PASSWORD);
+    await expect(user).toHaveURL(/\/account/);
+
     await sidebar.getByRole('button', { name: `More actions for ${name}` }).click();
     await page.getByRole('menuitem', { name: 'Suspend' }).click();
     await expect(page.getByRole('dialog', { name: `Suspend ${name}?` })).toBeVisible();
@@ -70,6 +85,7 @@ test.describe('Bringing people in', () => {
     await expect(page.getByRole('dialog', { name, exact: true })).toContainText('Suspended');
     await page.getByRole('dialog', { name, exact: true }).getByRole('tab', { name: 'Activity' }).click();
     await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('User suspended');
+    await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('out everywhere (1 session)');
 
     // Their session is refused: the account page sends them to sign in, and signing in fails.
     await user.goto('/account');

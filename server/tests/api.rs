@@ -15,9 +15,9 @@
 use std::time::{Duration, Instant};
 
 use orgdesk_core::types::{ApiScope, NewApiToken, Role};
-use orgdesk_core::{seed, Initiator};
+use orgdesk_core::{seed, Initiator, SignInOutcome};
 use orgdesk_testkit::http::{HttpResponse, ServerProcess};
-use orgdesk_testkit::{test_config, Harness, TestDatabase};
+use orgdesk_testkit::{test_config, Harness, TestDatabase, MEMBER_PASSWORD};
 use serde_json::{json, Value};
 
 const BULK_USERS: u64 = 10_000;
@@ -203,7 +203,7 @@ async fn the_automation_api(database: TestDatabase) {
             ));
         }
     }
-    assert_eq!(operations.len(), 12, "{operations:?}");
+    assert_eq!(operations.len(), 13, "{operations:?}");
     let mut checked = 0;
     for (method, path, scope) in &operations {
         let what = format!("{method} {path}");
@@ -536,6 +536,48 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     problem(&twice, 409, "conflict", "suspending a suspended user");
+    // A lost laptop: signed out everywhere, the password kept.
+    let laptop = demo.members[7].clone();
+    let SignInOutcome::SignedIn { session, .. } = h
+        .core
+        .sign_in(&laptop.email, MEMBER_PASSWORD, None)
+        .await
+        .expect("a member signs in")
+    else {
+        panic!("{} signs in", laptop.email)
+    };
+    let signed_out = api
+        .call(
+            "POST",
+            &format!("/users/{}/sign-out", laptop.id),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(signed_out.status, 200, "{}", signed_out.text());
+    assert_eq!(json_of(&signed_out)["sessions_ended"], 1);
+    assert!(!h.session_is_live(&session.token).await);
+    assert!(h
+        .core
+        .sign_in(&laptop.email, MEMBER_PASSWORD, None)
+        .await
+        .is_ok());
+    let unknown = api
+        .call("POST", "/users/999999/sign-out", Some(&helpdesk), None, &[])
+        .await;
+    problem(&unknown, 404, "not-found", "signing out nobody");
+    let neighbour = h.actor(seed::DEMO_NEIGHBOUR_ADMIN_EMAIL).await.user_id;
+    let across = api
+        .call(
+            "POST",
+            &format!("/users/{neighbour}/sign-out"),
+            Some(&helpdesk),
+            None,
+            &[],
+        )
+        .await;
+    problem(&across, 404, "not-found", "another organization's user");
     // A token acts with its creator's current role: made by an owner who is now an admin, it
     // may add members but not admins (403, and nobody is added).
     h.core

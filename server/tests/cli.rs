@@ -1,6 +1,7 @@
 //! The `orgdesk` command line, run as a real process against a fresh SQLite file and a fresh
 //! PostgreSQL database: create an organization, import people from a CSV file with a bad row,
-//! list them, reset some from a CSV file, suspend and reactivate one, and look at the outbox.
+//! list them, reset some from a CSV file, sign one out, suspend and reactivate one, and look at
+//! the outbox.
 //! The test kit's `Harness` on the same database stands in for the people who accept their
 //! invitations.
 
@@ -213,6 +214,33 @@ async fn a_whole_organization_from_the_command_line(database: TestDatabase) {
     );
     assert!(partly.contains("resend their invitation"), "{partly}");
 
+    // Signed in nowhere, he is signed out of nothing; someone who isn't there is refused.
+    let signed_out = expect(
+        &url,
+        &[
+            "users",
+            "sign-out",
+            "peter@initech.test",
+            "--org",
+            "Initech",
+        ],
+        0,
+    );
+    assert!(
+        signed_out.contains("peter@initech.test wasn't signed in anywhere."),
+        "{signed_out}"
+    );
+    let nobody = orgdesk(
+        &url,
+        &[
+            "users",
+            "sign-out",
+            "nobody@initech.test",
+            "--org",
+            "Initech",
+        ],
+    );
+    assert_eq!(nobody.status.code(), Some(1));
     expect(
         &url,
         &["users", "suspend", "peter@initech.test", "--org", "Initech"],

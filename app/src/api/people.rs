@@ -1,5 +1,6 @@
 //! Bringing people in and managing them from the console: Add user (Invited, with an
-//! invitation email), Resend invitation, Suspend / Reactivate, Change role. The core applies
+//! invitation email), Resend invitation, Suspend / Reactivate, Sign out everywhere, Change
+//! role. The core applies
 //! the rules (owners add admins and change roles; nobody suspends themselves).
 
 use leptos::prelude::*;
@@ -33,6 +34,15 @@ pub async fn set_suspended(user: UserId, suspended: bool) -> Result<UserStatus, 
     Ok(core
         .set_suspended(&actor, user, suspended, ip.as_deref())
         .await?)
+}
+
+/// Signs a user out of every browser and device, their password unchanged; answers how many
+/// sessions ended.
+#[server(endpoint = "sign_out_user")]
+pub async fn sign_out_user(user: UserId) -> Result<u64, ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core.sign_out_user(&actor, user, ip.as_deref()).await?)
 }
 
 /// Changes a user's role (owners only).

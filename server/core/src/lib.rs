@@ -469,6 +469,16 @@ impl Core {
         self.set_suspended_impl(&by.into(), user, suspended, ip)
             .await
     }
+    /// Signs a user out of every browser and device at once (a lost laptop, a shared computer),
+    /// leaving their password and links as they are; answers how many sessions ended.
+    pub async fn sign_out_user(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        ip: Option<&str>,
+    ) -> CoreResult<u64> {
+        self.sign_out_user_impl(&by.into(), user, ip).await
+    }
     /// Changes a user's role (owners and the command line only).
     pub async fn change_role(
         &self,

@@ -408,6 +408,63 @@ impl Core {
         Ok(status)
     }
 
+    /// Signs `user_id` out of every live session: the rules of Suspend (admins sign out
+    /// members, owners anyone, nobody themselves), without touching their password, links or
+    /// status. Activity records it when a session ended.
+    pub(crate) async fn sign_out_user_impl(
+        &self,
+        initiator: &Initiator,
+        user_id: UserId,
+        ip: Option<&str>,
+    ) -> CoreResult<u64> {
+        let now = self.now();
+        let idle = chrono::Duration::from_std(self.config().session_idle)
+            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
+        let tx = db::begin_write(self.db()).await?;
+        let by = self.check_initiator(&tx, initiator).await?;
+        let target = lock_user(&tx, by.org.id, user_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+        by.may_manage(&target)?;
+        // Only sessions that could still be used count; the rest end with them all the same.
+        let mut live = Sql::new("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ");
+        live.bind(target.id)
+            .push(" AND revoked_at IS NULL AND expires_at > ")
+            .bind(now)
+            .push(" AND COALESCE(last_seen_at, created_at) > ")
+            .bind(now - idle);
+        let ended = match live.query_one(&tx).await? {
+            Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0),
+            None => 0,
+        };
+        revoke_sessions(&tx, &[target.id], now).await?;
+        if ended > 0 {
+            let sessions = match ended {
+                1 => "1 session".to_string(),
+                n => format!("{n} sessions"),
+            };
+            let details = format!(
+                "{} signed {} out everywhere ({sessions}); their password stays",
+                by.name(),
+                target.name
+            );
+            activity::record(
+                &tx,
+                vec![by.event(target.id, ActivityKind::SignedOut, details, clean_ip(ip))],
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::info!(
+            org = by.org.id,
+            user = target.id,
+            ended,
+            "user signed out everywhere"
+        );
+        Ok(ended)
+    }
+
     /// Changes `user_id`'s role. Owners only; an organization keeps at least one active owner.
     pub(crate) async fn change_role_impl(
         &self,

@@ -194,6 +194,17 @@ pub async fn reset_one(
     reset_of(&core, &ctx, id, StatusCode::CREATED).await
 }
 
+pub async fn sign_out_user(
+    State(core): State<Core>,
+    Extension(ctx): Extension<Ctx>,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let sessions_ended = core
+        .sign_out_user(&ctx.caller, id, ctx.ip.as_deref())
+        .await?;
+    Ok(json(StatusCode::OK, wire::SignedOut { sessions_ended }))
+}
+
 pub async fn resend(
     State(core): State<Core>,
     Extension(ctx): Extension<Ctx>,

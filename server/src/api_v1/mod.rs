@@ -158,6 +158,18 @@ pub static ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: Method::POST,
+        path: "/users/{id}/sign-out",
+        scope: ApiScope::UsersWrite,
+        operation_id: "signOutUser",
+        summary: "Sign a user out of every browser and device; their password stays",
+        query: &[],
+        body: None,
+        ok: (200, "SignedOut"),
+        also: None,
+        handler: || axum::routing::post(handlers::sign_out_user),
+    },
+    Endpoint {
+        method: Method::POST,
         path: "/users/{id}/reset-password",
         scope: ApiScope::ResetsWrite,
         operation_id: "resetPassword",

@@ -161,6 +161,7 @@ fn schemas() -> Value {
         "EmailList": object(json!({ "data": { "type": "array", "items": reference("Email") } }), &["data"]),
         "Filter": filter,
         "Count": object(json!({ "count": { "type": "integer" } }), &["count"]),
+        "SignedOut": object(json!({ "sessions_ended": { "type": "integer" } }), &["sessions_ended"]),
         "NewUser": {
             "type": "object",
             "additionalProperties": false,

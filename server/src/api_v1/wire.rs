@@ -49,6 +49,12 @@ pub struct Count {
     pub count: u64,
 }
 
+/// How many of a user's sessions a sign-out ended (0 when they were signed in nowhere).
+#[derive(Debug, Serialize)]
+pub struct SignedOut {
+    pub sessions_ended: u64,
+}
+
 /// A whole list (no pages).
 #[derive(Debug, Serialize)]
 pub struct List<T> {

@@ -1,4 +1,5 @@
-//! `orgdesk users …`: list, add, import, reset, suspend, reactivate, change a role, invite.
+//! `orgdesk users …`: list, add, import, reset, sign out, suspend, reactivate, change a role,
+//! invite.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -126,6 +127,20 @@ pub enum UsersCommand {
         after_help = "Example:\n  orgdesk users suspend liam@acme.example --org \"Acme Corp\""
     )]
     Suspend {
+        #[command(flatten)]
+        org: OrgArg,
+        email: String,
+    },
+    /// Sign a user out of every browser and device; their password stays.
+    #[command(
+        name = "sign-out",
+        long_about = "Signs a user out of every browser and device at once (a lost laptop, a \
+            shared computer), as the console's Sign out everywhere does. Their password, links \
+            and status stay: they can sign in again. To stop them signing in, suspend or reset \
+            instead.",
+        after_help = "Example:\n  orgdesk users sign-out liam@acme.example --org \"Acme Corp\""
+    )]
+    SignOut {
         #[command(flatten)]
         org: OrgArg,
         email: String,
@@ -281,6 +296,21 @@ pub async fn run(session: &Session, command: UsersCommand) -> CliResult<ExitCode
                 "{email} is now {}: signed out everywhere, links revoked, sign-in refused.",
                 status.label().to_lowercase()
             );
+            Ok(0)
+        }
+        UsersCommand::SignOut { org, email } => {
+            let (by, _) = session.initiator(&org).await?;
+            let id = user_id(session, &by, &email).await?;
+            let ended = session
+                .core
+                .sign_out_user(by, id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            match ended {
+                0 => println!("{email} wasn't signed in anywhere."),
+                1 => println!("{email} is signed out of 1 session; their password stays."),
+                n => println!("{email} is signed out of {n} sessions; their password stays."),
+            }
             Ok(0)
         }
         UsersCommand::Reactivate { org, email } => {

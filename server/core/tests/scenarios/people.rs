@@ -9,7 +9,7 @@ use orgdesk_core::types::{
 use orgdesk_core::{CoreError, Initiator, SignInOutcome};
 
 use orgdesk_testkit::on_both_databases;
-use orgdesk_testkit::{Harness, MEMBER_PASSWORD};
+use orgdesk_testkit::{Harness, ADMIN_PASSWORD, MEMBER_PASSWORD};
 
 const FIRST_PASSWORD: &str = "Quiet-Harbor-Lantern-82";
 
@@ -19,6 +19,7 @@ on_both_databases!(
     only_owners_add_admins_and_change_roles,
     an_expired_invitation_offers_a_new_one_and_resend_kills_the_old,
     suspending_signs_out_kills_links_and_refuses_sign_in,
+    an_admin_signs_a_user_out_everywhere_and_their_password_stays,
     the_command_line_acts_as_itself_in_the_activity_log,
 );
 
@@ -289,6 +290,106 @@ async fn suspending_signs_out_kills_links_and_refuses_sign_in(h: Harness) {
     assert!(kinds
         .iter()
         .any(|k| k == ActivityKind::UserReactivated.as_str()));
+}
+
+async fn signed_in(h: &Harness, email: &str, password: &str) -> String {
+    match h.core.sign_in(email, password, None).await {
+        Ok(SignInOutcome::SignedIn { session, .. }) => session.token,
+        other => panic!("{email} signs in: {other:?}"),
+    }
+}
+
+async fn an_admin_signs_a_user_out_everywhere_and_their_password_stays(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    let john = &demo.members[1];
+    let laptop = signed_in(&h, &jane.email, MEMBER_PASSWORD).await;
+    let phone = signed_in(&h, &jane.email, MEMBER_PASSWORD).await;
+    let johns = signed_in(&h, &john.email, MEMBER_PASSWORD).await;
+    let recorded = |n: i64| {
+        format!(
+            "SELECT COUNT(*) - {n} AS n FROM activity WHERE kind = 'signed_out' AND subject_id = {} \
+             AND ip = '192.0.2.7' AND details = '{} signed {} out everywhere (2 sessions); their password stays'",
+            jane.id, demo.admin.name, jane.name
+        )
+    };
+
+    let ended = h
+        .core
+        .sign_out_user(&demo.admin, jane.id, Some("192.0.2.7"))
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(!h.session_is_live(&laptop).await);
+    assert!(!h.session_is_live(&phone).await);
+    assert_eq!(h.live_sessions(jane.id).await, 0);
+    assert!(h.session_is_live(&johns).await, "only Jane's sessions end");
+    assert_eq!(h.scalar(&recorded(1)).await, 0);
+    // Her password, links and status stay: she signs in again as before.
+    let again = signed_in(&h, &jane.email, MEMBER_PASSWORD).await;
+    assert!(h.session_is_live(&again).await);
+
+    // With nothing left to end after this one, it ends nothing and records nothing more.
+    assert_eq!(
+        h.core
+            .sign_out_user(&demo.admin, jane.id, None)
+            .await
+            .unwrap(),
+        1
+    );
+    let lines = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE kind = 'signed_out' AND subject_id = {}",
+            jane.id
+        ))
+        .await;
+    assert_eq!(
+        h.core
+            .sign_out_user(&demo.admin, jane.id, None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        h.scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE kind = 'signed_out' AND subject_id = {}",
+            jane.id
+        ))
+        .await,
+        lines
+    );
+
+    // Not themselves, not an owner by an admin, not someone who isn't there: each refused,
+    // nothing changed. An owner may sign an admin out.
+    let owners = signed_in(&h, &demo.owner.email, MEMBER_PASSWORD).await;
+    let before = h.snapshot().await;
+    assert!(matches!(
+        h.core
+            .sign_out_user(&demo.admin, demo.admin.user_id, None)
+            .await,
+        Err(CoreError::OwnAccount)
+    ));
+    assert!(matches!(
+        h.core
+            .sign_out_user(&demo.admin, demo.owner.user_id, None)
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core.sign_out_user(&demo.admin, i64::MAX, None).await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert_eq!(h.snapshot().await, before);
+    assert!(h.session_is_live(&owners).await);
+    let admins = signed_in(&h, &demo.admin.email, ADMIN_PASSWORD).await;
+    assert_eq!(
+        h.core
+            .sign_out_user(&demo.owner, demo.admin.user_id, None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!h.session_is_live(&admins).await);
 }
 
 async fn the_command_line_acts_as_itself_in_the_activity_log(h: Harness) {

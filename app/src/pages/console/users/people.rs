@@ -1,15 +1,16 @@
 //! Bringing people in and managing them: the Add user dialog (from the page header), and the
-//! sidebar's Suspend / Reactivate and Change role confirmations.
+//! sidebar's Suspend / Reactivate, Sign out everywhere and Change role confirmations.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use orgdesk_types::{NewMember, Role, UserSummary};
 
 use super::state::{PeopleAction, UsersPageState};
-use crate::api::people::{add_user, change_role, set_suspended};
+use crate::api::people::{add_user, change_role, set_suspended, sign_out_user};
 use crate::components::alert::ErrorAlert;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::icons::{Icon, Svg};
+use crate::format::counted;
 
 /// Name, email, role (admins and owners only for owners), title and department. The new user
 /// is Invited and gets an invitation email.
@@ -126,7 +127,8 @@ pub fn AddUserDialog() -> impl IntoView {
     }
 }
 
-/// Confirms Suspend / Reactivate, or picks the new role, for the user in `state.people`.
+/// Confirms Suspend / Reactivate or Sign out everywhere, or picks the new role, for the user in
+/// `state.people`.
 #[component]
 pub fn PeopleActionDialog(action: PeopleAction) -> impl IntoView {
     match action {
@@ -134,6 +136,7 @@ pub fn PeopleActionDialog(action: PeopleAction) -> impl IntoView {
         PeopleAction::Reactivate(user) => {
             view! { <SuspendDialog user=user suspend=false/> }.into_any()
         }
+        PeopleAction::SignOut(user) => view! { <SignOutDialog user=user/> }.into_any(),
         PeopleAction::ChangeRole(user) => view! { <ChangeRoleDialog user=user/> }.into_any(),
     }
 }
@@ -211,6 +214,52 @@ fn SuspendDialog(user: UserSummary, suspend: bool) -> impl IntoView {
             consequences=consequences
             confirm_label=label
             pending_label=busy
+            pending=pending.into()
+            on_confirm=Callback::new(run)
+            on_cancel=Callback::new(move |_| state.people.set(None))
+        />
+    }
+}
+
+/// Signs someone out of every browser and device (a lost laptop, a shared computer) without
+/// changing their password: the lighter step before Reset Password or Suspend.
+#[component]
+fn SignOutDialog(user: UserSummary) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let pending = RwSignal::new(false);
+    let title = format!("Sign {} out everywhere?", user.name);
+    let intro = format!(
+        "{} is signed out of every browser and device right away.",
+        user.email
+    );
+    let consequences = vec![
+        "Their password stays the same: they can sign in again with it.".to_string(),
+        "If someone else may know it, reset the password or suspend the account instead."
+            .to_string(),
+    ];
+    let run = move |_| {
+        pending.set(true);
+        let user = user.clone();
+        leptos::task::spawn_local(async move {
+            let result = match sign_out_user(user.id).await {
+                Ok(0) => Ok(format!("{} wasn't signed in anywhere.", user.name)),
+                Ok(n) => Ok(format!(
+                    "Signed {} out of {}.",
+                    user.name,
+                    counted(n, "browser or device", "browsers or devices")
+                )),
+                Err(e) => Err(format!("Couldn't sign {} out: {e}", user.name)),
+            };
+            finish(state, pending, result);
+        });
+    };
+    view! {
+        <ConfirmDialog
+            title=title
+            intro=intro
+            consequences=consequences
+            confirm_label="Yes, Sign Out"
+            pending_label="Signing out…"
             pending=pending.into()
             on_confirm=Callback::new(run)
             on_cancel=Callback::new(move |_| state.people.set(None))

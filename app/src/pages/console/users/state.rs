@@ -150,6 +150,7 @@ impl PendingReset {
 pub enum PeopleAction {
     Suspend(UserSummary),
     Reactivate(UserSummary),
+    SignOut(UserSummary),
     ChangeRole(UserSummary),
 }
 

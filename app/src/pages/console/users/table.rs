@@ -278,7 +278,8 @@ fn UserRow(user: UserSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoVi
 }
 
 /// The row's Three Dots menu. The sidebar's (`in_sidebar`) has no View profile, and adds what
-/// concerns the account itself: Suspend or Reactivate, and Change role for owners.
+/// concerns the account itself: Change role for owners, Sign out everywhere, and Suspend or
+/// Reactivate.
 pub fn row_menu_items(
     user: &UserSummary,
     state: UsersPageState,
@@ -325,6 +326,14 @@ pub fn row_menu_items(
             items.push(MenuItem::new("Change role", Icon::Users, move || {
                 state.people.set(Some(PeopleAction::ChangeRole(u.clone())))
             }));
+        }
+        if user.status != UserStatus::Suspended {
+            let u = user.clone();
+            items.push(MenuItem::new(
+                "Sign out everywhere",
+                Icon::SignOut,
+                move || state.people.set(Some(PeopleAction::SignOut(u.clone()))),
+            ));
         }
         let u = user.clone();
         items.push(if user.status == UserStatus::Suspended {
