@@ -5,7 +5,21 @@
 set -euo pipefail
 state="$HOME/.cache/orgdesk/tools"
 pidfile="$state/tools.pid"
-[ -f "$pidfile" ] || exit 0
+# Without them (a checkout set up by hand, or never), say what to run rather than fail in silence
+# inside the build (a missing wasm-opt used to end the site build with status 127 and no word).
+missing() {
+  local tool
+  for tool in orgdesk-wasm-build wasm-opt; do
+    command -v "$tool" >/dev/null 2>&1 || echo "$tool"
+  done
+}
+if [ ! -f "$pidfile" ]; then
+  if [ -n "$(missing)" ]; then
+    echo "not found on PATH: $(missing | tr '\n' ' ')- run 'bash scripts/setup.sh' (and 'source scripts/env.sh')" >&2
+    exit 1
+  fi
+  exit 0
+fi
 pid=$(cat "$pidfile")
 if kill -0 "$pid" 2>/dev/null; then
   printf '\033[1;34m[tools]\033[0m waiting for the wasm tools (orgdesk-wasm-build) to install\n'

@@ -7,6 +7,7 @@ use orgdesk_types::{ActivityKind, OwnSession, OwnSessions, UserStatus};
 use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use crate::activity::{self, clean_ip, NewActivity};
+use crate::auth::and_live_session;
 use crate::db::{self, Sql};
 use crate::emails::{self, EmailKind};
 use crate::entities::user;
@@ -149,17 +150,10 @@ impl Core {
         let tx = db::begin_write(self.db()).await?;
         let ended = revoke_other_sessions(&tx, me.id, session_token, now).await?;
         if ended > 0 {
+            let details = format!("Signed out of {} from their account", other_sessions(ended));
             activity::record_one(
                 &tx,
-                NewActivity {
-                    org_id: me.org_id,
-                    actor_id: Some(me.id),
-                    actor_label: None,
-                    subject_id: Some(me.id),
-                    kind: ActivityKind::SignedOut,
-                    details: format!("Signed out of {} from their account", other_sessions(ended)),
-                    ip: clean_ip(ip),
-                },
+                own_event(&me, ActivityKind::SignedOut, details, ip),
                 now,
             )
             .await?;
@@ -173,19 +167,15 @@ impl Core {
     pub(crate) async fn own_sessions_impl(&self, session_token: &str) -> CoreResult<OwnSessions> {
         let me = self.session_person(session_token).await?;
         let now = self.now();
-        let idle = chrono::Duration::from_std(self.config().session_idle)
-            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
+        let idle = self.session_idle()?;
         let current = tokens::hash_token(session_token);
         let mut live = Sql::new(
             "SELECT id, token_hash, user_agent, ip, created_at, \
              COALESCE(last_seen_at, created_at) AS seen FROM sessions WHERE user_id = ",
         );
-        live.bind(me.id)
-            .push(" AND revoked_at IS NULL AND expires_at > ")
-            .bind(now)
-            .push(" AND COALESCE(last_seen_at, created_at) > ")
-            .bind(now - idle)
-            .push(" ORDER BY seen DESC, id DESC");
+        live.bind(me.id);
+        and_live_session(&mut live, "", now, idle);
+        live.push(" ORDER BY seen DESC, id DESC");
         let mut sessions = Vec::new();
         for row in live.query_all(self.db()).await? {
             let user_agent: Option<String> = row.try_get("", "user_agent")?;
@@ -234,20 +224,13 @@ impl Core {
             ));
         };
         let user_agent: Option<String> = ended.try_get("", "user_agent")?;
+        let details = format!(
+            "Signed out of another session ({}) from their account",
+            describe_device(user_agent.as_deref())
+        );
         activity::record_one(
             &tx,
-            NewActivity {
-                org_id: me.org_id,
-                actor_id: Some(me.id),
-                actor_label: None,
-                subject_id: Some(me.id),
-                kind: ActivityKind::SignedOut,
-                details: format!(
-                    "Signed out of another session ({}) from their account",
-                    describe_device(user_agent.as_deref())
-                ),
-                ip: clean_ip(ip),
-            },
+            own_event(&me, ActivityKind::SignedOut, details, ip),
             now,
         )
         .await?;
@@ -308,6 +291,24 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
     match system {
         Some(system) => format!("{browser} on {system}"),
         None => browser.to_string(),
+    }
+}
+
+/// Something a person did to their own account.
+fn own_event(
+    me: &user::Model,
+    kind: ActivityKind,
+    details: String,
+    ip: Option<&str>,
+) -> NewActivity {
+    NewActivity {
+        org_id: me.org_id,
+        actor_id: Some(me.id),
+        actor_label: None,
+        subject_id: Some(me.id),
+        kind,
+        details,
+        ip: clean_ip(ip),
     }
 }
 

@@ -95,6 +95,25 @@ struct Known<'a> {
     user_agent: Option<&'a str>,
 }
 
+/// Narrows a query on `sessions` (its columns under `prefix`: `"s."`, or `""`) to the sessions
+/// still usable at `now`: not revoked, not expired, and used within `idle`. It follows a
+/// condition, so it starts with `AND`.
+pub(crate) fn and_live_session(
+    sql: &mut Sql,
+    prefix: &str,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+) {
+    sql.push(&format!(
+        " AND {prefix}revoked_at IS NULL AND {prefix}expires_at > "
+    ))
+    .bind(now)
+    .push(&format!(
+        " AND COALESCE({prefix}last_seen_at, {prefix}created_at) > "
+    ))
+    .bind(now - idle);
+}
+
 /// The most of a `User-Agent` a session keeps: enough for any browser's, not a place to store
 /// a payload.
 const MAX_USER_AGENT_CHARS: usize = 512;
@@ -429,6 +448,12 @@ impl Core {
         })
     }
 
+    /// How long a session lasts without a request (`CoreConfig::session_idle`).
+    pub(crate) fn session_idle(&self) -> CoreResult<chrono::Duration> {
+        chrono::Duration::from_std(self.config().session_idle)
+            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))
+    }
+
     pub(crate) async fn session_actor_impl(&self, token: &str) -> CoreResult<Option<Actor>> {
         if !tokens::is_well_formed(token) {
             return Ok(None);
@@ -436,19 +461,15 @@ impl Core {
         // One statement for the session, its person and their organization: every console
         // request asks this first, so it is one round trip to the database, not three.
         let now = self.now();
-        let idle = chrono::Duration::from_std(self.config().session_idle)
-            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
+        let idle = self.session_idle()?;
         let mut find = Sql::new(
             "SELECT s.id AS session_id, COALESCE(s.last_seen_at, s.created_at) AS seen, \
              u.id, u.org_id, o.name AS org_name, u.name, u.email, u.role, u.status \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              JOIN organizations o ON o.id = u.org_id WHERE s.token_hash = ",
         );
-        find.bind(tokens::hash_token(token))
-            .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
-            .bind(now)
-            .push(" AND COALESCE(s.last_seen_at, s.created_at) > ")
-            .bind(now - idle);
+        find.bind(tokens::hash_token(token));
+        and_live_session(&mut find, "s.", now, idle);
         let Some(row) = find.query_one(self.db()).await? else {
             return Ok(None);
         };

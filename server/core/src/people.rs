@@ -12,6 +12,7 @@ use sea_orm::{
 
 use crate::activity::{self, clean_ip, NewActivity};
 use crate::api_tokens::ApiCaller;
+use crate::auth::and_live_session;
 use crate::authz;
 use crate::db::{self, Sql};
 use crate::entities::{organization, user};
@@ -117,6 +118,19 @@ impl Checked {
         }
         Ok(())
     }
+}
+
+/// `user_id` of `by`'s organization, locked for a change, if `by` may manage them.
+async fn managed_user(
+    tx: &DatabaseTransaction,
+    by: &Checked,
+    user_id: UserId,
+) -> CoreResult<user::Model> {
+    let target = lock_user(tx, by.org.id, user_id)
+        .await?
+        .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+    by.may_manage(&target)?;
+    Ok(target)
 }
 
 impl Core {
@@ -335,10 +349,7 @@ impl Core {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
         let by = self.check_initiator(&tx, initiator).await?;
-        let target = lock_user(&tx, by.org.id, user_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
-        by.may_manage(&target)?;
+        let target = managed_user(&tx, &by, user_id).await?;
         let is_suspended = target.status() == Some(UserStatus::Suspended);
         if is_suspended == suspended {
             return Err(CoreError::Conflict(format!(
@@ -418,21 +429,14 @@ impl Core {
         ip: Option<&str>,
     ) -> CoreResult<u64> {
         let now = self.now();
-        let idle = chrono::Duration::from_std(self.config().session_idle)
-            .map_err(|e| CoreError::Internal(format!("session idle: {e}")))?;
+        let idle = self.session_idle()?;
         let tx = db::begin_write(self.db()).await?;
         let by = self.check_initiator(&tx, initiator).await?;
-        let target = lock_user(&tx, by.org.id, user_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
-        by.may_manage(&target)?;
+        let target = managed_user(&tx, &by, user_id).await?;
         // Only sessions that could still be used count; the rest end with them all the same.
         let mut live = Sql::new("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ");
-        live.bind(target.id)
-            .push(" AND revoked_at IS NULL AND expires_at > ")
-            .bind(now)
-            .push(" AND COALESCE(last_seen_at, created_at) > ")
-            .bind(now - idle);
+        live.bind(target.id);
+        and_live_session(&mut live, "", now, idle);
         let ended = match live.query_one(&tx).await? {
             Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0),
             None => 0,
@@ -479,10 +483,7 @@ impl Core {
         if !by.owner {
             return Err(CoreError::Forbidden);
         }
-        let target = lock_user(&tx, by.org.id, user_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
-        by.may_manage(&target)?;
+        let target = managed_user(&tx, &by, user_id).await?;
         let before = target
             .role()
             .ok_or_else(|| CoreError::Internal("unknown role".into()))?;
