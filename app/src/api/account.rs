@@ -62,7 +62,7 @@ pub async fn fetch_account() -> Result<Option<AccountOverview>, ApiError> {
 }
 
 /// Signs out one other browser or device of the signed-in person (`id` from
-/// [`fetch_own_sessions`]).
+/// [`fetch_account`]).
 #[server(endpoint = "sign_out_session")]
 pub async fn sign_out_session(id: i64) -> Result<(), ApiError> {
     let (core, token) = super::ssr::require_session().await?;
