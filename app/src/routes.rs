@@ -21,6 +21,13 @@ use crate::pages::not_found::NotFound;
 /// Where a browser whose session has ended is sent (the sign-in page says so).
 pub const SESSION_ENDED: &str = "/sign-in?session=ended";
 
+/// The Users Table as a CSV file, for the filter in its query (`q`, `status`, `role`); served
+/// by the server's own route, outside the console's router.
+pub const USERS_EXPORT: &str = "/users/export.csv";
+
+/// The activity log as a CSV file, for the filter in its query (`kind`, `q`).
+pub const ACTIVITY_EXPORT: &str = "/activity/export.csv";
+
 /// [`SESSION_ENDED`], coming back to the console page `here` (path and query) after signing in.
 pub fn session_ended_at(here: &str) -> String {
     match console_return_path(here) {

@@ -10,6 +10,7 @@ mod api_v1;
 mod cli;
 mod config;
 mod dev_mailbox_page;
+mod export;
 mod housekeeping;
 mod origin;
 mod panic_reports;

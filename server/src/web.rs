@@ -77,6 +77,7 @@ pub async fn router(
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
+        .merge(crate::export::routes(core.clone()))
         .merge(crate::dev_mailbox_page::routes(&config.mail))
         .merge(crate::panic_reports::routes(
             state.core.config().trusted_proxies.clone(),

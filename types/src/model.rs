@@ -366,6 +366,10 @@ pub enum ActivityKind {
     /// Resend Email or Forgot your password? asked for a link after the user reported the
     /// admin's reset as unexpected: none was sent (only an admin's Resend Email sends one).
     ResetLinkWithheld,
+    /// An admin downloaded the Users Table (or part of it) as CSV.
+    UsersExported,
+    /// An admin downloaded the activity log (or part of it) as CSV.
+    ActivityExported,
 }
 
 impl ActivityKind {
@@ -384,7 +388,7 @@ impl ActivityKind {
         }
     }
 
-    pub const ALL: [ActivityKind; 23] = [
+    pub const ALL: [ActivityKind; 25] = [
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignInBlockedResetPending,
@@ -408,6 +412,8 @@ impl ActivityKind {
         ActivityKind::ApiTokenRevoked,
         ActivityKind::ResetLinkExpired,
         ActivityKind::ResetLinkWithheld,
+        ActivityKind::UsersExported,
+        ActivityKind::ActivityExported,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -434,6 +440,8 @@ impl ActivityKind {
             ActivityKind::ApiTokenRevoked => "api_token_revoked",
             ActivityKind::ResetLinkExpired => "reset_link_expired",
             ActivityKind::ResetLinkWithheld => "reset_link_withheld",
+            ActivityKind::UsersExported => "users_exported",
+            ActivityKind::ActivityExported => "activity_exported",
         }
     }
     pub fn parse(s: &str) -> Option<ActivityKind> {
@@ -464,6 +472,8 @@ impl ActivityKind {
             ActivityKind::ApiTokenRevoked => "API token revoked",
             ActivityKind::ResetLinkExpired => "Reset link expired",
             ActivityKind::ResetLinkWithheld => "New link withheld after a cancelled reset",
+            ActivityKind::UsersExported => "Users exported",
+            ActivityKind::ActivityExported => "Activity exported",
         }
     }
 }

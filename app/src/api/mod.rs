@@ -45,7 +45,17 @@ pub mod ssr {
     pub const SECURE_DEVICE_COOKIE: &str = "__Host-orgdesk_device";
 
     fn session_cookie_name() -> &'static str {
-        by_scheme(SESSION_COOKIE, SECURE_SESSION_COOKIE)
+        session_cookie_for(served_over_https())
+    }
+
+    /// The session cookie's name when the public URL is `https` or not; for the server's
+    /// own routes, which have no server function context to ask.
+    pub fn session_cookie_for(https: bool) -> &'static str {
+        if https {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
     }
 
     fn device_cookie_name() -> &'static str {

@@ -153,6 +153,79 @@ fn view(row: &QueryResult) -> Result<Option<ActivityView>, DbErr> {
     }))
 }
 
+/// The activity log's search text as a LIKE pattern; `None` without one.
+pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<String>> {
+    match filter.search.as_deref().map(str::trim) {
+        Some(s) if s.chars().count() > MAX_SEARCH_CHARS => Err(CoreError::InvalidInput(format!(
+            "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
+        ))),
+        Some(s) if !s.is_empty() => Ok(Some(like_pattern(s))),
+        _ => Ok(None),
+    }
+}
+
+/// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_pattern`]) match,
+/// over [`SELECT_VIEW`]'s joins.
+pub(crate) fn where_matching(
+    sql: &mut Sql,
+    org_id: i64,
+    filter: &ActivityFilter,
+    search: Option<&str>,
+) {
+    sql.push("WHERE a.org_id = ").bind(org_id);
+    if let Some(kind) = filter.kind {
+        sql.push(" AND a.kind = ").bind(kind.as_str());
+    }
+    if let Some(subject) = filter.subject {
+        sql.push(" AND a.subject_id = ").bind(subject);
+    }
+    if let Some(pattern) = search {
+        sql.push(" AND (LOWER(actor.name) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'");
+        sql.push(" OR actor.email LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'");
+        sql.push(" OR LOWER(subject.name) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'");
+        sql.push(" OR subject.email LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// Up to `limit` events `filter` matches, newest first, older than `after` (an event's time
+/// and id) when given: the activity log read in runs, for a file of any length.
+pub(crate) async fn matching_events(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    filter: &ActivityFilter,
+    search: Option<&str>,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> CoreResult<Vec<ActivityView>> {
+    let mut sql = Sql::new(SELECT_VIEW);
+    where_matching(&mut sql, org_id, filter, search);
+    if let Some((at, id)) = after {
+        sql.push(" AND (a.created_at < ")
+            .bind(at)
+            .push(" OR (a.created_at = ")
+            .bind(at)
+            .push(" AND a.id < ")
+            .bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let rows = sql.query_all(db).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        events.extend(view(row)?);
+    }
+    Ok(events)
+}
+
 impl Core {
     pub(crate) async fn user_activity_impl(
         &self,
@@ -220,38 +293,9 @@ impl Core {
         let admin = authz::console_admin(self.db(), actor).await?;
         crate::users::check_page(page, per_page)?;
         let page = page.max(1);
-        let search = match filter.search.as_deref().map(str::trim) {
-            Some(s) if s.chars().count() > MAX_SEARCH_CHARS => {
-                return Err(CoreError::InvalidInput(format!(
-                    "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
-                )))
-            }
-            Some(s) if !s.is_empty() => Some(like_pattern(s)),
-            _ => None,
-        };
-        let where_clause = |sql: &mut Sql| {
-            sql.push("WHERE a.org_id = ").bind(admin.org_id);
-            if let Some(kind) = filter.kind {
-                sql.push(" AND a.kind = ").bind(kind.as_str());
-            }
-            if let Some(subject) = filter.subject {
-                sql.push(" AND a.subject_id = ").bind(subject);
-            }
-            if let Some(pattern) = &search {
-                sql.push(" AND (LOWER(actor.name) LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\'");
-                sql.push(" OR actor.email LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\'");
-                sql.push(" OR LOWER(subject.name) LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\'");
-                sql.push(" OR subject.email LIKE ")
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\')");
-            }
-        };
+        let search = search_pattern(filter)?;
+        let where_clause =
+            |sql: &mut Sql| where_matching(sql, admin.org_id, filter, search.as_deref());
 
         let mut count = Sql::new(
             "SELECT COUNT(*) AS n FROM activity a \

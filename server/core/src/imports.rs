@@ -19,6 +19,7 @@ use sea_orm::{
 use crate::activity::{self, NewActivity};
 use crate::db::{self, id_batch, rows_per_insert, Sql};
 use crate::entities::user;
+use crate::export::{from_spreadsheet_safe, READ_ONLY_COLUMNS};
 use crate::people::normalize_email;
 use crate::people::{checked_member, new_row, Checked, Initiator};
 use crate::resets::{revoke_sessions, Occasion};
@@ -104,7 +105,8 @@ fn csv_reader(text: &[u8]) -> csv::Reader<&[u8]> {
 }
 
 /// Reads an import file: a header naming its columns (`name` and `email` required; `role`,
-/// `title`, `department` optional; any order, any case), then one person per line. A file
+/// `title`, `department` optional; an export's `status`, `last_sign_in` and `added` read
+/// past; any order, any case), then one person per line. A file
 /// that can't be read as CSV or has no usable header is refused whole; a line that can't be
 /// read becomes a bad row.
 pub fn read_csv(mut input: impl Read) -> CoreResult<ImportFile> {
@@ -118,6 +120,10 @@ pub fn read_csv(mut input: impl Read) -> CoreResult<ImportFile> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, column) in header.iter().enumerate() {
         let column = column.trim_start_matches('\u{feff}').trim().to_lowercase();
+        // An export's own record of each user (decision 76): an edited export imports back.
+        if READ_ONLY_COLUMNS.contains(&column.as_str()) {
+            continue;
+        }
         let Some(known) = COLUMNS.iter().find(|c| **c == column) else {
             return Err(CoreError::InvalidInput(format!(
                 "Line 1: unknown column \"{column}\"; the columns are {}.",
@@ -150,11 +156,11 @@ pub fn read_csv(mut input: impl Read) -> CoreResult<ImportFile> {
                     continue;
                 }
                 let field = |name: &str| {
-                    index
+                    let cell = index
                         .get(name)
                         .and_then(|&i| record.get(i))
-                        .unwrap_or_default()
-                        .to_owned()
+                        .unwrap_or_default();
+                    from_spreadsheet_safe(cell).to_owned()
                 };
                 if record.len() > header.len() {
                     file.bad.push(BadRow {
@@ -736,6 +742,17 @@ mod tests {
         assert!(read_csv("ann@x.test,Ann\n".as_bytes()).is_err());
         assert!(read_csv("name,email,nickname\n".as_bytes()).is_err());
         assert!(read_csv("name,email,email\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn reads_an_export_past_its_record_and_its_marks_for_spreadsheets() {
+        let text = "\u{feff}name,email,role,title,department,status,last_sign_in,added\n\
+            '=Eve,eve@x.test,member,'+1 Ops,Sales,active,,2026-12-02T04:50:00Z\n";
+        let file = read_csv(text.as_bytes()).unwrap();
+        assert!(file.bad.is_empty());
+        assert_eq!(file.rows[0].name, "=Eve");
+        assert_eq!(file.rows[0].title, "+1 Ops");
+        assert_eq!(file.rows[0].department, "Sales");
     }
 
     #[test]

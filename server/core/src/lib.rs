@@ -24,6 +24,7 @@ pub mod config;
 pub mod emails;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod imports;
 pub mod outbox_admin;
 pub mod proxies;
@@ -696,6 +697,26 @@ impl Core {
     ) -> CoreResult<UserPage> {
         self.list_users_impl(&by.into(), query, WhenGone::Nearest)
             .await
+    }
+    /// The users `filter` matches, by name, as a CSV file for a spreadsheet; recorded in
+    /// Activity before it is handed over.
+    pub async fn export_users(
+        &self,
+        by: impl Into<Initiator>,
+        filter: &UserFilter,
+        ip: Option<&str>,
+    ) -> CoreResult<export::UsersExport> {
+        self.export_users_impl(&by.into(), filter, ip).await
+    }
+    /// The activity log's events `filter` matches, newest first, as a CSV file written in
+    /// runs ([`export::ActivityExport::next_chunk`]); the export is recorded first.
+    pub async fn export_activity(
+        &self,
+        actor: &Actor,
+        filter: &ActivityFilter,
+        ip: Option<&str>,
+    ) -> CoreResult<export::ActivityExport> {
+        self.export_activity_impl(actor, filter, ip).await
     }
     /// How many of the organization's users match `filter`, over all pages.
     pub async fn count_users(

@@ -13,19 +13,43 @@ use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::RelativeTime;
 use crate::format::{counted, with_query};
 
+/// Reads the Activity page's filter from the URL's search parameters (`kind`, `q`).
+pub fn activity_filter_from_params(get: impl Fn(&str) -> Option<String>) -> ActivityFilter {
+    ActivityFilter {
+        kind: get("kind").as_deref().and_then(ActivityKind::parse),
+        subject: None,
+        search: get("q")
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty()),
+    }
+}
+
+fn filter_pairs(filter: &ActivityFilter) -> Vec<(&'static str, String)> {
+    let mut pairs = Vec::new();
+    if let Some(k) = filter.kind {
+        pairs.push(("kind", k.as_str().to_string()));
+    }
+    if let Some(q) = &filter.search {
+        pairs.push(("q", q.clone()));
+    }
+    pairs
+}
+
+/// The Activity page of `filter` at `page`.
+pub fn activity_href(filter: &ActivityFilter, page: u64) -> String {
+    let mut pairs = filter_pairs(filter);
+    if page > 1 {
+        pairs.insert(0, ("page", page.to_string()));
+    }
+    with_query("/activity", &pairs)
+}
+
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let params = use_query_map();
     let filter = Memo::new(move |_| {
         let p = params.read();
-        ActivityFilter {
-            kind: p.get("kind").as_deref().and_then(ActivityKind::parse),
-            subject: None,
-            search: p
-                .get("q")
-                .map(|q| q.trim().to_string())
-                .filter(|q| !q.is_empty()),
-        }
+        activity_filter_from_params(|k| p.get(k))
     });
     let page = Memo::new(move |_| {
         params
@@ -39,21 +63,23 @@ pub fn ActivityPage() -> impl IntoView {
         move || (filter.get(), page.get()),
         |(f, p)| fetch_org_activity(f, p),
     );
-    let href = move |p: u64| {
-        let f = filter.get_untracked();
-        let mut pairs = vec![("page", p.to_string())];
-        if let Some(k) = f.kind {
-            pairs.push(("kind", k.as_str().to_string()));
-        }
-        if let Some(q) = f.search {
-            pairs.push(("q", q));
-        }
-        with_query("/activity", &pairs)
-    };
+    let href = move |p: u64| activity_href(&filter.get_untracked(), p);
 
     view! {
         <Title text="Activity"/>
-        <PageHeader eyebrow="Admin Console" title="Activity" tabs=vec![]/>
+        <PageHeader eyebrow="Admin Console" title="Activity" tabs=vec![]>
+            // A download, past the router (`rel=external`): the browser saves the file and stays
+            // here (decision 76).
+            <a
+                class="btn"
+                id="export-activity"
+                rel="external"
+                href=move || with_query(crate::routes::ACTIVITY_EXPORT, &filter_pairs(&filter.get()))
+                title="Download the events this filter shows as a CSV file"
+            >
+                "Export CSV"
+            </a>
+        </PageHeader>
         <div class="page-body">
             <form class="toolbar" method="get" action="/activity" role="search">
                 <div class="search">

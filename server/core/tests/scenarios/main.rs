@@ -10,6 +10,7 @@ mod api_limits;
 mod bad_input;
 mod cancelling_a_reset;
 mod console;
+mod exports;
 mod imports;
 mod outbox;
 mod own_account;

@@ -33,7 +33,9 @@ use import::ImportUsersDialog;
 use people::{AddUserDialog, PeopleActionDialog};
 use selection::{BulkResult, SelectionBar};
 use sidebar::UserSidebar;
-pub use state::{query_from_params, users_href, PendingReset, SidebarTab, UsersPageState};
+pub use state::{
+    export_href, query_from_params, users_href, PendingReset, SidebarTab, UsersPageState,
+};
 use table::{UsersTable, UsersToolbar};
 
 #[component]
@@ -99,6 +101,17 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users"/>
         <PageHeader eyebrow="Admin Console" title="User Management" tabs=vec![("Users", "/users", true)]>
+            // A download, past the router (`rel=external`): the browser saves the file and stays
+            // here (decision 76).
+            <a
+                class="btn"
+                id="export-users"
+                rel="external"
+                href=move || export_href(&query.get().filter)
+                title="Download the users this filter shows as a CSV file"
+            >
+                "Export CSV"
+            </a>
             <button type="button" class="btn" id="import-users" on:click=move |_| state.importing.set(true)>
                 "Import users"
             </button>

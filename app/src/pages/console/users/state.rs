@@ -88,18 +88,29 @@ pub fn on_page(mut q: UserQuery, page: u64, at: Option<PageAt>) -> UserQuery {
     q
 }
 
-/// The URL for a query (plus the open user and tab, if any).
-pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) -> String {
+/// A filter's part of the query string.
+fn filter_parts(filter: &UserFilter) -> Vec<(String, String)> {
     let mut parts: Vec<(String, String)> = Vec::new();
-    if let Some(s) = &q.filter.search {
+    if let Some(s) = &filter.search {
         parts.push(("q".into(), s.clone()));
     }
-    if let Some(s) = q.filter.status {
+    if let Some(s) = filter.status {
         parts.push(("status".into(), s.as_str().into()));
     }
-    if let Some(r) = q.filter.role {
+    if let Some(r) = filter.role {
         parts.push(("role".into(), r.as_str().into()));
     }
+    parts
+}
+
+/// Where Export CSV downloads the users `filter` matches.
+pub fn export_href(filter: &UserFilter) -> String {
+    with_query(crate::routes::USERS_EXPORT, &filter_parts(filter))
+}
+
+/// The URL for a query (plus the open user and tab, if any).
+pub fn users_href(q: &UserQuery, user: Option<UserId>, tab: Option<SidebarTab>) -> String {
+    let mut parts = filter_parts(&q.filter);
     if q.sort != UserSort::default() {
         parts.push(("sort".into(), q.sort.as_str().into()));
     }
