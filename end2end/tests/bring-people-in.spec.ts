@@ -4,7 +4,7 @@ import { signInAsAdmin, hydrated, rowOf, waitForMail, resetLinkIn, signIn, shot 
 const FIRST_PASSWORD = 'Copper-Meadow-Lantern-58';
 
 test.describe('Bringing people in', () => {
-  test('Add user → invitation email → Set your password → sign in; Sign out everywhere keeps the password; Suspend signs them out and refuses them', async ({ page, browser, pageErrors }) => {
+  test('Add user → invitation email → Set your password → sign in; Sign out everywhere keeps the password; Edit details; Suspend signs them out and refuses them', async ({ page, browser, pageErrors }) => {
     const stamp = Date.now();
     const name = `Nia Newcomer ${stamp}`;
     const email = `nia.${stamp}@acme.test`;
@@ -76,6 +76,27 @@ test.describe('Bringing people in', () => {
     await signIn(user, email, FIRST_PASSWORD);
     await expect(user).toHaveURL(/\/account/);
 
+    // A promotion: the admin edits their title and department from the Details tab. A blank
+    // name is refused in words, and nothing changes.
+    await sidebar.getByRole('button', { name: 'Edit details' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit details' });
+    await expect(edit.getByLabel('Name')).toBeFocused();
+    await expect(edit.getByLabel('Name')).toHaveValue(name);
+    await expect(edit).toContainText(`The email, ${email}, stays`);
+    await edit.getByLabel('Name').fill('   ');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    pageErrors.expect(/status of 422/);
+    await expect(edit.getByRole('alert')).toContainText('needs a name');
+    await edit.getByLabel('Name').fill(name);
+    await edit.getByLabel('Title').fill('Senior Analyst');
+    await edit.getByLabel('Department').fill('Finance');
+    await shot(page, 'edit-details');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect(edit).toBeHidden();
+    await expect(page.getByRole('status').filter({ hasText: `Saved ${name}'s details.` })).toBeVisible();
+    await expect(sidebar.locator('dl.details')).toContainText('Senior Analyst');
+    await expect(sidebar.locator('dl.details')).toContainText('Finance');
+
     await sidebar.getByRole('button', { name: `More actions for ${name}` }).click();
     await page.getByRole('menuitem', { name: 'Suspend' }).click();
     await expect(page.getByRole('dialog', { name: `Suspend ${name}?` })).toBeVisible();
@@ -86,6 +107,7 @@ test.describe('Bringing people in', () => {
     await page.getByRole('dialog', { name, exact: true }).getByRole('tab', { name: 'Activity' }).click();
     await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('User suspended');
     await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('out everywhere (1 session)');
+    await expect(page.getByRole('dialog', { name, exact: true }).getByRole('list', { name: 'Recent activity' })).toContainText('title (Analyst → Senior Analyst), department (— → Finance)');
 
     // Their session is refused: the account page sends them to sign in, and signing in fails.
     await user.goto('/account');

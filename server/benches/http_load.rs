@@ -12,7 +12,8 @@
 //! - sending every email those queued, from a second instance with an SMTP server on
 //!   loopback, and the Users Table's latency meanwhile;
 //! - on PostgreSQL, when the server's own vacuum of `users` ends after the bulk resets;
-//! - typed page numbers again after those writes.
+//! - typed page numbers again after those writes;
+//! - Export CSV: every user, a search's users, and the activity log, as whole files.
 //!
 //! ```sh
 //! source scripts/env.sh
@@ -45,6 +46,8 @@ use serde_json::{json, Value};
 const ORG_USERS: u64 = 100_000;
 const PER_PAGE: u64 = 50;
 const CALLS: usize = 200;
+/// Whole-file downloads timed per Export CSV case.
+const EXPORTS: usize = 5;
 /// How many times the Users Table is timed idle and beside a bulk reset of 10,000.
 const BULK_ROUNDS: usize = 5;
 const ADMIN_PASSWORD: &str = "orgdesk-admin";
@@ -684,8 +687,54 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         let stats = time_calls(&admin, "list_users", body, CALLS).await?;
         println!("{:<44} {stats}", format!("{name}, after the resets"));
     }
+
+    // --- Export CSV -------------------------------------------------------------------------
+    // Whole files, as the browser downloads them: every user, a search's, and the activity
+    // log, which by now holds the resets' and the emails' events.
+    for (name, path) in [
+        ("export: every user", "/users/export.csv"),
+        ("export: search \"carter\"", "/users/export.csv?q=carter"),
+        ("export: the activity log", "/activity/export.csv"),
+    ] {
+        let (stats, bytes) = time_download(&admin, path, EXPORTS).await?;
+        println!(
+            "{name:<44} {stats}  ({:.1} MB, {} lines)",
+            bytes.0 as f64 / 1e6,
+            bytes.1
+        );
+    }
     drop(server);
     Ok(())
+}
+
+/// Downloads `path` `calls` times on one connection, after one untimed download; the file's
+/// size and lines.
+async fn time_download(
+    admin: &Session,
+    path: &str,
+    calls: usize,
+) -> BenchResult<(Stats, (usize, usize))> {
+    async fn get(conn: &mut Conn, path: &str) -> BenchResult<HttpResponse> {
+        let res = conn.request("GET", path, &[], b"").await?;
+        if res.status != 200 {
+            return Err(format!("{path}: HTTP {}: {}", res.status, res.text()).into());
+        }
+        Ok(res)
+    }
+    let mut conn = admin.connect().await?;
+    let first = get(&mut conn, path).await?;
+    let size = (
+        first.body.len(),
+        first.body.iter().filter(|&&b| b == b'\n').count(),
+    );
+    let mut times = Vec::with_capacity(calls);
+    let wall = Instant::now();
+    for _ in 0..calls {
+        let t = Instant::now();
+        get(&mut conn, path).await?;
+        times.push(t.elapsed());
+    }
+    Ok((Stats::of(&mut times, wall.elapsed()), size))
 }
 
 /// The automation API's pages, then sign-in alone and under a crowd.

@@ -536,6 +536,61 @@ async fn the_automation_api(database: TestDatabase) {
         )
         .await;
     problem(&twice, 409, "conflict", "suspending a suspended user");
+    // A new title: the name stays, the department is cleared.
+    let retitled = demo.members[8].clone();
+    let edited = api
+        .call(
+            "PATCH",
+            &format!("/users/{}", retitled.id),
+            Some(&helpdesk),
+            Some(&json!({ "title": "Support Lead", "department": "" })),
+            &[],
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    assert_eq!(json_of(&edited)["name"], retitled.name.as_str());
+    assert_eq!(json_of(&edited)["title"], "Support Lead");
+    assert!(json_of(&edited)["department"].is_null());
+    let blank = api
+        .call(
+            "PATCH",
+            &format!("/users/{}", retitled.id),
+            Some(&helpdesk),
+            Some(&json!({ "name": "  " })),
+            &[],
+        )
+        .await;
+    problem(&blank, 422, "invalid-input", "a blank name");
+    let mixed = api
+        .call(
+            "PATCH",
+            &format!("/users/{}", retitled.id),
+            Some(&helpdesk),
+            Some(&json!({ "name": "Someone Else", "role": "admin" })),
+            &[],
+        )
+        .await;
+    problem(&mixed, 422, "invalid-input", "a profile and a role at once");
+    let moved = api
+        .call(
+            "PATCH",
+            &format!("/users/{}", retitled.id),
+            Some(&helpdesk),
+            Some(&json!({ "email": "elsewhere@evil.test" })),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        moved.status,
+        422,
+        "the email can't be changed: {}",
+        moved.text()
+    );
+    assert_eq!(h.user(retitled.id).await.email, retitled.email);
+    assert_eq!(
+        h.user(retitled.id).await.title.as_deref(),
+        Some("Support Lead")
+    );
     // A lost laptop: signed out everywhere, the password kept.
     let laptop = demo.members[7].clone();
     let SignInOutcome::SignedIn { session, .. } = h

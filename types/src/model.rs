@@ -115,6 +115,16 @@ pub struct NewMember {
     pub department: Option<String>,
 }
 
+/// A person's name, title and department as an admin sets them (the sidebar's Edit details,
+/// the automation API). Blank title or department clears it; the email is not here: it is
+/// where reset links go, and no admin edit moves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileChange {
+    pub name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+}
+
 /// An invitation just sent: its link goes out by email (the command line also prints it).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {

@@ -1,10 +1,10 @@
 //! Bringing people in and managing them from the console: Add user (Invited, with an
-//! invitation email), Resend invitation, Suspend / Reactivate, Sign out everywhere, Change
-//! role. The core applies
+//! invitation email), Resend invitation, Edit details, Suspend / Reactivate, Sign out
+//! everywhere, Change role. The core applies
 //! the rules (owners add admins and change roles; nobody suspends themselves).
 
 use leptos::prelude::*;
-use orgdesk_types::{ImportSummary, NewMember, Role, UserId, UserStatus};
+use orgdesk_types::{ImportSummary, NewMember, ProfileChange, Role, UserId, UserStatus};
 
 use crate::error::ApiError;
 
@@ -43,6 +43,16 @@ pub async fn sign_out_user(user: UserId) -> Result<u64, ApiError> {
     let (core, actor) = super::ssr::require_admin().await?;
     let ip = super::ssr::client_ip().await;
     Ok(core.sign_out_user(&actor, user, ip.as_deref()).await?)
+}
+
+/// Sets a user's name, title and department; answers whether anything changed.
+#[server(endpoint = "update_profile", input = leptos::server_fn::codec::Json)]
+pub async fn update_profile(user: UserId, change: ProfileChange) -> Result<bool, ApiError> {
+    let (core, actor) = super::ssr::require_admin().await?;
+    let ip = super::ssr::client_ip().await;
+    Ok(core
+        .update_profile(&actor, user, &change, ip.as_deref())
+        .await?)
 }
 
 /// Changes a user's role (owners only).

@@ -21,7 +21,7 @@ use crate::db::{self, id_batch, rows_per_insert, Sql};
 use crate::entities::user;
 use crate::export::{from_spreadsheet_safe, READ_ONLY_COLUMNS};
 use crate::people::normalize_email;
-use crate::people::{checked_member, new_row, Checked, Initiator};
+use crate::people::{checked_member, new_row, profile_changes, Checked, Initiator, Profile};
 use crate::resets::{revoke_sessions, Occasion};
 use crate::users::filter_condition;
 use crate::{Core, CoreError, CoreResult};
@@ -277,29 +277,20 @@ struct Existing {
     department: Option<String>,
 }
 
-/// What an import row changes besides the role, for the activity log: "name (Ann → Anna),
-/// title (— → Analyst)".
-fn profile_changes(before: &Existing, after: &NewMember) -> Vec<String> {
-    fn shown(value: Option<&str>) -> &str {
-        value.filter(|v| !v.is_empty()).unwrap_or("—")
-    }
-    let mut changes = Vec::new();
-    if before.name != after.name {
-        changes.push(format!("name ({} → {})", before.name, after.name));
-    }
-    for (what, old, new) in [
-        ("title", &before.title, &after.title),
-        ("department", &before.department, &after.department),
-    ] {
-        if old != new {
-            changes.push(format!(
-                "{what} ({} → {})",
-                shown(old.as_deref()),
-                shown(new.as_deref())
-            ));
-        }
-    }
-    changes
+/// What an import row changes besides the role, for the activity log.
+fn row_changes(before: &Existing, after: &NewMember) -> Vec<String> {
+    profile_changes(
+        &Profile {
+            name: &before.name,
+            title: before.title.as_deref(),
+            department: before.department.as_deref(),
+        },
+        &Profile {
+            name: &after.name,
+            title: after.title.as_deref(),
+            department: after.department.as_deref(),
+        },
+    )
 }
 
 /// A good row, checked, and what it does.
@@ -524,7 +515,7 @@ impl Core {
                     None,
                 ));
             }
-            let changes = profile_changes(e, m);
+            let changes = row_changes(e, m);
             if !changes.is_empty() {
                 events.push(by.event(
                     e.id,

@@ -480,6 +480,17 @@ impl Core {
     ) -> CoreResult<u64> {
         self.sign_out_user_impl(&by.into(), user, ip).await
     }
+    /// Sets a user's name, title and department (blank title or department: none); whether
+    /// anything changed. Admins edit members and themselves, owners anyone.
+    pub async fn update_profile(
+        &self,
+        by: impl Into<Initiator>,
+        user: UserId,
+        change: &types::ProfileChange,
+        ip: Option<&str>,
+    ) -> CoreResult<bool> {
+        self.update_profile_impl(&by.into(), user, change, ip).await
+    }
     /// Changes a user's role (owners and the command line only).
     pub async fn change_role(
         &self,

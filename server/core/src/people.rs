@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use orgdesk_types::limits::{MAX_EMAIL_LEN, MAX_NAME_CHARS};
-use orgdesk_types::{ActivityKind, Actor, Invitation, NewMember, OrgId, Role, UserId, UserStatus};
+use orgdesk_types::{
+    ActivityKind, Actor, Invitation, NewMember, OrgId, ProfileChange, Role, UserId, UserStatus,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -469,6 +471,63 @@ impl Core {
         Ok(ended)
     }
 
+    pub(crate) async fn update_profile_impl(
+        &self,
+        initiator: &Initiator,
+        user_id: UserId,
+        change: &ProfileChange,
+        ip: Option<&str>,
+    ) -> CoreResult<bool> {
+        let name = checked_name(&change.name)?;
+        let title = checked_field(&change.title, "title")?;
+        let department = checked_field(&change.department, "department")?;
+        let now = self.now();
+        let tx = db::begin_write(self.db()).await?;
+        let by = self.check_initiator(&tx, initiator).await?;
+        // Your own details are yours to correct; someone else's follow Suspend's rules.
+        let target = lock_user(&tx, by.org.id, user_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+        if !by.is_self(target.id) {
+            by.may_manage(&target)?;
+        }
+        let changes = profile_changes(
+            &Profile {
+                name: &target.name,
+                title: target.title.as_deref(),
+                department: target.department.as_deref(),
+            },
+            &Profile {
+                name,
+                title: title.as_deref(),
+                department: department.as_deref(),
+            },
+        );
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        let mut row: user::ActiveModel = target.clone().into();
+        row.name = Set(name.to_owned());
+        row.title = Set(title);
+        row.department = Set(department);
+        user::Entity::update(row).exec(&tx).await?;
+        let details = format!("{} updated {}'s {}", by.name(), name, changes.join(", "));
+        activity::record(
+            &tx,
+            vec![by.event(
+                target.id,
+                ActivityKind::ProfileUpdated,
+                details,
+                clean_ip(ip),
+            )],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(org = by.org.id, user = target.id, "profile updated");
+        Ok(true)
+    }
+
     /// Changes `user_id`'s role. Owners only; an organization keeps at least one active owner.
     pub(crate) async fn change_role_impl(
         &self,
@@ -552,8 +611,9 @@ pub(crate) fn normalize_email(email: &str) -> String {
 }
 
 /// `member`, trimmed and checked: a name, a plausible email (lower-cased), short fields.
-pub(crate) fn checked_member(member: &NewMember) -> CoreResult<NewMember> {
-    let name = member.name.trim();
+/// A name as kept: trimmed, not blank, not too long.
+fn checked_name(name: &str) -> CoreResult<&str> {
+    let name = name.trim();
     if name.is_empty() {
         return Err(CoreError::InvalidInput("A user needs a name.".into()));
     }
@@ -562,6 +622,49 @@ pub(crate) fn checked_member(member: &NewMember) -> CoreResult<NewMember> {
             "A name can be at most {MAX_NAME_CHARS} characters."
         )));
     }
+    Ok(name)
+}
+
+/// A title or department as kept: trimmed, `None` when blank, not too long.
+fn checked_field(value: &Option<String>, what: &str) -> CoreResult<Option<String>> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > MAX_NAME_CHARS => Err(CoreError::InvalidInput(format!(
+            "A {what} can be at most {MAX_NAME_CHARS} characters."
+        ))),
+        v => Ok(v.map(str::to_owned)),
+    }
+}
+
+/// A person's name, title and department, as they were or will be.
+pub(crate) struct Profile<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub department: Option<&'a str>,
+}
+
+/// What a change of profile changes, for the activity log: "name (Ann → Anna), title (— →
+/// Analyst)"; empty when nothing does.
+pub(crate) fn profile_changes(before: &Profile, after: &Profile) -> Vec<String> {
+    fn shown(value: Option<&str>) -> &str {
+        value.filter(|v| !v.is_empty()).unwrap_or("—")
+    }
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push(format!("name ({} → {})", before.name, after.name));
+    }
+    for (what, old, new) in [
+        ("title", before.title, after.title),
+        ("department", before.department, after.department),
+    ] {
+        if old != new {
+            changes.push(format!("{what} ({} → {})", shown(old), shown(new)));
+        }
+    }
+    changes
+}
+
+pub(crate) fn checked_member(member: &NewMember) -> CoreResult<NewMember> {
+    let name = checked_name(&member.name)?;
     let email = normalize_email(&member.email);
     let plausible = email.len() <= MAX_EMAIL_LEN
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -576,20 +679,12 @@ pub(crate) fn checked_member(member: &NewMember) -> CoreResult<NewMember> {
             member.email.trim()
         )));
     }
-    let field = |v: &Option<String>, what: &str| -> CoreResult<Option<String>> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) if v.chars().count() > MAX_NAME_CHARS => Err(CoreError::InvalidInput(format!(
-                "A {what} can be at most {MAX_NAME_CHARS} characters."
-            ))),
-            v => Ok(v.map(str::to_owned)),
-        }
-    };
     Ok(NewMember {
         name: name.to_owned(),
         email,
         role: member.role,
-        title: field(&member.title, "title")?,
-        department: field(&member.department, "department")?,
+        title: checked_field(&member.title, "title")?,
+        department: checked_field(&member.department, "department")?,
     })
 }
 

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json as JsonResponse};
 use orgdesk_core::jobs::{ResetTargets, JOB_THRESHOLD};
 use orgdesk_core::types::{
-    ActivityFilter, ActivityKind, NewMember, PageAt, Role, UserQuery, UserSort, UserStatus,
+    ActivityFilter, ActivityKind, NewMember, PageAt, ProfileChange, Role, UserQuery, UserSort,
+    UserStatus,
 };
 use orgdesk_core::Core;
 use serde::Serialize;
@@ -138,6 +139,23 @@ pub async fn update_user(
     Id(id): Id,
     Json(change): Json<wire::UserChange>,
 ) -> ApiResult<Response> {
+    if change.profile() {
+        if change.status.is_some() || change.role.is_some() {
+            return Err(Problem::invalid(
+                "Change the status, the role or the profile, one per request.",
+            ));
+        }
+        // An absent field stays as it is.
+        let now = core.user_details(&ctx.caller, id).await?;
+        let profile = ProfileChange {
+            name: change.name.unwrap_or(now.user.name),
+            title: change.title.or(now.title),
+            department: change.department.or(now.department),
+        };
+        core.update_profile(&ctx.caller, id, &profile, ctx.ip.as_deref())
+            .await?;
+        return Ok(json(StatusCode::OK, detail(&core, &ctx, id).await?));
+    }
     match (change.status.as_deref(), change.role.as_deref()) {
         (Some(status), None) => {
             let suspended = match wire::status(status)? {
@@ -162,7 +180,9 @@ pub async fn update_user(
             ))
         }
         (None, None) => {
-            return Err(Problem::invalid("Send a status or a role to change."));
+            return Err(Problem::invalid(
+                "Send a status, a role, or a name, title or department to change.",
+            ));
         }
     }
     Ok(json(StatusCode::OK, detail(&core, &ctx, id).await?))

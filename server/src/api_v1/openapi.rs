@@ -177,10 +177,13 @@ fn schemas() -> Value {
         "UserChange": {
             "type": "object",
             "additionalProperties": false,
-            "description": "Exactly one of status or role.",
+            "description": "One of: status, role, or the profile (any of name, title and department; an absent field stays as it is, an empty title or department is cleared). The email can't be changed.",
             "properties": {
                 "status": { "enum": ["suspended", "active"] },
                 "role": { "enum": ["owner", "admin", "member"] },
+                "name": { "type": "string", "minLength": 1, "maxLength": 200 },
+                "title": { "type": "string", "maxLength": 200 },
+                "department": { "type": "string", "maxLength": 200 },
             },
         },
         "BulkReset": {

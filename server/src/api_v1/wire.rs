@@ -330,13 +330,24 @@ pub struct NewUser {
     pub department: Option<String>,
 }
 
-/// One change per request: a status or a role.
+/// One change per request: a status, a role, or the profile (any of name, title and
+/// department; an absent field stays, an empty title or department is cleared).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     /// `suspended` or `active`.
     pub status: Option<String>,
     pub role: Option<String>,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+}
+
+impl UserChange {
+    /// Whether it changes the profile (name, title or department).
+    pub fn profile(&self) -> bool {
+        self.name.is_some() || self.title.is_some() || self.department.is_some()
+    }
 }
 
 #[derive(Debug, Deserialize)]

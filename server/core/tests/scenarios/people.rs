@@ -4,7 +4,8 @@
 
 use chrono::Duration;
 use orgdesk_core::types::{
-    ActivityKind, LinkPurpose, LinkState, NewMember, Role, SkipReason, UserStatus,
+    ActivityKind, LinkPurpose, LinkState, NewMember, ProfileChange, Role, SkipReason, UserFilter,
+    UserStatus,
 };
 use orgdesk_core::{CoreError, Initiator, SignInOutcome};
 
@@ -20,6 +21,7 @@ on_both_databases!(
     an_expired_invitation_offers_a_new_one_and_resend_kills_the_old,
     suspending_signs_out_kills_links_and_refuses_sign_in,
     an_admin_signs_a_user_out_everywhere_and_their_password_stays,
+    an_admin_edits_details_and_activity_says_what_changed,
     the_command_line_acts_as_itself_in_the_activity_log,
 );
 
@@ -441,4 +443,137 @@ async fn the_command_line_acts_as_itself_in_the_activity_log(h: Harness) {
             .await,
         Err(CoreError::NotFound(_))
     ));
+}
+
+fn profile(name: &str, title: Option<&str>, department: Option<&str>) -> ProfileChange {
+    ProfileChange {
+        name: name.into(),
+        title: title.map(Into::into),
+        department: department.map(Into::into),
+    }
+}
+
+async fn an_admin_edits_details_and_activity_says_what_changed(h: Harness) {
+    let demo = h.demo().await;
+    let jane = &demo.members[0];
+    let searched = |text: &str| UserFilter {
+        search: Some(text.into()),
+        ..UserFilter::default()
+    };
+    let edited = |n: i64| {
+        format!(
+            "SELECT COUNT(*) - {n} AS n FROM activity WHERE kind = 'profile_updated' AND subject_id = {}",
+            jane.id
+        )
+    };
+
+    let changed = h
+        .core
+        .update_profile(
+            &demo.admin,
+            jane.id,
+            &profile("  Jane Quokka ", Some("Team Lead"), Some("  ")),
+            Some("192.0.2.7"),
+        )
+        .await
+        .unwrap();
+    assert!(changed);
+    let after = h.user(jane.id).await;
+    assert_eq!(after.name, "Jane Quokka");
+    assert_eq!(after.title.as_deref(), Some("Team Lead"));
+    assert_eq!(after.department, None, "a blank department is none");
+    assert_eq!(
+        (after.email, after.status),
+        (jane.email.clone(), jane.status.clone())
+    );
+    assert_eq!(h.scalar(&edited(1)).await, 0);
+    let line = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE subject_id = {} AND ip = '192.0.2.7' \
+             AND details LIKE '{} updated Jane Quokka''s name ({} → Jane Quokka), title (% → Team Lead)%'",
+            jane.id,
+            demo.admin.name,
+            jane.name.replace('\'', "''")
+        ))
+        .await;
+    assert_eq!(line, 1);
+    // The Users Table finds her by her new name at once, on both databases' search indexes.
+    let found = h
+        .core
+        .count_users(&demo.admin, &searched("quokka"))
+        .await
+        .unwrap();
+    assert_eq!(found, 1);
+
+    // The same again changes nothing and records nothing.
+    let again = h
+        .core
+        .update_profile(
+            &demo.admin,
+            jane.id,
+            &profile("Jane Quokka", Some("Team Lead"), None),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(!again);
+    assert_eq!(h.scalar(&edited(1)).await, 0);
+
+    // Refused, changing nothing: a blank name, too long a title, an owner by an admin, an
+    // unknown id.
+    let before = h.snapshot().await;
+    for (user, change) in [
+        (jane.id, profile("   ", None, None)),
+        (jane.id, profile("Jane", Some(&"t".repeat(500)), None)),
+    ] {
+        assert!(matches!(
+            h.core
+                .update_profile(&demo.admin, user, &change, None)
+                .await,
+            Err(CoreError::InvalidInput(_))
+        ));
+    }
+    assert!(matches!(
+        h.core
+            .update_profile(
+                &demo.admin,
+                demo.owner.user_id,
+                &profile("Olivia", None, None),
+                None
+            )
+            .await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(matches!(
+        h.core
+            .update_profile(&demo.admin, 987_654, &profile("Nobody", None, None), None)
+            .await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert_eq!(h.snapshot().await, before);
+    assert_eq!(h.user(jane.id).await.name, "Jane Quokka");
+    assert_eq!(h.user(demo.owner.user_id).await.name, demo.owner.name);
+
+    // An admin corrects their own title; an owner edits an admin.
+    assert!(h
+        .core
+        .update_profile(
+            &demo.admin,
+            demo.admin.user_id,
+            &profile(&demo.admin.name, Some("IT"), None),
+            None
+        )
+        .await
+        .unwrap());
+    assert!(h
+        .core
+        .update_profile(
+            &demo.owner,
+            demo.admin.user_id,
+            &profile("Ada A. Admin", Some("IT"), None),
+            None
+        )
+        .await
+        .unwrap());
+    assert_eq!(h.user(demo.admin.user_id).await.name, "Ada A. Admin");
 }

@@ -1,12 +1,13 @@
-//! Bringing people in and managing them: the Add user dialog (from the page header), and the
-//! sidebar's Suspend / Reactivate, Sign out everywhere and Change role confirmations.
+//! Bringing people in and managing them: the Add user dialog (from the page header), the
+//! sidebar's Suspend / Reactivate, Sign out everywhere and Change role confirmations, and its
+//! Details tab's Edit details.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use orgdesk_types::{NewMember, Role, UserSummary};
+use orgdesk_types::{NewMember, ProfileChange, Role, UserSummary};
 
 use super::state::{PeopleAction, UsersPageState};
-use crate::api::people::{add_user, change_role, set_suspended, sign_out_user};
+use crate::api::people::{add_user, change_role, set_suspended, sign_out_user, update_profile};
 use crate::components::alert::ErrorAlert;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::icons::{Icon, Svg};
@@ -138,6 +139,93 @@ pub fn PeopleActionDialog(action: PeopleAction) -> impl IntoView {
         }
         PeopleAction::SignOut(user) => view! { <SignOutDialog user=user/> }.into_any(),
         PeopleAction::ChangeRole(user) => view! { <ChangeRoleDialog user=user/> }.into_any(),
+        PeopleAction::EditDetails {
+            user,
+            title,
+            department,
+        } => view! { <EditDetailsDialog user=user title=title department=department/> }.into_any(),
+    }
+}
+
+/// Name, title and department. The email stays: it is where reset links go.
+#[component]
+fn EditDetailsDialog(
+    user: UserSummary,
+    title: Option<String>,
+    department: Option<String>,
+) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let name = RwSignal::new(user.name.clone());
+    let title = RwSignal::new(title.unwrap_or_default());
+    let department = RwSignal::new(department.unwrap_or_default());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let close = Callback::new(move |_| state.people.set(None));
+    let id = user.id;
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let change = ProfileChange {
+            name: name.get_untracked(),
+            title: Some(title.get_untracked()),
+            department: Some(department.get_untracked()),
+        };
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match update_profile(id, change.clone()).await {
+                Ok(changed) => finish(
+                    state,
+                    pending,
+                    Ok(if changed {
+                        format!("Saved {}'s details.", change.name.trim())
+                    } else {
+                        "Nothing changed.".to_string()
+                    }),
+                ),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                    pending.try_set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title_id="edit-details-title" on_close=close busy=pending.into()>
+            <div class="dialog__icon dialog__icon--info"><Svg icon=Icon::Users/></div>
+            <h2 class="dialog__title" id="edit-details-title">"Edit details"</h2>
+            <p class="dialog__body">{format!("The email, {}, stays: it is where password reset links go.", user.email)}</p>
+            <form class="form" on:submit=submit novalidate>
+                <div class="field">
+                    <label class="field__label" for="edit-details-name">"Name"</label>
+                    <input class="input" id="edit-details-name" name="name" autocomplete="off" required data-autofocus
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label class="field__label" for="edit-details-job">"Title " <span class="muted">"(optional)"</span></label>
+                        <input class="input" id="edit-details-job" name="title" autocomplete="off"
+                            prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label class="field__label" for="edit-details-department">"Department " <span class="muted">"(optional)"</span></label>
+                        <input class="input" id="edit-details-department" name="department" autocomplete="off"
+                            prop:value=move || department.get() on:input=move |ev| department.set(event_target_value(&ev))/>
+                    </div>
+                </div>
+                {move || error.get().map(|e| view! { <ErrorAlert message=e/> })}
+                <div class="dialog__actions">
+                    <button type="button" class="btn" disabled=move || pending.get() on:click=move |_| close.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="btn btn--primary" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
     }
 }
 

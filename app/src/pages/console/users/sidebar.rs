@@ -6,9 +6,9 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
-use orgdesk_types::{ActivityView, UserDetails, UserId};
+use orgdesk_types::{ActivityView, Actor, Role, UserDetails, UserId};
 
-use super::state::{SidebarTab, UsersPageState};
+use super::state::{PeopleAction, SidebarTab, UsersPageState};
 use super::table::{row_menu_items, StatusBadge};
 use crate::api::activity::fetch_user_activity;
 use crate::api::codec::{json_resource, JsonResource};
@@ -197,10 +197,28 @@ fn SidebarContent(
 
 #[component]
 fn DetailsTab(details: UserDetails) -> impl IntoView {
+    let state = expect_context::<UsersPageState>();
+    let me = use_context::<Actor>().map(|a| a.user_id);
+    // As the server decides: your own details, members', and for an owner anyone's.
+    let may_edit =
+        state.i_am_owner || details.user.role == Role::Member || me == Some(details.user.id);
+    let edit = PeopleAction::EditDetails {
+        user: details.user.clone(),
+        title: details.title.clone(),
+        department: details.department.clone(),
+    };
     let u = details.user;
     let now = chrono::Utc::now();
     let or_dash = |s: Option<String>| s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
     view! {
+        {may_edit.then(|| view! {
+            <div class="details__actions">
+                <button type="button" class="btn btn--sm" id="edit-details"
+                    on:click=move |_| state.people.set(Some(edit.clone()))>
+                    "Edit details"
+                </button>
+            </div>
+        })}
         <dl class="details">
             <dt>"Email"</dt><dd>{u.email}</dd>
             <dt>"Role"</dt><dd>{u.role.label()}</dd>

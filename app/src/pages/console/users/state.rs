@@ -156,13 +156,20 @@ impl PendingReset {
     }
 }
 
-/// A change to one person the admin is about to confirm (the sidebar's Three Dots).
+/// A change to one person the admin is about to confirm (the sidebar's Three Dots and its
+/// Details tab).
 #[derive(Debug, Clone, PartialEq)]
 pub enum PeopleAction {
     Suspend(UserSummary),
     Reactivate(UserSummary),
     SignOut(UserSummary),
     ChangeRole(UserSummary),
+    /// The Details tab's Edit details, with the title and department it shows.
+    EditDetails {
+        user: UserSummary,
+        title: Option<String>,
+        department: Option<String>,
+    },
 }
 
 /// Shared by the table, the sidebar and the toolbar through context.
