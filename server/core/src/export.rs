@@ -81,7 +81,6 @@ impl ActivityExport {
         )
         .await?;
         self.done = (events.len() as u64) < EVENTS_PER_RUN;
-        let failed = |e: csv::Error| CoreError::Internal(format!("can't write the export: {e}"));
         let start: &[u8] = if self.started {
             b""
         } else {
@@ -89,7 +88,7 @@ impl ActivityExport {
         };
         let mut out = csv::Writer::from_writer(start.to_vec());
         if !self.started {
-            out.write_record(ACTIVITY_COLUMNS).map_err(failed)?;
+            out.write_record(ACTIVITY_COLUMNS).map_err(write_failed)?;
             self.started = true;
         }
         for e in &events {
@@ -103,14 +102,14 @@ impl ActivityExport {
                 text(Some(e.details.as_str())),
                 text(e.ip.as_deref()),
             ])
-            .map_err(failed)?;
+            .map_err(write_failed)?;
         }
         if let Some(last) = events.last() {
             self.after = Some((last.at, last.id));
         }
         out.into_inner()
             .map(Some)
-            .map_err(|e| CoreError::Internal(format!("can't write the export: {e}")))
+            .map_err(|e| write_failed(e.error()))
     }
 }
 
@@ -148,6 +147,10 @@ fn file_slug(name: &str) -> String {
     } else {
         words.join("-")
     }
+}
+
+fn write_failed(e: impl std::fmt::Display) -> CoreError {
+    CoreError::Internal(format!("can't write the export: {e}"))
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
@@ -204,9 +207,8 @@ fn file_name(org_name: &str, what: &str, now: DateTime<Utc>) -> String {
 }
 
 fn write_csv(users: &[user::Model]) -> CoreResult<Vec<u8>> {
-    let failed = |e: csv::Error| CoreError::Internal(format!("can't write the export: {e}"));
     let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
-    out.write_record(EXPORT_COLUMNS).map_err(failed)?;
+    out.write_record(EXPORT_COLUMNS).map_err(write_failed)?;
     for row in users {
         let u = summary(row)?;
         let text = |s: &str| spreadsheet_safe(s).into_owned();
@@ -220,10 +222,9 @@ fn write_csv(users: &[user::Model]) -> CoreResult<Vec<u8>> {
             u.last_sign_in_at.map(timestamp).unwrap_or_default(),
             timestamp(u.created_at),
         ])
-        .map_err(failed)?;
+        .map_err(write_failed)?;
     }
-    out.into_inner()
-        .map_err(|e| CoreError::Internal(format!("can't write the export: {e}")))
+    out.into_inner().map_err(|e| write_failed(e.error()))
 }
 
 impl Core {

@@ -122,15 +122,25 @@ impl Checked {
     }
 }
 
+/// `user_id` of `by`'s organization, locked for a change; another organization's user is as
+/// unknown as a missing one.
+async fn locked_user(
+    tx: &DatabaseTransaction,
+    by: &Checked,
+    user_id: UserId,
+) -> CoreResult<user::Model> {
+    lock_user(tx, by.org.id, user_id)
+        .await?
+        .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))
+}
+
 /// `user_id` of `by`'s organization, locked for a change, if `by` may manage them.
 async fn managed_user(
     tx: &DatabaseTransaction,
     by: &Checked,
     user_id: UserId,
 ) -> CoreResult<user::Model> {
-    let target = lock_user(tx, by.org.id, user_id)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+    let target = locked_user(tx, by, user_id).await?;
     by.may_manage(&target)?;
     Ok(target)
 }
@@ -304,9 +314,7 @@ impl Core {
         let now = self.now();
         let tx = db::begin_write(self.db()).await?;
         let by = self.check_initiator(&tx, initiator).await?;
-        let target = lock_user(&tx, by.org.id, user_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+        let target = locked_user(&tx, &by, user_id).await?;
         if target.status() != Some(UserStatus::Invited) {
             return Err(CoreError::Conflict(format!(
                 "{} has already set a password: there is no invitation to resend.",
@@ -485,9 +493,7 @@ impl Core {
         let tx = db::begin_write(self.db()).await?;
         let by = self.check_initiator(&tx, initiator).await?;
         // Your own details are yours to correct; someone else's follow Suspend's rules.
-        let target = lock_user(&tx, by.org.id, user_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(authz::NO_SUCH_USER.into()))?;
+        let target = locked_user(&tx, &by, user_id).await?;
         if !by.is_self(target.id) {
             by.may_manage(&target)?;
         }

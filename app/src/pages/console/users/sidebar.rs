@@ -128,6 +128,9 @@ fn SidebarContent(
         Signal::derive(move || row_menu_items(&user, state, navigate.clone(), true))
     };
     let id = user.id;
+    // As the server decides: your own details, members', and for an owner anyone's.
+    let me = use_context::<Actor>().map(|a| a.user_id);
+    let may_edit = state.i_am_owner || user.role == Role::Member || me == Some(id);
     let now = chrono::Utc::now();
     // This content is rebuilt whenever the user's details are re-read (after a reset, say). If
     // focus was on something in the old content, the browser dropped it to <body>: put it on
@@ -187,7 +190,7 @@ fn SidebarContent(
         </nav>
         <div class="drawer__body" id="drawer-panel" role="tabpanel" aria-labelledby=move || format!("tab-{}", state.tab.get().as_str())>
             {move || match state.tab.get() {
-                SidebarTab::Details => view! { <DetailsTab details=details.clone()/> }.into_any(),
+                SidebarTab::Details => view! { <DetailsTab details=details.clone() state=state may_edit=may_edit/> }.into_any(),
                 SidebarTab::Assets => view! { <AssetsTab details=details.clone()/> }.into_any(),
                 SidebarTab::Activity => view! { <ActivityTab activity=activity/> }.into_any(),
             }}
@@ -195,13 +198,11 @@ fn SidebarContent(
     }
 }
 
+/// The Details tab. It takes the page's state and whether its Edit details shows, rather than
+/// looking them up: closing the sidebar from another tab switches to this one (the URL loses its
+/// `tab`) while the sidebar is being taken down, when there is no context left to ask.
 #[component]
-fn DetailsTab(details: UserDetails) -> impl IntoView {
-    let state = expect_context::<UsersPageState>();
-    let me = use_context::<Actor>().map(|a| a.user_id);
-    // As the server decides: your own details, members', and for an owner anyone's.
-    let may_edit =
-        state.i_am_owner || details.user.role == Role::Member || me == Some(details.user.id);
+fn DetailsTab(details: UserDetails, state: UsersPageState, may_edit: bool) -> impl IntoView {
     let edit = PeopleAction::EditDetails {
         user: details.user.clone(),
         title: details.title.clone(),
