@@ -22,7 +22,9 @@ test.describe('Bringing people in', () => {
     await dialog.getByRole('button', { name: 'Add and invite' }).click();
     pageErrors.expect(/status of 422/);
     await expect(dialog.getByRole('alert')).toContainText('is not an email address');
+    // Correcting the field takes the stale error away.
     await dialog.getByLabel('Email').fill(email);
+    await expect(dialog.getByRole('alert')).toHaveCount(0);
     await dialog.getByLabel('Title').fill('Analyst');
     await shot(page, 'add-user-dialog');
     await dialog.getByRole('button', { name: 'Add and invite' }).click();
@@ -88,6 +90,7 @@ test.describe('Bringing people in', () => {
     pageErrors.expect(/status of 422/);
     await expect(edit.getByRole('alert')).toContainText('needs a name');
     await edit.getByLabel('Name').fill(name);
+    await expect(edit.getByRole('alert')).toHaveCount(0);
     await edit.getByLabel('Title').fill('Senior Analyst');
     await edit.getByLabel('Department').fill('Finance');
     await shot(page, 'edit-details');

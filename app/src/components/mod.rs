@@ -15,5 +15,6 @@ pub mod password_field;
 pub mod post_form;
 pub mod states;
 pub mod submit;
+pub mod text_field;
 pub mod time;
 pub mod toast;

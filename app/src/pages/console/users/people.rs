@@ -11,6 +11,7 @@ use crate::api::people::{add_user, change_role, set_suspended, sign_out_user, up
 use crate::components::alert::ErrorAlert;
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::icons::{Icon, Svg};
+use crate::components::text_field::TextField;
 use crate::format::counted;
 
 /// Name, email, role (admins and owners only for owners), title and department. The new user
@@ -74,17 +75,9 @@ pub fn AddUserDialog() -> impl IntoView {
             <p class="dialog__body">
                 "They'll get an email inviting them to set a password, and show as Invited until they do."
             </p>
-            <form class="form" on:submit=submit novalidate>
-                <div class="field">
-                    <label class="field__label" for="add-user-name">"Name"</label>
-                    <input class="input" id="add-user-name" name="name" autocomplete="off" required data-autofocus
-                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                </div>
-                <div class="field">
-                    <label class="field__label" for="add-user-email">"Email"</label>
-                    <input class="input" id="add-user-email" name="email" type="email" autocomplete="off" required
-                        prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                </div>
+            <form class="form" on:submit=submit on:input=move |_| error.set(None) novalidate>
+                <TextField id="add-user-name" name="name" label="Name" value=name autofocus=true/>
+                <TextField id="add-user-email" name="email" label="Email" value=email input_type="email"/>
                 <div class="field">
                     <label class="field__label" for="add-user-role">"Role"</label>
                     <select class="select" id="add-user-role" name="role"
@@ -98,16 +91,8 @@ pub fn AddUserDialog() -> impl IntoView {
                     })}
                 </div>
                 <div class="field-row">
-                    <div class="field">
-                        <label class="field__label" for="add-user-title-field">"Title " <span class="muted">"(optional)"</span></label>
-                        <input class="input" id="add-user-title-field" name="title" autocomplete="off"
-                            prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label class="field__label" for="add-user-department">"Department " <span class="muted">"(optional)"</span></label>
-                        <input class="input" id="add-user-department" name="department" autocomplete="off"
-                            prop:value=move || department.get() on:input=move |ev| department.set(event_target_value(&ev))/>
-                    </div>
+                    <TextField id="add-user-title-field" name="title" label="Title" value=title optional=true/>
+                    <TextField id="add-user-department" name="department" label="Department" value=department optional=true/>
                 </div>
                 {move || error.get().map(|e| view! {
                     <ErrorAlert message=e/>
@@ -197,23 +182,11 @@ fn EditDetailsDialog(
             <div class="dialog__icon dialog__icon--info"><Svg icon=Icon::Users/></div>
             <h2 class="dialog__title" id="edit-details-title">"Edit details"</h2>
             <p class="dialog__body">{format!("The email, {}, stays: it is where password reset links go.", user.email)}</p>
-            <form class="form" on:submit=submit novalidate>
-                <div class="field">
-                    <label class="field__label" for="edit-details-name">"Name"</label>
-                    <input class="input" id="edit-details-name" name="name" autocomplete="off" required data-autofocus
-                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                </div>
+            <form class="form" on:submit=submit on:input=move |_| error.set(None) novalidate>
+                <TextField id="edit-details-name" name="name" label="Name" value=name autofocus=true/>
                 <div class="field-row">
-                    <div class="field">
-                        <label class="field__label" for="edit-details-job">"Title " <span class="muted">"(optional)"</span></label>
-                        <input class="input" id="edit-details-job" name="title" autocomplete="off"
-                            prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label class="field__label" for="edit-details-department">"Department " <span class="muted">"(optional)"</span></label>
-                        <input class="input" id="edit-details-department" name="department" autocomplete="off"
-                            prop:value=move || department.get() on:input=move |ev| department.set(event_target_value(&ev))/>
-                    </div>
+                    <TextField id="edit-details-job" name="title" label="Title" value=title optional=true/>
+                    <TextField id="edit-details-department" name="department" label="Department" value=department optional=true/>
                 </div>
                 {move || error.get().map(|e| view! { <ErrorAlert message=e/> })}
                 <div class="dialog__actions">
