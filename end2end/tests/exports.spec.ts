@@ -52,6 +52,21 @@ test.describe('Exporting the Users Table and Activity', () => {
     for (const event of events.slice(1)) expect(event).toContain(',Users exported,users_exported,');
     expect(events.slice(1).some((e) => e.includes(exported))).toBe(true);
 
+    // A range of days (UTC, both included) narrows the page and its export alike.
+    await page.getByLabel('From').fill('2000-01-01');
+    await page.getByLabel('To').fill('2999-12-31');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/since=2000-01-01&until=2999-12-31/);
+    await expect(page.locator('main')).toContainText(exported);
+    await expect(page.getByRole('link', { name: 'Export CSV' }))
+      .toHaveAttribute('href', /kind=users_exported&since=2000-01-01&until=2999-12-31/);
+    await expect(page.getByLabel('From')).toHaveValue('2000-01-01');
+    await shot(page, 'activity-by-day');
+    await page.getByLabel('From').fill('2999-01-01');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/since=2999-01-01/);
+    await expect(page.getByText('No activity matches')).toBeVisible();
+
     // Members and visitors get no file: a member is told why, a visitor is asked to sign in,
     // and a browser whose session ended comes back to the Users page after signing in.
     await page.goto('/users?status=active&role=member');

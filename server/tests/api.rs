@@ -718,6 +718,40 @@ async fn the_automation_api(database: TestDatabase) {
     assert_eq!(events as i64, org_events, "the export walks every event");
     let by_kind = api.get("/activity?kind=user_suspended", &helpdesk).await;
     assert_eq!(by_kind["data"][0]["actor"], "API token helpdesk");
+    // By day, in UTC, both ends included: the token suspended someone today, and nothing
+    // happened before the year 2000 or after today.
+    let today = h.core.now().date_naive();
+    let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let today_only = api
+        .get(
+            &format!("/activity?kind=user_suspended&since={today}&until={today}"),
+            &helpdesk,
+        )
+        .await;
+    assert_eq!(today_only["data"], by_kind["data"]);
+    for outside in [format!("since={tomorrow}"), "until=1999-12-31".to_owned()] {
+        let none = api.get(&format!("/activity?{outside}"), &helpdesk).await;
+        assert_eq!(none["data"], json!([]), "{outside}");
+    }
+    for (bad, what) in [
+        ("since=2026-13-01".to_owned(), "not a day"),
+        (
+            format!("since={today}&until={yesterday}"),
+            "a range that ends first",
+        ),
+        (
+            format!("/users/{}/activity?since={today}", member.id),
+            "one user's route",
+        ),
+    ] {
+        let path = if bad.starts_with('/') {
+            bad
+        } else {
+            format!("/activity?{bad}")
+        };
+        let refused = api.call("GET", &path, Some(&helpdesk), None, &[]).await;
+        problem(&refused, 422, "invalid-input", what);
+    }
 
     // --- a 10,000-user job ------------------------------------------------------------------
     h.core

@@ -1,6 +1,6 @@
 //! The shapes that cross the wire between server functions and the UI.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub type UserId = i64;
@@ -507,6 +507,25 @@ pub struct ActivityFilter {
     pub subject: Option<UserId>,
     /// Matches the actor's or subject's name or email.
     pub search: Option<String>,
+    /// The first day whose events it keeps, in UTC (the time zone of the CSV export).
+    pub since: Option<NaiveDate>,
+    /// The last day whose events it keeps, in UTC.
+    pub until: Option<NaiveDate>,
+}
+
+/// A day written as `YYYY-MM-DD` (what `<input type="date">` sends, and the API's `since`
+/// and `until`); `None` for anything else. By hand rather than with chrono's parser, which the
+/// console's module would otherwise carry for this alone.
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.trim().splitn(3, '-');
+    let mut number = |digits: usize| {
+        parts
+            .next()
+            .filter(|p| p.len() == digits && p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let (year, month, day) = (number(4)?, number(2)?, number(2)?);
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -635,5 +654,31 @@ mod tests {
             Some(ActivityKind::ResetCancelled)
         );
         assert_eq!(ActivityKind::parse("no_such_kind"), None);
+    }
+
+    #[test]
+    fn a_day_reads_only_as_year_month_day() {
+        assert_eq!(
+            parse_day("2026-12-01"),
+            NaiveDate::from_ymd_opt(2026, 12, 1)
+        );
+        assert_eq!(
+            parse_day(" 2024-02-29 "),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        for bad in [
+            "",
+            "2026-12",
+            "2026-12-1",
+            "26-12-01",
+            "2026-13-01",
+            "2025-02-29",
+            "2026-12-01T00:00",
+            "+2026-12-01",
+            "2026/12/01",
+            "yesterday",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad:?}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! first by the sidebar's Activity tab and the console's Activity page. Recording an event
 //! also queues its webhook deliveries, in that transaction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use orgdesk_types::limits::{MAX_PER_PAGE, MAX_SEARCH_CHARS};
 use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Actor, UserId};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult};
@@ -153,8 +153,16 @@ fn view(row: &QueryResult) -> Result<Option<ActivityView>, DbErr> {
     }))
 }
 
-/// The activity log's search text as a LIKE pattern; `None` without one.
+/// Checks `filter` and gives its search text as a LIKE pattern (`None` without one): too long a
+/// search, or a range of days that ends before it starts, is refused in words.
 pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<String>> {
+    if let (Some(since), Some(until)) = (filter.since, filter.until) {
+        if since > until {
+            return Err(CoreError::InvalidInput(format!(
+                "The range of days ends ({until}) before it starts ({since})."
+            )));
+        }
+    }
     match filter.search.as_deref().map(str::trim) {
         Some(s) if s.chars().count() > MAX_SEARCH_CHARS => Err(CoreError::InvalidInput(format!(
             "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
@@ -162,6 +170,11 @@ pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<Strin
         Some(s) if !s.is_empty() => Ok(Some(like_pattern(s))),
         _ => Ok(None),
     }
+}
+
+/// The first moment of `day`, UTC.
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
 }
 
 /// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_pattern`]) match,
@@ -178,6 +191,13 @@ pub(crate) fn where_matching(
     }
     if let Some(subject) = filter.subject {
         sql.push(" AND a.subject_id = ").bind(subject);
+    }
+    if let Some(since) = filter.since {
+        sql.push(" AND a.created_at >= ").bind(start_of(since));
+    }
+    // Through the end of `until`: before the next day starts (no bound after the last day).
+    if let Some(next) = filter.until.and_then(|until| until.succ_opt()) {
+        sql.push(" AND a.created_at < ").bind(start_of(next));
     }
     if let Some(pattern) = search {
         sql.push(" AND (LOWER(actor.name) LIKE ")
@@ -259,17 +279,12 @@ impl Core {
         let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
         if filter.search.is_some() {
             return Err(CoreError::InvalidInput(
-                "The activity feed filters by kind and user, not by search text.".into(),
+                "The activity feed filters by kind, user and day, not by search text.".into(),
             ));
         }
+        search_pattern(filter)?;
         let mut sql = Sql::new(SELECT_VIEW);
-        sql.push("WHERE a.org_id = ").bind(org_id);
-        if let Some(kind) = filter.kind {
-            sql.push(" AND a.kind = ").bind(kind.as_str());
-        }
-        if let Some(subject) = filter.subject {
-            sql.push(" AND a.subject_id = ").bind(subject);
-        }
+        where_matching(&mut sql, org_id, filter, None);
         if let Some(before) = before {
             sql.push(" AND a.id < ").bind(before);
         }

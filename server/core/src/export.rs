@@ -9,14 +9,14 @@
 //!   [`EVENTS_PER_RUN`], so a log of millions of events is never held in memory.
 
 use chrono::{DateTime, Utc};
-use orgdesk_types::{ActivityFilter, ActivityKind, Actor, UserFilter};
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use orgdesk_types::{ActivityFilter, ActivityKind, UserFilter};
+use sea_orm::{DerivePartialModel, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::activity::{self, clean_ip, matching_events, search_pattern};
+use crate::db;
 use crate::entities::user;
 use crate::people::Initiator;
-use crate::users::{filter_condition, summary};
-use crate::{authz, db};
+use crate::users::{filter_condition, stored_role, stored_status};
 use crate::{Core, CoreError, CoreResult};
 
 /// The export's header. The first five are [`crate::imports::COLUMNS`], in its order.
@@ -172,7 +172,8 @@ fn filter_words(filter: &UserFilter) -> String {
     in_parentheses(&parts)
 }
 
-/// An Activity filter in words: ` (Password reset by admin, search "jane")`.
+/// An Activity filter in words: ` (Password reset by admin, search "jane", 2026-11-01 to
+/// 2026-11-30)`.
 fn activity_filter_words(filter: &ActivityFilter) -> String {
     let mut parts = Vec::new();
     if let Some(kind) = filter.kind {
@@ -185,6 +186,12 @@ fn activity_filter_words(filter: &ActivityFilter) -> String {
         .filter(|s| !s.is_empty())
     {
         parts.push(format!("search \"{search}\""));
+    }
+    match (filter.since, filter.until) {
+        (Some(since), Some(until)) => parts.push(format!("{since} to {until}")),
+        (Some(since), None) => parts.push(format!("since {since}")),
+        (None, Some(until)) => parts.push(format!("until {until}")),
+        (None, None) => {}
     }
     in_parentheses(&parts)
 }
@@ -206,19 +213,33 @@ fn file_name(org_name: &str, what: &str, now: DateTime<Utc>) -> String {
     )
 }
 
-fn write_csv(users: &[user::Model]) -> CoreResult<Vec<u8>> {
+/// What a row of the Users export reads: the columns it writes, never the password hashes.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "user::Entity")]
+struct ExportRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    status: String,
+    title: Option<String>,
+    department: Option<String>,
+    last_sign_in_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+fn write_csv(users: &[ExportRow]) -> CoreResult<Vec<u8>> {
     let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     out.write_record(EXPORT_COLUMNS).map_err(write_failed)?;
-    for row in users {
-        let u = summary(row)?;
-        let text = |s: &str| spreadsheet_safe(s).into_owned();
+    for u in users {
+        let text = |s: Option<&str>| spreadsheet_safe(s.unwrap_or_default()).into_owned();
         out.write_record([
-            text(&u.name),
-            text(&u.email),
-            u.role.as_str().to_owned(),
-            text(row.title.as_deref().unwrap_or_default()),
-            text(row.department.as_deref().unwrap_or_default()),
-            u.status.as_str().to_owned(),
+            text(Some(&u.name)),
+            text(Some(&u.email)),
+            stored_role(u.id, &u.role)?.as_str().to_owned(),
+            text(u.title.as_deref()),
+            text(u.department.as_deref()),
+            stored_status(u.id, &u.status)?.as_str().to_owned(),
             u.last_sign_in_at.map(timestamp).unwrap_or_default(),
             timestamp(u.created_at),
         ])
@@ -243,6 +264,7 @@ impl Core {
             .filter(condition)
             .order_by_asc(user::Column::Name)
             .order_by_asc(user::Column::Id)
+            .into_partial_model::<ExportRow>()
             .all(db)
             .await?;
         let csv = write_csv(&users)?;
@@ -272,41 +294,32 @@ impl Core {
 
     pub(crate) async fn export_activity_impl(
         &self,
-        actor: &Actor,
+        initiator: &Initiator,
         filter: &ActivityFilter,
         ip: Option<&str>,
     ) -> CoreResult<ActivityExport> {
         let now = self.now();
-        let admin = authz::console_admin(self.db(), actor).await?;
+        let by = self.check_initiator(self.db(), initiator).await?;
         let search = search_pattern(filter)?;
-        let org = self.organization(self.db(), admin.org_id).await?;
         // Recorded first, so the file's first line is this export itself.
         let details = format!(
             "{} exported the activity log as CSV{}",
-            admin.name,
+            by.name(),
             activity_filter_words(filter)
         );
         let tx = db::begin_write(self.db()).await?;
         activity::record_one(
             &tx,
-            activity::NewActivity {
-                org_id: org.id,
-                actor_id: Some(admin.id),
-                actor_label: None,
-                subject_id: None,
-                kind: ActivityKind::ActivityExported,
-                details,
-                ip: clean_ip(ip),
-            },
+            by.org_event(ActivityKind::ActivityExported, details, clean_ip(ip)),
             now,
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(org = org.id, "activity exported");
+        tracing::info!(org = by.org.id, "activity exported");
         Ok(ActivityExport {
-            file_name: file_name(&org.name, "activity", now),
+            file_name: file_name(&by.org.name, "activity", now),
             core: self.clone(),
-            org_id: org.id,
+            org_id: by.org.id,
             filter: filter.clone(),
             search,
             after: None,

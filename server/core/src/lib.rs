@@ -723,11 +723,11 @@ impl Core {
     /// runs ([`export::ActivityExport::next_chunk`]); the export is recorded first.
     pub async fn export_activity(
         &self,
-        actor: &Actor,
+        by: impl Into<Initiator>,
         filter: &ActivityFilter,
         ip: Option<&str>,
     ) -> CoreResult<export::ActivityExport> {
-        self.export_activity_impl(actor, filter, ip).await
+        self.export_activity_impl(&by.into(), filter, ip).await
     }
     /// How many of the organization's users match `filter`, over all pages.
     pub async fn count_users(

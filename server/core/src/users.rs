@@ -459,13 +459,22 @@ pub(crate) fn summary(u: &user::Model) -> CoreResult<UserSummary> {
         id: u.id,
         name: u.name.clone(),
         email: u.email.clone(),
-        role: Role::parse(&u.role)
-            .ok_or_else(|| CoreError::Internal(format!("user {} has an unknown role", u.id)))?,
-        status: UserStatus::parse(&u.status)
-            .ok_or_else(|| CoreError::Internal(format!("user {} has an unknown status", u.id)))?,
+        role: stored_role(u.id, &u.role)?,
+        status: stored_status(u.id, &u.status)?,
         last_sign_in_at: u.last_sign_in_at,
         created_at: u.created_at,
     })
+}
+
+/// User `id`'s role as the database holds it; text no release writes is a fault.
+pub(crate) fn stored_role(id: UserId, role: &str) -> CoreResult<Role> {
+    Role::parse(role).ok_or_else(|| CoreError::Internal(format!("user {id} has an unknown role")))
+}
+
+/// User `id`'s status as the database holds it; text no release writes is a fault.
+pub(crate) fn stored_status(id: UserId, status: &str) -> CoreResult<UserStatus> {
+    UserStatus::parse(status)
+        .ok_or_else(|| CoreError::Internal(format!("user {id} has an unknown status")))
 }
 
 /// Whether `filter` leaves every user of the organization in.

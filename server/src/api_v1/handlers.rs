@@ -5,10 +5,11 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json as JsonResponse};
+use chrono::NaiveDate;
 use orgdesk_core::jobs::{ResetTargets, JOB_THRESHOLD};
 use orgdesk_core::types::{
-    ActivityFilter, ActivityKind, NewMember, PageAt, ProfileChange, Role, UserQuery, UserSort,
-    UserStatus,
+    parse_day, ActivityFilter, ActivityKind, NewMember, PageAt, ProfileChange, Role, UserQuery,
+    UserSort, UserStatus,
 };
 use orgdesk_core::Core;
 use serde::Serialize;
@@ -317,6 +318,18 @@ fn activity_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
         .transpose()
 }
 
+/// The query parameter `name`, a day as `YYYY-MM-DD`.
+fn day(text: Option<&str>, name: &str) -> ApiResult<Option<NaiveDate>> {
+    text.map(|t| {
+        parse_day(t).ok_or_else(|| {
+            Problem::invalid(format!(
+                "`{name}` must be a day written YYYY-MM-DD, not {t:?}."
+            ))
+        })
+    })
+    .transpose()
+}
+
 async fn activity_page(
     core: &Core,
     ctx: &Ctx,
@@ -346,9 +359,9 @@ pub async fn user_activity(
     Id(id): Id,
     Query(q): Query<wire::ListActivity>,
 ) -> ApiResult<Response> {
-    if q.kind.is_some() || q.user_id.is_some() {
+    if q.kind.is_some() || q.user_id.is_some() || q.since.is_some() || q.until.is_some() {
         return Err(Problem::invalid(
-            "Filter by kind on /activity; this route is one user's.",
+            "Filter by kind or day on /activity; this route is one user's.",
         ));
     }
     // Unknown or other-organization users are 404s, not empty lists.
@@ -377,6 +390,8 @@ pub async fn activity(
         kind,
         subject: q.user_id,
         search: None,
+        since: day(q.since.as_deref(), "since")?,
+        until: day(q.until.as_deref(), "until")?,
     };
     activity_page(&core, &ctx, filter, q.cursor.as_deref(), q.limit).await
 }

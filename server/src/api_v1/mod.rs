@@ -249,6 +249,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         query: &[
             Param { name: "kind", schema: "string", description: "One kind of event, e.g. admin_reset_password, password_changed, email_failed." },
             Param { name: "user_id", schema: "integer", description: "Only events about this user." },
+            Param { name: "since", schema: "string", description: "The first day whose events to list, YYYY-MM-DD, in UTC." },
+            Param { name: "until", schema: "string", description: "The last day whose events to list, YYYY-MM-DD, in UTC." },
             Param { name: "limit", schema: "integer", description: "Rows per page, 1 to 200 (default 50)." },
             Param { name: "cursor", schema: "string", description: "`next_cursor` of the previous page." },
         ],

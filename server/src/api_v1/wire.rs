@@ -363,6 +363,8 @@ pub struct BulkReset {
 pub struct ListActivity {
     pub kind: Option<String>,
     pub user_id: Option<i64>,
+    pub since: Option<String>,
+    pub until: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use orgdesk_types::{ActivityFilter, ActivityKind};
+use orgdesk_types::{parse_day, ActivityFilter, ActivityKind};
 
 use crate::api::activity::fetch_org_activity;
 use crate::api::codec::json_resource;
@@ -13,7 +13,8 @@ use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::RelativeTime;
 use crate::format::{counted, with_query};
 
-/// Reads the Activity page's filter from the URL's search parameters (`kind`, `q`).
+/// Reads the Activity page's filter from the URL's search parameters (`kind`, `q`, and the
+/// days `since` and `until`, as `YYYY-MM-DD`).
 pub fn activity_filter_from_params(get: impl Fn(&str) -> Option<String>) -> ActivityFilter {
     ActivityFilter {
         kind: get("kind").as_deref().and_then(ActivityKind::parse),
@@ -21,6 +22,8 @@ pub fn activity_filter_from_params(get: impl Fn(&str) -> Option<String>) -> Acti
         search: get("q")
             .map(|q| q.trim().to_string())
             .filter(|q| !q.is_empty()),
+        since: get("since").as_deref().and_then(parse_day),
+        until: get("until").as_deref().and_then(parse_day),
     }
 }
 
@@ -31,6 +34,12 @@ fn filter_pairs(filter: &ActivityFilter) -> Vec<(&'static str, String)> {
     }
     if let Some(q) = &filter.search {
         pairs.push(("q", q.clone()));
+    }
+    if let Some(day) = filter.since {
+        pairs.push(("since", day.to_string()));
+    }
+    if let Some(day) = filter.until {
+        pairs.push(("until", day.to_string()));
     }
     pairs
 }
@@ -87,12 +96,23 @@ pub fn ActivityPage() -> impl IntoView {
                     <input class="input" type="search" name="q" placeholder="Search by person" aria-label="Search activity by person"
                         value=move || filter.get().search.unwrap_or_default()/>
                 </div>
-                <select class="select" name="kind" aria-label="Filter by kind" on:change=submit_own_form>
+                <select class="select toolbar__kind" name="kind" aria-label="Filter by kind" on:change=submit_own_form>
                     <option value="" selected=move || filter.get().kind.is_none()>"All activity"</option>
                     {ActivityKind::ALL.into_iter().map(|k| view! {
                         <option value=k.as_str() selected=move || filter.get().kind == Some(k)>{k.label()}</option>
                     }).collect_view()}
                 </select>
+                // Days in UTC, as the export writes times; a day picked applies with Apply.
+                <label class="toolbar__day">
+                    <span class="toolbar__day-label">"From"</span>
+                    <input class="input" type="date" name="since" title="The first day, in UTC"
+                        value=move || filter.get().since.map(|d| d.to_string()).unwrap_or_default()/>
+                </label>
+                <label class="toolbar__day">
+                    <span class="toolbar__day-label">"To"</span>
+                    <input class="input" type="date" name="until" title="The last day, in UTC"
+                        value=move || filter.get().until.map(|d| d.to_string()).unwrap_or_default()/>
+                </label>
                 <button type="submit" class="btn">"Apply"</button>
             </form>
             <div class="table-wrap">

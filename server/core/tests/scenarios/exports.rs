@@ -2,9 +2,12 @@
 //! name, safe to open in a spreadsheet, imported back unchanged) and of the activity log
 //! (newest first, in runs, however long); each export recorded in Activity, members refused.
 
+use chrono::{NaiveDate, TimeZone, Utc};
 use orgdesk_core::export::{ActivityExport, ACTIVITY_COLUMNS, EVENTS_PER_RUN, EXPORT_COLUMNS};
 use orgdesk_core::imports::{read_csv, ImportOptions};
-use orgdesk_core::types::{ActivityFilter, ActivityKind, NewMember, Role, UserFilter, UserStatus};
+use orgdesk_core::types::{
+    ActivityFilter, ActivityKind, Actor, NewMember, Role, UserFilter, UserStatus,
+};
 use orgdesk_core::{CoreError, Initiator};
 
 use orgdesk_testkit::on_both_databases;
@@ -13,6 +16,7 @@ use orgdesk_testkit::Harness;
 on_both_databases!(
     an_export_lists_what_the_filter_matches_and_imports_back_unchanged,
     the_activity_log_exports_newest_first_in_runs,
+    the_activity_log_reads_and_exports_by_day,
 );
 
 fn cli(org: i64) -> Initiator {
@@ -279,4 +283,97 @@ async fn the_activity_log_exports_newest_first_in_runs(h: Harness) {
             .await,
         2
     );
+}
+
+/// How many admin resets the Activity page shows between `since` and `until`.
+async fn resets_between(
+    h: &Harness,
+    admin: &Actor,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> u64 {
+    let filter = ActivityFilter {
+        kind: Some(ActivityKind::AdminResetPassword),
+        since,
+        until,
+        ..ActivityFilter::default()
+    };
+    h.core
+        .org_activity(admin, &filter, 1, 50)
+        .await
+        .unwrap()
+        .total
+}
+
+async fn the_activity_log_reads_and_exports_by_day(h: Harness) {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d);
+    // One reset a second before midnight UTC on the 10th, one a second later on the 11th, one
+    // on the 13th.
+    h.clock
+        .freeze_at(Utc.with_ymd_and_hms(2026, 11, 10, 23, 59, 59).unwrap());
+    let demo = h.demo().await;
+    for (i, wait) in [0, 1, 2 * 86_400].into_iter().enumerate() {
+        h.advance(std::time::Duration::from_secs(wait));
+        h.core
+            .admin_reset_passwords(&demo.admin, &[demo.members[i].id], None)
+            .await
+            .unwrap();
+    }
+    let admin = &demo.admin;
+    assert_eq!(resets_between(&h, admin, None, None).await, 3);
+    assert_eq!(resets_between(&h, admin, day(10), day(10)).await, 1);
+    assert_eq!(resets_between(&h, admin, day(11), day(11)).await, 1);
+    assert_eq!(resets_between(&h, admin, day(11), None).await, 2);
+    assert_eq!(resets_between(&h, admin, None, day(12)).await, 2);
+    assert_eq!(resets_between(&h, admin, day(12), day(12)).await, 0);
+    assert_eq!(resets_between(&h, admin, day(1), day(30)).await, 3);
+
+    // The export keeps the same days, and the log says which.
+    let filter = ActivityFilter {
+        kind: Some(ActivityKind::AdminResetPassword),
+        since: day(11),
+        until: day(13),
+        ..ActivityFilter::default()
+    };
+    let export = h.core.export_activity(admin, &filter, None).await.unwrap();
+    let (_, rows) = read_export(&whole_file(export).await.0);
+    let names: Vec<&str> = rows.iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(names, [&demo.members[2].name, &demo.members[1].name]);
+    assert!(
+        rows[1][0].starts_with("2026-11-11T00:00:00"),
+        "{:?}",
+        rows[1]
+    );
+    let recorded = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE kind = 'activity_exported' \
+             AND details LIKE '% exported the activity log as CSV ({}, 2026-11-11 to 2026-11-13)'",
+            ActivityKind::AdminResetPassword.label()
+        ))
+        .await;
+    assert_eq!(recorded, 1);
+
+    // A range that ends before it starts is refused in words, and changes nothing.
+    let backwards = ActivityFilter {
+        since: day(13),
+        until: day(11),
+        ..ActivityFilter::default()
+    };
+    let before = h.snapshot().await;
+    for refused in [
+        h.core
+            .org_activity(admin, &backwards, 1, 50)
+            .await
+            .map(|_| ()),
+        h.core
+            .export_activity(admin, &backwards, None)
+            .await
+            .map(|_| ()),
+    ] {
+        match refused {
+            Err(CoreError::InvalidInput(why)) => assert!(why.contains("ends"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(h.snapshot().await, before);
 }
