@@ -302,6 +302,81 @@ async fn a_whole_organization_from_the_command_line(database: TestDatabase) {
         0,
     );
 
+    // The console's Export CSV files: the users to a file (the import's columns first), the
+    // activity log to standard output, narrowed by kind and days.
+    let people = dir.path().join("people.csv");
+    let people_path = people.display().to_string();
+    let said = orgdesk(
+        &url,
+        &[
+            "users",
+            "export",
+            "--org",
+            "Initech",
+            "--output",
+            &people_path,
+        ],
+    );
+    assert_eq!(said.status.code(), Some(0));
+    let users = h
+        .scalar("SELECT COUNT(*) AS n FROM users WHERE email LIKE '%@initech.test'")
+        .await;
+    assert!(
+        String::from_utf8_lossy(&said.stderr).contains(&format!("Exported {users} users to")),
+        "{said:?}"
+    );
+    let file = std::fs::read_to_string(&people).expect("the export was written");
+    let lines: Vec<&str> = file.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "name,email,role,title,department,status,last_sign_in,added"
+    );
+    assert_eq!(lines.len() as i64, users + 1, "{file}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(",samir@initech.test,admin,")),
+        "{file}"
+    );
+    let today = chrono::Utc::now().date_naive();
+    let (yesterday, tomorrow) = (
+        today.pred_opt().unwrap().to_string(),
+        today.succ_opt().unwrap().to_string(),
+    );
+    let activity = |extra: &[&str]| {
+        let mut args = vec!["activity", "export", "--org", "Initech"];
+        args.extend_from_slice(extra);
+        orgdesk(&url, &args)
+    };
+    let roles = activity(&[
+        "--kind",
+        "role_changed",
+        "--since",
+        &yesterday,
+        "--until",
+        &tomorrow,
+    ]);
+    assert_eq!(roles.status.code(), Some(0));
+    let roles = stdout(&roles);
+    let rows: Vec<&str> = roles.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows[0], "time,event,kind,by,user,details,address");
+    assert_eq!(rows.len(), 2, "{roles}");
+    assert!(
+        rows[1].contains(",role_changed,command line (cli-test),"),
+        "{roles}"
+    );
+    let later = stdout(&activity(&["--since", &tomorrow]));
+    assert_eq!(
+        later.trim_start_matches('\u{feff}').lines().count(),
+        1,
+        "{later}"
+    );
+    // A day written badly is a usage error; a range that ends first is refused in words.
+    assert_eq!(activity(&["--since", "2026-13-01"]).status.code(), Some(2));
+    let backwards = activity(&["--since", &tomorrow, "--until", &yesterday]);
+    assert_eq!(backwards.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&backwards.stderr).contains("ends"));
+
     let outbox = expect(&url, &["outbox", "status", "--org", "Initech"], 0);
     // Olga's, three imported, two resets, Bill's second invitation, Joanna's: nothing sent.
     assert!(outbox.contains("queued"), "{outbox}");
@@ -401,6 +476,7 @@ fn help_reads_like_a_manual() {
         "serve",
         "migrate",
         "users",
+        "activity",
         "outbox",
         "Examples:",
         "DATABASE_URL",

@@ -6,6 +6,7 @@
 //! Exit codes: 0 done; 1 refused or failed (the reason on stderr; for imports and resets, some
 //! rows or users were not done); 2 the command line itself is wrong (clap's usage errors).
 
+mod export;
 mod import;
 mod org;
 mod outbox;
@@ -30,6 +31,8 @@ Examples:
   orgdesk users import people.csv --org \"Acme Corp\" --invite
   orgdesk users list --org \"Acme Corp\" --status invited
   orgdesk users reset --org \"Acme Corp\" --csv leavers.csv --yes
+  orgdesk users export --org \"Acme Corp\" --output people.csv
+  orgdesk activity export --org \"Acme Corp\" --since 2026-11-01 --until 2026-11-30
   orgdesk outbox status --org \"Acme Corp\"
   orgdesk tokens create --org \"Acme Corp\" --name helpdesk --scope resets:write --days 30
 
@@ -79,6 +82,11 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         command: users::UsersCommand,
+    },
+    /// Export the organization's activity log as CSV.
+    Activity {
+        #[command(subcommand)]
+        command: export::ActivityCommand,
     },
     /// See and retry the organization's queued emails.
     Outbox {
@@ -217,6 +225,7 @@ pub async fn run(command: Command) -> ExitCode {
             }
             Command::Org { command } => org::run(&session, command).await,
             Command::Users { command } => users::run(&session, command).await,
+            Command::Activity { command } => export::run(&session, command).await,
             Command::Outbox { command } => outbox::run(&session, command).await,
             Command::Tokens { command } => tokens::run(&session, command).await,
         }
