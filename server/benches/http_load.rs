@@ -13,7 +13,9 @@
 //!   loopback, and the Users Table's latency meanwhile;
 //! - on PostgreSQL, when the server's own vacuum of `users` ends after the bulk resets;
 //! - typed page numbers again after those writes;
-//! - Export CSV: every user, a search's users, and the activity log, as whole files.
+//! - Export CSV: every user, a search's users, and the activity log, as whole files;
+//! - the Activity page over that log: its first page, a common and a rare kind, a search, a
+//!   day, and a deep page.
 //!
 //! ```sh
 //! source scripts/env.sh
@@ -48,6 +50,8 @@ const PER_PAGE: u64 = 50;
 const CALLS: usize = 200;
 /// Whole-file downloads timed per Export CSV case.
 const EXPORTS: usize = 5;
+/// Calls timed per Activity page case.
+const ACTIVITY_CALLS: usize = 40;
 /// How many times the Users Table is timed idle and beside a bulk reset of 10,000.
 const BULK_ROUNDS: usize = 5;
 const ADMIN_PASSWORD: &str = "orgdesk-admin";
@@ -702,6 +706,41 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
             bytes.0 as f64 / 1e6,
             bytes.1
         );
+    }
+
+    // --- the Activity page ------------------------------------------------------------------
+    // The log by now: the seed's, every reset's and email's events (hundreds of thousands).
+    // Each page counts its filter's events and reads its rows by OFFSET.
+    let activity = |kind: Option<&str>, search: Option<&str>, since: Option<String>, page: u64| {
+        json!({
+            "filter": { "kind": kind, "subject": null, "search": search, "since": since, "until": null },
+            "page": page,
+        })
+    };
+    let today = chrono::Utc::now().date_naive().to_string();
+    let activity_cases = [
+        ("Activity: first page", activity(None, None, None, 1)),
+        (
+            "Activity: emails sent (most)",
+            activity(Some("EmailSent"), None, None, 1),
+        ),
+        (
+            "Activity: failed sign-ins (few)",
+            activity(Some("SignInFailed"), None, None, 1),
+        ),
+        (
+            "Activity: search \"carter\"",
+            activity(None, Some("carter"), None, 1),
+        ),
+        (
+            "Activity: since today",
+            activity(None, None, Some(today), 1),
+        ),
+        ("Activity: page 500", activity(None, None, None, 500)),
+    ];
+    for (name, body) in &activity_cases {
+        let stats = time_calls(&admin, "org_activity", body, ACTIVITY_CALLS).await?;
+        println!("{name:<44} {stats}");
     }
     drop(server);
     Ok(())

@@ -12,6 +12,9 @@ pub const DEFAULT_PER_PAGE: u64 = PER_PAGE_CHOICES[0];
 pub const MAX_PER_PAGE: u64 = PER_PAGE_CHOICES[PER_PAGE_CHOICES.len() - 1];
 /// Events per page of the Activity page, and in the profile sidebar's Activity tab.
 pub const ACTIVITY_PER_PAGE: u64 = 50;
+/// The Activity page counts its filter's events exactly up to this many, then says "10,000+":
+/// a log grows without end, and counting all of it on every page would slow every page with it.
+pub const ACTIVITY_COUNT_CAP: u64 = 10_000;
 /// No list has this many pages: a larger number is a bad request, not an empty page.
 pub const MAX_PAGE: u64 = 1_000_000;
 

@@ -531,7 +531,10 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityPage {
     pub events: Vec<ActivityView>,
+    /// How many events the filter matches, up to [`crate::limits::ACTIVITY_COUNT_CAP`].
     pub total: u64,
+    /// The filter matches more than `total` ([`crate::limits::ACTIVITY_COUNT_CAP`]) events.
+    pub more: bool,
     pub page: u64,
     pub per_page: u64,
 }

@@ -11,7 +11,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::page_header::PageHeader;
 use crate::components::states::{EmptyState, ErrorState};
 use crate::components::time::RelativeTime;
-use crate::format::{counted, with_query};
+use crate::format::{counted, group_thousands, with_query};
 
 /// Reads the Activity page's filter from the URL's search parameters (`kind`, `q`, and the
 /// days `since` and `until`, as `YYYY-MM-DD`).
@@ -153,14 +153,22 @@ pub fn ActivityPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let Ok(p) = events.await else { return ().into_any() };
+                    // Past the count's cap the last page is unknown: "10,000+ events", "Page 3",
+                    // and Next while pages come full.
                     let pages = p.total.div_ceil(p.per_page.max(1)).max(1);
+                    let (total, where_in) = if p.more {
+                        (format!("{}+ events", group_thousands(p.total)), format!("Page {}", p.page))
+                    } else {
+                        (counted(p.total, "event", "events"), format!("Page {} of {}", p.page, pages))
+                    };
+                    let has_next = if p.more { p.events.len() as u64 == p.per_page } else { p.page < pages };
                     view! {
                         <nav class="pagination" aria-label="Pagination">
-                            <span class="muted">{counted(p.total, "event", "events")}</span>
+                            <span class="muted">{total}</span>
                             <span class="toolbar__spacer"></span>
-                            <span class="muted">{format!("Page {} of {}", p.page, pages)}</span>
+                            <span class="muted">{where_in}</span>
                             {(p.page > 1).then(|| view! { <a class="btn btn--sm" href=href(p.page - 1)>"Previous"</a> })}
-                            {(p.page < pages).then(|| view! { <a class="btn btn--sm" href=href(p.page + 1)>"Next"</a> })}
+                            {has_next.then(|| view! { <a class="btn btn--sm" href=href(p.page + 1)>"Next"</a> })}
                         </nav>
                     }.into_any()
                 })}

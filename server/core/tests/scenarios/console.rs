@@ -1,6 +1,6 @@
 //! The console's reads: the Users Table, the profile sidebar, the Activity page, Settings.
 
-use orgdesk_core::types::limits::MAX_PER_PAGE;
+use orgdesk_core::types::limits::{ACTIVITY_COUNT_CAP, MAX_PER_PAGE};
 use orgdesk_core::types::{
     ActivityFilter, ActivityKind, Actor, PageAt, Role, UserFilter, UserId, UserQuery, UserSort,
     UserStatus,
@@ -21,6 +21,7 @@ on_both_databases!(
     a_search_total_is_counted_again_after_any_change_to_whom_it_can_match,
     the_sidebar_shows_details_assets_and_activity,
     the_activity_page_filters_and_pages,
+    the_activity_page_counts_to_its_cap_and_pages_past_it,
     link_lifetimes_are_settings,
     members_cannot_open_the_console,
 );
@@ -1263,6 +1264,78 @@ async fn the_activity_page_filters_and_pages(h: Harness) {
             .total,
         0
     );
+}
+
+async fn the_activity_page_counts_to_its_cap_and_pages_past_it(h: Harness) {
+    let demo = h.demo().await;
+    let org = demo.admin.org_id;
+    // A log longer than the count's cap: probes at one moment, by a label, about nobody.
+    let probes = ACTIVITY_COUNT_CAP + 120;
+    h.exec(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {probes}) \
+         INSERT INTO activity (org_id, kind, details, actor_label, created_at) \
+         SELECT {org}, 'settings_changed', 'probe ' || CAST(i AS TEXT), 'probe', \
+         (SELECT MIN(created_at) FROM activity WHERE org_id = {org}) FROM n"
+    ))
+    .await;
+    let everything = ActivityFilter::default();
+    let first = h
+        .core
+        .org_activity(&demo.admin, &everything, 1, 50)
+        .await
+        .unwrap();
+    assert_eq!((first.total, first.more), (ACTIVITY_COUNT_CAP, true));
+    assert_eq!(first.events.len(), 50);
+
+    // A page past the cap is read as any other, in order, and its rows carry their names.
+    let past = ACTIVITY_COUNT_CAP / 50 + 2;
+    let deep = h
+        .core
+        .org_activity(&demo.admin, &everything, past, 50)
+        .await
+        .unwrap();
+    assert_eq!(deep.events.len(), 50);
+    assert!(deep.more);
+    assert!(deep
+        .events
+        .windows(2)
+        .all(|w| (w[0].at, w[0].id) >= (w[1].at, w[1].id)));
+    assert!(deep
+        .events
+        .iter()
+        .all(|e| e.actor_name.as_deref() == Some("probe")));
+
+    // Under the cap the count is exact: the seed's sign-ins, by kind; and a search by a
+    // person's name still finds their events (no probe names anyone).
+    let sign_ins = ActivityFilter {
+        kind: Some(ActivityKind::SignedIn),
+        ..Default::default()
+    };
+    let seeded = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE org_id = {org} AND kind = 'signed_in'"
+        ))
+        .await;
+    let page = h
+        .core
+        .org_activity(&demo.admin, &sign_ins, 1, 50)
+        .await
+        .unwrap();
+    assert_eq!((page.total as i64, page.more), (seeded, false));
+    let admin_name = ActivityFilter {
+        search: Some(demo.admin.name.to_uppercase()),
+        ..Default::default()
+    };
+    let theirs = h
+        .core
+        .org_activity(&demo.admin, &admin_name, 1, 50)
+        .await
+        .unwrap();
+    assert!(!theirs.more && theirs.total > 0);
+    assert!(theirs.events.iter().all(|e| {
+        e.actor_name.as_deref() == Some(demo.admin.name.as_str())
+            || e.subject_name.as_deref() == Some(demo.admin.name.as_str())
+    }));
 }
 
 async fn link_lifetimes_are_settings(h: Harness) {
