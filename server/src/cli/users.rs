@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use orgdesk_core::types::limits::MAX_PER_PAGE;
 use orgdesk_core::types::{
     NewMember, PageAt, ResetReport, SkipReason, SkippedUser, UserFilter, UserId, UserQuery,
@@ -23,6 +23,28 @@ pub enum Format {
     Csv,
 }
 
+/// `--status`, `--role` and `--search`: the console's filters, for `list` and `export`.
+#[derive(Args, Debug)]
+pub struct FilterArgs {
+    #[arg(long)]
+    status: Option<StatusArg>,
+    #[arg(long)]
+    role: Option<RoleArg>,
+    /// Part of a name or email.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+}
+
+impl FilterArgs {
+    fn into_filter(self) -> UserFilter {
+        UserFilter {
+            search: self.search,
+            status: self.status.map(Into::into),
+            role: self.role.map(Into::into),
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum UsersCommand {
     /// List the organization's users, by name.
@@ -35,13 +57,8 @@ pub enum UsersCommand {
     List {
         #[command(flatten)]
         org: OrgArg,
-        #[arg(long)]
-        status: Option<StatusArg>,
-        #[arg(long)]
-        role: Option<RoleArg>,
-        /// Part of a name or email.
-        #[arg(long, value_name = "TEXT")]
-        search: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// At most this many users (default: all).
@@ -61,13 +78,8 @@ pub enum UsersCommand {
     Export {
         #[command(flatten)]
         org: OrgArg,
-        #[arg(long)]
-        status: Option<StatusArg>,
-        #[arg(long)]
-        role: Option<RoleArg>,
-        /// Part of a name or email.
-        #[arg(long, value_name = "TEXT")]
-        search: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// Write the file here instead of to standard output.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -204,34 +216,20 @@ pub async fn run(session: &Session, command: UsersCommand) -> CliResult<ExitCode
     match command {
         UsersCommand::List {
             org,
-            status,
-            role,
-            search,
+            filter,
             format,
             limit,
         } => {
             let (by, _) = session.initiator(&org).await?;
-            let filter = UserFilter {
-                search,
-                status: status.map(Into::into),
-                role: role.map(Into::into),
-            };
-            list(session, &by, filter, format, limit).await
+            list(session, &by, filter.into_filter(), format, limit).await
         }
         UsersCommand::Export {
             org,
-            status,
-            role,
-            search,
+            filter,
             output,
         } => {
             let (by, _) = session.initiator(&org).await?;
-            let filter = UserFilter {
-                search,
-                status: status.map(Into::into),
-                role: role.map(Into::into),
-            };
-            super::export::users(session, by, &filter, output.as_deref()).await
+            super::export::users(session, by, &filter.into_filter(), output.as_deref()).await
         }
         UsersCommand::Add {
             org,
