@@ -6,7 +6,7 @@ import { hydrated, signIn, signInAsAdmin, anActiveMember, shot, MEMBER_PASSWORD 
 // opens and `orgdesk users import` reads back) and on the Activity page (the events its filter
 // shows); each export is in the Activity log.
 test.describe('Exporting the Users Table and Activity', () => {
-  test('Export CSV downloads what the filter shows, by name, and Activity records it', async ({ page, browser }) => {
+  test('Export CSV downloads what the filter shows, by name, and Activity records it', async ({ page, browser, pageErrors }) => {
     await signInAsAdmin(page);
     await page.goto('/users');
     await hydrated(page);
@@ -66,6 +66,12 @@ test.describe('Exporting the Users Table and Activity', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect(page).toHaveURL(/since=2999-01-01/);
     await expect(page.getByText('No activity matches')).toBeVisible();
+    // A range that ends before it starts is told in words.
+    await page.getByLabel('To').fill('2000-01-01');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    pageErrors.expect(/status of 422/);
+    await expect(page.locator('main')).toContainText('The range of days ends (2000-01-01) before it starts (2999-01-01).');
+    await shot(page, 'activity-days-backwards');
 
     // Members and visitors get no file: a member is told why, a visitor is asked to sign in,
     // and a browser whose session ended comes back to the Users page after signing in.
