@@ -159,16 +159,20 @@ fn view(row: &QueryResult) -> Result<Option<ActivityView>, DbErr> {
     }))
 }
 
-/// Checks `filter` and gives its search text as a LIKE pattern (`None` without one): too long a
-/// search, or a range of days that ends before it starts, is refused in words.
-pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<String>> {
-    if let (Some(since), Some(until)) = (filter.since, filter.until) {
-        if since > until {
-            return Err(CoreError::InvalidInput(format!(
-                "The range of days ends ({until}) before it starts ({since})."
-            )));
-        }
+/// Refuses a range of days that ends before it starts, in words.
+fn check_days(filter: &ActivityFilter) -> CoreResult<()> {
+    match (filter.since, filter.until) {
+        (Some(since), Some(until)) if since > until => Err(CoreError::InvalidInput(format!(
+            "The range of days ends ({until}) before it starts ({since})."
+        ))),
+        _ => Ok(()),
     }
+}
+
+/// Checks `filter` ([`check_days`]; too long a search is refused in words) and gives its
+/// search text as a LIKE pattern, `None` without one.
+pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<String>> {
+    check_days(filter)?;
     match filter.search.as_deref().map(str::trim) {
         Some(s) if s.chars().count() > MAX_SEARCH_CHARS => Err(CoreError::InvalidInput(format!(
             "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
@@ -262,9 +266,12 @@ impl Core {
         let org_id = self.check_initiator(self.db(), initiator).await?.org.id;
         authz::user_in_org(self.db(), org_id, user).await?;
         let limit = limit.clamp(1, MAX_PER_PAGE);
+        let theirs = ActivityFilter {
+            subject: Some(user),
+            ..ActivityFilter::default()
+        };
         let mut sql = select_view();
-        sql.push("WHERE a.org_id = ").bind(org_id);
-        sql.push(" AND a.subject_id = ").bind(user);
+        where_matching(&mut sql, org_id, &theirs, None);
         sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
             .bind(limit as i64);
         let rows = sql.query_all(self.db()).await?;
@@ -288,7 +295,7 @@ impl Core {
                 "The activity feed filters by kind, user and day, not by search text.".into(),
             ));
         }
-        search_pattern(filter)?;
+        check_days(filter)?;
         let mut sql = select_view();
         where_matching(&mut sql, org_id, filter, None);
         if let Some(before) = before {

@@ -232,13 +232,13 @@ fn write_csv(users: &[ExportRow]) -> CoreResult<Vec<u8>> {
     let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     out.write_record(EXPORT_COLUMNS).map_err(write_failed)?;
     for u in users {
-        let text = |s: Option<&str>| spreadsheet_safe(s.unwrap_or_default()).into_owned();
+        let text = |s: &str| spreadsheet_safe(s).into_owned();
         out.write_record([
-            text(Some(&u.name)),
-            text(Some(&u.email)),
+            text(&u.name),
+            text(&u.email),
             stored_role(u.id, &u.role)?.as_str().to_owned(),
-            text(u.title.as_deref()),
-            text(u.department.as_deref()),
+            text(u.title.as_deref().unwrap_or_default()),
+            text(u.department.as_deref().unwrap_or_default()),
             stored_status(u.id, &u.status)?.as_str().to_owned(),
             u.last_sign_in_at.map(timestamp).unwrap_or_default(),
             timestamp(u.created_at),

@@ -59,11 +59,14 @@ fn day(text: &str) -> Result<chrono::NaiveDate, String> {
 /// Where the file goes: a new file at `path` (replacing one there), or standard output.
 fn open(path: Option<&Path>) -> CliResult<Box<dyn Write>> {
     Ok(match path {
-        Some(path) => Box::new(
-            File::create(path).map_err(|e| format!("can't write {}: {e}", path.display()))?,
-        ),
+        Some(path) => Box::new(File::create(path).map_err(written(Some(path)))?),
         None => Box::new(std::io::stdout().lock()),
     })
+}
+
+/// " to FILE", for the summary on standard error; nothing for standard output.
+fn destination(path: Option<&Path>) -> String {
+    path.map_or_else(String::new, |p| format!(" to {}", p.display()))
 }
 
 fn written(path: Option<&Path>) -> impl Fn(std::io::Error) -> String + '_ {
@@ -88,11 +91,7 @@ pub async fn users(
     out.write_all(&export.csv).map_err(written(output))?;
     out.flush().map_err(written(output))?;
     let noun = if export.count == 1 { "user" } else { "users" };
-    eprintln!(
-        "Exported {} {noun}{}.",
-        export.count,
-        output.map_or_else(String::new, |p| format!(" to {}", p.display()))
-    );
+    eprintln!("Exported {} {noun}{}.", export.count, destination(output));
     Ok(0)
 }
 
@@ -127,7 +126,7 @@ pub async fn run(session: &Session, command: ActivityCommand) -> CliResult<ExitC
             out.flush().map_err(written(output))?;
             eprintln!(
                 "Exported the activity log ({bytes} bytes){}.",
-                output.map_or_else(String::new, |p| format!(" to {}", p.display()))
+                destination(output)
             );
             Ok(0)
         }
