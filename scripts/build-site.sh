@@ -28,7 +28,7 @@ front_target="$CARGO_TARGET_DIR/front"
 wasm_in="$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend.wasm"
 public_modules="sign-in reset-password account"
 public_in() { echo "$front_target/wasm32-unknown-unknown/wasm-release/orgdesk_frontend_${1//-/_}.wasm"; }
-wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+wasm_size_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zmerge-functions=disabled"
 log() { printf '\033[1;34m[site]\033[0m %s\n' "$*"; }
 
 # The front end, start to finish: the wasm build of the four entry points (the console's,
@@ -46,6 +46,8 @@ front_end() {
   # Built for size with the standard library compiled in, from the toolchain's sources
   # (decision 35): panics trap at once (`immediate-abort`: no panic machinery, no messages, no
   # locations; app/src/crash_report.js tells the user), and std picks its smaller code paths.
+  # LLVM doesn't merge identical functions, so each keeps its own name for orgdesk-wasm-build's
+  # snip of the asynchronous hydration (decision 80); wasm-opt merges them after it.
   # These are unstable options, hence RUSTC_BOOTSTRAP, for this one build only. Each entry
   # crate links its own module: the app's code is compiled once, and each module keeps only
   # what its app reaches.
