@@ -535,6 +535,8 @@ pub struct ActivityPage {
     pub total: u64,
     /// The filter matches more than `total` ([`crate::limits::ACTIVITY_COUNT_CAP`]) events.
     pub more: bool,
+    /// Another page follows this one (read with the page, so it holds past the count's cap).
+    pub next: bool,
     pub page: u64,
     pub per_page: u64,
 }

@@ -8,7 +8,7 @@ use orgdesk_types::{ActivityFilter, ActivityKind, ActivityPage, ActivityView, Ac
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult};
 use serde::Serialize;
 
-use crate::db::{insert_json_rows, like_pattern, rows_per_insert, Sql, JSON_ROWS};
+use crate::db::{insert_json_rows, rows_per_insert, Sql, JSON_ROWS};
 use crate::entities::activity;
 use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
@@ -170,14 +170,14 @@ fn check_days(filter: &ActivityFilter) -> CoreResult<()> {
 }
 
 /// Checks `filter` ([`check_days`]; too long a search is refused in words) and gives its
-/// search text as a LIKE pattern, `None` without one.
-pub(crate) fn search_pattern(filter: &ActivityFilter) -> CoreResult<Option<String>> {
+/// search text, trimmed, `None` without one.
+pub(crate) fn search_text(filter: &ActivityFilter) -> CoreResult<Option<&str>> {
     check_days(filter)?;
     match filter.search.as_deref().map(str::trim) {
         Some(s) if s.chars().count() > MAX_SEARCH_CHARS => Err(CoreError::InvalidInput(format!(
             "The search text is too long (at most {MAX_SEARCH_CHARS} characters)."
         ))),
-        Some(s) if !s.is_empty() => Ok(Some(like_pattern(s))),
+        Some(s) if !s.is_empty() => Ok(Some(s)),
         _ => Ok(None),
     }
 }
@@ -187,10 +187,13 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
 }
 
-/// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_pattern`]) match,
-/// on `activity a` alone: a search finds its people in `users` once, not by a join per event.
+/// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_text`]) match,
+/// on `activity a` alone. A search names people: those the Users Table's search finds, looked
+/// up once in its indexes ([`crate::users::push_people_matching`]), whose events are then read
+/// by actor and by subject from the log's indexes (decision 81).
 pub(crate) fn where_matching(
     sql: &mut Sql,
+    backend: DbBackend,
     org_id: i64,
     filter: &ActivityFilter,
     search: Option<&str>,
@@ -209,17 +212,20 @@ pub(crate) fn where_matching(
     if let Some(next) = filter.until.and_then(|until| until.succ_opt()) {
         sql.push(" AND a.created_at < ").bind(start_of(next));
     }
-    if let Some(pattern) = search {
+    if let Some(search) = search {
+        // PostgreSQL reads `= ANY(ARRAY(…))` from the two indexes (a BitmapOr), where it would
+        // test `IN (…) OR IN (…)` against every event of the organization; SQLite reads
+        // `IN (…) OR IN (…)` from them (its MULTI-INDEX OR).
+        let (among, close) = match backend {
+            DbBackend::Postgres => (" = ANY(ARRAY(", "))"),
+            _ => (" IN (", ")"),
+        };
         for (i, person) in ["a.actor_id", "a.subject_id"].into_iter().enumerate() {
             sql.push(if i == 0 { " AND (" } else { " OR " })
                 .push(person)
-                .push(" IN (SELECT id FROM users WHERE org_id = ")
-                .bind(org_id)
-                .push(" AND (LOWER(name) LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '\\' OR email LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '\\'))");
+                .push(among);
+            crate::users::push_people_matching(sql, backend, org_id, search);
+            sql.push(close);
         }
         sql.push(")");
     }
@@ -236,7 +242,7 @@ pub(crate) async fn matching_events(
     limit: u64,
 ) -> CoreResult<Vec<ActivityView>> {
     let mut sql = select_view();
-    where_matching(&mut sql, org_id, filter, search);
+    where_matching(&mut sql, db.get_database_backend(), org_id, filter, search);
     if let Some((at, id)) = after {
         sql.push(" AND (a.created_at < ")
             .bind(at)
@@ -271,7 +277,13 @@ impl Core {
             ..ActivityFilter::default()
         };
         let mut sql = select_view();
-        where_matching(&mut sql, org_id, &theirs, None);
+        where_matching(
+            &mut sql,
+            self.db().get_database_backend(),
+            org_id,
+            &theirs,
+            None,
+        );
         sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
             .bind(limit as i64);
         let rows = sql.query_all(self.db()).await?;
@@ -297,7 +309,13 @@ impl Core {
         }
         check_days(filter)?;
         let mut sql = select_view();
-        where_matching(&mut sql, org_id, filter, None);
+        where_matching(
+            &mut sql,
+            self.db().get_database_backend(),
+            org_id,
+            filter,
+            None,
+        );
         if let Some(before) = before {
             sql.push(" AND a.id < ").bind(before);
         }
@@ -321,9 +339,10 @@ impl Core {
         let admin = authz::console_admin(self.db(), actor).await?;
         crate::users::check_page(page, per_page)?;
         let page = page.max(1);
-        let search = search_pattern(filter)?;
+        let search = search_text(filter)?;
+        let backend = self.db().get_database_backend();
         let where_clause =
-            |sql: &mut Sql| where_matching(sql, admin.org_id, filter, search.as_deref());
+            |sql: &mut Sql| where_matching(sql, backend, admin.org_id, filter, search);
 
         // Counted to one past the cap, from the log's indexes alone: the time stays that of
         // ten thousand events however long the log grows.
@@ -340,25 +359,28 @@ impl Core {
         let counted = counted.max(0) as u64;
 
         // The page's ids first, skipping in the index; then the names for those rows alone.
+        // One row past the page says whether another follows, which the count can't past its cap.
         let mut sql = Sql::new(VIEW_COLUMNS);
         sql.push("FROM (SELECT a.id FROM activity a ");
         where_clause(&mut sql);
         sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
-            .bind(per_page as i64);
+            .bind(per_page as i64 + 1);
         sql.push(" OFFSET ")
             .bind(((page - 1).saturating_mul(per_page)).min(i64::MAX as u64) as i64);
         sql.push(") p JOIN activity a ON a.id = p.id ")
             .push(VIEW_JOINS)
             .push("ORDER BY a.created_at DESC, a.id DESC");
         let rows = sql.query_all(self.db()).await?;
+        let next = rows.len() as u64 > per_page;
         let mut events = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows.iter().take(per_page as usize) {
             events.extend(view(row)?);
         }
         Ok(ActivityPage {
             events,
             total: counted.min(ACTIVITY_COUNT_CAP),
             more: counted > ACTIVITY_COUNT_CAP,
+            next,
             page,
             per_page,
         })

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityFilter, ActivityKind, UserFilter};
 use sea_orm::{DerivePartialModel, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::activity::{self, clean_ip, matching_events, search_pattern};
+use crate::activity::{self, clean_ip, matching_events, search_text};
 use crate::db;
 use crate::entities::user;
 use crate::people::Initiator;
@@ -300,7 +300,7 @@ impl Core {
     ) -> CoreResult<ActivityExport> {
         let now = self.now();
         let by = self.check_initiator(self.db(), initiator).await?;
-        let search = search_pattern(filter)?;
+        let search = search_text(filter)?;
         // Recorded first, so the file's first line is this export itself.
         let details = format!(
             "{} exported the activity log as CSV{}",
@@ -321,7 +321,7 @@ impl Core {
             core: self.clone(),
             org_id: by.org.id,
             filter: filter.clone(),
-            search,
+            search: search.map(str::to_owned),
             after: None,
             started: false,
             done: false,

@@ -17,7 +17,7 @@ use sea_orm::{
 
 use orgdesk_types::limits::{MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS};
 
-use crate::db::like_pattern;
+use crate::db::{like_pattern, Sql};
 use crate::entities::{asset, organization, reset_link, user};
 use crate::people::Initiator;
 use crate::{authz, Core, CoreError, CoreResult};
@@ -203,6 +203,49 @@ fn search_condition(backend: DbBackend, search: &str) -> Condition {
     Condition::any()
         .add(name.like(LikeExpr::new(&pattern).escape('\\')))
         .add(Expr::col(user::Column::Email).like(LikeExpr::new(&pattern).escape('\\')))
+}
+
+/// The ids of the users whose name or email `search` matches, as a subquery for `sql`: the
+/// people [`search_condition`] finds for the Users Table, from the same indexes (SQLite's FTS5
+/// tables; PostgreSQL's search table, within `org_id`). The activity log's search names its
+/// people with it (decision 81). SQLite's FTS5 tables hold every organization's users; the
+/// log's own `org_id` keeps its events to the organization.
+pub(crate) fn push_people_matching(sql: &mut Sql, backend: DbBackend, org_id: i64, search: &str) {
+    if backend == DbBackend::Sqlite {
+        if let Some((index, query)) = sqlite_text_match(search) {
+            sql.push("SELECT rowid FROM ")
+                .push(index)
+                .push(" WHERE ")
+                .push(index)
+                .push(" MATCH ")
+                .bind(query);
+            return;
+        }
+    }
+    let (table, name) = match backend {
+        DbBackend::Sqlite => ("users", "name"),
+        _ => (orgdesk_migration::POSTGRES_SEARCH_TABLE, "LOWER(name)"),
+    };
+    sql.push("SELECT id FROM ")
+        .push(table)
+        .push(" WHERE org_id = ")
+        .bind(org_id);
+    if let Some(prefix) = word_prefix(search).filter(|_| backend != DbBackend::Sqlite) {
+        sql.push(" AND ")
+            .push(orgdesk_migration::POSTGRES_USER_WORDS)
+            .push(" @@ to_tsquery('simple', ")
+            .bind(format!("{prefix}:*"))
+            .push(")");
+        return;
+    }
+    let pattern = like_pattern(search);
+    sql.push(" AND (")
+        .push(name)
+        .push(" LIKE ")
+        .bind(pattern.clone())
+        .push(" ESCAPE '\\' OR email LIKE ")
+        .bind(pattern)
+        .push(" ESCAPE '\\')");
 }
 
 /// What a page whose rows went away shows: nothing (the API and the command line follow

@@ -47,6 +47,7 @@ mod m20261130_000023_known_devices;
 mod m20261201_000024_session_last_seen;
 mod m20261201_000025_search_version;
 mod m20261201_000026_session_device;
+mod m20261202_000027_activity_by_actor;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000024_session_last_seen::Migration),
             Box::new(m20261201_000025_search_version::Migration),
             Box::new(m20261201_000026_session_device::Migration),
+            Box::new(m20261202_000027_activity_by_actor::Migration),
         ]
     }
 }

@@ -154,21 +154,20 @@ pub fn ActivityPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let Ok(p) = events.await else { return ().into_any() };
                     // Past the count's cap the last page is unknown: "10,000+ events", "Page 3",
-                    // and Next while pages come full.
+                    // and Next while the server finds another page.
                     let pages = p.total.div_ceil(p.per_page.max(1)).max(1);
                     let (total, where_in) = if p.more {
                         (format!("{}+ events", group_thousands(p.total)), format!("Page {}", p.page))
                     } else {
                         (counted(p.total, "event", "events"), format!("Page {} of {}", p.page, pages))
                     };
-                    let has_next = if p.more { p.events.len() as u64 == p.per_page } else { p.page < pages };
                     view! {
                         <nav class="pagination" aria-label="Pagination">
                             <span class="muted">{total}</span>
                             <span class="toolbar__spacer"></span>
                             <span class="muted">{where_in}</span>
                             {(p.page > 1).then(|| view! { <a class="btn btn--sm" href=href(p.page - 1)>"Previous"</a> })}
-                            {has_next.then(|| view! { <a class="btn btn--sm" href=href(p.page + 1)>"Next"</a> })}
+                            {p.next.then(|| view! { <a class="btn btn--sm" href=href(p.page + 1)>"Next"</a> })}
                         </nav>
                     }.into_any()
                 })}

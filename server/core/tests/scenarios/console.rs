@@ -1252,6 +1252,22 @@ async fn the_activity_page_filters_and_pages(h: Harness) {
             .total,
         3
     );
+    // A search names the people the Users Table's search finds: from three characters, a name
+    // or email that holds them; one or two find a word that starts with them (the admin's
+    // "Ada", not the "dm" inside "Admin").
+    for (text, resets) in [("DMIN", 3), ("ad", 3), ("dm", 0)] {
+        let search = ActivityFilter {
+            search: Some(text.into()),
+            kind: Some(ActivityKind::AdminResetPassword),
+            ..Default::default()
+        };
+        let page = h
+            .core
+            .org_activity(&demo.admin, &search, 1, 50)
+            .await
+            .unwrap();
+        assert_eq!(page.total, resets, "{text}");
+    }
     let nobody = ActivityFilter {
         search: Some("zzz-nobody".into()),
         ..Default::default()
@@ -1295,7 +1311,7 @@ async fn the_activity_page_counts_to_its_cap_and_pages_past_it(h: Harness) {
         .await
         .unwrap();
     assert_eq!(deep.events.len(), 50);
-    assert!(deep.more);
+    assert!(deep.more && deep.next);
     assert!(deep
         .events
         .windows(2)
@@ -1304,6 +1320,34 @@ async fn the_activity_page_counts_to_its_cap_and_pages_past_it(h: Harness) {
         .events
         .iter()
         .all(|e| e.actor_name.as_deref() == Some("probe")));
+
+    // The last page says no other follows, though the count stopped at the cap; the page
+    // before it says one does, and the page after it is empty.
+    let all = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM activity WHERE org_id = {org}"
+        ))
+        .await as u64;
+    let last_page = all.div_ceil(50);
+    let last = h
+        .core
+        .org_activity(&demo.admin, &everything, last_page, 50)
+        .await
+        .unwrap();
+    assert_eq!(last.events.len() as u64, all - (last_page - 1) * 50);
+    assert!(last.more && !last.next);
+    let before_last = h
+        .core
+        .org_activity(&demo.admin, &everything, last_page - 1, 50)
+        .await
+        .unwrap();
+    assert!(before_last.next);
+    let beyond = h
+        .core
+        .org_activity(&demo.admin, &everything, last_page + 1, 50)
+        .await
+        .unwrap();
+    assert!(beyond.events.is_empty() && !beyond.next);
 
     // Under the cap the count is exact: the seed's sign-ins, by kind; and a search by a
     // person's name still finds their events (no probe names anyone).
@@ -1322,6 +1366,7 @@ async fn the_activity_page_counts_to_its_cap_and_pages_past_it(h: Harness) {
         .await
         .unwrap();
     assert_eq!((page.total as i64, page.more), (seeded, false));
+    assert_eq!(page.next, seeded > 50);
     let admin_name = ActivityFilter {
         search: Some(demo.admin.name.to_uppercase()),
         ..Default::default()
