@@ -213,19 +213,17 @@ pub(crate) fn where_matching(
         sql.push(" AND a.created_at < ").bind(start_of(next));
     }
     if let Some(search) = search {
-        // PostgreSQL reads `= ANY(ARRAY(…))` from the two indexes (a BitmapOr), where it would
-        // test `IN (…) OR IN (…)` against every event of the organization; SQLite reads
-        // `IN (…) OR IN (…)` from them (its MULTI-INDEX OR).
-        let (among, close) = match backend {
-            DbBackend::Postgres => (" = ANY(ARRAY(", "))"),
-            _ => (" IN (", ")"),
-        };
+        // SQLite reads this from the two indexes of the log by person (its MULTI-INDEX OR).
+        // PostgreSQL tests each event of the organization against the people, hashed once: its
+        // `= ANY(ARRAY(…))` could read the indexes instead, but when the planner walks the log
+        // in time order it tests each event against the whole array (3.4 s for "carter" at
+        // 100,000 users; decision 81).
         for (i, person) in ["a.actor_id", "a.subject_id"].into_iter().enumerate() {
             sql.push(if i == 0 { " AND (" } else { " OR " })
                 .push(person)
-                .push(among);
+                .push(" IN (");
             crate::users::push_people_matching(sql, backend, org_id, search);
-            sql.push(close);
+            sql.push(")");
         }
         sql.push(")");
     }
