@@ -189,8 +189,8 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 
 /// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_text`]) match,
 /// on `activity a` alone. A search names people: those the Users Table's search finds, looked
-/// up once in its indexes ([`crate::users::push_people_matching`]), whose events are then read
-/// by actor and by subject from the log's indexes (decision 81).
+/// up once in its indexes ([`crate::users::push_people_matching`]), whose events SQLite then
+/// reads by actor and by subject from the log's indexes (decision 81).
 pub(crate) fn where_matching(
     sql: &mut Sql,
     backend: DbBackend,
