@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_ways_into_the_asynchronous_hydration_are_snipped() {
+    fn the_asynchronous_hydration_is_found_by_its_names() {
         assert!(is_async_hydration(
             "<tachys::view::any_view::AnyView as tachys::view::RenderHtml>::hydrate_async::{closure#0}"
         ));
