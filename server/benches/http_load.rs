@@ -14,8 +14,8 @@
 //! - on PostgreSQL, when the server's own vacuum of `users` ends after the bulk resets;
 //! - typed page numbers again after those writes;
 //! - Export CSV: every user, a search's users, and the activity log, as whole files;
-//! - the Activity page over that log: its first page, a common and a rare kind, a search, a
-//!   day, and a deep page.
+//! - the Activity page over that log: its first page, a common and a rare kind, a search of
+//!   thousands of people and one of one person, a day, and a deep page.
 //!
 //! ```sh
 //! source scripts/env.sh
@@ -731,6 +731,10 @@ async fn run(label: &str, url: &str, only: Only) -> BenchResult<()> {
         (
             "Activity: search \"carter\"",
             activity(None, Some("carter"), None, 1),
+        ),
+        (
+            "Activity: search one person's email",
+            activity(None, Some(&members[1_000]), None, 1),
         ),
         (
             "Activity: since today",

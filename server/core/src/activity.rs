@@ -187,16 +187,71 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
 }
 
-/// `WHERE` the events of `org_id` that `filter` (and its search, as [`search_text`]) match,
-/// on `activity a` alone. A search names people: those the Users Table's search finds, looked
-/// up once in its indexes ([`crate::users::push_people_matching`]), whose events SQLite then
-/// reads by actor and by subject from the log's indexes (decision 81).
+/// The people an Activity search names, as the log's query reads them (decisions 81, 82).
+#[derive(Debug, Clone)]
+pub(crate) enum Searched {
+    /// Looked up inside the query, from the Users Table's search indexes
+    /// ([`crate::users::push_people_matching`]). SQLite reads their events from the log's
+    /// indexes by actor and by subject; PostgreSQL, for more than [`BOUND_PEOPLE`] people,
+    /// tests each event of the organization against them, hashed once.
+    Within(String),
+    /// Their ids, looked up first and bound as one array (PostgreSQL): the planner sees how
+    /// many there are and reads their events from the log's indexes by person.
+    Ids(Vec<i64>),
+}
+
+/// The most people a PostgreSQL search binds as an array. Past that many, their events are a
+/// good part of the log, and testing each event against them costs no more than reading them
+/// from the indexes.
+const BOUND_PEOPLE: usize = 5_000;
+
+impl Searched {
+    /// Whom `search` names in `org_id`: on PostgreSQL their ids, read first, when there are at
+    /// most [`BOUND_PEOPLE`] of them.
+    pub(crate) async fn find(
+        db: &impl ConnectionTrait,
+        org_id: i64,
+        search: &str,
+    ) -> CoreResult<Searched> {
+        let backend = db.get_database_backend();
+        if backend == DbBackend::Sqlite {
+            return Ok(Searched::Within(search.to_owned()));
+        }
+        let mut sql = Sql::default();
+        crate::users::push_people_matching(&mut sql, backend, org_id, search);
+        sql.push(" LIMIT ").bind(BOUND_PEOPLE as i64 + 1);
+        let rows = sql.query_all(db).await?;
+        if rows.len() > BOUND_PEOPLE {
+            return Ok(Searched::Within(search.to_owned()));
+        }
+        let ids = rows
+            .iter()
+            .map(|row| row.try_get_by_index::<i64>(0))
+            .collect::<Result<_, _>>()?;
+        Ok(Searched::Ids(ids))
+    }
+
+    /// [`Searched::find`] for `filter`'s search text ([`search_text`]), `None` without one.
+    pub(crate) async fn for_filter(
+        db: &impl ConnectionTrait,
+        org_id: i64,
+        filter: &ActivityFilter,
+    ) -> CoreResult<Option<Searched>> {
+        match search_text(filter)? {
+            Some(search) => Ok(Some(Searched::find(db, org_id, search).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `WHERE` the events of `org_id` that `filter` and the people its search names match, on
+/// `activity a` alone.
 pub(crate) fn where_matching(
     sql: &mut Sql,
     backend: DbBackend,
     org_id: i64,
     filter: &ActivityFilter,
-    search: Option<&str>,
+    searched: Option<&Searched>,
 ) {
     sql.push("WHERE a.org_id = ").bind(org_id);
     if let Some(kind) = filter.kind {
@@ -212,20 +267,36 @@ pub(crate) fn where_matching(
     if let Some(next) = filter.until.and_then(|until| until.succ_opt()) {
         sql.push(" AND a.created_at < ").bind(start_of(next));
     }
-    if let Some(search) = search {
+    match searched {
+        None => {}
+        // Nobody: no event, read from nowhere.
+        Some(Searched::Ids(ids)) if ids.is_empty() => {
+            sql.push(" AND 1 = 0");
+        }
+        // A BitmapOr over `ix_activity_subject_created` and `ix_activity_actor_created`
+        // (migration 28), whatever the order the page asks for.
+        Some(Searched::Ids(ids)) => {
+            sql.push(" AND (")
+                .bind_among(backend, "a.actor_id", ids)
+                .push(" OR ")
+                .bind_among(backend, "a.subject_id", ids)
+                .push(")");
+        }
         // SQLite reads this from the two indexes of the log by person (its MULTI-INDEX OR).
-        // PostgreSQL tests each event of the organization against the people, hashed once: its
-        // `= ANY(ARRAY(…))` could read the indexes instead, but when the planner walks the log
-        // in time order it tests each event against the whole array (3.4 s for "carter" at
-        // 100,000 users; decision 81).
-        for (i, person) in ["a.actor_id", "a.subject_id"].into_iter().enumerate() {
-            sql.push(if i == 0 { " AND (" } else { " OR " })
-                .push(person)
-                .push(" IN (");
-            crate::users::push_people_matching(sql, backend, org_id, search);
+        // PostgreSQL, with the people not bound, tests each event of the organization
+        // against them, hashed once: its `= ANY(ARRAY(…))` of the same subquery walked the
+        // log in time order testing each event against the whole array (3.4 s for "carter"
+        // at 100,000 users; decision 81).
+        Some(Searched::Within(search)) => {
+            for (i, person) in ["a.actor_id", "a.subject_id"].into_iter().enumerate() {
+                sql.push(if i == 0 { " AND (" } else { " OR " })
+                    .push(person)
+                    .push(" IN (");
+                crate::users::push_people_matching(sql, backend, org_id, search);
+                sql.push(")");
+            }
             sql.push(")");
         }
-        sql.push(")");
     }
 }
 
@@ -235,12 +306,18 @@ pub(crate) async fn matching_events(
     db: &impl ConnectionTrait,
     org_id: i64,
     filter: &ActivityFilter,
-    search: Option<&str>,
+    searched: Option<&Searched>,
     after: Option<(DateTime<Utc>, i64)>,
     limit: u64,
 ) -> CoreResult<Vec<ActivityView>> {
     let mut sql = select_view();
-    where_matching(&mut sql, db.get_database_backend(), org_id, filter, search);
+    where_matching(
+        &mut sql,
+        db.get_database_backend(),
+        org_id,
+        filter,
+        searched,
+    );
     if let Some((at, id)) = after {
         sql.push(" AND (a.created_at < ")
             .bind(at)
@@ -337,10 +414,10 @@ impl Core {
         let admin = authz::console_admin(self.db(), actor).await?;
         crate::users::check_page(page, per_page)?;
         let page = page.max(1);
-        let search = search_text(filter)?;
+        let searched = Searched::for_filter(self.db(), admin.org_id, filter).await?;
         let backend = self.db().get_database_backend();
         let where_clause =
-            |sql: &mut Sql| where_matching(sql, backend, admin.org_id, filter, search);
+            |sql: &mut Sql| where_matching(sql, backend, admin.org_id, filter, searched.as_ref());
 
         // Counted to one past the cap, from the log's indexes alone: the time stays that of
         // ten thousand events however long the log grows.

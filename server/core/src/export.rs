@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use orgdesk_types::{ActivityFilter, ActivityKind, UserFilter};
 use sea_orm::{DerivePartialModel, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::activity::{self, clean_ip, matching_events, search_text};
+use crate::activity::{self, clean_ip, matching_events, Searched};
 use crate::db;
 use crate::entities::user;
 use crate::people::Initiator;
@@ -58,7 +58,8 @@ pub struct ActivityExport {
     core: Core,
     org_id: i64,
     filter: ActivityFilter,
-    search: Option<String>,
+    /// Whom the filter's search names, looked up once as the export starts.
+    searched: Option<Searched>,
     /// The time and id of the last event written; `None` before the first run.
     after: Option<(DateTime<Utc>, i64)>,
     started: bool,
@@ -75,7 +76,7 @@ impl ActivityExport {
             self.core.db(),
             self.org_id,
             &self.filter,
-            self.search.as_deref(),
+            self.searched.as_ref(),
             self.after,
             EVENTS_PER_RUN,
         )
@@ -300,7 +301,7 @@ impl Core {
     ) -> CoreResult<ActivityExport> {
         let now = self.now();
         let by = self.check_initiator(self.db(), initiator).await?;
-        let search = search_text(filter)?;
+        let searched = Searched::for_filter(self.db(), by.org.id, filter).await?;
         // Recorded first, so the file's first line is this export itself.
         let details = format!(
             "{} exported the activity log as CSV{}",
@@ -321,7 +322,7 @@ impl Core {
             core: self.clone(),
             org_id: by.org.id,
             filter: filter.clone(),
-            search: search.map(str::to_owned),
+            searched,
             after: None,
             started: false,
             done: false,

@@ -48,6 +48,7 @@ mod m20261201_000024_session_last_seen;
 mod m20261201_000025_search_version;
 mod m20261201_000026_session_device;
 mod m20261202_000027_activity_by_actor;
+mod m20261202_000028_activity_by_actor_on_postgres;
 
 pub use m20261130_000015_search_beside_users::{POSTGRES_SEARCH_TABLE, POSTGRES_USER_WORDS};
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000025_search_version::Migration),
             Box::new(m20261201_000026_session_device::Migration),
             Box::new(m20261202_000027_activity_by_actor::Migration),
+            Box::new(m20261202_000028_activity_by_actor_on_postgres::Migration),
         ]
     }
 }

@@ -10,6 +10,8 @@ use orgdesk_core::CoreError;
 use orgdesk_testkit::on_both_databases;
 use orgdesk_testkit::{new_member, Harness};
 
+use crate::exports::{read_export, whole_file};
+
 on_both_databases!(
     the_users_table_searches_filters_sorts_and_pages,
     the_total_of_everyone_follows_every_insert_and_delete,
@@ -708,6 +710,55 @@ async fn a_search_with_thousands_of_matches_pages_in_everyones_order(h: Harness)
             assert!(found.prev.is_some(), "{case}");
             assert_eq!(ids(found), expected, "{case}: last page");
         }
+    }
+
+    // The Activity page's search names the same people. Three of the bulk users reset: a search
+    // naming all 5,100 (more than PostgreSQL binds as an array, so it tests each event against
+    // them) and one naming a single person (bound) find the same events as the Users Table.
+    let page = h
+        .core
+        .list_users(
+            &admin,
+            &UserQuery {
+                filter: bulk.clone(),
+                per_page: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let reset: Vec<i64> = page.users.iter().map(|u| u.id).collect();
+    h.core
+        .admin_reset_passwords(&admin, &reset, None)
+        .await
+        .unwrap();
+    let resets_naming = |search: &str| ActivityFilter {
+        search: Some(search.to_owned()),
+        kind: Some(ActivityKind::AdminResetPassword),
+        ..Default::default()
+    };
+    for (search, resets) in [
+        ("bulk.test", 3),
+        (page.users[1].email.as_str(), 1),
+        ("nobody-at-all.test", 0),
+    ] {
+        let found = h
+            .core
+            .org_activity(&admin, &resets_naming(search), 1, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            (found.total, found.events.len()),
+            (resets, resets as usize),
+            "{search}"
+        );
+        let exported = h
+            .core
+            .export_activity(&admin, &resets_naming(search), None)
+            .await
+            .unwrap();
+        let (_, rows) = read_export(&whole_file(exported).await.0);
+        assert_eq!(rows.len(), resets as usize, "{search}: export");
     }
 }
 

@@ -27,7 +27,7 @@ fn cli(org: i64) -> Initiator {
 }
 
 /// The header and data lines of an exported file, as fields.
-fn read_export(csv: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_export(csv: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::str::from_utf8(csv).expect("UTF-8");
     let text = text
         .strip_prefix('\u{feff}')
@@ -177,7 +177,7 @@ async fn an_export_lists_what_the_filter_matches_and_imports_back_unchanged(h: H
 }
 
 /// Every part of an Activity export, and how many parts it came in.
-async fn whole_file(mut export: ActivityExport) -> (Vec<u8>, usize) {
+pub(crate) async fn whole_file(mut export: ActivityExport) -> (Vec<u8>, usize) {
     let mut file = Vec::new();
     let mut parts = 0;
     while let Some(part) = export.next_chunk().await.unwrap() {
